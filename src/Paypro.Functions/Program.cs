@@ -1,0 +1,4 @@
+using Paypro.Functions;
+
+var app = FunctionsApp.Build(args);
+await app.RunAsync();
