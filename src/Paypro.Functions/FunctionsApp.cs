@@ -7,9 +7,10 @@ public static class FunctionsApp
 {
     /// <param name="args">Command-line arguments (configuration overrides as <c>--Key=value</c>).</param>
     /// <param name="configure">Lets tests replace settings or services before the app is built.</param>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="contentRoot">Where local.settings.json is looked for; the current directory by default.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot });
         builder.AddFunctionsHosting();
         builder.AddPayproFunctions();
         configure?.Invoke(builder);

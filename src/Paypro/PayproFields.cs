@@ -69,7 +69,10 @@ public sealed class PayproFields : IReadOnlyList<PayproField>
         }
     }
 
-    /// <summary>True when the body carries a sign that matches one of <paramref name="secrets"/>.</summary>
+    /// <summary>
+    /// Index of the first of <paramref name="secrets"/> under which the body's sign is valid, or -1
+    /// (also when the body has no sign).
+    /// </summary>
     public int MatchSignature(IReadOnlyList<string> secrets, SaltPosition saltPosition) =>
         PayproSignature.MatchAny(AsPairs(), Sign, secrets, saltPosition);
 

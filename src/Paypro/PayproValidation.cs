@@ -18,13 +18,14 @@ public static partial class PayproValidation
     /// <summary>The M-Pesa per-transaction ceiling.</summary>
     public const long DefaultMaxAmount = 250_000;
 
-    [GeneratedRegex(@"^254[17]\d{8}$", RegexOptions.CultureInvariant)]
+    // \z, not $: in .NET, $ also matches before a trailing newline, so "T1\n" would pass as a tradeNo.
+    [GeneratedRegex(@"^254[17]\d{8}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PayproMobile();
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_-]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex TradeNoShape();
 
-    [GeneratedRegex(@"^[A-Z0-9]{10}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Z0-9]{10}\z", RegexOptions.CultureInvariant)]
     private static partial Regex MpesaCodeShape();
 
     /// <summary>

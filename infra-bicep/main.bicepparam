@@ -1,0 +1,17 @@
+using './main.bicep'
+
+// Values that differ per merchant come from environment variables, so this file holds nothing
+// that identifies an account and no secret; a missing variable stops the deployment by name.
+//   PAYPRO_MERCHANT_NO   your 10-digit Paypro merchant number
+//   PAYPRO_BASE_URL      the Paypro API base URL Paypro gave you
+//   PAYPRO_ALERT_EMAIL   optional: who receives alert emails
+param merchantNo = readEnvironmentVariable('PAYPRO_MERCHANT_NO')
+param payproBaseUrl = readEnvironmentVariable('PAYPRO_BASE_URL')
+param alertEmail = readEnvironmentVariable('PAYPRO_ALERT_EMAIL', '')
+
+param namePrefix = 'paypro'
+param pollSchedule = '0 */1 * * * *'
+param saltPosition = 'Append'
+param notifyUnsignedPolicy = 'ConfirmByQuery'
+param notifyAllowedIpRanges = ''
+param storageSkuName = 'Standard_ZRS'

@@ -1,0 +1,74 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Paypro.Functions.Configuration;
+
+/// <summary>What to do with a callback that carries no <c>sign</c> (Paypro Kenya's page lists none).</summary>
+public enum UnsignedCallbackPolicy
+{
+    /// <summary>Record it as a hint and change nothing until a query to Paypro confirms the result.</summary>
+    ConfirmByQuery,
+
+    /// <summary>Answer 401 and record it as a rejected callback.</summary>
+    Reject,
+}
+
+/// <summary>Settings of the notify callback (section <c>Notify</c>).</summary>
+public sealed class NotifyOptions
+{
+    public const string SectionName = "Notify";
+
+    /// <summary>Largest accepted body; Paypro's callbacks are a few hundred bytes.</summary>
+    public int MaxBodyBytes { get; set; } = 16 * 1024;
+
+    public UnsignedCallbackPolicy UnsignedPolicy { get; set; } = UnsignedCallbackPolicy.ConfirmByQuery;
+
+    /// <summary>Comma-separated CIDR ranges (or single addresses) allowed to call; empty allows any caller that has the function key.</summary>
+    public string AllowedIpRanges { get; set; } = "";
+
+    internal IReadOnlyList<IPNetwork> ParseAllowedRanges()
+    {
+        var ranges = new List<IPNetwork>();
+        foreach (var part in AllowedIpRanges.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (IPNetwork.TryParse(part, out var network))
+            {
+                ranges.Add(network);
+            }
+            else if (IPAddress.TryParse(part, out var address))
+            {
+                ranges.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                throw new FormatException($"Notify:AllowedIpRanges has an entry that is neither an IP address nor a CIDR range: '{part}'.");
+            }
+        }
+        return ranges;
+    }
+}
+
+public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NotifyOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MaxBodyBytes is < 512 or > 1024 * 1024)
+        {
+            failures.Add("Notify:MaxBodyBytes must be between 512 and 1048576.");
+        }
+        if (!Enum.IsDefined(options.UnsignedPolicy))
+        {
+            failures.Add("Notify:UnsignedPolicy must be ConfirmByQuery or Reject.");
+        }
+        try
+        {
+            options.ParseAllowedRanges();
+        }
+        catch (FormatException ex)
+        {
+            failures.Add(ex.Message);
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

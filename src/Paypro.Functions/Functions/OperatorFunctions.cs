@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Paypro.Functions.Storage;
+using Paypro.Functions.Transactions;
+
+namespace Paypro.Functions.Functions;
+
+/// <summary>
+/// The operator's HTTP API (authLevel function): <c>GetPayout</c>, <c>GetPayin</c>, <c>CheckPayout</c>,
+/// <c>MpesaLookup</c> and <c>GetBalance</c>.
+/// </summary>
+public static class OperatorFunctions
+{
+    public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> GetTransactionAsync(
+        TransactionKind kind, string tradeNo, TransactionStore store, CancellationToken cancellationToken)
+    {
+        if (!PayproValidation.TryValidateTradeNo(tradeNo, out var error))
+        {
+            return Problem("Invalid tradeNo", error!, 400);
+        }
+        var record = await store.GetAsync(tradeNo, cancellationToken);
+        if (record is null || record.Kind != kind)
+        {
+            return Problem("Not found", $"No {kind.ToWire()} has tradeNo {tradeNo}.", 404);
+        }
+        var history = await store.GetHistoryAsync(tradeNo, cancellationToken);
+        return TypedResults.Ok(TransactionView.From(record, history));
+    }
+
+    public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> CheckPayoutAsync(
+        string tradeNo, TransactionStore store, TransactionChecker checker, CancellationToken cancellationToken)
+    {
+        if (!PayproValidation.TryValidateTradeNo(tradeNo, out var error))
+        {
+            return Problem("Invalid tradeNo", error!, 400);
+        }
+        var record = await store.GetAsync(tradeNo, cancellationToken);
+        if (record is null || record.Kind != TransactionKind.Payout)
+        {
+            return Problem("Not found", $"No payout has tradeNo {tradeNo}.", 404);
+        }
+        record = await checker.CheckAsync(tradeNo, cancellationToken) ?? record;
+        return TypedResults.Ok(TransactionView.From(record, null));
+    }
+
+    public static async Task<Results<Ok<MpesaLookupView>, ProblemHttpResult>> MpesaLookupAsync(
+        string code, PayproClient paypro, TransactionStore store, CancellationToken cancellationToken)
+    {
+        if (!PayproValidation.TryValidateMpesaCode(code, out var error))
+        {
+            return Problem("Invalid M-Pesa code", error!, 400);
+        }
+        var result = await paypro.QueryByMpesaCodeAsync(code, cancellationToken);
+        switch (result.Outcome)
+        {
+            case PayproQueryOutcome.Found when result.Transaction is { } transaction:
+                string? recordedState = null;
+                if (transaction.TradeNo is { } tradeNo && PayproValidation.TryValidateTradeNo(tradeNo, out _))
+                {
+                    recordedState = (await store.GetAsync(tradeNo, cancellationToken))?.State.ToWire();
+                }
+                var state = transaction.Kind switch
+                {
+                    PayproStatusKind.Succeeded => TransactionState.Succeeded,
+                    PayproStatusKind.Processing => TransactionState.Processing,
+                    _ => TransactionState.Failed,
+                };
+                return TypedResults.Ok(new MpesaLookupView(code, state.ToWire(), transaction.Status, transaction.Message, transaction.TradeNo,
+                    transaction.PlatFormTradeNo, transaction.AmountText, transaction.MpesaReceiptNumber, transaction.SuccessTimeUtc, recordedState));
+            case PayproQueryOutcome.NotFound:
+                return Problem("Not found", $"Paypro knows no transaction with M-Pesa code {code}.", 404);
+            default:
+                return TypedResults.Problem(title: "Paypro unavailable", detail: $"Paypro did not answer the lookup ({result.Detail ?? result.Code ?? "no answer"}).", statusCode: 502);
+        }
+    }
+
+    public static async Task<Results<Ok<BalanceView>, ProblemHttpResult>> GetBalanceAsync(PayproClient paypro, CancellationToken cancellationToken)
+    {
+        var result = await paypro.GetBalanceAsync(cancellationToken);
+        if (result.Outcome != PayproQueryOutcome.Found)
+        {
+            return TypedResults.Problem(title: "Paypro unavailable", detail: $"Paypro did not answer the balance query ({result.Detail ?? result.Code ?? "no answer"}).", statusCode: 502);
+        }
+        return TypedResults.Ok(new BalanceView(result.AvailableAmount, result.FreezeAmount, result.UnsettledAmount));
+    }
+
+    private static ProblemHttpResult Problem(string title, string detail, int status) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
+}

@@ -1,0 +1,154 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Paypro.Functions.Storage;
+
+/// <summary>
+/// Creates the storage clients from the same settings the Functions host reads for <c>AzureWebJobsStorage</c>:
+/// a connection string (Azurite locally), or identity-based settings
+/// (<c>AzureWebJobsStorage__accountName</c> or <c>__tableServiceUri</c>/<c>__queueServiceUri</c>, with
+/// <c>__credential=managedidentity</c> and <c>__clientId</c> for a user-assigned identity).
+/// </summary>
+public static class StorageAccount
+{
+    /// <summary>The connection setting the host and the app share.</summary>
+    public const string ConnectionSetting = "AzureWebJobsStorage";
+
+    /// <summary>
+    /// Registers <see cref="TableServiceClient"/> and <see cref="QueueServiceClient"/> singletons. Queue clients
+    /// encode messages as base64, as queue triggers expect. The settings are checked at start-up; a missing or
+    /// contradictory one stops the app with a message naming it.
+    /// </summary>
+    public static IServiceCollection AddStorageClients(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(service => service.ServiceType == typeof(StorageAccountSettingsSetup)))
+        {
+            return services;
+        }
+
+        // The settings are read when first needed, not now, so configuration added after this call (tests,
+        // local.settings.json) still counts.
+        services.AddSingleton(new StorageAccountSettingsSetup(configuration));
+        services.AddSingleton<IConfigureOptions<StorageAccountSettings>>(sp => sp.GetRequiredService<StorageAccountSettingsSetup>());
+        services.AddSingleton<IValidateOptions<StorageAccountSettings>>(sp => sp.GetRequiredService<StorageAccountSettingsSetup>());
+        services.AddOptions<StorageAccountSettings>().ValidateOnStart();
+
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
+            return settings.ConnectionString is { } connectionString
+                ? new TableServiceClient(connectionString)
+                : new TableServiceClient(settings.TableServiceUri!, settings.CreateCredential());
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
+            var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+            return settings.ConnectionString is { } connectionString
+                ? new QueueServiceClient(connectionString, options)
+                : new QueueServiceClient(settings.QueueServiceUri!, settings.CreateCredential(), options);
+        });
+        return services;
+    }
+}
+
+/// <summary>The storage account settings, as read from <c>AzureWebJobsStorage</c> and its <c>__</c> children.</summary>
+internal sealed class StorageAccountSettings
+{
+    public string? ConnectionString { get; set; }
+    public string? AccountName { get; set; }
+    public Uri? TableServiceUri { get; set; }
+    public Uri? QueueServiceUri { get; set; }
+    public string? Credential { get; set; }
+    public string? ClientId { get; set; }
+    internal List<string> Errors { get; } = [];
+
+    public bool UsesManagedIdentity => string.Equals(Credential, "managedidentity", StringComparison.OrdinalIgnoreCase);
+
+    public TokenCredential CreateCredential()
+    {
+        if (UsesManagedIdentity)
+        {
+            return new ManagedIdentityCredential(ClientId is { Length: > 0 } clientId
+                ? ManagedIdentityId.FromUserAssignedClientId(clientId)
+                : ManagedIdentityId.SystemAssigned);
+        }
+        var options = new DefaultAzureCredentialOptions();
+        if (ClientId is { Length: > 0 })
+        {
+            options.ManagedIdentityClientId = ClientId;
+        }
+        return new DefaultAzureCredential(options);
+    }
+}
+
+internal sealed class StorageAccountSettingsSetup(IConfiguration configuration) :
+    IConfigureOptions<StorageAccountSettings>, IValidateOptions<StorageAccountSettings>
+{
+    private const string Setting = StorageAccount.ConnectionSetting;
+
+    public void Configure(StorageAccountSettings settings)
+    {
+        var section = configuration.GetSection(Setting);
+        settings.ConnectionString = section.Value is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+        settings.AccountName = Text(section["accountName"]);
+        settings.Credential = Text(section["credential"]);
+        settings.ClientId = Text(section["clientId"]);
+        settings.TableServiceUri = ServiceUri(settings, "tableServiceUri", "table");
+        settings.QueueServiceUri = ServiceUri(settings, "queueServiceUri", "queue");
+    }
+
+    public ValidateOptionsResult Validate(string? name, StorageAccountSettings settings)
+    {
+        var errors = new List<string>(settings.Errors);
+        if (settings.ConnectionString is null)
+        {
+            if (settings.TableServiceUri is null && settings.QueueServiceUri is null && errors.Count == 0)
+            {
+                errors.Add($"Storage is not configured: set {Setting} to a connection string (locally UseDevelopmentStorage=true for Azurite), " +
+                    $"or {Setting}__accountName for identity-based access (with {Setting}__credential=managedidentity and {Setting}__clientId for a user-assigned identity).");
+            }
+            else if (settings.TableServiceUri is null || settings.QueueServiceUri is null)
+            {
+                var missing = settings.TableServiceUri is null ? "tableServiceUri" : "queueServiceUri";
+                errors.Add($"{Setting}__{missing} is not set: set {Setting}__accountName, or both {Setting}__tableServiceUri and {Setting}__queueServiceUri.");
+            }
+            if (settings.Credential is { } credential && !settings.UsesManagedIdentity)
+            {
+                errors.Add($"{Setting}__credential must be 'managedidentity' or unset; got '{credential}'.");
+            }
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private Uri? ServiceUri(StorageAccountSettings settings, string key, string service)
+    {
+        if (Text(configuration.GetSection(Setting)[key]) is { } text)
+        {
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
+            {
+                return uri;
+            }
+            settings.Errors.Add($"{Setting}__{key} must be an absolute https URI such as https://account.{service}.core.windows.net; got '{text}'.");
+            return null;
+        }
+        if (settings.AccountName is { } account)
+        {
+            if (account.Length is < 3 or > 24 || !account.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
+            {
+                settings.Errors.Add($"{Setting}__accountName must be a storage account name (3-24 lowercase letters and digits); got '{account}'.");
+                return null;
+            }
+            return new Uri($"https://{account}.{service}.core.windows.net");
+        }
+        return null;
+    }
+
+    private static string? Text(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

@@ -1,0 +1,165 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Configuration;
+using Paypro.Functions.Storage;
+
+namespace Paypro.Functions.Transactions;
+
+/// <summary>
+/// Follows one transaction up with Paypro: the poller runs it for each due entry, the operator's
+/// "check now" for one tradeNo. Queries are idempotent, so this may run any number of times; it never
+/// re-sends a create call.
+/// </summary>
+public class TransactionChecker
+{
+    private readonly TransactionStore _store;
+    private readonly TransactionProcessor _processor;
+    private readonly OutboxDispatcher _dispatcher;
+    private readonly PayproClient _paypro;
+    private readonly PollOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TransactionChecker> _logger;
+
+    public TransactionChecker(TransactionStore store, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro, IOptions<PollOptions> options, TimeProvider time, ILogger<TransactionChecker> logger)
+    {
+        _store = store;
+        _processor = processor;
+        _dispatcher = dispatcher;
+        _paypro = paypro;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Handles one due entry: checks the transaction, then removes the entry or moves it later.</summary>
+    public async Task CheckDueAsync(DueEntry entry, CancellationToken cancellationToken)
+    {
+        var record = await CheckAsync(entry.TradeNo, cancellationToken).ConfigureAwait(false);
+        if (record is not null && !record.State.IsFinal())
+        {
+            // The new entry goes in before the old one leaves, so a pending transaction is never out of the index.
+            var attempt = entry.Attempt + 1;
+            await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow() + Backoff(attempt), attempt, cancellationToken).ConfigureAwait(false);
+        }
+        await _store.RemoveDueAsync(entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks one transaction now; returns the record as stored afterwards, or null when the tradeNo is unknown.</summary>
+    public async Task<TransactionRecord?> CheckAsync(string tradeNo, CancellationToken cancellationToken)
+    {
+        var record = await _store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return null;
+        }
+        if (record.State.IsFinal())
+        {
+            await _dispatcher.DispatchAsync(tradeNo, cancellationToken).ConfigureAwait(false);
+            return record;
+        }
+
+        record = await FlagIfStuckAsync(record, cancellationToken).ConfigureAwait(false);
+        var result = record.Kind == TransactionKind.Payout
+            ? await _paypro.QueryPayoutAsync(tradeNo, cancellationToken).ConfigureAwait(false)
+            : await _paypro.QueryPayinAsync(tradeNo, cancellationToken).ConfigureAwait(false);
+        var detail = DescribeQuery(result);
+        await _store.AppendAuditAsync(tradeNo, "paypro-query", result.Outcome.ToString(), detail, null, null, cancellationToken).ConfigureAwait(false);
+
+        switch (result.Outcome)
+        {
+            case PayproQueryOutcome.Found when result.Transaction is { } transaction:
+                (record, _) = await _processor.ApplyAsync(record, PayproObservation.FromQuery(transaction), detail, cancellationToken).ConfigureAwait(false);
+                break;
+            case PayproQueryOutcome.NotFound:
+                (record, _) = await _processor.UpdateAsync(record, (current, now) => DecideNotFound(current, now), "query", detail, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                // No answer: if the create call's answer was never recorded (a crash after "submitting"),
+                // say so; the outcome stays open until a query answers.
+                (record, _) = await _processor.UpdateAsync(record, (current, now) => current.State == TransactionState.Submitting
+                    ? TransactionRules.MarkUnknown(current, "No answer to the create call was recorded; waiting for Paypro to answer a status query.", now)
+                    : null, "query", detail, cancellationToken).ConfigureAwait(false);
+                break;
+        }
+        if (record.State.IsFinal())
+        {
+            await _dispatcher.DispatchAsync(tradeNo, cancellationToken).ConfigureAwait(false);
+        }
+        return record;
+    }
+
+    private Transition? DecideNotFound(TransactionRecord record, DateTimeOffset now)
+    {
+        if (record.State is not (TransactionState.Submitting or TransactionState.Unknown))
+        {
+            // Paypro accepted it earlier, so "not found" now is Paypro's inconsistency, not a verdict: keep asking.
+            return null;
+        }
+        var sentAt = record.SubmittedAt ?? record.CreatedAt;
+        if (now - sentAt >= _options.UnknownGracePeriod)
+        {
+            return TransactionRules.Finish(record, TransactionState.Failed,
+                $"Paypro does not know this tradeNo {FormatSpan(now - sentAt)} after it was sent: the money never left. Retry with a new tradeNo.", now, notSent: true);
+        }
+        return record.State == TransactionState.Submitting
+            ? TransactionRules.MarkUnknown(record, "Paypro does not know this tradeNo yet.", now)
+            : null;
+    }
+
+    private async Task<TransactionRecord> FlagIfStuckAsync(TransactionRecord record, CancellationToken cancellationToken)
+    {
+        if (record.StuckAt is not null || _time.GetUtcNow() - record.CreatedAt < _options.StuckAfter)
+        {
+            return record;
+        }
+        var (updated, transition) = await _processor.UpdateAsync(record, (current, now) =>
+        {
+            if (current.StuckAt is not null || current.State.IsFinal())
+            {
+                return null;
+            }
+            current.StuckAt = now;
+            current.UpdatedAt = now;
+            return new Transition(current.State, TransactionRules.Stuck);
+        }, "poll", $"pending for more than {FormatSpan(_options.StuckAfter)}", cancellationToken).ConfigureAwait(false);
+        if (transition is not null)
+        {
+            FunctionsMetrics.Stuck.Add(1);
+            _logger.LogError("PAYPRO_TRANSACTION_STUCK {Kind} {TradeNo} has been {State} since {CreatedAt:O}", updated.Kind.ToWire(), updated.TradeNo, updated.State.ToWire(), updated.CreatedAt);
+        }
+        return updated;
+    }
+
+    internal TimeSpan Backoff(int attempt)
+    {
+        var factor = Math.Pow(2, Math.Min(attempt, 20));
+        var delay = TimeSpan.FromTicks((long)Math.Min(_options.FirstCheckAfter.Ticks * factor, _options.MaxBackoff.Ticks));
+        // Up to 10% jitter spreads the checks of transactions submitted together.
+        return delay + TimeSpan.FromTicks((long)(delay.Ticks * 0.1 * Random.Shared.NextDouble()));
+    }
+
+    internal static string DescribeQuery(PayproQueryResult result)
+    {
+        var text = $"query: {result.Outcome}";
+        if (result.Code is not null)
+        {
+            text += $", code {result.Code}";
+        }
+        if (result.Transaction is { } transaction)
+        {
+            text += $", status {transaction.Status}";
+            if (!string.IsNullOrEmpty(transaction.Message))
+            {
+                text += $" ({transaction.Message})";
+            }
+        }
+        if (result.Detail is not null)
+        {
+            text += $": {result.Detail}";
+        }
+        return text;
+    }
+
+    private static string FormatSpan(TimeSpan span) => span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Configuration;
+using Paypro.Functions.Storage;
+
+namespace Paypro.Functions.Transactions;
+
+/// <summary>
+/// Applies a change to a transaction under optimistic concurrency: decide on the record as read,
+/// write conditionally, and on a conflict re-read and decide again. A callback and a poll that race
+/// therefore both see the winner's result, and only one of them writes (and announces) the change.
+/// </summary>
+public class TransactionProcessor
+{
+    private const int MaxAttempts = 5;
+
+    private readonly TransactionStore _store;
+    private readonly OutboxDispatcher _dispatcher;
+    private readonly PollOptions _poll;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TransactionProcessor> _logger;
+
+    public TransactionProcessor(TransactionStore store, OutboxDispatcher dispatcher, IOptions<PollOptions> poll, TimeProvider time, ILogger<TransactionProcessor> logger)
+    {
+        _store = store;
+        _dispatcher = dispatcher;
+        _poll = poll.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> on <paramref name="record"/> (mutating it and returning the transition,
+    /// or null when there is nothing to change) and writes the result.
+    /// </summary>
+    /// <returns>The record as stored afterwards, and the transition that was written (null when none).</returns>
+    public async Task<(TransactionRecord Record, Transition? Transition)> UpdateAsync(
+        TransactionRecord record,
+        Func<TransactionRecord, DateTimeOffset, Transition?> change,
+        string source,
+        string? detail,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var wasFinal = record.State.IsFinal();
+            var previous = record.State;
+            var now = _time.GetUtcNow();
+            var transition = change(record, now);
+            if (transition is null)
+            {
+                return (record, null);
+            }
+            if (wasFinal && transition.EventName is not null)
+            {
+                // A final record may have left the due index; an entry makes sure the poller sends
+                // this event even if the process stops before the dispatcher does.
+                await _store.ScheduleAsync(record.TradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
+            }
+            if (await _store.WriteAsync(record, isNew: false, transition, source, detail, cancellationToken).ConfigureAwait(false) == WriteOutcome.Written)
+            {
+                Announce(record, previous, transition, source);
+                return (record, transition);
+            }
+            if (attempt == MaxAttempts)
+            {
+                throw new InvalidOperationException($"Transaction {record.TradeNo} kept changing under {MaxAttempts} attempts to update it; giving up for now.");
+            }
+            record = await _store.GetAsync(record.TradeNo, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Transaction {record.TradeNo} disappeared while being updated.");
+        }
+    }
+
+    /// <summary>Applies what Paypro reported, by the state rules.</summary>
+    public Task<(TransactionRecord Record, Transition? Transition)> ApplyAsync(TransactionRecord record, PayproObservation observation, string? detail, CancellationToken cancellationToken) =>
+        UpdateAsync(record, (current, now) =>
+        {
+            var transition = TransactionRules.Decide(current, observation);
+            if (transition is not null)
+            {
+                TransactionRules.Apply(current, transition, observation, now);
+            }
+            return transition;
+        }, SourceName(observation.Source), detail, cancellationToken);
+
+    /// <summary>Writes a new record; a conflict means the tradeNo exists already (a duplicate or a racing instance).</summary>
+    public async Task<WriteOutcome> CreateAsync(TransactionRecord record, Transition transition, string source, string? detail, CancellationToken cancellationToken)
+    {
+        var outcome = await _store.WriteAsync(record, isNew: true, transition, source, detail, cancellationToken).ConfigureAwait(false);
+        if (outcome == WriteOutcome.Written)
+        {
+            Announce(record, null, transition, source);
+        }
+        return outcome;
+    }
+
+    public static string SourceName(ObservationSource source) => source switch
+    {
+        ObservationSource.CreateCall => "create-call",
+        ObservationSource.Callback => "callback",
+        _ => "query",
+    };
+
+    private void Announce(TransactionRecord record, TransactionState? previous, Transition transition, string source)
+    {
+        if (transition.IsAnomaly)
+        {
+            _logger.LogWarning("PAYPRO_ANOMALY {Kind} {TradeNo}: {Anomaly}", record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
+            FunctionsMetrics.Anomalies.Add(1);
+        }
+        else
+        {
+            _logger.LogInformation("{Kind} {TradeNo} {From} -> {To} ({Source})", record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
+            FunctionsMetrics.Transitions.Add(1, new KeyValuePair<string, object?>("state", record.State.ToWire()));
+        }
+        if (transition.EventName is not null)
+        {
+            _dispatcher.Post(record.TradeNo);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Configuration;
+using Paypro.Functions.Storage;
+
+namespace Paypro.Functions.Transactions;
+
+/// <summary>
+/// Performs a queued payout or payin exactly once. The record is written ("submitting") before the call,
+/// and only the instance whose insert wins calls Paypro; a redelivered or duplicated message finds the
+/// record and stops. A create call is never repeated: an unknown outcome is resolved by querying.
+/// </summary>
+public class TransactionSubmitter
+{
+    private readonly TransactionStore _store;
+    private readonly TransactionProcessor _processor;
+    private readonly PayproClient _paypro;
+    private readonly QueueServiceClient _queues;
+    private readonly PayproClientOptions _payproOptions;
+    private readonly PollOptions _poll;
+    private readonly Uri? _defaultNotifyUrl;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TransactionSubmitter> _logger;
+
+    public TransactionSubmitter(
+        TransactionStore store,
+        TransactionProcessor processor,
+        PayproClient paypro,
+        QueueServiceClient queues,
+        IOptions<PayproClientOptions> payproOptions,
+        IOptions<PollOptions> poll,
+        IOptions<PayproAppOptions> app,
+        TimeProvider time,
+        ILogger<TransactionSubmitter> logger)
+    {
+        _store = store;
+        _processor = processor;
+        _paypro = paypro;
+        _queues = queues;
+        _payproOptions = payproOptions.Value;
+        _poll = poll.Value;
+        _defaultNotifyUrl = app.Value.NotifyUrl;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task SubmitAsync(TransactionKind kind, string queueName, string messageText, string messageId, CancellationToken cancellationToken)
+    {
+        if (!TransactionRequest.TryParse(messageText, _payproOptions.MinAmount, _payproOptions.MaxAmount, out var request, out var tradeNo, out var error))
+        {
+            if (tradeNo is null)
+            {
+                await MoveToPoisonAsync(queueName, messageText, messageId, error!, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await RejectAsync(kind, tradeNo, error!, cancellationToken).ConfigureAwait(false);
+            }
+            return;
+        }
+        var notifyUrl = request!.NotifyUrl ?? _defaultNotifyUrl;
+        if (kind == TransactionKind.Payin && notifyUrl is null)
+        {
+            await RejectAsync(kind, request.TradeNo, "A payin needs a notifyUrl: set Paypro:NotifyUrl or give notifyUrl in the message.", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var existing = await _store.GetAsync(request.TradeNo, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            LogDuplicate(existing, request, kind);
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        // The due entry goes in first: whatever happens after the insert, the poller will look.
+        await _store.ScheduleAsync(request.TradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
+        var record = new TransactionRecord
+        {
+            TradeNo = request.TradeNo,
+            Kind = kind,
+            State = TransactionState.Submitting,
+            Amount = request.Amount,
+            Mobile = request.Mobile,
+            Remark = request.Remark,
+            NotifyUrl = notifyUrl?.AbsoluteUri,
+            MetadataJson = request.MetadataJson,
+            CreatedAt = now,
+            UpdatedAt = now,
+            SubmittedAt = now,
+        };
+        if (await _processor.CreateAsync(record, new Transition(TransactionState.Submitting, null), "message", $"message {messageId}", cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
+        {
+            _logger.LogInformation("{Kind} {TradeNo} is being submitted by another instance; this delivery does nothing.", kind.ToWire(), request.TradeNo);
+            return;
+        }
+
+        PayproCreateResult result;
+        try
+        {
+            result = kind == TransactionKind.Payout
+                ? await _paypro.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl }, cancellationToken).ConfigureAwait(false)
+                : await _paypro.CreatePayinAsync(new PayinCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl! }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PayproValidationException ex)
+        {
+            // Refused by the client before anything was sent.
+            await _processor.UpdateAsync(record, (current, at) => current.State.IsFinal() ? null : TransactionRules.Finish(current, TransactionState.Rejected, ex.Reason, at, notSent: true),
+                "create-call", "not sent: " + ex.Reason, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var detail = Describe(result);
+        var (stored, _) = await _processor.UpdateAsync(record, (current, at) => DecideCreate(current, result, at), "create-call", detail, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("{Kind} {TradeNo} for {Amount} to {Mobile}: {Detail}; now {State}",
+            kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
+    }
+
+    /// <summary>How a create call's answer moves the record. Runs again on a fresh read if a callback or a poll got in first.</summary>
+    internal static Transition? DecideCreate(TransactionRecord record, PayproCreateResult result, DateTimeOffset now)
+    {
+        switch (result.Outcome)
+        {
+            case PayproOutcome.Accepted when result.Status is null || PayproStatus.Classify(result.Status) == PayproStatusKind.Processing:
+                if (record.State.Rank() >= TransactionState.Submitted.Rank())
+                {
+                    return null;
+                }
+                record.State = TransactionState.Submitted;
+                record.SerialNumber = result.SerialNumber;
+                record.PayproStatus = result.Status;
+                record.Reason = null;
+                record.UpdatedAt = now;
+                return new Transition(TransactionState.Submitted, null);
+            case PayproOutcome.Accepted:
+            case PayproOutcome.Refused when result.Status is not null:
+                var observation = new PayproObservation(ObservationSource.CreateCall, result.Status!, result.StatusMessage, null, null, null, null, SerialNumber: result.SerialNumber);
+                var transition = TransactionRules.Decide(record, observation);
+                if (transition is not null)
+                {
+                    TransactionRules.Apply(record, transition, observation, now);
+                }
+                return transition;
+            case PayproOutcome.Refused:
+                if (record.State.IsFinal())
+                {
+                    return null;
+                }
+                return TransactionRules.Finish(record, TransactionState.Failed,
+                    $"Paypro refused the request (code {result.Code}{(string.IsNullOrEmpty(result.Msg) ? "" : ": " + result.Msg)}); the money never left. Retry with a new tradeNo.", now, notSent: true);
+            default:
+                return TransactionRules.MarkUnknown(record, $"Outcome of the create call unknown ({result.Detail ?? "no answer"}); resolving by query.", now);
+        }
+    }
+
+    private async Task RejectAsync(TransactionKind kind, string tradeNo, string reason, CancellationToken cancellationToken)
+    {
+        var existing = await _store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            _logger.LogWarning("{Kind} message for existing {TradeNo} is invalid ({Reason}); the transaction is unchanged.", kind.ToWire(), tradeNo, reason);
+            return;
+        }
+        var now = _time.GetUtcNow();
+        await _store.ScheduleAsync(tradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
+        var record = new TransactionRecord
+        {
+            TradeNo = tradeNo,
+            Kind = kind,
+            State = TransactionState.Submitting,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var transition = TransactionRules.Finish(record, TransactionState.Rejected, reason, now, notSent: true);
+        if (await _processor.CreateAsync(record, transition, "message", "invalid message: " + reason, cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
+        {
+            _logger.LogWarning("{Kind} message for existing {TradeNo} is invalid ({Reason}); the transaction is unchanged.", kind.ToWire(), tradeNo, reason);
+        }
+    }
+
+    private async Task MoveToPoisonAsync(string queueName, string messageText, string messageId, string reason, CancellationToken cancellationToken)
+    {
+        // Without a tradeNo there is no record to reject; retrying five times would not help either.
+        var poison = _queues.GetQueueClient(QueueNames.PoisonOf(queueName));
+        await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await poison.SendMessageAsync(messageText, cancellationToken).ConfigureAwait(false);
+        _logger.LogError("PAYPRO_POISON_MESSAGE message {MessageId} from {Queue} moved to {Poison}: {Reason}", messageId, queueName, QueueNames.PoisonOf(queueName), reason);
+    }
+
+    private void LogDuplicate(TransactionRecord existing, TransactionRequest request, TransactionKind kind)
+    {
+        if (existing.Kind != kind || existing.Amount != request.Amount || existing.Mobile != request.Mobile)
+        {
+            _logger.LogWarning("{Kind} {TradeNo}: a message with this tradeNo but different content arrived; the tradeNo is already {State} as a {ExistingKind} and nothing is sent again.",
+                kind.ToWire(), existing.TradeNo, existing.State.ToWire(), existing.Kind.ToWire());
+            return;
+        }
+        _logger.LogInformation("{Kind} {TradeNo} is already {State}; duplicate delivery ignored.", kind.ToWire(), existing.TradeNo, existing.State.ToWire());
+    }
+
+    internal static string Describe(PayproCreateResult result)
+    {
+        var text = $"create: {result.Outcome}";
+        if (result.Code is not null)
+        {
+            text += $", code {result.Code}";
+        }
+        if (result.Status is not null)
+        {
+            text += $", status {result.Status}";
+        }
+        if (result.SerialNumber is not null)
+        {
+            text += $", serial {result.SerialNumber}";
+        }
+        if (result.Detail is not null)
+        {
+            text += $": {result.Detail}";
+        }
+        return text;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
+using Paypro.Sandbox.Callbacks;
+using Paypro.Sandbox.Transactions;
+
+namespace Paypro.Sandbox.Api;
+
+/// <summary>
+/// <c>/_sandbox/...</c>: what a test needs to drive and inspect the sandbox. They answer 404 unless
+/// <see cref="SandboxOptions.ControlEnabled"/> is on, so a shared sandbox cannot be steered by accident.
+/// </summary>
+internal static partial class ControlEndpoints
+{
+    public const string Prefix = "/_sandbox";
+
+    [GeneratedRegex(@"^\d{4,5}$", RegexOptions.CultureInvariant)]
+    private static partial Regex StatusShape();
+
+    public static IEndpointRouteBuilder MapControlEndpoints(this IEndpointRouteBuilder app)
+    {
+        var control = app.MapGroup(Prefix);
+        control.AddEndpointFilter(async (context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<SandboxOptions>().ControlEnabled
+                ? await next(context).ConfigureAwait(false)
+                : TypedResults.NotFound());
+
+        control.MapGet("/ledger", ([FromServices] SandboxLedger ledger) => ControlJson.Ledger(ledger));
+        control.MapPost("/reset", ([FromServices] PayproEmulator paypro) =>
+        {
+            paypro.Reset();
+            return TypedResults.NoContent();
+        });
+
+        control.MapGet("/faults", ([FromServices] SandboxFaults faults) => ControlJson.Faults(faults.Active));
+        control.MapPost("/faults", async (HttpContext http, [FromServices] SandboxFaults faults) =>
+        {
+            var (document, error) = await ControlJson.ReadObjectAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+            using (document)
+            {
+                if (document is null)
+                {
+                    return ControlJson.Error(error!);
+                }
+                SandboxFault fault;
+                try
+                {
+                    fault = ControlJson.ReadFault(document.RootElement);
+                }
+                catch (FormatException ex)
+                {
+                    return ControlJson.Error(ex.Message);
+                }
+                if (fault.Validate("fault") is { } invalid)
+                {
+                    return ControlJson.Error(invalid);
+                }
+                var id = faults.Add(fault);
+                return ControlJson.Faults(faults.Active.Where(f => f.Id == id).ToArray(), StatusCodes.Status201Created);
+            }
+        });
+        control.MapDelete("/faults", ([FromServices] SandboxFaults faults) =>
+        {
+            faults.Clear();
+            return TypedResults.NoContent();
+        });
+        control.MapDelete("/faults/{id:int}", (int id, [FromServices] SandboxFaults faults) =>
+            faults.Remove(id) ? (IResult)TypedResults.NoContent() : ControlJson.Error($"No fault with id {id}.", StatusCodes.Status404NotFound));
+
+        control.MapGet("/callbacks", ([FromServices] CallbackDispatcher callbacks) => ControlJson.Callbacks(callbacks.Notifications, callbacks.Attempts));
+
+        control.MapPost("/{space}/{tradeNo}/state", async (string space, string tradeNo, HttpContext http, [FromServices] PayproEmulator paypro) =>
+        {
+            if (KindOf(space) is not { } kind)
+            {
+                return SpaceNotFound();
+            }
+            var (document, error) = await ControlJson.ReadObjectAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+            using (document)
+            {
+                if (document is null)
+                {
+                    return ControlJson.Error(error!);
+                }
+                string? status = null;
+                string? message = null;
+                var notify = true;
+                try
+                {
+                    foreach (var property in document.RootElement.EnumerateObject())
+                    {
+                        switch (property.Name)
+                        {
+                            case "status":
+                                status = ControlJson.ReadStringOrNull(property.Value, "status");
+                                break;
+                            case "message":
+                                message = ControlJson.ReadStringOrNull(property.Value, "message");
+                                break;
+                            case "notify":
+                                notify = property.Value.ValueKind switch
+                                {
+                                    JsonValueKind.True => true,
+                                    JsonValueKind.False => false,
+                                    _ => throw new FormatException("notify must be true or false."),
+                                };
+                                break;
+                            default:
+                                throw new FormatException("Unknown property; a state change has status, message and notify.");
+                        }
+                    }
+                }
+                catch (FormatException ex)
+                {
+                    return ControlJson.Error(ex.Message);
+                }
+                if (status is null || !StatusShape().IsMatch(status) || status == PayproStatus.Processing)
+                {
+                    return ControlJson.Error("status must be a final status: 0000 for success, or a failure such as 00029 (4 or 5 digits, not 0015).");
+                }
+                return paypro.SetStatus(kind, tradeNo, status, string.IsNullOrEmpty(message) ? null : message, notify) is { } entry
+                    ? ControlJson.Entry(entry)
+                    : TransactionNotFound(space, tradeNo);
+            }
+        });
+        control.MapPost("/{space}/{tradeNo}/redeliver", (string space, string tradeNo, [FromServices] PayproEmulator paypro) =>
+        {
+            if (KindOf(space) is not { } kind)
+            {
+                return SpaceNotFound();
+            }
+            return paypro.Redeliver(kind, tradeNo) is { } notification
+                ? ControlJson.Notification(notification, StatusCodes.Status202Accepted)
+                : TransactionNotFound(space, tradeNo);
+        });
+
+        control.MapGet("/settings", ([FromServices] SandboxOptions options) => ControlJson.Settings(options));
+        control.MapPut("/settings", async (HttpContext http, [FromServices] SandboxOptions options) =>
+        {
+            var (document, error) = await ControlJson.ReadObjectAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+            using (document)
+            {
+                if (document is null)
+                {
+                    return ControlJson.Error(error!);
+                }
+                // Checked on a copy, so a bad value changes nothing.
+                var changed = options.Clone();
+                try
+                {
+                    ControlJson.ReadSettings(document.RootElement, changed);
+                }
+                catch (FormatException ex)
+                {
+                    return ControlJson.Error(ex.Message);
+                }
+                if (SandboxOptionsValidator.Check(changed) is { Count: > 0 } failures)
+                {
+                    return ControlJson.Error(string.Join(" ", failures));
+                }
+                options.CopyRuntimeSettingsFrom(changed);
+                return ControlJson.Settings(options);
+            }
+        });
+        return app;
+    }
+
+    private static SandboxTransactionKind? KindOf(string space) => space switch
+    {
+        "payouts" => SandboxTransactionKind.Payout,
+        "payins" => SandboxTransactionKind.Payin,
+        _ => null,
+    };
+
+    private static Utf8JsonResult SpaceNotFound() =>
+        ControlJson.Error("Use /_sandbox/payouts/{tradeNo}/... or /_sandbox/payins/{tradeNo}/... (checkout payins are payins).", StatusCodes.Status404NotFound);
+
+    private static Utf8JsonResult TransactionNotFound(string space, string tradeNo) =>
+        ControlJson.Error($"No {space[..^1]} with tradeNo {tradeNo}.", StatusCodes.Status404NotFound);
+}

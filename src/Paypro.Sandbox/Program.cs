@@ -1,0 +1,4 @@
+using Paypro.Sandbox;
+
+var app = SandboxApp.Build(args);
+await app.RunAsync();

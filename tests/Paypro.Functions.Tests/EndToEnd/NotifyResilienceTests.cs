@@ -1,0 +1,94 @@
+using System.Net;
+using Paypro.Functions.Tests.Infrastructure;
+using Paypro.Functions.Transactions;
+using Paypro.Sandbox;
+
+namespace Paypro.Functions.Tests.EndToEnd;
+
+/// <summary>Callbacks that cannot be trusted as they are, and callbacks that arrive while storage is down.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class NotifyResilienceTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task An_unsigned_callback_changes_nothing_until_a_query_confirms_it()
+    {
+        await using var sandbox = PayproAppHarness.StartSandbox(options => options.SignCallbacks = false);
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
+        var tradeNo = PayproAppHarness.NewTradeNo("U");
+
+        await app.EnqueuePayoutAsync(tradeNo);
+        await Eventually.WaitUntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered),
+            "the sandbox delivered its unsigned callback");
+
+        var record = await app.GetAsync(tradeNo);
+        Assert.Equal(TransactionState.Submitted, record!.State);
+        var history = await app.Store.GetHistoryAsync(tradeNo, CancellationToken.None);
+        Assert.Contains(history, h => h.Verdict == "unsigned-hint");
+        Assert.Empty(await app.EventsForAsync(tradeNo));
+
+        // The hint made the transaction due now: one poll confirms it with Paypro.
+        await app.PollAsync();
+
+        Assert.Equal(TransactionState.Succeeded, (await app.GetAsync(tradeNo))!.State);
+        Assert.Single(await app.WaitForEventsAsync(tradeNo, 1));
+    }
+
+    [Fact]
+    public async Task With_the_reject_policy_an_unsigned_callback_gets_401()
+    {
+        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromMinutes(10));
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:UnsignedPolicy"] = "Reject" });
+        var tradeNo = PayproAppHarness.NewTradeNo("R");
+        await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
+        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+
+        var response = await app.PostNotifyAsync(PayproAppHarness.NotifyJson(PayproAppHarness.NotifyFields(tradeNo, "0000"), null, sign: null));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(TransactionState.Submitted, (await app.GetAsync(tradeNo))!.State);
+    }
+
+    [Fact]
+    public async Task A_caller_outside_the_allowed_ranges_gets_403()
+    {
+        await using var sandbox = PayproAppHarness.StartSandbox();
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:AllowedIpRanges"] = "203.0.113.0/24" });
+        var tradeNo = PayproAppHarness.NewTradeNo("IP");
+
+        var response = await app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_table_storage_down_the_callback_gets_5xx_and_is_applied_once_when_Paypro_retries()
+    {
+        // A private Azurite: this test stops its Table service.
+        await using var privateAzurite = await AzuriteFixture.StartAsync();
+        await using var sandbox = PayproAppHarness.StartSandbox(options =>
+        {
+            options.LongProcessingDelay = TimeSpan.FromMinutes(10);
+            // Paypro's retries after 2 s, 5 s, 10 s... at 1/1000: the sandbox keeps retrying while storage is down.
+            options.TimeScale = 0.001;
+        });
+        await using var app = await PayproAppHarness.StartAsync(privateAzurite, sandbox);
+        var tradeNo = PayproAppHarness.NewTradeNo("S");
+        await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
+        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+
+        await privateAzurite.StopTableServiceAsync();
+        var whileDown = await app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
+        Assert.True((int)whileDown.StatusCode >= 500, $"expected 5xx while storage is down, got {(int)whileDown.StatusCode}");
+
+        // Paypro's own retry: the sandbox decides the result and delivers it, retrying until it gets OK.
+        var notification = sandbox.SetTransactionStatus(SandboxTransactionKind.Payout, tradeNo, "0000", "SUCCESS");
+        Assert.NotNull(notification);
+        await Eventually.WaitUntilAsync(() => sandbox.CallbackAttempts.Count(a => a.TradeNo == tradeNo) >= 2, "Paypro retried while storage was down");
+        await privateAzurite.StartTableServiceAsync();
+
+        await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
+        await Eventually.WaitUntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered), "a retry was answered OK");
+        Assert.Single(await app.WaitForEventsAsync(tradeNo, 1));
+        Assert.Contains(app.Logs.Messages, m => m.Contains("answering 503", StringComparison.Ordinal));
+    }
+}

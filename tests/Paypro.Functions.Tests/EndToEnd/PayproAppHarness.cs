@@ -1,0 +1,307 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Paypro.Functions.Functions;
+using Paypro.Functions.Hosting;
+using Paypro.Functions.Storage;
+using Paypro.Functions.Tests.Infrastructure;
+using Paypro.Functions.Transactions;
+using Paypro.Sandbox;
+
+namespace Paypro.Functions.Tests.EndToEnd;
+
+/// <summary>
+/// The whole product on loopback: the function app self-hosted (or under the custom-handler protocol)
+/// against Azurite and the Paypro sandbox, over real HTTP. Each harness gets its own tables and queues
+/// (a unique prefix), so tests share one Azurite without seeing each other's data.
+/// </summary>
+public sealed class PayproAppHarness : IAsyncDisposable
+{
+    public const string FunctionKey = "e2e-function-key";
+
+    private readonly string _contentRoot;
+    private readonly List<JsonElement> _events = [];
+    private readonly SemaphoreSlim _eventsGate = new(1, 1);
+
+    private PayproAppHarness(WebApplication app, SandboxHost sandbox, AzuriteFixture azurite, string id, Uri baseAddress, StorageCounter storage, LogCollector logs, string contentRoot)
+    {
+        App = app;
+        Sandbox = sandbox;
+        Azurite = azurite;
+        Id = id;
+        BaseAddress = baseAddress;
+        Storage = storage;
+        Logs = logs;
+        _contentRoot = contentRoot;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Queues = azurite.CreateQueueServiceClient();
+        Tables = azurite.CreateTableServiceClient();
+    }
+
+    public WebApplication App { get; }
+    public SandboxHost Sandbox { get; }
+    public AzuriteFixture Azurite { get; }
+    public string Id { get; }
+    public Uri BaseAddress { get; }
+    public StorageCounter Storage { get; }
+    public LogCollector Logs { get; }
+    public HttpClient Http { get; }
+    public QueueServiceClient Queues { get; }
+    public TableServiceClient Tables { get; }
+
+    public string PayoutsQueue => $"payouts-{Id}";
+    public string PayinsQueue => $"payins-{Id}";
+    public string EventsQueue => $"events-{Id}";
+    public string TablePrefix => $"T{Id}";
+    public Uri NotifyUrl => new(BaseAddress, $"/api/paypro/notify?code={FunctionKey}");
+
+    public TransactionStore Store => App.Services.GetRequiredService<TransactionStore>();
+
+    /// <summary>Starts the app against <paramref name="azurite"/> and a running sandbox.</summary>
+    /// <param name="settings">Overrides of the test defaults (configuration keys with ':').</param>
+    /// <param name="configure">Service replacements, applied after the app's own registrations.</param>
+    /// <param name="underHost">Run as a custom handler (the host's protocol) instead of self-hosted.</param>
+    public static async Task<PayproAppHarness> StartAsync(AzuriteFixture azurite, SandboxHost sandbox, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null, bool underHost = false)
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var port = FreeLoopbackPort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var values = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Storage:TablePrefix"] = $"T{id}",
+            ["PayoutsQueueName"] = $"payouts-{id}",
+            ["PayinsQueueName"] = $"payins-{id}",
+            ["EventsQueueName"] = $"events-{id}",
+            // The timer never fires by itself in tests: they run the poll when they mean to.
+            ["PollSchedule"] = "0 0 0 1 1 *",
+            ["Paypro:BaseUrl"] = sandbox.BaseUrl.AbsoluteUri,
+            ["Paypro:MerchantNo"] = sandbox.Options.MerchantNo,
+            ["Paypro:AppSecret"] = sandbox.Options.AppSecret,
+            ["Paypro:RequestTimeout"] = "00:00:02",
+            ["Paypro:NotifyUrl"] = $"http://127.0.0.1:{port}/api/paypro/notify?code={FunctionKey}",
+            ["Poll:FirstCheckAfter"] = "00:00:00.200",
+            ["Poll:MaxBackoff"] = "00:00:00.500",
+            ["Poll:UnknownGracePeriod"] = "00:00:03",
+            ["Hosting:MaxPollingInterval"] = "00:00:00.100",
+            ["Hosting:VisibilityTimeout"] = "00:00:03",
+        };
+        if (underHost)
+        {
+            values["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString();
+        }
+        else
+        {
+            values["Hosting:Mode"] = "SelfHosted";
+            values["Hosting:FunctionKey"] = FunctionKey;
+            values["urls"] = baseAddress.AbsoluteUri.TrimEnd('/');
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var storage = new StorageCounter();
+        var logs = new LogCollector();
+        var contentRoot = Path.Combine(Path.GetTempPath(), "paypro-e2e-" + id);
+        Directory.CreateDirectory(contentRoot);
+        var args = values.Where(v => v.Value is not null).Select(v => $"--{v.Key}={v.Value}").ToArray();
+        var app = FunctionsApp.Build(args, builder =>
+        {
+            builder.Logging.AddProvider(logs);
+            // Few, quick retries: a test that stops storage must see the failure within a callback's timeout.
+            var options = new TableClientOptions { Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(50), NetworkTimeout = TimeSpan.FromSeconds(5) } };
+            options.AddPolicy(storage, Azure.Core.HttpPipelinePosition.PerRetry);
+            builder.Services.AddSingleton(new TableServiceClient(azurite.ConnectionString, options));
+            configure?.Invoke(builder.Services);
+        }, contentRoot);
+        await app.StartAsync();
+        var harness = new PayproAppHarness(app, sandbox, azurite, id, baseAddress, storage, logs, contentRoot);
+        sandbox.Options.DefaultNotifyUrl = harness.NotifyUrl.AbsoluteUri;
+        return harness;
+    }
+
+    public static SandboxHost StartSandbox(Action<SandboxOptions>? configure = null) =>
+        SandboxHost.StartAsync(options =>
+        {
+            options.ControlEnabled = true;
+            options.TimeScale = 0.001;
+            options.SuccessDelay = TimeSpan.FromMilliseconds(300);
+            options.LongProcessingDelay = TimeSpan.FromSeconds(2);
+            configure?.Invoke(options);
+        }).GetAwaiter().GetResult();
+
+    public static string NewTradeNo(string prefix = "T") => $"{prefix}{DateTime.UtcNow:yyyyMMddHHmmss}{Random.Shared.Next(100000, 999999)}";
+
+    public static string PayoutMessage(string tradeNo, long amount = 120, string mobile = "254712345600", string? extra = null) =>
+        $$"""{"tradeNo":"{{tradeNo}}","amount":{{amount}},"mobile":"{{mobile}}","remark":"test","metadata":{"correlationId":"c-{{tradeNo}}"}{{extra}}}""";
+
+    public async Task EnqueueAsync(string queue, string text)
+    {
+        var client = Queues.GetQueueClient(queue);
+        await client.CreateIfNotExistsAsync();
+        await client.SendMessageAsync(text);
+    }
+
+    public Task EnqueuePayoutAsync(string tradeNo, long amount = 120, string mobile = "254712345600") => EnqueueAsync(PayoutsQueue, PayoutMessage(tradeNo, amount, mobile));
+
+    public Task EnqueuePayinAsync(string tradeNo, long amount = 120, string mobile = "254712345600") => EnqueueAsync(PayinsQueue, PayoutMessage(tradeNo, amount, mobile));
+
+    public Task<TransactionRecord?> GetAsync(string tradeNo) => Store.GetAsync(tradeNo, CancellationToken.None);
+
+    public async Task<TransactionRecord> WaitForStateAsync(string tradeNo, Func<TransactionState, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        TransactionRecord? record = null;
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            record = await GetAsync(tradeNo);
+            return record is not null && condition(record.State);
+        }, $"{tradeNo} is {what} (last seen: {record?.State.ToWire() ?? "absent"})", timeout);
+        return record!;
+    }
+
+    public Task<TransactionRecord> WaitForStateAsync(string tradeNo, TransactionState state, TimeSpan? timeout = null) =>
+        WaitForStateAsync(tradeNo, s => s == state, state.ToWire(), timeout);
+
+    /// <summary>Runs the poller once, as the timer would.</summary>
+    public async Task PollAsync()
+    {
+        using var scope = App.Services.CreateScope();
+        var poll = scope.ServiceProvider.GetRequiredService<PollPendingPayoutsFunction>();
+        await poll.RunAsync(new TimerTrigger(PollPendingPayoutsFunction.Name, false, null, null), CancellationToken.None);
+    }
+
+    /// <summary>Polls until <paramref name="tradeNo"/> reaches <paramref name="state"/> or the deadline passes.</summary>
+    public async Task<TransactionRecord> PollUntilAsync(string tradeNo, TransactionState state, TimeSpan? timeout = null)
+    {
+        TransactionRecord? record = null;
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            await PollAsync();
+            record = await GetAsync(tradeNo);
+            return record?.State == state;
+        }, $"{tradeNo} is {state.ToWire()} through polling (last seen: {record?.State.ToWire() ?? "absent"})", timeout);
+        return record!;
+    }
+
+    /// <summary>Every event received on the events queue so far (received and deleted, kept here).</summary>
+    public async Task<IReadOnlyList<JsonElement>> EventsAsync()
+    {
+        await _eventsGate.WaitAsync();
+        try
+        {
+            var client = Queues.GetQueueClient(EventsQueue);
+            while (true)
+            {
+                QueueMessage[] batch = (await client.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
+                if (batch.Length == 0)
+                {
+                    return [.. _events];
+                }
+                foreach (var message in batch)
+                {
+                    using var document = JsonDocument.Parse(message.Body.ToString());
+                    _events.Add(document.RootElement.Clone());
+                    await client.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                }
+            }
+        }
+        finally
+        {
+            _eventsGate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<JsonElement>> EventsForAsync(string tradeNo) =>
+        (await EventsAsync()).Where(e => e.GetProperty("tradeNo").GetString() == tradeNo).ToList();
+
+    public async Task<IReadOnlyList<JsonElement>> WaitForEventsAsync(string tradeNo, int count, TimeSpan? timeout = null)
+    {
+        IReadOnlyList<JsonElement> events = [];
+        await Eventually.WaitUntilAsync(async () => (events = await EventsForAsync(tradeNo)).Count >= count, $"{count} event(s) for {tradeNo} (seen {events.Count})", timeout);
+        return events;
+    }
+
+    /// <summary>Messages in a queue (peeked, not removed).</summary>
+    public async Task<IReadOnlyList<string>> PeekAsync(string queue)
+    {
+        var client = Queues.GetQueueClient(queue);
+        if (!await client.ExistsAsync())
+        {
+            return [];
+        }
+        return (await client.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).ToList();
+    }
+
+    /// <summary>Signs <paramref name="fields"/> as Paypro does and posts them to the notify URL.</summary>
+    public Task<HttpResponseMessage> PostSignedNotifyAsync(IEnumerable<KeyValuePair<string, string?>> fields, string? secret = null, string? rawAmount = null)
+    {
+        var list = fields.ToList();
+        var sign = PayproSignature.Compute(rawAmount is null ? list : list.Select(f => f.Key == "amount" ? new KeyValuePair<string, string?>("amount", rawAmount) : f), secret ?? Sandbox.Options.AppSecret);
+        return PostNotifyAsync(NotifyJson(list, rawAmount, sign));
+    }
+
+    public Task<HttpResponseMessage> PostNotifyAsync(string body) =>
+        Http.PostAsync(NotifyUrl.PathAndQuery, new StringContent(body, Encoding.UTF8, "application/json"));
+
+    public static List<KeyValuePair<string, string?>> NotifyFields(string tradeNo, string status, string amount = "120", string? message = null) =>
+    [
+        new("platFormTradeNo", "5286e98841194687a95d25b5f3be346d"),
+        new("tradeNo", tradeNo),
+        new("amount", amount),
+        new("status", status),
+        new("message", message ?? (status == "0000" ? "SUCCESS" : status == "0015" ? "PROCESSING" : "REJECTED_TRANSACTION")),
+        new("successTime", "2026-11-24 12:00:00"),
+        new("timestamp", "1719830071094"),
+    ];
+
+    /// <summary>Writes fields as a JSON object; amount as a raw number token when <paramref name="rawAmount"/> is given.</summary>
+    public static string NotifyJson(IEnumerable<KeyValuePair<string, string?>> fields, string? rawAmount, string? sign)
+    {
+        var builder = new StringBuilder("{");
+        foreach (var (key, value) in fields)
+        {
+            builder.Append(JsonSerializer.Serialize(key)).Append(':');
+            builder.Append(key == "amount" && rawAmount is not null ? rawAmount : JsonSerializer.Serialize(value));
+            builder.Append(',');
+        }
+        if (sign is not null)
+        {
+            builder.Append("\"sign\":").Append(JsonSerializer.Serialize(sign)).Append(',');
+        }
+        builder.Length--;
+        return builder.Append('}').ToString();
+    }
+
+    /// <summary>A GET on the operator's API, with the function key.</summary>
+    public Task<HttpResponseMessage> GetApiAsync(string path) => Http.GetAsync($"/api/{path}?code={FunctionKey}");
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        try
+        {
+            Directory.Delete(_contentRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

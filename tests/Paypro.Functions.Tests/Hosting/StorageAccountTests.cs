@@ -1,0 +1,99 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Storage;
+using Paypro.Functions.Tests.Infrastructure;
+
+namespace Paypro.Functions.Tests.Hosting;
+
+/// <summary>Storage clients from AzureWebJobsStorage, as the host reads it.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class StorageAccountTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Connection_string_gives_working_clients_that_write_base64_queue_messages()
+    {
+        using var services = Build(("AzureWebJobsStorage", azurite.ConnectionString));
+        var queues = services.GetRequiredService<QueueServiceClient>();
+        var tables = services.GetRequiredService<TableServiceClient>();
+        var queueName = "s" + Guid.NewGuid().ToString("N")[..20];
+        var queue = queues.GetQueueClient(queueName);
+        await queue.CreateAsync();
+
+        await queue.SendMessageAsync("""{"tradeNo":"T-1"}""");
+        var table = await tables.CreateTableIfNotExistsAsync("S" + Guid.NewGuid().ToString("N")[..20]);
+
+        var raw = (await azurite.CreateQueueServiceClient(QueueMessageEncoding.None).GetQueueClient(queueName).PeekMessageAsync()).Value;
+        Assert.Equal(Convert.ToBase64String("""{"tradeNo":"T-1"}"""u8.ToArray()), raw.Body.ToString());
+        Assert.NotNull(table.Value);
+        Assert.Same(queues, services.GetRequiredService<QueueServiceClient>());
+    }
+
+    [Fact]
+    public void Account_name_gives_the_public_endpoints_with_a_user_assigned_managed_identity()
+    {
+        using var services = Build(
+            ("AzureWebJobsStorage:accountName", "payprostore"),
+            ("AzureWebJobsStorage:credential", "managedidentity"),
+            ("AzureWebJobsStorage:clientId", "00000000-0000-0000-0000-000000000001"));
+
+        Assert.Equal(new Uri("https://payprostore.table.core.windows.net/"), services.GetRequiredService<TableServiceClient>().Uri);
+        Assert.Equal(new Uri("https://payprostore.queue.core.windows.net/"), services.GetRequiredService<QueueServiceClient>().Uri);
+        Assert.IsType<ManagedIdentityCredential>(Settings(services).CreateCredential());
+    }
+
+    [Fact]
+    public void Service_uris_override_the_account_name_and_without_managedidentity_the_default_credential_is_used()
+    {
+        using var services = Build(
+            ("AzureWebJobsStorage:accountName", "payprostore"),
+            ("AzureWebJobsStorage:tableServiceUri", "https://tables.example.net"),
+            ("AzureWebJobsStorage:queueServiceUri", "https://queues.example.net"));
+
+        Assert.Equal("tables.example.net", services.GetRequiredService<TableServiceClient>().Uri.Host);
+        Assert.Equal("queues.example.net", services.GetRequiredService<QueueServiceClient>().Uri.Host);
+        Assert.IsType<DefaultAzureCredential>(Settings(services).CreateCredential());
+    }
+
+    [Theory]
+    [InlineData(new string[0], "set AzureWebJobsStorage to a connection string")]
+    [InlineData(new[] { "AzureWebJobsStorage:tableServiceUri", "https://t.example.net" }, "AzureWebJobsStorage__queueServiceUri")]
+    [InlineData(new[] { "AzureWebJobsStorage:accountName", "Not_An_Account" }, "AzureWebJobsStorage__accountName")]
+    [InlineData(new[] { "AzureWebJobsStorage:queueServiceUri", "http://q.example.net", "AzureWebJobsStorage:tableServiceUri", "https://t.example.net" }, "https URI")]
+    [InlineData(new[] { "AzureWebJobsStorage:accountName", "payprostore", "AzureWebJobsStorage:credential", "clientsecret" }, "AzureWebJobsStorage__credential")]
+    public async Task Missing_or_wrong_storage_settings_stop_start_up_naming_the_setting(string[] pairs, string expected)
+    {
+        var settings = pairs.Chunk(2).Select(pair => (pair[0], pair[1])).ToArray();
+        using var host = new HostBuilder().ConfigureAppConfiguration(c => c.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Item1, s.Item2))))
+            .ConfigureServices((context, services) => services.AddStorageClients(context.Configuration))
+            .Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_added_after_registration_still_count()
+    {
+        var configuration = new ConfigurationManager();
+        var services = new ServiceCollection().AddStorageClients(configuration);
+        configuration["AzureWebJobsStorage"] = azurite.ConnectionString;
+
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal(azurite.QueuePort, provider.GetRequiredService<QueueServiceClient>().Uri.Port);
+    }
+
+    private static ServiceProvider Build(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+        return new ServiceCollection().AddStorageClients(configuration).BuildServiceProvider();
+    }
+
+    private static StorageAccountSettings Settings(IServiceProvider services) => services.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
+}

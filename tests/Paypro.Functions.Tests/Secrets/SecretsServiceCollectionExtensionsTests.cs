@@ -1,0 +1,152 @@
+using Azure;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Paypro.Functions.Secrets;
+
+namespace Paypro.Functions.Tests.Secrets;
+
+public sealed class SecretsServiceCollectionExtensionsTests
+{
+    private const string VaultSecret = "test-vault-secret-5d0a";
+    private const string LocalSecret = "test-local-secret-e81f";
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly CapturingLoggerProvider _logs = new();
+    private readonly FakeVault _vault = new();
+
+    [Fact]
+    public async Task Local_plain_setting_is_used_when_no_vault_is_configured_and_start_up_says_so()
+    {
+        using var host = Build(new() { ["Paypro:AppSecret"] = LocalSecret });
+        await host.StartAsync();
+
+        var store = host.Services.GetRequiredService<IAppSecretStore>();
+        Assert.IsType<PlainSettingSecretStore>(store);
+        Assert.Same(store, host.Services.GetRequiredService<IPayproSecretSource>());
+        Assert.Equal(LocalSecret, await store.GetSigningSecretAsync());
+        Assert.Equal([LocalSecret], await store.GetVerificationSecretsAsync());
+        Assert.False(await store.RefreshAfterVerificationMissAsync());
+
+        var warning = Assert.Single(_logs.At(LogLevel.Warning));
+        Assert.Equal(
+            "No Key Vault configured (KeyVault:VaultUri is empty): using the plain setting Paypro:AppSecret. Use this only for local development.",
+            warning.Message);
+        _logs.AssertNoSecret(LocalSecret);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Start_up_fails_naming_both_settings_when_neither_is_set()
+    {
+        using var host = Build([]);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("KeyVault:VaultUri", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Paypro:AppSecret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_up_fails_naming_a_wrong_setting()
+    {
+        using var host = Build(new() { ["KeyVault:VaultUri"] = "https://contoso.vault.azure.net/", ["KeyVault:MissRefreshInterval"] = "0" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("KeyVault:MissRefreshInterval must be a positive time span", error.Message, StringComparison.Ordinal);
+        _vault.VerifyCurrentReads(Moq.Times.Never());
+    }
+
+    [Fact]
+    public async Task Vault_wins_over_the_plain_setting_and_start_up_warns_that_it_is_ignored()
+    {
+        _vault.AddVersion(VaultSecret, _time.GetUtcNow().AddDays(-30));
+        using var host = Build(new() { ["KeyVault:VaultUri"] = FakeVault.VaultUri.AbsoluteUri, ["Paypro:AppSecret"] = LocalSecret });
+        await host.StartAsync();
+
+        var store = host.Services.GetRequiredService<IAppSecretStore>();
+        Assert.IsType<KeyVaultSecretStore>(store);
+        Assert.Same(store, host.Services.GetRequiredService<IPayproSecretSource>());
+        var warning = Assert.Single(_logs.At(LogLevel.Warning));
+        Assert.StartsWith("Paypro:AppSecret is set but ignored", warning.Message, StringComparison.Ordinal);
+
+        // Start-up already read the vault; the first callback is served from the cache.
+        await Eventually(() => _vault.CurrentReads == 1, "the start-up read");
+        Assert.Equal(VaultSecret, await store.GetSigningSecretAsync());
+        Assert.Equal([VaultSecret], await store.GetVerificationSecretsAsync());
+        _vault.VerifyCurrentReads(Moq.Times.Once());
+        _logs.AssertNoSecret(VaultSecret, LocalSecret);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_registered_TimeProvider_drives_the_cache()
+    {
+        _vault.AddVersion(VaultSecret, _time.GetUtcNow().AddDays(-30));
+        using var host = Build(new() { ["KeyVault:VaultUri"] = FakeVault.VaultUri.AbsoluteUri, ["KeyVault:RefreshInterval"] = "00:01:00" });
+        Assert.Same(_time, host.Services.GetRequiredService<TimeProvider>());
+
+        var store = host.Services.GetRequiredService<IAppSecretStore>();
+        await store.GetSigningSecretAsync();
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await store.GetSigningSecretAsync();
+
+        await Eventually(() => _vault.CurrentReads == 2, "the scheduled read");
+    }
+
+    [Fact]
+    public void TimeProvider_System_is_registered_when_none_is()
+    {
+        var services = new ServiceCollection();
+        services.AddPayproSecrets(new ConfigurationBuilder().Build());
+
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Same(TimeProvider.System, provider.GetRequiredService<TimeProvider>());
+    }
+
+    [Fact]
+    public async Task A_vault_that_refuses_access_shows_in_the_log_at_start_up_without_stopping_the_app()
+    {
+        _vault.Failure = new RequestFailedException(403, "Caller is not authorized to perform action on resource.", "Forbidden", null);
+        using var host = Build(new() { ["KeyVault:VaultUri"] = FakeVault.VaultUri.AbsoluteUri });
+
+        await host.StartAsync();
+
+        await Eventually(() => _logs.At(LogLevel.Error).Any(), "the start-up error");
+        var error = Assert.Single(_logs.At(LogLevel.Error));
+        Assert.Contains("KeyVault:SecretName 'paypro-app-secret'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("error code Forbidden", error.Message, StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+
+    private IHost Build(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddProvider(_logs);
+        builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.Services.AddPayproSecrets(builder.Configuration);
+
+        // Registered after AddPayproSecrets on purpose: a test double replaces the real client.
+        builder.Services.AddSingleton<SecretClient>(_vault.Client.Object);
+        return builder.Build();
+    }
+
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(10);
+        }
+    }
+}

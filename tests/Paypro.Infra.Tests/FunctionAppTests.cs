@@ -1,0 +1,238 @@
+using System.Text.Json;
+
+namespace Paypro.Infra.Tests;
+
+[Collection(InfraCollection.Name)]
+public sealed class FunctionAppTests(InfraFixture fixture)
+{
+    private ArmResource App => fixture.Template.Single("Microsoft.Web/sites");
+
+    /// <summary>App settings by name, each value as written in the template.</summary>
+    private Dictionary<string, JsonElement> Settings =>
+        App.Get("properties.siteConfig.appSettings").EnumerateArray()
+            .ToDictionary(setting => setting.GetProperty("name").GetString()!, setting => setting.GetProperty("value"));
+
+    /// <summary>The literal a setting resolves to; fails when it is computed at deployment time.</summary>
+    private string Literal(string name) =>
+        App.Scope.ResolveString(Settings[name])
+        ?? throw new Xunit.Sdk.XunitException($"App setting {name} is not a literal: {Settings[name]}.");
+
+    private string Expression(string name) => Settings[name].GetString()!;
+
+    [Fact]
+    public void Plan_is_flex_consumption_on_linux()
+    {
+        var plan = fixture.Template.Single("Microsoft.Web/serverfarms");
+        Assert.Equal("FC1", plan.Get("sku.name").GetString());
+        Assert.Equal("FlexConsumption", plan.Get("sku.tier").GetString());
+        Assert.True(plan.Get("properties.reserved").GetBoolean());
+        Assert.Equal("functionapp,linux", App.Get("kind").GetString());
+    }
+
+    [Fact]
+    public void App_runs_as_a_custom_handler_deployed_from_blob_storage_with_its_identity()
+    {
+        var config = App.Get("properties.functionAppConfig");
+        Assert.Equal("custom", ArmTemplate.Find(config, "runtime.name")?.GetString());
+        Assert.Equal("1.0", ArmTemplate.Find(config, "runtime.version")?.GetString());
+        Assert.Equal("blobContainer", ArmTemplate.Find(config, "deployment.storage.type")?.GetString());
+        Assert.Equal("UserAssignedIdentity", ArmTemplate.Find(config, "deployment.storage.authentication.type")?.GetString());
+        Assert.Contains(
+            "Microsoft.ManagedIdentity/userAssignedIdentities",
+            ArmTemplate.Find(config, "deployment.storage.authentication.userAssignedIdentityResourceId")?.GetString(),
+            StringComparison.Ordinal);
+        Assert.Null(ArmTemplate.Find(config, "deployment.storage.authentication.storageAccountConnectionStringName"));
+        Assert.Equal(40, App.Scope.Resolve(ArmTemplate.Find(config, "scaleAndConcurrency.maximumInstanceCount")!.Value)?.GetInt32());
+        Assert.Equal(2048, App.Scope.Resolve(ArmTemplate.Find(config, "scaleAndConcurrency.instanceMemoryMB")!.Value)?.GetInt32());
+    }
+
+    [Fact]
+    public void App_accepts_https_only_with_tls_1_2_and_no_ftp()
+    {
+        Assert.True(App.Get("properties.httpsOnly").GetBoolean());
+        Assert.Equal("1.2", App.Get("properties.siteConfig.minTlsVersion").GetString());
+        Assert.Equal("1.2", App.Get("properties.siteConfig.scmMinTlsVersion").GetString());
+        Assert.Equal("Disabled", App.Get("properties.siteConfig.ftpsState").GetString());
+    }
+
+    [Fact]
+    public void Basic_publishing_credentials_are_off_for_ftp_and_scm()
+    {
+        var policies = fixture.Template.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies");
+        Assert.Equal(["ftp", "scm"], policies.Select(policy => policy.Get("name").GetString()!.Split('\'')[^2]).Order());
+        Assert.All(policies, policy => Assert.False(policy.Get("properties.allow").GetBoolean()));
+    }
+
+    [Fact]
+    public void App_runs_as_the_user_assigned_identity_and_resolves_key_vault_references_with_it()
+    {
+        Assert.Equal("UserAssigned", App.Get("identity.type").GetString());
+        const string identityId = "resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName'))";
+        var identityKey = Assert.Single(App.Get("identity.userAssignedIdentities").EnumerateObject()).Name;
+        Assert.Contains(identityId, identityKey, StringComparison.Ordinal);
+        Assert.Equal($"[{identityId}]", App.Get("properties.keyVaultReferenceIdentity").GetString());
+        AssertIsTheAppIdentity("identity");
+    }
+
+    [Fact]
+    public void App_settings_cover_everything_the_app_reads()
+    {
+        Assert.Equal(
+            [
+                "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+                "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                "AZURE_CLIENT_ID",
+                "AzureWebJobsStorage__accountName",
+                "AzureWebJobsStorage__blobServiceUri",
+                "AzureWebJobsStorage__clientId",
+                "AzureWebJobsStorage__credential",
+                "AzureWebJobsStorage__queueServiceUri",
+                "AzureWebJobsStorage__tableServiceUri",
+                "EventsQueueName",
+                "Hosting__Mode",
+                "KeyVault__SecretName",
+                "KeyVault__VaultUri",
+                "Notify__AllowedIpRanges",
+                "Notify__UnsignedPolicy",
+                "PayinsQueueName",
+                "PayoutsQueueName",
+                "Paypro__BaseUrl",
+                "Paypro__MerchantNo",
+                "Paypro__NotifyUrl",
+                "Paypro__SaltPosition",
+                "PollSchedule",
+                "Storage__TablePrefix",
+            ],
+            Settings.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void App_settings_carry_the_deployment_parameters()
+    {
+        Assert.Equal(InfraFixture.DeploymentEnvironment["PAYPRO_BASE_URL"], Literal("Paypro__BaseUrl"));
+        Assert.Equal(InfraFixture.DeploymentEnvironment["PAYPRO_MERCHANT_NO"], Literal("Paypro__MerchantNo"));
+        Assert.Equal("Append", Literal("Paypro__SaltPosition"));
+        Assert.Equal("0 */1 * * * *", Literal("PollSchedule"));
+        Assert.Equal("ConfirmByQuery", Literal("Notify__UnsignedPolicy"));
+        Assert.Equal(string.Empty, Literal("Notify__AllowedIpRanges"));
+        Assert.Equal("FunctionsHost", Literal("Hosting__Mode"));
+        Assert.Equal("paypro-app-secret", Literal("KeyVault__SecretName"));
+        Assert.Contains("reference('vault').vaultUri", Expression("KeyVault__VaultUri"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Queue_and_table_settings_name_the_queues_and_tables_the_template_creates()
+    {
+        var queues = QueueNames();
+        Assert.Equal("paypro-payouts", Literal("PayoutsQueueName"));
+        Assert.Equal("paypro-payins", Literal("PayinsQueueName"));
+        Assert.Equal("paypro-events", Literal("EventsQueueName"));
+        foreach (var setting in new[] { "PayoutsQueueName", "PayinsQueueName", "EventsQueueName" })
+        {
+            Assert.Contains(Literal(setting), queues);
+            Assert.Contains($"{Literal(setting)}-poison", queues);
+        }
+
+        var prefix = Literal("Storage__TablePrefix");
+        Assert.Equal("Paypro", prefix);
+        var tables = fixture.Template.Single("Microsoft.Storage/storageAccounts/tableServices/tables");
+        var tableNames = tables.Scope.Resolve("[parameters('tableNames')]")!.Value.EnumerateArray().Select(table => table.GetString()!);
+        Assert.Equal(
+            ["Audit", "Due", "Transactions"],
+            tableNames.Select(table => table.StartsWith(prefix, StringComparison.Ordinal) ? table[prefix.Length..] : table).Order());
+    }
+
+    [Fact]
+    public void Host_storage_is_identity_based()
+    {
+        Assert.Equal("managedidentity", Literal("AzureWebJobsStorage__credential"));
+        Assert.Equal("[parameters('storageAccountName')]", Expression("AzureWebJobsStorage__accountName"));
+        Assert.Equal("[reference('identity').clientId]", Expression("AzureWebJobsStorage__clientId"));
+        AssertIsTheAppIdentity("identity");
+        Assert.Equal(Expression("AzureWebJobsStorage__clientId"), Expression("AZURE_CLIENT_ID"));
+        foreach (var service in new[] { "blob", "queue", "table" })
+        {
+            Assert.Contains($"primaryEndpoints.{service}]", Expression($"AzureWebJobsStorage__{service}ServiceUri"), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Application_insights_ingestion_authenticates_with_the_identity()
+    {
+        var authentication = Expression("APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
+        Assert.Equal("[format('Authorization=AAD;ClientId={0}', reference('identity').clientId)]", authentication);
+        AssertIsTheAppIdentity("identity");
+        Assert.Contains("reference('appInsights').ConnectionString", Expression("APPLICATIONINSIGHTS_CONNECTION_STRING"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Notify_url_is_a_key_vault_reference_because_it_holds_the_function_key()
+    {
+        var notifyUrl = Expression("Paypro__NotifyUrl");
+        Assert.Equal("[format('@Microsoft.KeyVault(VaultName={0};SecretName=paypro-notify-url)', parameters('keyVaultName'))]", notifyUrl);
+    }
+
+    [Fact]
+    public void App_settings_hold_no_connection_string_key_or_secret()
+    {
+        string[] forbiddenNames =
+        [
+            "AzureWebJobsStorage",
+            "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+            "APPINSIGHTS_INSTRUMENTATIONKEY",
+            "Paypro__AppSecret",
+            "Hosting__FunctionKey",
+        ];
+        Assert.All(forbiddenNames, name => Assert.DoesNotContain(name, Settings.Keys));
+
+        string[] forbiddenFragments =
+        [
+            "AccountKey",
+            "DefaultEndpointsProtocol",
+            "SharedAccessSignature",
+            "sig=",
+            "InstrumentationKey=",
+            "listKeys",
+            "listSecrets",
+            "?code=",
+        ];
+        foreach (var (name, value) in Settings)
+        {
+            var text = value.GetRawText();
+            Assert.All(
+                forbiddenFragments,
+                fragment => Assert.False(
+                    text.Contains(fragment, StringComparison.OrdinalIgnoreCase),
+                    $"App setting {name} contains '{fragment}': {text}"));
+        }
+    }
+
+    [Fact]
+    public void App_settings_flex_consumption_rejects_are_absent()
+    {
+        Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", Settings.Keys);
+        Assert.DoesNotContain("FUNCTIONS_EXTENSION_VERSION", Settings.Keys);
+        Assert.DoesNotContain("WEBSITE_RUN_FROM_PACKAGE", Settings.Keys);
+    }
+
+    [Fact]
+    public void App_is_deployed_after_its_role_assignments()
+    {
+        var module = fixture.Template.Resources.Single(resource => resource.SymbolicName == "functionApp");
+        Assert.Contains("roles", module.Get("dependsOn").EnumerateArray().Select(dependency => dependency.GetString()));
+    }
+
+    /// <summary>The symbol is the user-assigned identity the app is given, not some other one.</summary>
+    private void AssertIsTheAppIdentity(string symbolicName)
+    {
+        var identity = fixture.Template.Symbol(App.Scope, symbolicName);
+        Assert.Equal("Microsoft.ManagedIdentity/userAssignedIdentities", identity.Type);
+        Assert.Equal("[parameters('identityName')]", identity.Get("name").GetString());
+    }
+
+    private string[] QueueNames()
+    {
+        var queues = fixture.Template.Single("Microsoft.Storage/storageAccounts/queueServices/queues");
+        return queues.Scope.Resolve("[parameters('queueNames')]")!.Value.EnumerateArray().Select(queue => queue.GetString()!).ToArray();
+    }
+}
