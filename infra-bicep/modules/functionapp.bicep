@@ -6,7 +6,7 @@ param location string
 @description('Name of the Flex Consumption plan.')
 param planName string
 
-@description('Name of the function app; it becomes <name>.azurewebsites.net.')
+@description('Name of the function app (globally unique).')
 param functionAppName string
 
 @description('Name of the user-assigned managed identity the app runs as.')

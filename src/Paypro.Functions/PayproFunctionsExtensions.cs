@@ -18,7 +18,6 @@ public static class PayproFunctionsExtensions
         var configuration = builder.Configuration;
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddOptions<PayproClientOptions>().Bind(configuration.GetSection(PayproClientOptions.SectionName));
         services.AddPayproClient();
         services.AddPayproSecrets(configuration);
         services.AddStorageClients(configuration);

@@ -6,10 +6,19 @@ namespace Paypro.Sandbox;
 /// The sandbox's timers and callback deliveries. A reset cancels what is pending, so work of the
 /// old state cannot reach the new one; disposal waits for everything to stop.
 /// </summary>
-internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : IAsyncDisposable
+internal sealed partial class BackgroundWork : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly ILogger<BackgroundWork> _logger;
+    private readonly CancellationTokenRegistration _stopping;
     private CancellationTokenSource _cancellation = new();
+
+    public BackgroundWork(IHostApplicationLifetime lifetime, ILogger<BackgroundWork> logger)
+    {
+        _logger = logger;
+        // Stopped with the app, before the services it uses (the callback HTTP client) are disposed.
+        _stopping = lifetime.ApplicationStopping.Register(() => Volatile.Read(ref _cancellation).Cancel());
+    }
 
     /// <summary>
     /// Starts <paramref name="work"/> on the caller's thread, so whatever it does before its first
@@ -48,6 +57,7 @@ internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : I
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.DisposeAsync().ConfigureAwait(false);
         await Volatile.Read(ref _cancellation).CancelAsync().ConfigureAwait(false);
         try
         {

@@ -117,10 +117,14 @@ public sealed class SandboxHost : IAsyncDisposable
     /// <param name="message">The status text; by default the usual one for the status.</param>
     /// <param name="notify">Whether to send a callback.</param>
     /// <returns>The transaction as it now stands, or null when there is no such transaction.</returns>
+    /// <exception cref="ArgumentException"><paramref name="status"/> is not a final status.</exception>
     public SandboxLedgerEntry? SetTransactionStatus(SandboxTransactionKind kind, string tradeNo, string status, string? message = null, bool notify = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(tradeNo);
-        ArgumentException.ThrowIfNullOrEmpty(status);
+        if (!TestInputs.IsFinalStatus(status))
+        {
+            throw new ArgumentException(TestInputs.FinalStatusRule, nameof(status));
+        }
         return _paypro.SetStatus(kind, tradeNo, status, message, notify);
     }
 

@@ -125,18 +125,18 @@ public partial class PayproClient
             Timestamp = Timestamp(),
             TradeNo = ValidTradeNo(options.TradeNo),
         };
-        return await CreateAsync("checkout", PayproPaths.Checkout, request, PayproJsonContext.Wire.CheckoutRequest, request.TradeNo, request.Amount, mobile: null, cancellationToken).ConfigureAwait(false);
+        return await CreateAsync("checkout", PayproPaths.PayinConsole, request, PayproJsonContext.Wire.CheckoutRequest, request.TradeNo, request.Amount, mobile: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The status of a payout. <see cref="PayproQueryOutcome.NotFound"/> means Paypro does not know the tradeNo.</summary>
     /// <exception cref="PayproValidationException">The tradeNo is invalid; nothing was sent.</exception>
     public virtual Task<PayproQueryResult> QueryPayoutAsync(string tradeNo, CancellationToken cancellationToken = default) =>
-        QueryTradeNoAsync("payout query", PayproPaths.QueryPayout, tradeNo, cancellationToken);
+        QueryTradeNoAsync("payout query", PayproPaths.QueryPayoutResult, tradeNo, cancellationToken);
 
     /// <summary>The status of a payin. <see cref="PayproQueryOutcome.NotFound"/> means Paypro does not know the tradeNo.</summary>
     /// <exception cref="PayproValidationException">The tradeNo is invalid; nothing was sent.</exception>
     public virtual Task<PayproQueryResult> QueryPayinAsync(string tradeNo, CancellationToken cancellationToken = default) =>
-        QueryTradeNoAsync("payin query", PayproPaths.QueryPayin, tradeNo, cancellationToken);
+        QueryTradeNoAsync("payin query", PayproPaths.QueryPayinResult, tradeNo, cancellationToken);
 
     /// <summary>The transaction behind an M-Pesa receipt code (for example <c>SHL2A6WAQU</c>).</summary>
     /// <exception cref="PayproValidationException">The code is not an M-Pesa receipt code; nothing was sent.</exception>
@@ -147,7 +147,7 @@ public partial class PayproClient
             throw new PayproValidationException("code", error!);
         }
         var request = new MpesaCodeQueryRequest { Code = code, Timestamp = Timestamp() };
-        var exchange = await SendAsync(QueryHttpClientName, PayproPaths.QueryByMpesaCode, request, PayproJsonContext.Wire.MpesaCodeQueryRequest, cancellationToken).ConfigureAwait(false);
+        var exchange = await SendAsync(QueryHttpClientName, PayproPaths.QueryResultByCode, request, PayproJsonContext.Wire.MpesaCodeQueryRequest, cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToQueryResult(exchange, expectedTradeNo: null, "Paypro knows no transaction with this M-Pesa code (code 8000).");
         LogQuery(_logger, QueryLevel(result.Outcome), "M-Pesa lookup", code, result.Outcome, result.HttpStatus, result.Code, result.Transaction?.Status, result.Detail);
         return result;

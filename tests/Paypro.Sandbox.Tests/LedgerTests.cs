@@ -9,7 +9,7 @@ public sealed class LedgerTests
     [Fact]
     public async Task Every_executed_transaction_is_recorded_with_its_details()
     {
-        var before = DateTimeOffset.UtcNow;
+        var before = TimeProvider.System.GetUtcNow();
         await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
         await sandbox.Client.PayoutAsync("L-OUT", TestMobiles.Success, amount: "250");
         await sandbox.Client.PayinAsync("L-IN", TestMobiles.Rejected, sandbox.Receiver.NotifyUrl, amount: "60");
@@ -22,7 +22,7 @@ public sealed class LedgerTests
         Assert.Equal([250L, 60L, 70L], entries.Select(e => e.Amount));
         Assert.Equal([TestMobiles.Success, TestMobiles.Rejected, null], entries.Select(e => e.Mobile));
         Assert.All(entries, e => Assert.Equal("0015", e.Status));
-        Assert.All(entries, e => Assert.InRange(e.CreatedAt, before, DateTimeOffset.UtcNow));
+        Assert.All(entries, e => Assert.InRange(e.CreatedAt, before, TimeProvider.System.GetUtcNow()));
     }
 
     [Fact]
@@ -91,6 +91,32 @@ public sealed class LedgerTests
 
         sandbox.Host.SetTransactionStatus(SandboxTransactionKind.Payin, tradeNo, "00029", notify: false);
         Assert.Equal(new SandboxBalance(1000, 0, 0), sandbox.Host.Ledger.Balance);
+    }
+
+    [Theory]
+    [InlineData("0015")]
+    [InlineData("ok")]
+    [InlineData("123")]
+    public async Task Setting_a_status_that_is_not_final_is_refused_and_changes_nothing(string status)
+    {
+        await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
+        await sandbox.Client.PayoutAsync("NF-1", TestMobiles.Success, amount: "100");
+
+        var error = Assert.Throws<ArgumentException>(() => sandbox.Host.SetTransactionStatus(SandboxTransactionKind.Payout, "NF-1", status));
+
+        Assert.Equal("status", error.ParamName);
+        Assert.Equal("0015", sandbox.Host.Ledger.Find(SandboxTransactionKind.Payout, "NF-1")!.Status);
+        Assert.Empty(sandbox.Host.Callbacks);
+    }
+
+    [Fact]
+    public async Task Setting_a_status_of_an_unknown_transaction_returns_null()
+    {
+        await using var sandbox = await TestSandbox.StartAsync();
+
+        Assert.Null(sandbox.Host.SetTransactionStatus(SandboxTransactionKind.Payout, "NOPE", "0000"));
+        Assert.Null(sandbox.Host.Redeliver(SandboxTransactionKind.Payin, "NOPE"));
+        Assert.Empty(sandbox.Host.Callbacks);
     }
 
     [Fact]

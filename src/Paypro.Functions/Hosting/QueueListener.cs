@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 
@@ -60,8 +59,9 @@ internal sealed class QueueListener
                 {
                     messages = (await _queue.ReceiveMessagesAsync(wanted, _options.VisibilityTimeout, stoppingToken).ConfigureAwait(false)).Value;
                 }
-                catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
+                    // Storage down, a network fault: keep listening, as the host does.
                     slots.Release(wanted);
                     _logger.LogWarning(ex, "Receiving from queue {Queue} failed; retrying in {Delay}.", _queue.Name, _options.MaxPollingInterval);
                     await Task.Delay(_options.MaxPollingInterval, _time, stoppingToken).ConfigureAwait(false);
@@ -187,7 +187,7 @@ internal sealed class QueueListener
                 await _queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 _logger.LogWarning(ex, "Creating queue {Queue} failed; retrying in {Delay}.", _queue.Name, _options.MaxPollingInterval);
                 await Task.Delay(_options.MaxPollingInterval, _time, stoppingToken).ConfigureAwait(false);
@@ -228,7 +228,7 @@ internal sealed class QueueListener
             catch (OperationCanceledException) when (linked.IsCancellationRequested)
             {
             }
-            catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException)
+            catch (Exception ex)
             {
                 listener._logger.LogWarning(ex, "Renewing the lease of message {MessageId} on queue {Queue} failed; it may be delivered again while still running.", message.MessageId, listener._queue.Name);
             }

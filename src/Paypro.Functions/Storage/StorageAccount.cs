@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Storage;
@@ -49,12 +50,44 @@ public static class StorageAccount
         services.TryAddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
+            var logger = sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(StorageAccount).FullName!) ?? NullLogger.Instance;
             var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-            return settings.ConnectionString is { } connectionString
+            QueueServiceClient? client = null;
+            options.MessageDecodingFailed += args => MoveUndecodableToPoisonAsync(client!, args, logger);
+            client = settings.ConnectionString is { } connectionString
                 ? new QueueServiceClient(connectionString, options)
                 : new QueueServiceClient(settings.QueueServiceUri!, settings.CreateCredential(), options);
+            return client;
         });
         return services;
+    }
+
+    /// <summary>
+    /// A received message that is not base64 was put there by a producer that skipped the encoding queue
+    /// triggers expect. It can never be processed, and without this handler the SDK would fail the whole
+    /// batch it came in, so it goes straight to the poison queue with its text as received.
+    /// </summary>
+    private static async Task MoveUndecodableToPoisonAsync(QueueServiceClient queues, QueueMessageDecodingFailedEventArgs args, ILogger logger)
+    {
+        if (args.ReceivedMessage is not { } message)
+        {
+            return;
+        }
+        var poison = queues.GetQueueClient(args.Queue.Name + "-poison");
+        if (args.IsRunningSynchronously)
+        {
+            poison.CreateIfNotExists(cancellationToken: args.CancellationToken);
+            poison.SendMessage(message.Body, cancellationToken: args.CancellationToken);
+            args.Queue.DeleteMessage(message.MessageId, message.PopReceipt, args.CancellationToken);
+        }
+        else
+        {
+            await poison.CreateIfNotExistsAsync(cancellationToken: args.CancellationToken).ConfigureAwait(false);
+            await poison.SendMessageAsync(message.Body, cancellationToken: args.CancellationToken).ConfigureAwait(false);
+            await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken).ConfigureAwait(false);
+        }
+        logger.LogError("PAYPRO_POISON_MESSAGE Moved message {MessageId} from queue {Queue} to {PoisonQueue}: its text is not base64, the encoding queue triggers expect.",
+            message.MessageId, args.Queue.Name, poison.Name);
     }
 }
 

@@ -15,6 +15,11 @@ namespace Paypro.Functions.Transactions;
 public class OutboxDispatcher
 {
     private readonly Channel<string> _pending = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+
+    // A change posts its tradeNo here and the poller (or "check now") dispatches the same transaction
+    // itself; both would read the same unsent row and send it twice. One dispatch per transaction at a
+    // time in this process (striped, so memory stays fixed) leaves the second one nothing to send.
+    private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly TransactionStore _store;
     private readonly QueueClient _events;
     private readonly ILogger<OutboxDispatcher> _logger;
@@ -32,15 +37,24 @@ public class OutboxDispatcher
     /// <summary>Sends the transaction's unsent events now.</summary>
     public virtual async Task<int> DispatchAsync(string tradeNo, CancellationToken cancellationToken)
     {
-        var sent = 0;
-        foreach (var outboxEvent in await _store.GetUndispatchedAsync(tradeNo, cancellationToken).ConfigureAwait(false))
+        var gate = _gates[(StringComparer.Ordinal.GetHashCode(tradeNo) & int.MaxValue) % _gates.Length];
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await _events.SendMessageAsync(outboxEvent.Payload, cancellationToken).ConfigureAwait(false);
-            await _store.MarkDispatchedAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
-            FunctionsMetrics.EventsSent.Add(1);
-            sent++;
+            var sent = 0;
+            foreach (var outboxEvent in await _store.GetUndispatchedAsync(tradeNo, cancellationToken).ConfigureAwait(false))
+            {
+                await _events.SendMessageAsync(outboxEvent.Payload, cancellationToken).ConfigureAwait(false);
+                await _store.MarkDispatchedAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
+                FunctionsMetrics.EventsSent.Add(1);
+                sent++;
+            }
+            return sent;
         }
-        return sent;
+        finally
+        {
+            gate.Release();
+        }
     }
 
     internal async Task RunAsync(CancellationToken stoppingToken)

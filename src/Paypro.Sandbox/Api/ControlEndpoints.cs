@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Paypro.Sandbox.Callbacks;
 using Paypro.Sandbox.Transactions;
@@ -10,12 +9,9 @@ namespace Paypro.Sandbox.Api;
 /// <c>/_sandbox/...</c>: what a test needs to drive and inspect the sandbox. They answer 404 unless
 /// <see cref="SandboxOptions.ControlEnabled"/> is on, so a shared sandbox cannot be steered by accident.
 /// </summary>
-internal static partial class ControlEndpoints
+internal static class ControlEndpoints
 {
     public const string Prefix = "/_sandbox";
-
-    [GeneratedRegex(@"^\d{4,5}$", RegexOptions.CultureInvariant)]
-    private static partial Regex StatusShape();
 
     public static IEndpointRouteBuilder MapControlEndpoints(this IEndpointRouteBuilder app)
     {
@@ -114,11 +110,11 @@ internal static partial class ControlEndpoints
                 {
                     return ControlJson.Error(ex.Message);
                 }
-                if (status is null || !StatusShape().IsMatch(status) || status == PayproStatus.Processing)
+                if (!TestInputs.IsFinalStatus(status))
                 {
-                    return ControlJson.Error("status must be a final status: 0000 for success, or a failure such as 00029 (4 or 5 digits, not 0015).");
+                    return ControlJson.Error(TestInputs.FinalStatusRule);
                 }
-                return paypro.SetStatus(kind, tradeNo, status, string.IsNullOrEmpty(message) ? null : message, notify) is { } entry
+                return paypro.SetStatus(kind, tradeNo, status!, string.IsNullOrEmpty(message) ? null : message, notify) is { } entry
                     ? ControlJson.Entry(entry)
                     : TransactionNotFound(space, tradeNo);
             }

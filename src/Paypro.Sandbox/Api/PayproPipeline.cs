@@ -50,7 +50,8 @@ internal sealed partial class PayproPipeline(
         }
         if (fault.Answer == FaultKind.HttpError)
         {
-            return Unanswered(endpoint, receivedAt, tradeNo, executed: false, fault, TypedResults.Text("Service Unavailable", "text/plain", statusCode: fault.StatusCode ?? 503));
+            RecordUnanswered(endpoint, receivedAt, tradeNo, executed: false, fault.Answer.Value);
+            return TypedResults.Text("Service Unavailable", "text/plain", statusCode: fault.StatusCode ?? StatusCodes.Status503ServiceUnavailable);
         }
 
         var answer = fault.Answer == FaultKind.SystemError
@@ -60,20 +61,21 @@ internal sealed partial class PayproPipeline(
         switch (fault.Answer)
         {
             case FaultKind.ExecuteThenHttpError:
-                return Unanswered(endpoint, receivedAt, tradeNo, answer.Executed, fault, TypedResults.Text("Bad Gateway", "text/plain", statusCode: fault.StatusCode ?? 502));
+                RecordUnanswered(endpoint, receivedAt, tradeNo, answer.Executed, fault.Answer.Value);
+                return TypedResults.Text("Bad Gateway", "text/plain", statusCode: fault.StatusCode ?? StatusCodes.Status502BadGateway);
             case FaultKind.ExecuteThenAbort:
-                Unanswered(endpoint, receivedAt, tradeNo, answer.Executed, fault, null);
+                RecordUnanswered(endpoint, receivedAt, tradeNo, answer.Executed, fault.Answer.Value);
                 http.Abort();
                 return TypedResults.Empty;
             case FaultKind.ExecuteThenTimeout:
-                Unanswered(endpoint, receivedAt, tradeNo, answer.Executed, fault, null);
+                RecordUnanswered(endpoint, receivedAt, tradeNo, answer.Executed, fault.Answer.Value);
                 await HoldUntilClientGivesUpAsync(http).ConfigureAwait(false);
                 http.Abort();
                 return TypedResults.Empty;
         }
 
         ledger.Record(endpoint, receivedAt, tradeNo, answer.Code, answer.Executed, fault.Answer);
-        LogAnswered(endpoint, tradeNo, answer.Code, answer.Message);
+        LogAnswered(endpoint, Loggable(tradeNo), answer.Code, answer.Message);
         return new Utf8JsonResult(PayproJson.Envelope(answer, time.GetUtcNow()));
     }
 
@@ -95,12 +97,15 @@ internal sealed partial class PayproPipeline(
         return null;
     }
 
-    private IResult Unanswered(string endpoint, DateTimeOffset receivedAt, string? tradeNo, bool executed, RequestFaults fault, IResult? result)
+    private void RecordUnanswered(string endpoint, DateTimeOffset receivedAt, string? tradeNo, bool executed, FaultKind fault)
     {
-        ledger.Record(endpoint, receivedAt, tradeNo, code: null, executed, fault.Answer);
-        LogFault(endpoint, tradeNo, fault.Answer!.Value, executed);
-        return result ?? TypedResults.Empty;
+        ledger.Record(endpoint, receivedAt, tradeNo, code: null, executed, fault);
+        LogFault(endpoint, Loggable(tradeNo), fault, executed);
     }
+
+    // The tradeNo is logged before it is validated; a malformed one (any length, line breaks) is not.
+    private static string? Loggable(string? tradeNo) =>
+        tradeNo is null || PayproValidation.TryValidateTradeNo(tradeNo, out _) ? tradeNo : "(malformed)";
 
     // The request was executed; the answer is withheld until the client closes the connection
     // (its timeout) or the sandbox stops.

@@ -88,7 +88,7 @@ internal sealed partial class CallbackDispatcher : IDisposable
         {
             SetState(notification, CallbackState.NoTarget);
             LogNoTarget(notification.TradeNo);
-            return notification.Snapshot();
+            return SnapshotOf(notification);
         }
         var fault = _faults.MatchCallback(notification);
         SetFault(notification, fault.Kind);
@@ -140,7 +140,7 @@ internal sealed partial class CallbackDispatcher : IDisposable
                 Start([notification], 0, TimeSpan.Zero);
                 break;
         }
-        return notification.Snapshot();
+        return SnapshotOf(notification);
     }
 
     public void Reset()
@@ -257,10 +257,14 @@ internal sealed partial class CallbackDispatcher : IDisposable
         }
     }
 
-    private Task DelayUntil(DateTimeOffset due, CancellationToken cancellationToken)
+    // A timer may fire a fraction of a millisecond before the clock says it is due; an attempt
+    // must never be made early, so the wait is repeated for what is left.
+    private async Task DelayUntil(DateTimeOffset due, CancellationToken cancellationToken)
     {
-        var wait = due - _time.GetUtcNow();
-        return wait > TimeSpan.Zero ? Task.Delay(wait, _time, cancellationToken) : Task.CompletedTask;
+        for (var wait = due - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - _time.GetUtcNow())
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<(int? StatusCode, string? Text, CallbackOutcome Outcome)> PostAsync(PendingNotification notification, CancellationToken cancellationToken)
@@ -308,6 +312,14 @@ internal sealed partial class CallbackDispatcher : IDisposable
         lock (_gate)
         {
             notification.State = state;
+        }
+    }
+
+    private CallbackNotification SnapshotOf(PendingNotification notification)
+    {
+        lock (_gate)
+        {
+            return notification.Snapshot();
         }
     }
 

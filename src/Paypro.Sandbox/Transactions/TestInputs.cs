@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Paypro.Sandbox.Transactions;
 
 /// <summary>What a transaction does, chosen by the last two digits of its mobile number.</summary>
@@ -26,7 +28,7 @@ internal enum TestOutcome
 }
 
 /// <summary>The sandbox's documented test inputs and the statuses they lead to.</summary>
-internal static class TestInputs
+internal static partial class TestInputs
 {
     public const string SuccessMessage = "SUCCESS";
     public const string ProcessingMessage = "PROCESSING";
@@ -54,6 +56,14 @@ internal static class TestInputs
         TestOutcome.InsufficientBalance => (InsufficientBalance, InsufficientBalanceMessage),
         _ => (PayproStatus.Success, SuccessMessage),
     };
+
+    /// <summary>What a status set by hand must look like: 4 or 5 digits, and final (not 0015).</summary>
+    public const string FinalStatusRule = "status must be a final status: 0000 for success, or a failure such as 00029 (4 or 5 digits, not 0015).";
+
+    [GeneratedRegex(@"^\d{4,5}$", RegexOptions.CultureInvariant)]
+    private static partial Regex StatusShape();
+
+    public static bool IsFinalStatus(string? status) => status is not null && StatusShape().IsMatch(status) && status != PayproStatus.Processing;
 
     /// <summary>The usual message for a status set by hand.</summary>
     public static string MessageOf(string status) => status switch

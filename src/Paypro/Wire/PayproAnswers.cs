@@ -28,7 +28,9 @@ internal static class PayproAnswers
             return new() { Outcome = PayproOutcome.Unknown, Detail = failure + "." + UnknownCreateSuffix };
         }
         var envelope = TryReadEnvelope(exchange.Body, out var envelopeError);
-        var data = envelope is null ? null : TryReadData(envelope, PayproJsonContext.Wire.CreateData, out _);
+        // data is the business result only when the request was accepted; next to any other code it
+        // would be mistaken for a transaction status.
+        var data = envelope?.Code == PayproStatus.RequestAccepted ? TryReadData(envelope, PayproJsonContext.Wire.CreateData, out _) : null;
         PayproCreateResult Result(PayproOutcome outcome, string? detail) => new()
         {
             Outcome = outcome,

@@ -185,7 +185,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(TransactionState.Succeeded, record!.State);
         Assert.Single(record.Anomalies);
         var events = await _app.WaitForEventsAsync(tradeNo, 2);
-        Assert.Equal(["payout.anomaly", "payout.succeeded"], events.Select(e => e.GetProperty("type").GetString()).Order().ToArray());
+        Assert.Equal(new[] { "payout.anomaly", "payout.succeeded" }, events.Select(e => e.GetProperty("type").GetString()!).Order().ToArray());
         Assert.Contains(_app.Logs.Messages, m => m.StartsWith("PAYPRO_ANOMALY", StringComparison.Ordinal));
     }
 

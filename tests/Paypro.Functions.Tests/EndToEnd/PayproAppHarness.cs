@@ -8,6 +8,7 @@ using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Paypro.Functions.Functions;
 using Paypro.Functions.Hosting;
 using Paypro.Functions.Storage;
@@ -43,6 +44,9 @@ public sealed class PayproAppHarness : IAsyncDisposable
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Queues = azurite.CreateQueueServiceClient();
         Tables = azurite.CreateTableServiceClient();
+        // The test's own reads go through a client the StorageCounter does not see, so waiting for a state
+        // never counts against the app's budgets.
+        UncountedStore = new TransactionStore(Tables, Options.Create(new StorageOptions { TablePrefix = TablePrefix }), TimeProvider.System);
     }
 
     public WebApplication App { get; }
@@ -64,14 +68,21 @@ public sealed class PayproAppHarness : IAsyncDisposable
 
     public TransactionStore Store => App.Services.GetRequiredService<TransactionStore>();
 
+    /// <summary>The same tables through a client outside the app, whose traffic the <see cref="Storage"/> counter does not see.</summary>
+    public TransactionStore UncountedStore { get; }
+
     /// <summary>Starts the app against <paramref name="azurite"/> and a running sandbox.</summary>
     /// <param name="settings">Overrides of the test defaults (configuration keys with ':').</param>
     /// <param name="configure">Service replacements, applied after the app's own registrations.</param>
     /// <param name="underHost">Run as a custom handler (the host's protocol) instead of self-hosted.</param>
+    /// <param name="id">
+    /// Names the tables and queues; give another harness's <see cref="Id"/> to run a second instance of the
+    /// app on the same storage (instances racing on one queue). A new one by default.
+    /// </param>
     public static async Task<PayproAppHarness> StartAsync(AzuriteFixture azurite, SandboxHost sandbox, IReadOnlyDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? configure = null, bool underHost = false)
+        Action<IServiceCollection>? configure = null, bool underHost = false, string? id = null)
     {
-        var id = Guid.NewGuid().ToString("N")[..10];
+        id ??= Guid.NewGuid().ToString("N")[..10];
         var port = FreeLoopbackPort();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         var values = new Dictionary<string, string?>
@@ -111,7 +122,8 @@ public sealed class PayproAppHarness : IAsyncDisposable
 
         var storage = new StorageCounter();
         var logs = new LogCollector();
-        var contentRoot = Path.Combine(Path.GetTempPath(), "paypro-e2e-" + id);
+        // One folder per instance: instances sharing an id must not delete each other's.
+        var contentRoot = Path.Combine(Path.GetTempPath(), "paypro-e2e-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(contentRoot);
         var args = values.Where(v => v.Value is not null).Select(v => $"--{v.Key}={v.Value}").ToArray();
         var app = FunctionsApp.Build(args, builder =>
@@ -155,7 +167,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
 
     public Task EnqueuePayinAsync(string tradeNo, long amount = 120, string mobile = "254712345600") => EnqueueAsync(PayinsQueue, PayoutMessage(tradeNo, amount, mobile));
 
-    public Task<TransactionRecord?> GetAsync(string tradeNo) => Store.GetAsync(tradeNo, CancellationToken.None);
+    public Task<TransactionRecord?> GetAsync(string tradeNo) => UncountedStore.GetAsync(tradeNo, CancellationToken.None);
 
     public async Task<TransactionRecord> WaitForStateAsync(string tradeNo, Func<TransactionState, bool> condition, string what, TimeSpan? timeout = null)
     {
@@ -241,6 +253,13 @@ public sealed class PayproAppHarness : IAsyncDisposable
         return (await client.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).ToList();
     }
 
+    /// <summary>Messages in a queue, invisible ones (being processed, or waiting for a retry) included.</summary>
+    public async Task<int> QueueLengthAsync(string queue)
+    {
+        var client = Queues.GetQueueClient(queue);
+        return await client.ExistsAsync() ? (await client.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
+    }
+
     /// <summary>Signs <paramref name="fields"/> as Paypro does and posts them to the notify URL.</summary>
     public Task<HttpResponseMessage> PostSignedNotifyAsync(IEnumerable<KeyValuePair<string, string?>> fields, string? secret = null, string? rawAmount = null)
     {
@@ -283,6 +302,9 @@ public sealed class PayproAppHarness : IAsyncDisposable
 
     /// <summary>A GET on the operator's API, with the function key.</summary>
     public Task<HttpResponseMessage> GetApiAsync(string path) => Http.GetAsync($"/api/{path}?code={FunctionKey}");
+
+    /// <summary>A POST without a body on the operator's API, with the function key.</summary>
+    public Task<HttpResponseMessage> PostApiAsync(string path) => Http.PostAsync($"/api/{path}?code={FunctionKey}", null);
 
     public async ValueTask DisposeAsync()
     {

@@ -57,7 +57,7 @@ public sealed class SelfHostedQueueTests(AzuriteFixture azurite)
         Assert.Equal([1L, 2L, 3L], recorder.QueueTriggers.Select(t => t.DequeueCount));
         Assert.True(recorder.QueueTriggers[^1].IsLastAttempt);
         Assert.Equal(0, await CountAsync(queue));
-        var poisoned = (await poison.ReceiveMessageAsync()).Value;
+        var poisoned = (await poison.PeekMessageAsync()).Value;
         Assert.Equal(text, poisoned.Body.ToString());
         // Poison messages are base64 like every other message, so a trigger on the poison queue can read them.
         var raw = (await azurite.CreateQueueServiceClient(QueueMessageEncoding.None).GetQueueClient(queueName + "-poison").PeekMessageAsync()).Value;
@@ -202,6 +202,53 @@ public sealed class SelfHostedQueueTests(AzuriteFixture azurite)
 
         Assert.Empty(recorder.QueueTriggers);
         Assert.Equal(0, await CountAsync(queue));
+    }
+
+    [Fact]
+    public async Task Message_that_is_not_base64_goes_to_poison_as_received_and_the_listener_keeps_going()
+    {
+        var queueName = UniqueQueueName();
+        var recorder = new FunctionRecorder();
+        var raw = azurite.CreateQueueServiceClient(QueueMessageEncoding.None).GetQueueClient(queueName);
+        await raw.CreateAsync();
+        var bad = await raw.SendMessageAsync("{\"tradeNo\":\"T-3001\"} sent without base64");
+        await raw.SendMessageAsync(Convert.ToBase64String("well encoded"u8.ToArray()));
+        await using var app = await StartAsync(recorder, queueName);
+        var poison = azurite.CreateQueueServiceClient().GetQueueClient(queueName + "-poison");
+
+        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == 1, "the well-encoded message was delivered");
+        await Eventually.WaitUntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the undecodable message reached the poison queue");
+
+        Assert.Equal("well encoded", recorder.QueueTriggers[0].MessageText);
+        Assert.Equal("{\"tradeNo\":\"T-3001\"} sent without base64", (await poison.PeekMessageAsync()).Value.Body.ToString());
+        await Eventually.WaitUntilAsync(async () => await CountAsync(raw) == 0, "both messages left the queue");
+        var marker = Assert.Single(app.Logs.Entries, entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
+        Assert.Contains(bad.Value.MessageId, marker.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("T-3001", app.Logs.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Listener_survives_queue_storage_going_away_and_resumes_when_it_is_back()
+    {
+        await using var own = await AzuriteFixture.StartAsync();
+        var queueName = UniqueQueueName();
+        var recorder = new FunctionRecorder();
+        var settings = HostingTestApp.SelfHosted();
+        settings["AzureWebJobsStorage"] = own.ConnectionString;
+        settings[QueueSetting] = queueName;
+        settings["Hosting:MaxPollingInterval"] = "00:00:00.2";
+        await using var app = await HostingTestApp.StartAsync(settings, builder => Register(builder, recorder));
+        var queue = own.CreateQueueServiceClient().GetQueueClient(queueName);
+        await Eventually.WaitUntilAsync(async () => (await queue.ExistsAsync()).Value, "the listener created the queue");
+
+        await own.StopQueueServiceAsync();
+        await Eventually.WaitUntilAsync(() => app.Logs.Entries.Any(e => e.Message.StartsWith("Receiving from queue", StringComparison.Ordinal)), "the listener noticed the outage");
+        await own.StartQueueServiceAsync();
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync("after the outage");
+
+        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == 1, "the message sent after the outage was delivered");
+        Assert.Equal("after the outage", recorder.QueueTriggers[0].MessageText);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class SelfHostedTimerTests
     [Fact]
     public async Task Timer_fires_at_each_occurrence_of_the_schedule_from_the_setting()
     {
-        var time = new FakeTimeProvider(Start);
+        var time = new TimerFakeTimeProvider(Start);
         var recorder = new FunctionRecorder();
         await using var app = await StartAsync(recorder, time, "0 */5 * * * *");
 
@@ -40,7 +40,7 @@ public sealed class SelfHostedTimerTests
     [Fact]
     public async Task Default_schedule_applies_when_the_setting_is_absent()
     {
-        var time = new FakeTimeProvider(Start);
+        var time = new TimerFakeTimeProvider(Start);
         var recorder = new FunctionRecorder();
         await using var app = await StartAsync(recorder, time, schedule: null);
 
@@ -53,7 +53,7 @@ public sealed class SelfHostedTimerTests
     [Fact]
     public async Task A_failing_run_is_logged_and_the_next_occurrence_still_fires()
     {
-        var time = new FakeTimeProvider(Start);
+        var time = new TimerFakeTimeProvider(Start);
         var recorder = new FunctionRecorder { OnTimer = (_, _) => throw new InvalidOperationException("poll failed") };
         await using var app = await StartAsync(recorder, time, "0 * * * * *");
 
@@ -148,25 +148,32 @@ public sealed class SelfHostedTimerTests
     private static DateTimeOffset At(int hour, int minute) => new(2026, 11, 24, hour, minute, 0, TimeSpan.Zero);
 
     /// <summary>
-    /// Jumps fake time to just before an occurrence, then steps up to it until the run is seen. Time never
-    /// passes the occurrence, so the run is on time however late the listener got to its timer: a listener
-    /// that computes its next occurrence after the jump still finds the same one.
+    /// Waits until the listener's timer is set for the occurrence, then moves fake time exactly there. Moving
+    /// time while the listener is between reading the clock and setting its timer would push the timer late.
     /// </summary>
-    private static async Task AdvanceToAsync(FakeTimeProvider time, DateTimeOffset occurrence, Func<bool> ran)
+    private static async Task AdvanceToAsync(TimerFakeTimeProvider time, DateTimeOffset occurrence, Func<bool> ran)
     {
-        var justBefore = occurrence - TimeSpan.FromSeconds(1);
-        if (time.GetUtcNow() < justBefore)
+        await Eventually.WaitUntilAsync(() => time.LatestTimerDue == occurrence, $"the listener waited for {occurrence:O}");
+        time.SetUtcNow(occurrence);
+        await Eventually.WaitUntilAsync(ran, $"the timer fired at {occurrence:O}");
+    }
+
+    /// <summary>Fake time that also tells when the most recently created timer is due.</summary>
+    private sealed class TimerFakeTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private long _latestDueTicks;
+
+        public DateTimeOffset LatestTimerDue => new(Interlocked.Read(ref _latestDueTicks), TimeSpan.Zero);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            time.SetUtcNow(justBefore);
-        }
-        await Eventually.WaitUntilAsync(() =>
-        {
-            if (!ran() && time.GetUtcNow() < occurrence)
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime != Timeout.InfiniteTimeSpan)
             {
-                time.Advance(TimeSpan.FromSeconds(1));
+                Interlocked.Exchange(ref _latestDueTicks, (GetUtcNow() + dueTime).UtcTicks);
             }
-            return ran();
-        }, $"the timer fired at {occurrence:O}");
+            return timer;
+        }
     }
 
     private static Task<HostingTestApp> StartAsync(FunctionRecorder recorder, TimeProvider time, string? schedule)

@@ -10,9 +10,9 @@ namespace Paypro.Functions.Tests.Infrastructure;
 
 /// <summary>
 /// Azurite's Table and Queue services on free loopback ports, from the copy pinned in tests/package.json.
-/// The two services run as separate processes so a test can stop Table Storage alone and start it again on
-/// the same port (<see cref="StopTableServiceAsync"/>, <see cref="StartTableServiceAsync"/>); tables are kept
-/// in a temporary folder so their contents survive that restart. Queues live in memory.
+/// The two services run as separate processes so a test can stop one alone and start it again on the same
+/// port (<see cref="StopTableServiceAsync"/>, <see cref="StartTableServiceAsync"/>, and the same for queues);
+/// tables are kept in a temporary folder so their contents survive that restart. Queues live in memory.
 /// Share one with <c>[Collection(AzuriteCollection.Name)]</c>, or start a private one with <see cref="StartAsync"/>
 /// when a test stops a service.
 /// </summary>
@@ -83,17 +83,39 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>Starts Table Storage again on the same port, with the tables it had.</summary>
     public async Task StartTableServiceAsync()
     {
-        if (IsTableServiceRunning)
+        if (!IsTableServiceRunning)
         {
-            return;
+            _table = await RestartOnPortAsync("azurite-table", ["--tablePort", TablePort.ToString(), "--location", _tableLocation], TablePort);
         }
+    }
+
+    /// <summary>Stops Queue Storage; its messages are lost (queues live in memory). Tables keep running.</summary>
+    public async Task StopQueueServiceAsync()
+    {
+        if (_queue is { } queue)
+        {
+            _queue = null;
+            await queue.StopAsync(StopTimeout);
+        }
+    }
+
+    /// <summary>Starts Queue Storage again on the same port, empty.</summary>
+    public async Task StartQueueServiceAsync()
+    {
+        if (_queue is not { HasExited: false })
+        {
+            _queue = await RestartOnPortAsync("azurite-queue", ["--queuePort", QueuePort.ToString(), "--inMemoryPersistence"], QueuePort);
+        }
+    }
+
+    private static async Task<AzuriteProcess> RestartOnPortAsync(string service, string[] arguments, int port)
+    {
         // The port was just released; another process could take it in between, so allow a few tries.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                _table = await AzuriteProcess.StartAsync("azurite-table", ["--tablePort", TablePort.ToString(), "--location", _tableLocation], TablePort, StartTimeout);
-                return;
+                return await AzuriteProcess.StartAsync(service, arguments, port, StartTimeout);
             }
             catch (AzuriteStartException) when (attempt < 5)
             {
@@ -203,8 +225,8 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                // SIGTERM lets Azurite close its database, which saves the tables to disk.
-                _ = Kill(_process.Id, SigTerm);
+                // Azurite saves its tables to disk when it closes on SIGINT (it installs no SIGTERM handler).
+                _ = Kill(_process.Id, SigInt);
                 using var wait = new CancellationTokenSource(timeout);
                 try
                 {
@@ -266,7 +288,7 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
             }
         }
 
-        private const int SigTerm = 15;
+        private const int SigInt = 2;
 
         [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
         private static extern int Kill(int pid, int signal);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -50,7 +49,7 @@ internal sealed class CallbackReceiver : IAsyncDisposable
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync();
             var index = receiver!._received.Count;
-            receiver._received.Enqueue(new ReceivedCallback(body, http.Request.Query["code"].ToString(), Stopwatch.GetTimestamp()));
+            receiver._received.Enqueue(new ReceivedCallback(body, http.Request.Query["code"].ToString(), TimeProvider.System.GetUtcNow()));
             if (receiver.Hang)
             {
                 await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { });
@@ -77,8 +76,8 @@ internal sealed class CallbackReceiver : IAsyncDisposable
 
 /// <param name="Body">The raw JSON body.</param>
 /// <param name="Code">The <c>code</c> query value the callback was posted with.</param>
-/// <param name="ReceivedTicks">Stopwatch ticks at arrival.</param>
-internal sealed record ReceivedCallback(string Body, string Code, long ReceivedTicks)
+/// <param name="ReceivedAt">System time at arrival, the clock a sandbox on TimeProvider.System uses too.</param>
+internal sealed record ReceivedCallback(string Body, string Code, DateTimeOffset ReceivedAt)
 {
     public PayproFields Fields => PayproFields.Parse(Body);
 }

@@ -235,6 +235,19 @@ public sealed class PayproAnswersTests
         Assert.Contains("query the tradeNo", result.Detail);
     }
 
+    [Fact]
+    public void Data_next_to_a_code_other_than_0000_is_not_taken_for_a_status()
+    {
+        var refused = PayproAnswers.ToCreateResult(Ok(TestPaypro.Envelope("8000", """{"serialNumber":"SN1","status":"0000"}""")));
+        var unknown = PayproAnswers.ToCreateResult(Ok(TestPaypro.Envelope("5000", """{"status":"0015"}""")));
+
+        Assert.Equal(PayproOutcome.Refused, refused.Outcome);
+        Assert.Null(refused.Status);
+        Assert.Null(refused.SerialNumber);
+        Assert.Equal(PayproOutcome.Unknown, unknown.Outcome);
+        Assert.Null(unknown.Status);
+    }
+
     [Theory]
     [InlineData("paymentUrl")]
     [InlineData("checkoutUrl")]

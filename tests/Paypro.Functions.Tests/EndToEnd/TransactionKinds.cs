@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Paypro.Functions.Storage;
+using Paypro.Functions.Transactions;
+using Paypro.Sandbox;
+
+namespace Paypro.Functions.Tests.EndToEnd;
+
+/// <summary>What differs between a payout and a payin in an end-to-end test: the queue, the Paypro path, the sandbox's ledger space.</summary>
+internal static class TransactionKinds
+{
+    public static Task EnqueueAsync(this PayproAppHarness app, TransactionKind kind, string tradeNo, long amount = 120, string mobile = "254712345600") =>
+        kind == TransactionKind.Payout ? app.EnqueuePayoutAsync(tradeNo, amount, mobile) : app.EnqueuePayinAsync(tradeNo, amount, mobile);
+
+    public static string CreatePath(TransactionKind kind) => kind == TransactionKind.Payout ? "/api/payout" : "/api/payin";
+
+    public static string QueryPath(TransactionKind kind) => kind == TransactionKind.Payout ? "/api/queryPayOutResult" : "/api/queryPayinResult";
+
+    public static SandboxTransactionKind InSandbox(TransactionKind kind) => kind == TransactionKind.Payout ? SandboxTransactionKind.Payout : SandboxTransactionKind.Payin;
+
+    /// <summary>Every callback for <paramref name="tradeNo"/> is never sent, so only polling can bring its result.</summary>
+    public static void DropCallbacks(this SandboxHost sandbox, TransactionKind kind, string tradeNo) =>
+        sandbox.Faults.Add(new SandboxFault { Endpoint = CreatePath(kind), TradeNo = tradeNo, Kind = FaultKind.DropCallback, Count = null });
+
+    /// <summary>The state-change rows of a transaction (category "state"), oldest first.</summary>
+    public static async Task<IReadOnlyList<HistoryEntry>> StateChangesAsync(this PayproAppHarness app, string tradeNo) =>
+        (await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None)).Where(h => h.Category == "state").ToList();
+
+    /// <summary>The one revision that moved the transaction to <paramref name="state"/>.</summary>
+    public static async Task<HistoryEntry> ChangeToAsync(this PayproAppHarness app, string tradeNo, TransactionState state) =>
+        Assert.Single(await app.StateChangesAsync(tradeNo), h => h.Verdict == state.ToWire());
+
+    /// <summary>Waits for <paramref name="count"/> events, then checks for a while that no more arrive.</summary>
+    public static async Task<IReadOnlyList<JsonElement>> ExactlyEventsAsync(this PayproAppHarness app, string tradeNo, int count)
+    {
+        await app.WaitForEventsAsync(tradeNo, count);
+        await Infrastructure.Eventually.HoldsForAsync(async () => (await app.EventsForAsync(tradeNo)).Count == count,
+            $"exactly {count} event(s) for {tradeNo}", TimeSpan.FromMilliseconds(400));
+        return await app.EventsForAsync(tradeNo);
+    }
+}

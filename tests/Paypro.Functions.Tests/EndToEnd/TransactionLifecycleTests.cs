@@ -1,0 +1,126 @@
+using Paypro.Functions.Tests.Infrastructure;
+using Paypro.Functions.Transactions;
+using Paypro.Sandbox;
+
+namespace Paypro.Functions.Tests.EndToEnd;
+
+/// <summary>Payouts and payins from the queue to a final state: through the callback, through polling, failed, and slow.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_queued_payin_is_created_once_and_succeeds_through_the_signed_callback()
+    {
+        await using var sandbox = PayproAppHarness.StartSandbox();
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
+        var tradeNo = PayproAppHarness.NewTradeNo("PI");
+
+        await app.EnqueuePayinAsync(tradeNo, amount: 275, mobile: "0712345600");
+
+        var record = await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
+        Assert.Equal(TransactionKind.Payin, record.Kind);
+        Assert.Equal(275, record.Amount);
+        Assert.Equal("0000", record.PayproStatus);
+        var entry = Assert.Single(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
+        Assert.Equal(SandboxTransactionKind.Payin, entry.Kind);
+        Assert.Equal("254712345600", entry.Mobile);
+        Assert.Equal(entry.PlatFormTradeNo, record.PlatFormTradeNo);
+        Assert.Equal("/api/payin", Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo)).Endpoint);
+        Assert.StartsWith("callback", (await app.ChangeToAsync(tradeNo, TransactionState.Succeeded)).Detail);
+        var succeeded = Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1));
+        Assert.Equal("payin.succeeded", succeeded.GetProperty("type").GetString());
+        Assert.Equal("payin", succeeded.GetProperty("kind").GetString());
+        Assert.Equal(275, succeeded.GetProperty("amount").GetInt64());
+        Assert.Equal("c-" + tradeNo, succeeded.GetProperty("metadata").GetProperty("correlationId").GetString());
+    }
+
+    [Theory]
+    [InlineData(TransactionKind.Payout)]
+    [InlineData(TransactionKind.Payin)]
+    public async Task With_every_callback_dropped_polling_brings_the_result(TransactionKind kind)
+    {
+        await using var sandbox = PayproAppHarness.StartSandbox();
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
+        var tradeNo = PayproAppHarness.NewTradeNo("DROP");
+        sandbox.DropCallbacks(kind, tradeNo);
+
+        await app.EnqueueAsync(kind, tradeNo);
+        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        await Eventually.WaitUntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.Status == "0000" && c.State == CallbackState.Dropped),
+            "Paypro decided the result and its callback was dropped");
+        Assert.Equal(TransactionState.Submitted, (await app.GetAsync(tradeNo))!.State);
+        Assert.Empty(await app.EventsForAsync(tradeNo));
+
+        var record = await app.PollUntilAsync(tradeNo, TransactionState.Succeeded);
+
+        Assert.Equal("0000", record.PayproStatus);
+        Assert.StartsWith("query", (await app.ChangeToAsync(tradeNo, TransactionState.Succeeded)).Detail);
+        Assert.Contains(sandbox.Ledger.Requests, r => r.Endpoint == TransactionKinds.QueryPath(kind) && r.TradeNo == tradeNo);
+        Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
+        Assert.Single(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
+        Assert.DoesNotContain(sandbox.CallbackAttempts, a => a.TradeNo == tradeNo);
+        var succeeded = Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1));
+        Assert.Equal(kind.ToWire() + ".succeeded", succeeded.GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData(TransactionKind.Payout, "254712345611", "00029", "REJECTED_TRANSACTION")]
+    [InlineData(TransactionKind.Payout, "254712345612", "00031", "INSUFFICIENT_BALANCE")]
+    [InlineData(TransactionKind.Payin, "254712345611", "00029", "REJECTED_TRANSACTION")]
+    [InlineData(TransactionKind.Payin, "254712345612", "00031", "INSUFFICIENT_BALANCE")]
+    public async Task A_failure_is_recorded_and_announced_with_Paypros_status_and_message(TransactionKind kind, string mobile, string status, string message)
+    {
+        await using var sandbox = PayproAppHarness.StartSandbox();
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
+        var tradeNo = PayproAppHarness.NewTradeNo("F");
+
+        await app.EnqueueAsync(kind, tradeNo, mobile: mobile);
+
+        var record = await app.WaitForStateAsync(tradeNo, TransactionState.Failed);
+        Assert.Equal(status, record.PayproStatus);
+        Assert.Equal(message, record.PayproMessage);
+        Assert.Contains(status, record.Reason);
+        Assert.Contains(message, record.Reason);
+        // Paypro executed it and said no: the money did not move, but the tradeNo is spent at Paypro.
+        Assert.False(record.NotSent);
+        var entry = Assert.Single(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
+        Assert.Equal(status, entry.Status);
+        Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
+        var failed = Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1));
+        Assert.Equal(kind.ToWire() + ".failed", failed.GetProperty("type").GetString());
+        Assert.Equal("failed", failed.GetProperty("state").GetString());
+        Assert.Equal(status, failed.GetProperty("payproStatus").GetString());
+        Assert.Equal(message, failed.GetProperty("payproMessage").GetString());
+        Assert.False(failed.GetProperty("notSent").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData(TransactionKind.Payout)]
+    [InlineData(TransactionKind.Payin)]
+    public async Task A_transaction_that_stays_processing_is_followed_up_and_succeeds_later(TransactionKind kind)
+    {
+        // Mobile ending 13 stays "0015 processing" for LongProcessingDelay (at the harness's time scale of 1/1000: 4 s).
+        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromSeconds(4000));
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
+        var tradeNo = PayproAppHarness.NewTradeNo("SLOW");
+
+        await app.EnqueueAsync(kind, tradeNo, mobile: "254712345613");
+        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+
+        // A poll finds it processing at Paypro; that is recorded, but it is not a result to announce.
+        var processing = await app.PollUntilAsync(tradeNo, TransactionState.Processing);
+        Assert.Equal("0015", processing.PayproStatus);
+        Assert.Equal("0015", sandbox.Ledger.Find(TransactionKinds.InSandbox(kind), tradeNo)!.Status);
+        Assert.Empty(await app.EventsForAsync(tradeNo));
+
+        var record = await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
+
+        Assert.Equal("0000", record.PayproStatus);
+        Assert.Equal(
+            [TransactionState.Submitting.ToWire(), TransactionState.Submitted.ToWire(), TransactionState.Processing.ToWire(), TransactionState.Succeeded.ToWire()],
+            (await app.StateChangesAsync(tradeNo)).Select(h => h.Verdict).ToArray());
+        Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
+        var succeeded = Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1));
+        Assert.Equal(kind.ToWire() + ".succeeded", succeeded.GetProperty("type").GetString());
+    }
+}
