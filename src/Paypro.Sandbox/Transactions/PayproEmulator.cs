@@ -243,8 +243,10 @@ internal sealed partial class PayproEmulator(
             : PayproAnswer.Parameter("timestamp must be epoch milliseconds (13 digits).");
     }
 
+    // Paypro takes only the normalised form; the friendlier forms the client library accepts
+    // (07..., +254...) are refused here, as Paypro would.
     private static bool IsPayproMobile(string mobile) =>
-        mobile.Length == 12 && mobile.StartsWith("254", StringComparison.Ordinal) && mobile[3] is '1' or '7' && mobile.All(char.IsAsciiDigit);
+        PayproValidation.TryNormalizeMobile(mobile, out var normalized, out _) && normalized == mobile;
 
     private static void WriteAmount(System.Text.Json.Utf8JsonWriter writer, string name, long amount)
     {
