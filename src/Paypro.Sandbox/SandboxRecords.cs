@@ -49,7 +49,7 @@ public sealed record SandboxRequest(
     FaultKind? Fault)
 {
     /// <summary>Whether this was a create call (payout, payin or checkout payin).</summary>
-    public bool IsCreate => PayproPaths.IsCreate(Endpoint);
+    public bool IsCreate => SandboxPaths.IsCreate(Endpoint);
 }
 
 /// <summary>The merchant's balance in whole shillings: payouts freeze then spend it, successful payins add to unsettled.</summary>

@@ -22,7 +22,7 @@ public sealed class QueueNames
     public required string Events { get; init; }
 
     /// <summary>The queue where a message that cannot be processed is moved, as the host does.</summary>
-    public static string PoisonOf(string queue) => queue + "-poison";
+    public static string PoisonOf(string queue) => Hosting.QueueFunctionDescriptor.PoisonQueueOf(queue);
 
     public static QueueNames From(IConfiguration configuration) => new()
     {
@@ -35,11 +35,7 @@ public sealed class QueueNames
     {
         var value = configuration[setting];
         var name = string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
-        // Queue names: 3-63 lowercase letters, digits and single dashes; "-poison" must still fit.
-        if (name.Length is < 3 or > 56 || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') || name.StartsWith('-') || name.EndsWith('-') || name.Contains("--", StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"{setting} '{name}' is not a valid queue name: 3-56 lowercase letters, digits and single dashes.");
-        }
+        Hosting.QueueFunctionDescriptor.ValidateQueueName(name, setting);
         return name;
     }
 }

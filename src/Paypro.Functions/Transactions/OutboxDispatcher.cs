@@ -38,7 +38,7 @@ public class OutboxDispatcher
     public virtual async Task<int> DispatchAsync(string tradeNo, CancellationToken cancellationToken)
     {
         var gate = _gates[(StringComparer.Ordinal.GetHashCode(tradeNo) & int.MaxValue) % _gates.Length];
-        
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var sent = 0;
@@ -53,7 +53,7 @@ public class OutboxDispatcher
         }
         finally
         {
-
+            gate.Release();
         }
     }
 

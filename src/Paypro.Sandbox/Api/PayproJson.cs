@@ -12,17 +12,11 @@ namespace Paypro.Sandbox.Api;
 /// </summary>
 internal static class PayproJson
 {
-    private static readonly TimeSpan KenyaOffset = TimeSpan.FromHours(3);
-
     // Paypro's examples show plain text (no \u escapes for '+', '&' or non-ASCII); the body is UTF-8.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>An amount as Paypro writes it in responses and callbacks: <c>50.0000</c>.</summary>
     public static string Amount(long amount) => amount.ToString(CultureInfo.InvariantCulture) + ".0000";
-
-    /// <summary>Kenya local time (Africa/Nairobi is UTC+3 all year), <c>yyyy-MM-dd HH:mm:ss</c>.</summary>
-    public static string KenyaTime(DateTimeOffset time) =>
-        time.ToOffset(KenyaOffset).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     public static string EpochMilliseconds(DateTimeOffset time) =>
         time.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
@@ -70,7 +64,7 @@ internal static class PayproJson
         writer.WriteString("message", entry.Message);
         if (entry.CompletedAt is { } completed)
         {
-            writer.WriteString("successTime", KenyaTime(completed));
+            writer.WriteString("successTime", Paypro.KenyaTime.Format(completed));
         }
         else
         {

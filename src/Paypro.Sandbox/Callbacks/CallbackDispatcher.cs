@@ -165,7 +165,7 @@ internal sealed partial class CallbackDispatcher : IDisposable
         string? signature = null;
         if (sign)
         {
-            var successTime = entry.CompletedAt is { } completed ? PayproJson.KenyaTime(completed) : null;
+            var successTime = entry.CompletedAt is { } completed ? KenyaTime.Format(completed) : null;
             signature = PayproSignature.Compute(
             [
                 new("platFormTradeNo", entry.PlatFormTradeNo),

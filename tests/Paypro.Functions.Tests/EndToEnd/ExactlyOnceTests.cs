@@ -40,7 +40,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (text, _) => await app.EnqueueAsync(app.PayoutsQueue, text));
 
         var wanted = tradeNos.ToHashSet();
-        await Eventually.WaitUntilAsync(async () => (await app.EventsAsync()).Select(e => e.GetProperty("tradeNo").GetString()).Where(wanted.Contains).Distinct().Count() == distinct,
+        await Eventually.WaitUntilAsync(async () => (await app.EventsAsync()).Select(e => e.GetProperty("tradeNo").GetString()!).Where(wanted.Contains).Distinct().Count() == distinct,
             $"every one of the {distinct} tradeNos announced its result", BulkTimeout);
         await Eventually.WaitUntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "every message, redeliveries included, was handled", BulkTimeout);
         Assert.Equal(5, flaky.Failures);

@@ -80,7 +80,7 @@ public sealed class RequestRefusalTests
     public async Task Every_path_checks_the_sign()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        string[] paths = [.. PayproPaths.Fixed, sandbox.Host.Options.BalancePath];
+        string[] paths = [.. SandboxPaths.Fixed, sandbox.Host.Options.BalancePath];
 
         foreach (var path in paths)
         {
