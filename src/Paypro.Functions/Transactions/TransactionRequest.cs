@@ -93,7 +93,7 @@ public sealed class TransactionRequest
             }
             if (!root.TryGetProperty("mobile", out var mobileElement) || mobileElement.ValueKind != JsonValueKind.String)
             {
-                error = "mobile is required and must be a string, for example \"254712345678\".";
+                error = "mobile is required and must be a string: the M-Pesa number as 2547XXXXXXXX or 07XXXXXXXX.";
                 return false;
             }
             if (!PayproValidation.TryNormalizeMobile(mobileElement.GetString(), out var mobile, out error))

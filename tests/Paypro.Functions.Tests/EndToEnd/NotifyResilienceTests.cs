@@ -36,7 +36,7 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
     [Fact]
     public async Task With_the_reject_policy_an_unsigned_callback_gets_401()
     {
-        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromMinutes(10));
+        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(7));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:UnsignedPolicy"] = "Reject" });
         var tradeNo = PayproAppHarness.NewTradeNo("R");
         await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
@@ -67,7 +67,7 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
         await using var privateAzurite = await AzuriteFixture.StartAsync();
         await using var sandbox = PayproAppHarness.StartSandbox(options =>
         {
-            options.LongProcessingDelay = TimeSpan.FromMinutes(10);
+            options.LongProcessingDelay = TimeSpan.FromDays(7);
             // Paypro's retries after 2 s, 5 s, 10 s... at 1/1000: the sandbox keeps retrying while storage is down.
             options.TimeScale = 0.001;
         });

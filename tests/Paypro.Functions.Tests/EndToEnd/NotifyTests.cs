@@ -16,8 +16,8 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Transactions wait in "processing" (mobile ending 13) long enough for the test to deliver results itself.
-        _sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromMinutes(10));
+        // Transactions wait in "processing" (mobile ending 13; 7 days at the harness's 1/1000 time scale) while the test delivers results itself.
+        _sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(7));
         _app = await PayproAppHarness.StartAsync(azurite, _sandbox);
     }
 
