@@ -165,8 +165,9 @@ cmd_run() {
   pids=()
   stop_all() {
     trap - INT TERM EXIT
-    echo
-    echo "Stopping..."
+    # Output may go to a pipe whose reader died with the same Ctrl-C; a write must not end the cleanup.
+    trap '' PIPE
+    echo "Stopping..." >&2 2>/dev/null || true
     local pid
     for pid in "${pids[@]}"; do
       # Each child leads its own process group (setsid), so this reaches dotnet run's child process too.

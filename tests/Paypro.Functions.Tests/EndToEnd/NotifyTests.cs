@@ -8,36 +8,22 @@ using Paypro.Sandbox;
 namespace Paypro.Functions.Tests.EndToEnd;
 
 /// <summary>The notify callback against Azurite and the sandbox, over real HTTP.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
 {
-    private SandboxHost _sandbox = null!;
-    private PayproAppHarness _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        // Transactions wait in "processing" (mobile ending 13; 7 days at the harness's 1/1000 time scale) while the test delivers results itself.
-        _sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(7));
-        _app = await PayproAppHarness.StartAsync(azurite, _sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
+    // Transactions wait in "processing" (mobile ending 13; 7 days at the harness's 1/1000 time scale) while the test delivers results itself.
+    protected override void ConfigureSandbox(SandboxOptions options) => options.LongProcessingDelay = TimeSpan.FromDays(7);
 
     private async Task<string> SubmittedPayoutAsync(long amount = 120)
     {
         var tradeNo = PayproAppHarness.NewTradeNo("N");
-        await _app.EnqueuePayoutAsync(tradeNo, amount, mobile: "254712345613");
-        await _app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        await App.EnqueuePayoutAsync(tradeNo, amount, mobile: "254712345613");
+        await App.WaitForStateAsync(tradeNo, TransactionState.Submitted);
         return tradeNo;
     }
 
     private async Task<int> RevisionRowsAsync(string tradeNo)
     {
-        var table = _app.Tables.GetTableClient(_app.TablePrefix + "Transactions");
+        var table = App.Tables.GetTableClient(App.TablePrefix + "Transactions");
         var count = 0;
         await foreach (var _ in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {"rev|"} and RowKey lt {"rev}"}")))
         {
@@ -48,7 +34,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private async Task<List<TableEntity>> AuditAsync(string partition)
     {
-        var table = _app.Tables.GetTableClient(_app.TablePrefix + "Audit");
+        var table = App.Tables.GetTableClient(App.TablePrefix + "Audit");
         var rows = new List<TableEntity>();
         await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}")))
         {
@@ -58,13 +44,13 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_signed_result_delivered_eight_times_out_of_order_is_applied_exactly_once()
+    public async Task A_signed_result_delivered_eight_times_out_of_order_isApplied_exactly_once()
     {
         var tradeNo = await SubmittedPayoutAsync();
         var revisionsBefore = await RevisionRowsAsync(tradeNo);
         // Paypro's eight deliveries, a stale "processing" among them, all at once and out of order.
         var deliveries = new[] { "0000", "0015", "0000", "0000", "0015", "0000", "0000", "0000" }
-            .Select(status => _app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, status), rawAmount: "120.0000"))
+            .Select(status => App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, status), rawAmount: "120.0000"))
             .ToArray();
         var responses = await Task.WhenAll(deliveries);
 
@@ -73,36 +59,36 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("OK", await response.Content.ReadAsStringAsync());
         }
-        var record = await _app.GetAsync(tradeNo);
+        var record = await App.GetAsync(tradeNo);
         Assert.Equal(TransactionState.Succeeded, record!.State);
         Assert.Equal("120.0000", record.PaidAmount);
-        var events = await _app.WaitForEventsAsync(tradeNo, 1);
-        await Eventually.HoldsForAsync(async () => (await _app.EventsForAsync(tradeNo)).Count == 1, "exactly one event", TimeSpan.FromMilliseconds(500));
+        var events = await App.WaitForEventsAsync(tradeNo, 1);
+        await Eventually.HoldsForAsync(async () => (await App.EventsForAsync(tradeNo)).Count == 1, "exactly one event", TimeSpan.FromMilliseconds(500));
         Assert.Equal("payout.succeeded", Assert.Single(events).GetProperty("type").GetString());
         // Our eight deliveries carry the test's platFormTradeNo (the sandbox may add its own callbacks).
         Assert.Equal(8, (await AuditAsync(tradeNo)).Count(row => row.GetString("Category") == "callback" && (row.GetString("Body") ?? "").Contains("5286e98841194687a95d25b5f3be346d")));
         // At most one revision for "processing" and exactly one for "succeeded".
         Assert.InRange(await RevisionRowsAsync(tradeNo) - revisionsBefore, 1, 2);
-        Assert.Single(_sandbox.Ledger.CreateAttempts(tradeNo));
+        Assert.Single(Sandbox.Ledger.CreateAttempts(tradeNo));
     }
 
     [Fact]
     public async Task A_forged_callback_gets_401_and_changes_nothing()
     {
         var tradeNo = await SubmittedPayoutAsync();
-        var before = await _app.GetAsync(tradeNo);
+        var before = await App.GetAsync(tradeNo);
 
-        var response = await _app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"), secret: "not-the-app-secret");
+        var response = await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"), secret: "not-the-app-secret");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        var after = await _app.GetAsync(tradeNo);
+        var after = await App.GetAsync(tradeNo);
         Assert.Equal(before!.State, after!.State);
         Assert.Equal(before.Revision, after.Revision);
         var audit = await AuditAsync(tradeNo);
         Assert.Contains(audit, row => row.GetString("Verdict") == "rejected-forged");
         Assert.All(audit, row => Assert.DoesNotContain("\"sign\"", row.GetString("Body") ?? ""));
-        Assert.Contains(_app.Logs.Messages, m => m.StartsWith("PAYPRO_CALLBACK_REJECTED forged", StringComparison.Ordinal));
-        Assert.Empty(await _app.EventsForAsync(tradeNo));
+        Assert.Contains(App.Logs.Messages, m => m.StartsWith("PAYPRO_CALLBACK_REJECTED forged", StringComparison.Ordinal));
+        Assert.Empty(await App.EventsForAsync(tradeNo));
     }
 
     [Fact]
@@ -110,13 +96,13 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var tradeNo = await SubmittedPayoutAsync();
         var fields = PayproAppHarness.NotifyFields(tradeNo, "0000");
-        var sign = PayproSignature.Compute(fields, _sandbox.Options.AppSecret);
+        var sign = PayproSignature.Compute(fields, Sandbox.Options.AppSecret);
         var body = PayproAppHarness.NotifyJson(fields, rawAmount: "1200", sign);
 
-        var response = await _app.PostNotifyAsync(body);
+        var response = await App.PostNotifyAsync(body);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(TransactionState.Submitted, (await _app.GetAsync(tradeNo))!.State);
+        Assert.Equal(TransactionState.Submitted, (await App.GetAsync(tradeNo))!.State);
     }
 
     [Theory]
@@ -126,7 +112,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("{\"tradeNo\":{\"nested\":1}}", "nested")]
     public async Task A_malformed_body_gets_400_with_the_reason(string body, string expected)
     {
-        var response = await _app.PostNotifyAsync(body);
+        var response = await App.PostNotifyAsync(body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(expected, await response.Content.ReadAsStringAsync());
@@ -139,11 +125,11 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
         var tradeNo = await SubmittedPayoutAsync();
         var fields = PayproAppHarness.NotifyFields(tradeNo, "0000").Select(f => f.Key == "successTime" ? new KeyValuePair<string, string?>("successTime", "yesterday") : f).ToList();
 
-        var response = await _app.PostSignedNotifyAsync(fields);
+        var response = await App.PostSignedNotifyAsync(fields);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("successTime", await response.Content.ReadAsStringAsync());
-        Assert.Equal(TransactionState.Submitted, (await _app.GetAsync(tradeNo))!.State);
+        Assert.Equal(TransactionState.Submitted, (await App.GetAsync(tradeNo))!.State);
     }
 
     [Fact]
@@ -153,10 +139,10 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
         var fields = PayproAppHarness.NotifyFields(tradeNo, "0000");
         fields.Add(new("padding", new string('x', 20_000)));
 
-        var response = await _app.PostSignedNotifyAsync(fields);
+        var response = await App.PostSignedNotifyAsync(fields);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal(TransactionState.Submitted, (await _app.GetAsync(tradeNo))!.State);
+        Assert.Equal(TransactionState.Submitted, (await App.GetAsync(tradeNo))!.State);
     }
 
     [Fact]
@@ -164,10 +150,10 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var tradeNo = PayproAppHarness.NewTradeNo("UNKNOWN");
 
-        var response = await _app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
+        var response = await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Null(await _app.GetAsync(tradeNo));
+        Assert.Null(await App.GetAsync(tradeNo));
         var audit = Assert.Single(await AuditAsync(tradeNo));
         Assert.Equal("unknown-tradeNo", audit.GetString("Verdict"));
         Assert.Contains("\"status\":\"0000\"", audit.GetString("Body"));
@@ -177,17 +163,17 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_contradicting_result_after_success_is_kept_as_an_anomaly_and_announced()
     {
         var tradeNo = await SubmittedPayoutAsync();
-        Assert.Equal(HttpStatusCode.OK, (await _app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"))).StatusCode);
 
-        Assert.Equal(HttpStatusCode.OK, (await _app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "00029"))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "00029"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "00029"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "00029"))).StatusCode);
 
-        var record = await _app.GetAsync(tradeNo);
+        var record = await App.GetAsync(tradeNo);
         Assert.Equal(TransactionState.Succeeded, record!.State);
         Assert.Single(record.Anomalies);
-        var events = await _app.WaitForEventsAsync(tradeNo, 2);
+        var events = await App.WaitForEventsAsync(tradeNo, 2);
         Assert.Equal(new[] { "payout.anomaly", "payout.succeeded" }, events.Select(e => e.GetProperty("type").GetString()!).Order().ToArray());
-        Assert.Contains(_app.Logs.Messages, m => m.StartsWith("PAYPRO_ANOMALY", StringComparison.Ordinal));
+        Assert.Contains(App.Logs.Messages, m => m.StartsWith("PAYPRO_ANOMALY", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -195,11 +181,11 @@ public sealed class NotifyTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var tradeNo = await SubmittedPayoutAsync();
         var fields = PayproAppHarness.NotifyFields(tradeNo, "0000");
-        var body = PayproAppHarness.NotifyJson(fields, null, PayproSignature.Compute(fields, _sandbox.Options.AppSecret));
+        var body = PayproAppHarness.NotifyJson(fields, null, PayproSignature.Compute(fields, Sandbox.Options.AppSecret));
 
-        var response = await _app.Http.PostAsync("/api/paypro/notify", new StringContent(body, Encoding.UTF8, "application/json"));
+        var response = await App.Http.PostAsync("/api/paypro/notify", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(TransactionState.Submitted, (await _app.GetAsync(tradeNo))!.State);
+        Assert.Equal(TransactionState.Submitted, (await App.GetAsync(tradeNo))!.State);
     }
 }

@@ -7,24 +7,8 @@ using Paypro.Sandbox;
 namespace Paypro.Functions.Tests.EndToEnd;
 
 /// <summary>The operator's HTTP API over real HTTP, with the function key, against Azurite and the sandbox.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class OperatorApiTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azurite)
 {
-    private SandboxHost _sandbox = null!;
-    private PayproAppHarness _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = PayproAppHarness.StartSandbox();
-        _app = await PayproAppHarness.StartAsync(azurite, _sandbox);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _sandbox.DisposeAsync();
-    }
-
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         var text = await response.Content.ReadAsStringAsync();
@@ -36,8 +20,8 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : IAsyncLifetime
     private async Task<string> SucceededAsync(TransactionKind kind, long amount = 120)
     {
         var tradeNo = PayproAppHarness.NewTradeNo("OP");
-        await _app.EnqueueAsync(kind, tradeNo, amount, "254712345678");
-        await _app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
+        await App.EnqueueAsync(kind, tradeNo, amount, "254712345678");
+        await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         return tradeNo;
     }
 
@@ -46,7 +30,7 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var tradeNo = await SucceededAsync(TransactionKind.Payout, 150);
 
-        var response = await _app.GetApiAsync($"payouts/{tradeNo}");
+        var response = await App.GetApiAsync($"payouts/{tradeNo}");
 
         var body = await response.Content.ReadAsStringAsync();
         var view = await JsonAsync(response, HttpStatusCode.OK);
@@ -72,15 +56,15 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var tradeNo = await SucceededAsync(TransactionKind.Payin);
 
-        var view = await JsonAsync(await _app.GetApiAsync($"payins/{tradeNo}"), HttpStatusCode.OK);
+        var view = await JsonAsync(await App.GetApiAsync($"payins/{tradeNo}"), HttpStatusCode.OK);
         Assert.Equal("payin", view.GetProperty("kind").GetString());
         Assert.Equal("succeeded", view.GetProperty("state").GetString());
         Assert.Equal("254******678", view.GetProperty("mobile").GetString());
 
-        var asPayout = await JsonAsync(await _app.GetApiAsync($"payouts/{tradeNo}"), HttpStatusCode.NotFound);
+        var asPayout = await JsonAsync(await App.GetApiAsync($"payouts/{tradeNo}"), HttpStatusCode.NotFound);
         Assert.Contains(tradeNo, asPayout.GetProperty("detail").GetString());
         var payout = await SucceededAsync(TransactionKind.Payout);
-        await JsonAsync(await _app.GetApiAsync($"payins/{payout}"), HttpStatusCode.NotFound);
+        await JsonAsync(await App.GetApiAsync($"payins/{payout}"), HttpStatusCode.NotFound);
     }
 
     [Theory]
@@ -88,12 +72,12 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("payins")]
     public async Task An_unknown_tradeNo_is_404_and_an_invalid_one_is_400(string collection)
     {
-        var unknown = await JsonAsync(await _app.GetApiAsync($"{collection}/{PayproAppHarness.NewTradeNo("NOPE")}"), HttpStatusCode.NotFound);
+        var unknown = await JsonAsync(await App.GetApiAsync($"{collection}/{PayproAppHarness.NewTradeNo("NOPE")}"), HttpStatusCode.NotFound);
         Assert.Equal(404, unknown.GetProperty("status").GetInt32());
 
-        var invalid = await JsonAsync(await _app.GetApiAsync($"{collection}/{Uri.EscapeDataString("no spaces allowed")}"), HttpStatusCode.BadRequest);
+        var invalid = await JsonAsync(await App.GetApiAsync($"{collection}/{Uri.EscapeDataString("no spaces allowed")}"), HttpStatusCode.BadRequest);
         Assert.Contains("tradeNo", invalid.GetProperty("detail").GetString());
-        await JsonAsync(await _app.GetApiAsync($"{collection}/{new string('A', 65)}"), HttpStatusCode.BadRequest);
+        await JsonAsync(await App.GetApiAsync($"{collection}/{new string('A', 65)}"), HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -101,42 +85,42 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var tradeNo = await SucceededAsync(TransactionKind.Payout);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _app.Http.GetAsync($"/api/payouts/{tradeNo}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _app.Http.GetAsync("/api/balance")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await App.Http.GetAsync($"/api/payouts/{tradeNo}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await App.Http.GetAsync("/api/balance")).StatusCode);
     }
 
     [Fact]
     public async Task Check_asks_Paypro_now_and_records_the_result()
     {
         var tradeNo = PayproAppHarness.NewTradeNo("CHK");
-        _sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
-        await _app.EnqueuePayoutAsync(tradeNo);
-        await _app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
-        await Eventually.WaitUntilAsync(() => _sandbox.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)?.Status == "0000", "Paypro paid it (and dropped the callback)");
-        Assert.DoesNotContain(_sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
+        Sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
+        await App.EnqueuePayoutAsync(tradeNo);
+        await App.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        await Eventually.WaitUntilAsync(() => Sandbox.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)?.Status == "0000", "Paypro paid it (and dropped the callback)");
+        Assert.DoesNotContain(Sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
 
-        var view = await JsonAsync(await _app.PostApiAsync($"payouts/{tradeNo}/check"), HttpStatusCode.OK);
+        var view = await JsonAsync(await App.PostApiAsync($"payouts/{tradeNo}/check"), HttpStatusCode.OK);
 
         Assert.Equal("succeeded", view.GetProperty("state").GetString());
-        Assert.Single(_sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
-        Assert.Equal(TransactionState.Succeeded, (await _app.GetAsync(tradeNo))!.State);
-        Assert.Equal("payout.succeeded", Assert.Single(await _app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
+        Assert.Single(Sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
+        Assert.Equal(TransactionState.Succeeded, (await App.GetAsync(tradeNo))!.State);
+        Assert.Equal("payout.succeeded", Assert.Single(await App.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
 
         // Checking a final payout again asks Paypro nothing and changes nothing.
-        Assert.Equal("succeeded", (await JsonAsync(await _app.PostApiAsync($"payouts/{tradeNo}/check"), HttpStatusCode.OK)).GetProperty("state").GetString());
-        Assert.Single(_sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
-        await JsonAsync(await _app.PostApiAsync($"payouts/{PayproAppHarness.NewTradeNo("NOPE")}/check"), HttpStatusCode.NotFound);
-        await JsonAsync(await _app.PostApiAsync($"payouts/{Uri.EscapeDataString("bad tradeNo")}/check"), HttpStatusCode.BadRequest);
+        Assert.Equal("succeeded", (await JsonAsync(await App.PostApiAsync($"payouts/{tradeNo}/check"), HttpStatusCode.OK)).GetProperty("state").GetString());
+        Assert.Single(Sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
+        await JsonAsync(await App.PostApiAsync($"payouts/{PayproAppHarness.NewTradeNo("NOPE")}/check"), HttpStatusCode.NotFound);
+        await JsonAsync(await App.PostApiAsync($"payouts/{Uri.EscapeDataString("bad tradeNo")}/check"), HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task An_M_Pesa_receipt_is_looked_up_at_Paypro()
     {
         var tradeNo = await SucceededAsync(TransactionKind.Payout, 130);
-        var receipt = _sandbox.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)!.MpesaReceiptNumber;
+        var receipt = Sandbox.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)!.MpesaReceiptNumber;
         Assert.NotNull(receipt);
 
-        var view = await JsonAsync(await _app.GetApiAsync($"mpesa/{receipt}"), HttpStatusCode.OK);
+        var view = await JsonAsync(await App.GetApiAsync($"mpesa/{receipt}"), HttpStatusCode.OK);
 
         Assert.Equal(receipt, view.GetProperty("code").GetString());
         Assert.Equal("succeeded", view.GetProperty("state").GetString());
@@ -144,26 +128,26 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(tradeNo, view.GetProperty("tradeNo").GetString());
         Assert.Equal("succeeded", view.GetProperty("recordedState").GetString());
 
-        var unknown = await JsonAsync(await _app.GetApiAsync("mpesa/ZZZZZZZZZ9"), HttpStatusCode.NotFound);
+        var unknown = await JsonAsync(await App.GetApiAsync("mpesa/ZZZZZZZZZ9"), HttpStatusCode.NotFound);
         Assert.Contains("ZZZZZZZZZ9", unknown.GetProperty("detail").GetString());
-        Assert.Single(_sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryResultByCode" && r.Code == "8000");
+        Assert.Single(Sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryResultByCode" && r.Code == "8000");
 
-        var malformed = await JsonAsync(await _app.GetApiAsync("mpesa/abc"), HttpStatusCode.BadRequest);
+        var malformed = await JsonAsync(await App.GetApiAsync("mpesa/abc"), HttpStatusCode.BadRequest);
         Assert.Contains("M-Pesa", malformed.GetProperty("detail").GetString());
-        Assert.Equal(2, _sandbox.Ledger.Requests.Count(r => r.Endpoint == "/api/queryResultByCode"));
+        Assert.Equal(2, Sandbox.Ledger.Requests.Count(r => r.Endpoint == "/api/queryResultByCode"));
     }
 
     [Fact]
     public async Task The_balance_comes_from_Paypro_and_moves_with_payouts()
     {
-        var before = await JsonAsync(await _app.GetApiAsync("balance"), HttpStatusCode.OK);
+        var before = await JsonAsync(await App.GetApiAsync("balance"), HttpStatusCode.OK);
         var available = before.GetProperty("availableAmount").GetDecimal();
-        Assert.Equal(_sandbox.Ledger.Balance.AvailableAmount, available);
+        Assert.Equal(Sandbox.Ledger.Balance.AvailableAmount, available);
 
         await SucceededAsync(TransactionKind.Payout, 1_000);
 
-        var after = await JsonAsync(await _app.GetApiAsync("balance"), HttpStatusCode.OK);
+        var after = await JsonAsync(await App.GetApiAsync("balance"), HttpStatusCode.OK);
         Assert.Equal(available - 1_000, after.GetProperty("availableAmount").GetDecimal());
-        Assert.Equal(_sandbox.Ledger.Balance.AvailableAmount, after.GetProperty("availableAmount").GetDecimal());
+        Assert.Equal(Sandbox.Ledger.Balance.AvailableAmount, after.GetProperty("availableAmount").GetDecimal());
     }
 }
