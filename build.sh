@@ -45,13 +45,8 @@ publish() {
   local common=(src/Paypro.Functions -c Release -r linux-x64 --artifacts-path "$artifacts/build" -o "$out")
   if command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1; then
     echo "Publishing with Native AOT (log: $log)..."
-    # Azure.Data.Tables serialises a few request bodies (table creation) with reflection-based JSON and
-    # reports trim warnings for that and for typed entities, which the app does not use (TableEntity only).
-    # Reflection-based JSON stays enabled for it (StorageAccount keeps the members it needs), and its
-    # warnings stay in the log without failing the build; warnings about the app's own code still do.
-    if dotnet publish "${common[@]}" -p:PublishAot=true -p:StripSymbols=true \
-      -p:JsonSerializerIsReflectionEnabledByDefault=true \
-      -p:WarningsNotAsErrors=IL2104%3BIL3053 >"$log" 2>&1; then
+    # Paypro.Functions.csproj says why Azure.Data.Tables keeps reflection-based JSON and its own warnings.
+    if dotnet publish "${common[@]}" -p:PublishAot=true -p:StripSymbols=true >"$log" 2>&1; then
       echo "Native AOT build ready."
       return
     fi
@@ -76,19 +71,19 @@ cmd_assemble() {
   mkdir -p "$app"
   cp host.json "$app/"
   local folder name count=0
-  for folder in src/Paypro.Functions/functions/*/; do
+  for folder in src/Paypro.Functions/FunctionDefinitions/*/; do
     name=$(basename "$folder")
     [ -f "$folder/function.json" ] || { echo "$folder has no function.json." >&2; exit 1; }
     mkdir "$app/$name"
     cp "$folder/function.json" "$app/$name/"
     count=$((count + 1))
   done
-  [ "$count" -gt 0 ] || { echo "No function folders under src/Paypro.Functions/functions." >&2; exit 1; }
+  [ "$count" -gt 0 ] || { echo "No function folders under src/Paypro.Functions/FunctionDefinitions." >&2; exit 1; }
 
-  # The publish folder also holds the function.json files under functions/ (web SDK content), debugging
+  # The publish folder also holds the function.json files under FunctionDefinitions/ (web SDK content), debugging
   # symbols and XML documentation; none of it belongs in the deployed app.
   (cd "$publish_dir" && find . -mindepth 1 -maxdepth 1 \
-    ! -name functions ! -name '*.pdb' ! -name '*.dbg' ! -name '*.xml' ! -name '*.staticwebassets.*' \
+    ! -name FunctionDefinitions ! -name '*.pdb' ! -name '*.dbg' ! -name '*.xml' ! -name '*.staticwebassets.*' \
     ! -name 'web.config' ! -name 'local.settings*.json' \
     -exec cp -R {} "$app/" \;)
   chmod 755 "$app/$executable"

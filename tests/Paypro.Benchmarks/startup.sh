@@ -15,9 +15,12 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 echo "Publishing the JIT build..."
-dotnet publish src/Paypro.Functions -c Release -r linux-x64 --self-contained false --artifacts-path "$work/build-jit" -o "$work/jit" >"$work/jit.log" 2>&1
+dotnet publish src/Paypro.Functions -c Release -r linux-x64 --self-contained false --artifacts-path "$work/build-jit" -o "$work/jit" >"$work/jit.log" 2>&1 \
+  || { tail -n 30 "$work/jit.log" >&2; exit 1; }
 echo "Publishing the Native AOT build..."
-dotnet publish src/Paypro.Functions -c Release -r linux-x64 -p:PublishAot=true -p:StripSymbols=true --artifacts-path "$work/build-aot" -o "$work/aot" >"$work/aot.log" 2>&1
+dotnet publish src/Paypro.Functions -c Release -r linux-x64 -p:PublishAot=true -p:StripSymbols=true \
+  --artifacts-path "$work/build-aot" -o "$work/aot" >"$work/aot.log" 2>&1 \
+  || { tail -n 30 "$work/aot.log" >&2; exit 1; }
 
 [ -x tests/node_modules/.bin/azurite-table ] || { echo "Azurite is not installed: run npm ci --prefix tests" >&2; exit 1; }
 table_port=$(free_port); queue_port=$(free_port)
@@ -35,7 +38,9 @@ measure() { # build -> prints "milliseconds kilobytes"
     Paypro__BaseUrl=http://127.0.0.1:9 Paypro__MerchantNo=1000000001 Paypro__AppSecret=benchmark-secret \
     "$executable" >/dev/null 2>&1 &
   pid=$!
-  until curl -s -o /dev/null "http://127.0.0.1:$port/"; do :; done
+  until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+    kill -0 "$pid" 2>/dev/null || { echo "$executable exited before answering" >&2; exit 1; }
+  done
   end=$(date +%s%N)
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -9,6 +9,8 @@ namespace Paypro.Functions.Tests.Hosting;
 /// The deployment package has the layout the Functions host needs. The assembling step of build.sh runs on
 /// a stand-in publish folder (publishing itself takes minutes and is exercised by ./build.sh package).
 /// </summary>
+// The package is for Linux Functions hosts: its executable bit is what these tests check.
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PackageLayoutTests : IDisposable
 {
     private const int Executable = 0b001_001_001;
@@ -32,7 +34,7 @@ public sealed class PackageLayoutTests : IDisposable
         }
         Assert.True((File.GetUnixFileMode(Path.Combine(app, "Paypro.Functions")) & UnixFileMode.UserExecute) != 0, "The handler is not executable.");
         Assert.True(File.Exists(Path.Combine(app, "appsettings.json")));
-        Assert.False(Directory.Exists(Path.Combine(app, "functions")), "The publish folder's functions/ copy must not be deployed.");
+        Assert.False(Directory.Exists(Path.Combine(app, "FunctionDefinitions")), "The publish folder's FunctionDefinitions/ copy must not be deployed.");
         Assert.False(File.Exists(Path.Combine(app, "Paypro.Functions.dbg")));
     }
 
@@ -74,7 +76,7 @@ public sealed class PackageLayoutTests : IDisposable
         }
     }
 
-    /// <summary>A publish folder like dotnet publish leaves: the handler (not yet executable), its settings, symbols and the web SDK's copy of functions/.</summary>
+    /// <summary>A publish folder like dotnet publish leaves: the handler (not yet executable), its settings, symbols and the web SDK's copy of FunctionDefinitions/.</summary>
     private async Task<string> AssembleAsync()
     {
         var publish = Directory.CreateDirectory(Path.Combine(_work, "publish")).FullName;
@@ -82,8 +84,8 @@ public sealed class PackageLayoutTests : IDisposable
         File.SetUnixFileMode(Path.Combine(publish, "Paypro.Functions"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await File.WriteAllTextAsync(Path.Combine(publish, "appsettings.json"), "{}");
         await File.WriteAllTextAsync(Path.Combine(publish, "Paypro.Functions.dbg"), "symbols");
-        Directory.CreateDirectory(Path.Combine(publish, "functions", "GetBalance"));
-        await File.WriteAllTextAsync(Path.Combine(publish, "functions", "GetBalance", "function.json"), "{}");
+        Directory.CreateDirectory(Path.Combine(publish, "FunctionDefinitions", "GetBalance"));
+        await File.WriteAllTextAsync(Path.Combine(publish, "FunctionDefinitions", "GetBalance", "function.json"), "{}");
 
         var (exitCode, output) = await RunBuildScriptAsync("assemble", publish);
 
