@@ -18,8 +18,9 @@ echo "Publishing the JIT build..."
 dotnet publish src/Paypro.Functions -c Release -r linux-x64 --self-contained false --artifacts-path "$work/build-jit" -o "$work/jit" >"$work/jit.log" 2>&1 \
   || { tail -n 30 "$work/jit.log" >&2; exit 1; }
 echo "Publishing the Native AOT build..."
+# The same Native AOT properties as build.sh package (it says why).
 dotnet publish src/Paypro.Functions -c Release -r linux-x64 -p:PublishAot=true -p:StripSymbols=true \
-  --artifacts-path "$work/build-aot" -o "$work/aot" >"$work/aot.log" 2>&1 \
+  -p:JsonSerializerIsReflectionEnabledByDefault=true -p:WarningsNotAsErrors=IL2104%3BIL3053%3BIL2026 --artifacts-path "$work/build-aot" -o "$work/aot" >"$work/aot.log" 2>&1 \
   || { tail -n 30 "$work/aot.log" >&2; exit 1; }
 
 [ -x tests/node_modules/.bin/azurite-table ] || { echo "Azurite is not installed: run npm ci --prefix tests" >&2; exit 1; }
