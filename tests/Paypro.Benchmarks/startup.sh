@@ -25,8 +25,8 @@ dotnet publish src/Paypro.Functions -c Release -r linux-x64 -p:PublishAot=true -
 
 [ -x tests/node_modules/.bin/azurite-table ] || { echo "Azurite is not installed: run npm ci --prefix tests" >&2; exit 1; }
 table_port=$(free_port); queue_port=$(free_port)
-tests/node_modules/.bin/azurite-table --tablePort "$table_port" --inMemoryPersistence --silent >/dev/null 2>&1 &
-tests/node_modules/.bin/azurite-queue --queuePort "$queue_port" --inMemoryPersistence --silent >/dev/null 2>&1 &
+tests/node_modules/.bin/azurite-table --tablePort "$table_port" --inMemoryPersistence --skipApiVersionCheck --loose --silent >/dev/null 2>&1 &
+tests/node_modules/.bin/azurite-queue --queuePort "$queue_port" --inMemoryPersistence --skipApiVersionCheck --loose --silent >/dev/null 2>&1 &
 key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;"
 until curl -s -o /dev/null "http://127.0.0.1:$table_port" && curl -s -o /dev/null "http://127.0.0.1:$queue_port"; do sleep 0.1; done
