@@ -31,7 +31,8 @@ install_azurite() {
 cmd_test() {
   need dotnet "install the .NET 10 SDK (https://dot.net)."
   install_azurite
-  dotnet test Paypro.Functions.sln "$@"
+  # Warnings are errors in tests too, so the test command also proves the solution builds clean.
+  dotnet test Paypro.Functions.sln -p:TreatWarningsAsErrors=true "$@"
 }
 
 # Native AOT starts faster and uses less memory, but needs a C toolchain (clang or gcc) besides the

@@ -107,7 +107,7 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
         Assert.Equal(PayproStatus.SystemException, systemError.Code);
         Assert.Equal(PayproQueryOutcome.NotFound, (await _client.QueryPayoutAsync(refused)).Outcome);
         Assert.Equal(PayproQueryOutcome.NotFound, (await _client.QueryPayoutAsync(unknown)).Outcome);
-        Assert.Empty(_sandbox.Host.Ledger.Entries.Where(e => e.TradeNo == refused || e.TradeNo == unknown));
+        Assert.DoesNotContain(_sandbox.Host.Ledger.Entries, e => e.TradeNo == refused || e.TradeNo == unknown);
     }
 
     [Fact]
