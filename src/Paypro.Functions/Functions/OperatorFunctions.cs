@@ -13,14 +13,10 @@ public static class OperatorFunctions
     public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> GetTransactionAsync(
         TransactionKind kind, string tradeNo, TransactionStore store, CancellationToken cancellationToken)
     {
-        if (!PayproValidation.TryValidateTradeNo(tradeNo, out var error))
+        var (record, problem) = await FindAsync(kind, tradeNo, store, cancellationToken);
+        if (record is null)
         {
-            return Problem("Invalid tradeNo", error!, 400);
-        }
-        var record = await store.GetAsync(tradeNo, cancellationToken);
-        if (record is null || record.Kind != kind)
-        {
-            return Problem("Not found", $"No {kind.ToWire()} has tradeNo {tradeNo}.", 404);
+            return problem!;
         }
         var history = await store.GetHistoryAsync(tradeNo, cancellationToken);
         return TypedResults.Ok(TransactionView.From(record, history));
@@ -29,17 +25,26 @@ public static class OperatorFunctions
     public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> CheckPayoutAsync(
         string tradeNo, TransactionStore store, TransactionChecker checker, CancellationToken cancellationToken)
     {
+        var (record, problem) = await FindAsync(TransactionKind.Payout, tradeNo, store, cancellationToken);
+        if (record is null)
+        {
+            return problem!;
+        }
+        return TypedResults.Ok(TransactionView.From(await checker.CheckAsync(record, cancellationToken), null));
+    }
+
+    /// <summary>The transaction of that kind, or the problem to answer: 400 for a malformed tradeNo, 404 when there is none.</summary>
+    private static async Task<(TransactionRecord? Record, ProblemHttpResult? Problem)> FindAsync(
+        TransactionKind kind, string tradeNo, TransactionStore store, CancellationToken cancellationToken)
+    {
         if (!PayproValidation.TryValidateTradeNo(tradeNo, out var error))
         {
-            return Problem("Invalid tradeNo", error!, 400);
+            return (null, Problem("Invalid tradeNo", error!, 400));
         }
         var record = await store.GetAsync(tradeNo, cancellationToken);
-        if (record is null || record.Kind != TransactionKind.Payout)
-        {
-            return Problem("Not found", $"No payout has tradeNo {tradeNo}.", 404);
-        }
-        record = await checker.CheckAsync(tradeNo, cancellationToken) ?? record;
-        return TypedResults.Ok(TransactionView.From(record, null));
+        return record is null || record.Kind != kind
+            ? (null, Problem("Not found", $"No {kind.ToWire()} has tradeNo {tradeNo}.", 404))
+            : (record, null);
     }
 
     public static async Task<Results<Ok<MpesaLookupView>, ProblemHttpResult>> MpesaLookupAsync(

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -45,8 +44,6 @@ public class TransactionStore
     private const string RevisionPrefix = "rev|";
     private const string EventPrefix = "event|";
 
-    private static readonly Meter Meter = new("Paypro.Functions.Storage");
-    private static readonly Counter<long> EntitiesRead = Meter.CreateCounter<long>("paypro.storage.entities_read", description: "Table entities read");
 
     private readonly TableClient _transactions;
     private readonly TableClient _audit;
@@ -84,7 +81,7 @@ public class TransactionStore
         {
             return null;
         }
-        EntitiesRead.Add(1);
+        FunctionsMetrics.EntitiesRead.Add(1);
         return FromEntity(response.Value!);
     }
 
@@ -142,7 +139,7 @@ public class TransactionStore
         var result = new List<OutboxEvent>();
         await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            EntitiesRead.Add(1);
+            FunctionsMetrics.EntitiesRead.Add(1);
             result.Add(new OutboxEvent(tradeNo, entity.RowKey[EventPrefix.Length..], entity.GetString("Payload") ?? "", false, entity.ETag));
         }
         return result;
@@ -190,7 +187,7 @@ public class TransactionStore
         {
             foreach (var entity in page.Values)
             {
-                EntitiesRead.Add(1);
+                FunctionsMetrics.EntitiesRead.Add(1);
                 result.Add(new DueEntry(entity.GetString("TradeNo") ?? "", entity.GetDateTimeOffset("DueAt") ?? now, entity.GetInt32("Attempt") ?? 0, entity.RowKey));
                 if (result.Count >= max)
                 {
@@ -231,13 +228,13 @@ public class TransactionStore
         var auditFilter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo}");
         await foreach (var entity in _audit.QueryAsync<TableEntity>(auditFilter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            EntitiesRead.Add(1);
+            FunctionsMetrics.EntitiesRead.Add(1);
             history.Add(new HistoryEntry(entity.GetDateTimeOffset("At") ?? default, entity.GetString("Category") ?? "", entity.GetString("Verdict") ?? "", entity.GetString("Detail")));
         }
         var revisionFilter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {RevisionPrefix} and RowKey lt {"rev}"}");
         await foreach (var entity in _transactions.QueryAsync<TableEntity>(revisionFilter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            EntitiesRead.Add(1);
+            FunctionsMetrics.EntitiesRead.Add(1);
             history.Add(new HistoryEntry(entity.GetDateTimeOffset("At") ?? default, "state", entity.GetString("State") ?? "", Join(entity.GetString("Source"), entity.GetString("Detail"))));
         }
         history.Sort(static (a, b) => a.At.CompareTo(b.At));

@@ -13,5 +13,6 @@ public static class FunctionsMetrics
     public static readonly Counter<long> Anomalies = Meter.CreateCounter<long>("paypro.transactions.anomalies", description: "Contradicting results kept, not applied");
     public static readonly Counter<long> Stuck = Meter.CreateCounter<long>("paypro.transactions.stuck", description: "Transactions flagged as pending for too long");
     public static readonly Counter<long> Callbacks = Meter.CreateCounter<long>("paypro.notify.callbacks", description: "Notify callbacks received, by verdict");
+    public static readonly Counter<long> EntitiesRead = Meter.CreateCounter<long>("paypro.storage.entities_read", description: "Table entities read");
     public static readonly Counter<long> EventsSent = Meter.CreateCounter<long>("paypro.events.sent", description: "Events sent to the events queue");
 }

@@ -49,10 +49,13 @@ public class TransactionChecker
     public async Task<TransactionRecord?> CheckAsync(string tradeNo, CancellationToken cancellationToken)
     {
         var record = await _store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false);
-        if (record is null)
-        {
-            return null;
-        }
+        return record is null ? null : await CheckAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks a transaction just read; returns it as stored afterwards.</summary>
+    public async Task<TransactionRecord> CheckAsync(TransactionRecord record, CancellationToken cancellationToken)
+    {
+        var tradeNo = record.TradeNo;
         if (record.State.IsFinal())
         {
             await _dispatcher.DispatchAsync(tradeNo, cancellationToken).ConfigureAwait(false);

@@ -73,15 +73,7 @@ public class TransactionProcessor
 
     /// <summary>Applies what Paypro reported, by the state rules.</summary>
     public Task<(TransactionRecord Record, Transition? Transition)> ApplyAsync(TransactionRecord record, PayproObservation observation, string? detail, CancellationToken cancellationToken) =>
-        UpdateAsync(record, (current, now) =>
-        {
-            var transition = TransactionRules.Decide(current, observation);
-            if (transition is not null)
-            {
-                TransactionRules.Apply(current, transition, observation, now);
-            }
-            return transition;
-        }, SourceName(observation.Source), detail, cancellationToken);
+        UpdateAsync(record, (current, now) => TransactionRules.DecideAndApply(current, observation, now), SourceName(observation.Source), detail, cancellationToken);
 
     /// <summary>Writes a new record; a conflict means the tradeNo exists already (a duplicate or a racing instance).</summary>
     public async Task<WriteOutcome> CreateAsync(TransactionRecord record, Transition transition, string source, string? detail, CancellationToken cancellationToken)

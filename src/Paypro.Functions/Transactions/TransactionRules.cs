@@ -56,6 +56,17 @@ public static class TransactionRules
         return new Transition(target, target == TransactionState.Succeeded ? Succeeded : Failed);
     }
 
+    /// <summary><see cref="Decide"/>, then <see cref="Apply"/> when there is something to change.</summary>
+    public static Transition? DecideAndApply(TransactionRecord record, PayproObservation observation, DateTimeOffset now)
+    {
+        var transition = Decide(record, observation);
+        if (transition is not null)
+        {
+            Apply(record, transition, observation, now);
+        }
+        return transition;
+    }
+
     /// <summary>Applies an allowed change and what Paypro said to the record (in memory).</summary>
     public static void Apply(TransactionRecord record, Transition transition, PayproObservation observation, DateTimeOffset now)
     {

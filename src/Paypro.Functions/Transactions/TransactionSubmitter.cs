@@ -136,12 +136,7 @@ public class TransactionSubmitter
             case PayproOutcome.Accepted:
             case PayproOutcome.Refused when result.Status is not null:
                 var observation = new PayproObservation(ObservationSource.CreateCall, result.Status!, result.StatusMessage, null, null, null, null, SerialNumber: result.SerialNumber);
-                var transition = TransactionRules.Decide(record, observation);
-                if (transition is not null)
-                {
-                    TransactionRules.Apply(record, transition, observation, now);
-                }
-                return transition;
+                return TransactionRules.DecideAndApply(record, observation, now);
             case PayproOutcome.Refused:
                 if (record.State.IsFinal())
                 {
@@ -159,7 +154,7 @@ public class TransactionSubmitter
         var existing = await _store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
-            _logger.LogWarning("{Kind} message for existing {TradeNo} is invalid ({Reason}); the transaction is unchanged.", kind.ToWire(), tradeNo, reason);
+            LogInvalidForExisting(kind, tradeNo, reason);
             return;
         }
         var now = _time.GetUtcNow();
@@ -175,15 +170,18 @@ public class TransactionSubmitter
         var transition = TransactionRules.Finish(record, TransactionState.Rejected, reason, now, notSent: true);
         if (await _processor.CreateAsync(record, transition, "message", "invalid message: " + reason, cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
-            _logger.LogWarning("{Kind} message for existing {TradeNo} is invalid ({Reason}); the transaction is unchanged.", kind.ToWire(), tradeNo, reason);
+            LogInvalidForExisting(kind, tradeNo, reason);
         }
     }
+
+    private void LogInvalidForExisting(TransactionKind kind, string tradeNo, string reason) =>
+        _logger.LogWarning("{Kind} message for existing {TradeNo} is invalid ({Reason}); the transaction is unchanged.", kind.ToWire(), tradeNo, reason);
 
     private async Task MoveToPoisonAsync(string queueName, string messageText, string messageId, string reason, CancellationToken cancellationToken)
     {
         // Without a tradeNo there is no record to reject; retrying five times would not help either.
+        // StorageInitializer created the poison queue at start-up.
         var poison = _queues.GetQueueClient(QueueNames.PoisonOf(queueName));
-        await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await poison.SendMessageAsync(messageText, cancellationToken).ConfigureAwait(false);
         _logger.LogError("PAYPRO_POISON_MESSAGE message {MessageId} from {Queue} moved to {Poison}: {Reason}", messageId, queueName, QueueNames.PoisonOf(queueName), reason);
     }
