@@ -78,6 +78,16 @@ param tags {
   application: 'paypro-kenya'
 }
 
+@description('Name of the azd environment (azd sets AZURE_ENV_NAME, which main.bicepparam passes on); when set, every resource is tagged azd-env-name with it. Empty outside azd.')
+@maxLength(64)
+param environmentName string = ''
+
+@description('Tags of every resource: the given ones, plus azd-env-name when azd deploys.')
+var resourceTags = empty(environmentName) ? tags : union(tags, { 'azd-env-name': environmentName })
+
+@description('Name of the app\'s service in azure.yaml, which azd finds the app by (its azd-service-name tag).')
+var azdServiceName = 'functions'
+
 @description('Suffix that makes the globally unique names (storage, vault, app) unique per resource group.')
 var suffix = uniqueString(subscription().id, resourceGroup().id, namePrefix)
 
@@ -128,7 +138,7 @@ module identity 'modules/identity.bicep' = {
   params: {
     location: location
     identityName: names.identity
-    tags: tags
+    tags: resourceTags
   }
 }
 
@@ -140,7 +150,7 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     tableNames: tableNames
     queueNames: queueNames
-    tags: tags
+    tags: resourceTags
   }
 }
 
@@ -150,7 +160,7 @@ module monitoring 'modules/monitoring.bicep' = {
     logAnalyticsWorkspaceName: names.logAnalytics
     appInsightsName: names.appInsights
     retentionInDays: logRetentionInDays
-    tags: tags
+    tags: resourceTags
   }
 }
 
@@ -159,7 +169,7 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     keyVaultName: names.keyVault
     logAnalyticsWorkspaceName: names.logAnalytics
-    tags: tags
+    tags: resourceTags
   }
   dependsOn: [
     monitoring
@@ -205,7 +215,8 @@ module functionApp 'modules/functionapp.bicep' = {
     pollSchedule: pollSchedule
     notifyUnsignedPolicy: notifyUnsignedPolicy
     notifyAllowedIpRanges: notifyAllowedIpRanges
-    tags: tags
+    tags: resourceTags
+    azdServiceName: azdServiceName
   }
   dependsOn: [
     roles
@@ -219,7 +230,7 @@ module alerts 'modules/alerts.bicep' = {
     appInsightsName: names.appInsights
     alertEmail: alertEmail
     rejectedCallbackThreshold: rejectedCallbackThreshold
-    tags: tags
+    tags: resourceTags
   }
   dependsOn: [
     monitoring
@@ -228,6 +239,9 @@ module alerts 'modules/alerts.bicep' = {
 
 @description('Name of the function app (az functionapp commands take it with --name).')
 output functionAppName string = names.functionApp
+
+@description('Name of the function app again, under the name the azd Functions templates use (azd env get-value AZURE_FUNCTION_NAME).')
+output AZURE_FUNCTION_NAME string = names.functionApp
 
 @description('Default host name of the function app.')
 output functionAppHostName string = functionApp.outputs.defaultHostName

@@ -5,9 +5,12 @@ using './main.bicep'
 //   PAYPRO_MERCHANT_NO   your 10-digit Paypro merchant number
 //   PAYPRO_BASE_URL      the Paypro API base URL Paypro gave you
 //   PAYPRO_ALERT_EMAIL   optional: who receives alert emails
+// azd deploys this file rather than main.bicep and passes its environment's values (set them with
+// `azd env set`), among them AZURE_ENV_NAME, which is empty outside azd.
 param merchantNo = readEnvironmentVariable('PAYPRO_MERCHANT_NO')
 param payproBaseUrl = readEnvironmentVariable('PAYPRO_BASE_URL')
 param alertEmail = readEnvironmentVariable('PAYPRO_ALERT_EMAIL', '')
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', '')
 
 param namePrefix = 'paypro'
 param pollSchedule = '0 */1 * * * *'

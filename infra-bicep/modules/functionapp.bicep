@@ -1,4 +1,4 @@
-metadata description = 'The Flex Consumption plan and the function app, a custom handler that runs as its user-assigned managed identity.'
+metadata description = 'The Flex Consumption plan and the function app, a .NET isolated worker that runs as its user-assigned managed identity.'
 
 @description('Azure region of the plan and the app.')
 param location string
@@ -72,6 +72,9 @@ param tags {
   *: string
 }
 
+@description('Name of the app\'s service in azure.yaml; azd deploys to the one resource tagged azd-service-name with it.')
+param azdServiceName string
+
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: identityName
 }
@@ -106,7 +109,8 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
 resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: functionAppName
   location: location
-  tags: tags
+  // Only the app carries the service tag: azd refuses a service that matches more than one resource.
+  tags: union(tags, { 'azd-service-name': azdServiceName })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -183,10 +187,6 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
           value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=paypro-notify-url)'
         }
         {
-          name: 'Hosting__Mode'
-          value: 'FunctionsHost'
-        }
-        {
           name: 'Paypro__BaseUrl'
           value: payproBaseUrl
         }
@@ -240,8 +240,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         }
       }
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount

@@ -1,4 +1,7 @@
+using Microsoft.Azure.Functions.Worker.Builder;
 using Paypro.Functions;
 
-var app = FunctionsApp.Build(args);
-await app.RunAsync();
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.Services.AddPayproFunctions(builder.Configuration);
+builder.Build().Run();

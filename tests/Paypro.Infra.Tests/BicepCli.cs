@@ -125,7 +125,8 @@ public static class BicepCli
         }
     }
 
-    private static string ReadMetadata(string key)
+    /// <summary>A value the project file gave the test assembly as metadata.</summary>
+    internal static string ReadMetadata(string key)
     {
         var value = typeof(BicepCli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .SingleOrDefault(attribute => attribute.Key == key)?.Value;

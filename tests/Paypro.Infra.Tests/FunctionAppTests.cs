@@ -30,11 +30,11 @@ public sealed class FunctionAppTests(InfraFixture fixture)
     }
 
     [Fact]
-    public void App_runs_as_a_custom_handler_deployed_from_blob_storage_with_its_identity()
+    public void App_runs_the_dotnet_10_isolated_worker_deployed_from_blob_storage_with_its_identity()
     {
         var config = App.Get("properties.functionAppConfig");
-        Assert.Equal("custom", ArmTemplate.Find(config, "runtime.name")?.GetString());
-        Assert.Equal("1.0", ArmTemplate.Find(config, "runtime.version")?.GetString());
+        Assert.Equal("dotnet-isolated", ArmTemplate.Find(config, "runtime.name")?.GetString());
+        Assert.Equal("10.0", ArmTemplate.Find(config, "runtime.version")?.GetString());
         Assert.Equal("blobContainer", ArmTemplate.Find(config, "deployment.storage.type")?.GetString());
         Assert.Equal("UserAssignedIdentity", ArmTemplate.Find(config, "deployment.storage.authentication.type")?.GetString());
         Assert.Contains(
@@ -89,7 +89,6 @@ public sealed class FunctionAppTests(InfraFixture fixture)
                 "AzureWebJobsStorage__queueServiceUri",
                 "AzureWebJobsStorage__tableServiceUri",
                 "EventsQueueName",
-                "Hosting__Mode",
                 "KeyVault__SecretName",
                 "KeyVault__VaultUri",
                 "Notify__AllowedIpRanges",
@@ -115,7 +114,6 @@ public sealed class FunctionAppTests(InfraFixture fixture)
         Assert.Equal("0 */1 * * * *", Literal("PollSchedule"));
         Assert.Equal("ConfirmByQuery", Literal("Notify__UnsignedPolicy"));
         Assert.Equal(string.Empty, Literal("Notify__AllowedIpRanges"));
-        Assert.Equal("FunctionsHost", Literal("Hosting__Mode"));
         Assert.Equal("paypro-app-secret", Literal("KeyVault__SecretName"));
         Assert.Contains("reference('vault').vaultUri", Expression("KeyVault__VaultUri"), StringComparison.Ordinal);
     }

@@ -28,7 +28,7 @@ public sealed partial class TemplateSecretTests(InfraFixture fixture)
             .Order(StringComparer.Ordinal)
             .ToArray();
         Assert.Equal(
-            ["alertEmail", "merchantNo", "namePrefix", "notifyAllowedIpRanges", "notifyUnsignedPolicy", "payproBaseUrl", "pollSchedule", "saltPosition", "storageSkuName"],
+            ["alertEmail", "environmentName", "merchantNo", "namePrefix", "notifyAllowedIpRanges", "notifyUnsignedPolicy", "payproBaseUrl", "pollSchedule", "saltPosition", "storageSkuName"],
             parameters);
         Assert.All(
             fixture.Parameters.RootElement.GetProperty("parameters").EnumerateObject(),

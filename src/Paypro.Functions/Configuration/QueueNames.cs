@@ -3,8 +3,8 @@ using Microsoft.Extensions.Configuration;
 namespace Paypro.Functions.Configuration;
 
 /// <summary>
-/// Queue names and the poll schedule. These are flat settings (no section) because function.json reads
-/// them as <c>%PayoutsQueueName%</c>: the host resolves binding expressions against plain names.
+/// Queue names and the poll schedule. These are flat settings (no section) because the trigger attributes
+/// name them as <c>%PayoutsQueueName%</c>: the host resolves binding expressions against plain names.
 /// </summary>
 public sealed class QueueNames
 {
@@ -12,17 +12,22 @@ public sealed class QueueNames
     public const string PayinsSetting = "PayinsQueueName";
     public const string EventsSetting = "EventsQueueName";
     public const string PollScheduleSetting = "PollSchedule";
+
+    /// <summary>The binding expressions of the trigger attributes.</summary>
+    public const string PayoutsExpression = "%" + PayoutsSetting + "%";
+    public const string PayinsExpression = "%" + PayinsSetting + "%";
+    public const string PollScheduleExpression = "%" + PollScheduleSetting + "%";
+
     public const string DefaultPayouts = "paypro-payouts";
     public const string DefaultPayins = "paypro-payins";
     public const string DefaultEvents = "paypro-events";
-    public const string DefaultPollSchedule = "0 */1 * * * *";
 
     public required string Payouts { get; init; }
     public required string Payins { get; init; }
     public required string Events { get; init; }
 
-    /// <summary>The queue where a message that cannot be processed is moved, as the host does.</summary>
-    public static string PoisonOf(string queue) => Hosting.QueueFunctionDescriptor.PoisonQueueOf(queue);
+    /// <summary>The queue where the host moves a message after its last failed delivery.</summary>
+    public static string PoisonOf(string queue) => queue + "-poison";
 
     public static QueueNames From(IConfiguration configuration) => new()
     {
@@ -31,11 +36,21 @@ public sealed class QueueNames
         Events = Read(configuration, EventsSetting, DefaultEvents),
     };
 
+    public static void Validate(string name, string setting)
+    {
+        // Storage queue names: 3-63 lowercase letters, digits and single dashes; "-poison" must still fit.
+        if (string.IsNullOrEmpty(name) || name.Length is < 3 or > 56 || name[0] == '-' || name[^1] == '-'
+            || name.Contains("--", StringComparison.Ordinal) || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+        {
+            throw new InvalidOperationException($"{setting} '{name}' is not a valid queue name: 3-56 lowercase letters, digits and single dashes (the '-poison' queue must fit in 63).");
+        }
+    }
+
     private static string Read(IConfiguration configuration, string setting, string fallback)
     {
         var value = configuration[setting];
         var name = string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
-        Hosting.QueueFunctionDescriptor.ValidateQueueName(name, setting);
+        Validate(name, setting);
         return name;
     }
 }

@@ -90,23 +90,6 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
         return await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Starts the first vault read without waiting for it, so a wrong setting shows in the log at start-up.</summary>
-    internal void StartWarmUp()
-    {
-        TaskCompletionSource<bool> started;
-        lock (_gate)
-        {
-            if (_cached is not null || _refresh is not null || _failure is not null)
-            {
-                return;
-            }
-
-            started = StartLocked();
-        }
-
-        _ = RunRefreshAsync(started);
-    }
-
     private ValueTask<SecretSet> GetSetAsync(CancellationToken cancellationToken)
     {
         var set = Volatile.Read(ref _cached);

@@ -30,7 +30,6 @@ public static partial class SecretsServiceCollectionExtensions
         services.TryAddSingleton(sp => KeyVaultSecretClientFactory.Create(sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value));
         services.TryAddSingleton(sp => CreateStore(sp, configuration));
         services.TryAddSingleton<IPayproSecretSource>(sp => sp.GetRequiredService<IAppSecretStore>());
-        services.AddHostedService<SecretsStartup>();
         return services;
     }
 
@@ -74,20 +73,4 @@ public static partial class SecretsServiceCollectionExtensions
     [LoggerMessage(EventId = 4111, Level = LogLevel.Warning,
         Message = "Paypro:AppSecret is set but ignored: the Paypro app secret is read from Key Vault (KeyVault:VaultUri). Remove Paypro:AppSecret from the app settings.")]
     private static partial void LogAppSecretIgnored(ILogger logger);
-
-    /// <summary>Builds the store at start-up, so its warnings and a vault that refuses access show in the log right away.</summary>
-    private sealed class SecretsStartup(IServiceProvider services) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            if (services.GetRequiredService<IAppSecretStore>() is KeyVaultSecretStore vault)
-            {
-                vault.StartWarmUp();
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

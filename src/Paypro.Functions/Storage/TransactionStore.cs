@@ -22,6 +22,9 @@ public sealed record DueEntry(string TradeNo, DateTimeOffset DueAt, int Attempt,
 /// <summary>An event waiting in the outbox, or already sent.</summary>
 public sealed record OutboxEvent(string TradeNo, string EventName, string Payload, bool Dispatched, ETag ETag);
 
+/// <summary>What a conditional write did, and the outbox event it wrote with the change, if any.</summary>
+public readonly record struct WriteResult(WriteOutcome Outcome, OutboxEvent? Event);
+
 /// <summary>One line of a transaction's history.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string Category, string Verdict, string? Detail);
 
@@ -89,9 +92,9 @@ public class TransactionStore
     /// Writes a new record (<paramref name="isNew"/>) or a change to one read earlier, with its revision row
     /// and, when the change announces one, its outbox event, as one batch.
     /// </summary>
-    /// <returns><see cref="WriteOutcome.Conflict"/> when another writer created or changed the record first.</returns>
+    /// <returns><see cref="WriteOutcome.Conflict"/> when another writer created or changed the record first; when written, the outbox event written with it.</returns>
     /// <remarks>The detail (a Paypro answer, a callback's verdict) is kept on the revision row: the revision rows are the audit of every state change and every create call.</remarks>
-    public virtual async Task<WriteOutcome> WriteAsync(TransactionRecord record, bool isNew, Transition transition, string source, string? detail, CancellationToken cancellationToken)
+    public virtual async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, Transition transition, string source, string? detail, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var revision = isNew ? 1 : record.Revision + 1;
@@ -109,12 +112,14 @@ public class TransactionStore
                 ["Detail"] = Join(detail, transition.Anomaly ?? (transition.EventName is null ? null : "announces " + TransactionEvents.EventType(record.Kind, transition.EventName))),
             }),
         };
+        string? payload = null;
         if (transition.EventName is { } eventName)
         {
+            payload = TransactionEvents.Build(record, eventName, now, transition.Anomaly);
             actions.Add(new(TableTransactionActionType.Add, new TableEntity(record.TradeNo, EventPrefix + eventName)
             {
                 ["EventId"] = TransactionEvents.EventId(record.TradeNo, eventName),
-                ["Payload"] = TransactionEvents.Build(record, eventName, now, transition.Anomaly),
+                ["Payload"] = payload,
                 ["Dispatched"] = false,
                 ["CreatedAt"] = now,
             }));
@@ -124,11 +129,14 @@ public class TransactionStore
             var response = await _transactions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             record.Revision = revision;
             record.ETag = response.Value[0].Headers.ETag ?? default;
-            return WriteOutcome.Written;
+            var written = transition.EventName is { } name
+                ? new OutboxEvent(record.TradeNo, name, payload!, false, response.Value[^1].Headers.ETag ?? ETag.All)
+                : null;
+            return new WriteResult(WriteOutcome.Written, written);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            return WriteOutcome.Conflict;
+            return new WriteResult(WriteOutcome.Conflict, null);
         }
     }
 
@@ -198,9 +206,20 @@ public class TransactionStore
         return result;
     }
 
-    public virtual async Task RemoveDueAsync(DueEntry entry, CancellationToken cancellationToken)
+    /// <summary>Takes an entry out of the due index; an entry that is gone already is no error.</summary>
+    public virtual async Task RemoveDueAsync(string rowKey, CancellationToken cancellationToken)
     {
-        await _due.DeleteEntityAsync(DuePartition, entry.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        await _due.DeleteEntityAsync(DuePartition, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records on the transaction which due entry is now its own. A merge of that one property, unconditional:
+    /// it changes the record's ETag, so a writer holding an older read re-reads and decides again.
+    /// </summary>
+    public virtual async Task SetDueKeyAsync(string tradeNo, string rowKey, CancellationToken cancellationToken)
+    {
+        await _transactions.UpdateEntityAsync(new TableEntity(tradeNo, RecordRowKey) { [nameof(TransactionRecord.DueKey)] = rowKey },
+            ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends to the audit trail. Bodies are stored without their <c>sign</c>.</summary>
@@ -270,6 +289,7 @@ public class TransactionStore
         ["MpesaReceiptNumber"] = record.MpesaReceiptNumber,
         ["StuckAt"] = record.StuckAt,
         ["Anomalies"] = record.Anomalies.Count == 0 ? null : WriteStringArray(record.Anomalies),
+        ["DueKey"] = record.DueKey,
         ["Revision"] = revision,
     };
 
@@ -305,6 +325,7 @@ public class TransactionStore
             MpesaReceiptNumber = entity.GetString("MpesaReceiptNumber"),
             StuckAt = entity.GetDateTimeOffset("StuckAt"),
             Anomalies = ReadStringArray(entity.GetString("Anomalies")),
+            DueKey = entity.GetString("DueKey"),
             Revision = entity.GetInt32("Revision") ?? 0,
             ETag = entity.ETag,
         };

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Paypro.Functions.Configuration;
@@ -7,18 +6,18 @@ using Paypro.Functions.Storage;
 namespace Paypro.Functions.Transactions;
 
 /// <summary>
-/// Sends outbox events to the events queue. A change posts its tradeNo here after its write, and the
-/// events go out off the request path; if the process stops first, the transaction's due entry brings
-/// the poller back to it, and the poller sends what is left. Delivery is at least once: an event sent
-/// just before a crash is sent again with the same id, which consumers use to de-duplicate.
+/// Sends outbox events to the events queue. A change's event is sent by the invocation that wrote it, right
+/// after the write, because under the Functions host an instance may be frozen as soon as its invocations
+/// end: nothing is left to a background sender. If the send fails or the process stops first, the event
+/// stays unsent in the outbox and the transaction stays in the due index, so the poller sends it. Delivery
+/// is at least once: an event sent just before a crash is sent again with the same id, which consumers use
+/// to de-duplicate.
 /// </summary>
 public class OutboxDispatcher
 {
-    private readonly Channel<string> _pending = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-
-    // A change posts its tradeNo here and the poller (or "check now") dispatches the same transaction
-    // itself; both would read the same unsent row and send it twice. One dispatch per transaction at a
-    // time in this process (striped, so memory stays fixed) leaves the second one nothing to send.
+    // The invocation that wrote an event and the poller (or "check now") may both try to send the same
+    // unsent row. One send per transaction at a time in this process (striped, so memory stays fixed) leaves
+    // the second one nothing to send.
     private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly TransactionStore _store;
     private readonly QueueClient _events;
@@ -31,22 +30,39 @@ public class OutboxDispatcher
         _logger = logger;
     }
 
-    /// <summary>Asks for the transaction's unsent events to be sent soon.</summary>
-    public void Post(string tradeNo) => _pending.Writer.TryWrite(tradeNo);
+    /// <summary>Sends an event just written with its change. A failure is logged and left to the poller.</summary>
+    /// <returns>Whether the event is on the events queue.</returns>
+    public virtual async Task<bool> SendWrittenAsync(OutboxEvent written, CancellationToken cancellationToken)
+    {
+        var gate = GateOf(written.TradeNo);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await SendAsync(written, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "Event {EventName} of {TradeNo} not sent yet; the poller will send it.", written.EventName, written.TradeNo);
+            return false;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
 
-    /// <summary>Sends the transaction's unsent events now.</summary>
+    /// <summary>Sends the transaction's unsent events now (the poller, for what a failure or a crash left behind).</summary>
     public virtual async Task<int> DispatchAsync(string tradeNo, CancellationToken cancellationToken)
     {
-        var gate = _gates[(StringComparer.Ordinal.GetHashCode(tradeNo) & int.MaxValue) % _gates.Length];
+        var gate = GateOf(tradeNo);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var sent = 0;
             foreach (var outboxEvent in await _store.GetUndispatchedAsync(tradeNo, cancellationToken).ConfigureAwait(false))
             {
-                await _events.SendMessageAsync(outboxEvent.Payload, cancellationToken).ConfigureAwait(false);
-                await _store.MarkDispatchedAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
-                FunctionsMetrics.EventsSent.Add(1);
+                await SendAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
                 sent++;
             }
             return sent;
@@ -57,24 +73,12 @@ public class OutboxDispatcher
         }
     }
 
-    internal async Task RunAsync(CancellationToken stoppingToken)
+    private async Task SendAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken)
     {
-        await foreach (var tradeNo in _pending.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-        {
-            try
-            {
-                await DispatchAsync(tradeNo, stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                _logger.LogWarning(ex, "Events of {TradeNo} not sent yet; the poller will send them.", tradeNo);
-            }
-        }
+        await _events.SendMessageAsync(outboxEvent.Payload, cancellationToken).ConfigureAwait(false);
+        await _store.MarkDispatchedAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
+        FunctionsMetrics.EventsSent.Add(1);
     }
-}
 
-/// <summary>Runs the <see cref="OutboxDispatcher"/> for the lifetime of the app.</summary>
-public sealed class OutboxDispatchService(OutboxDispatcher dispatcher) : Microsoft.Extensions.Hosting.BackgroundService
-{
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => dispatcher.RunAsync(stoppingToken);
+    private SemaphoreSlim GateOf(string tradeNo) => _gates[(StringComparer.Ordinal.GetHashCode(tradeNo) & int.MaxValue) % _gates.Length];
 }

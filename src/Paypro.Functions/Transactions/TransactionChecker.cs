@@ -21,6 +21,18 @@ public class TransactionChecker
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionChecker> _logger;
 
+    /// <summary>For mocking: a test double overrides the members it needs.</summary>
+    protected TransactionChecker()
+    {
+        _store = null!;
+        _processor = null!;
+        _dispatcher = null!;
+        _paypro = null!;
+        _options = null!;
+        _time = TimeProvider.System;
+        _logger = null!;
+    }
+
     public TransactionChecker(TransactionStore store, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro, IOptions<PollOptions> options, TimeProvider time, ILogger<TransactionChecker> logger)
     {
         _store = store;
@@ -38,11 +50,13 @@ public class TransactionChecker
         var record = await CheckAsync(entry.TradeNo, cancellationToken).ConfigureAwait(false);
         if (record is not null && !record.State.IsFinal())
         {
-            // The new entry goes in before the old one leaves, so a pending transaction is never out of the index.
+            // The new entry goes in before the old one leaves, so a pending transaction is never out of the index;
+            // the record learns its key, so reaching a final state later can take the entry out at once.
             var attempt = entry.Attempt + 1;
-            await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow() + Backoff(attempt), attempt, cancellationToken).ConfigureAwait(false);
+            var next = await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow() + Backoff(attempt), attempt, cancellationToken).ConfigureAwait(false);
+            await _store.SetDueKeyAsync(record.TradeNo, next.RowKey, cancellationToken).ConfigureAwait(false);
         }
-        await _store.RemoveDueAsync(entry, cancellationToken).ConfigureAwait(false);
+        await _store.RemoveDueAsync(entry.RowKey, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Checks one transaction now; returns the record as stored afterwards, or null when the tradeNo is unknown.</summary>
@@ -53,7 +67,7 @@ public class TransactionChecker
     }
 
     /// <summary>Checks a transaction just read; returns it as stored afterwards.</summary>
-    public async Task<TransactionRecord> CheckAsync(TransactionRecord record, CancellationToken cancellationToken)
+    public virtual async Task<TransactionRecord> CheckAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
         var tradeNo = record.TradeNo;
         if (record.State.IsFinal())
@@ -84,10 +98,6 @@ public class TransactionChecker
                     ? TransactionRules.MarkUnknown(current, "No answer to the create call was recorded; waiting for Paypro to answer a status query.", now)
                     : null, "query", detail, cancellationToken).ConfigureAwait(false);
                 break;
-        }
-        if (record.State.IsFinal())
-        {
-            await _dispatcher.DispatchAsync(tradeNo, cancellationToken).ConfigureAwait(false);
         }
         return record;
     }

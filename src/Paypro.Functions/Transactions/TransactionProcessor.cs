@@ -53,13 +53,14 @@ public class TransactionProcessor
             }
             if (wasFinal && transition.EventName is not null)
             {
-                // A final record may have left the due index; an entry makes sure the poller sends
-                // this event even if the process stops before the dispatcher does.
-                await _store.ScheduleAsync(record.TradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
+                // A final record has left the due index; an entry makes sure the poller sends this
+                // event even if the process stops before this invocation does.
+                record.DueKey = (await _store.ScheduleAsync(record.TradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false)).RowKey;
             }
-            if (await _store.WriteAsync(record, isNew: false, transition, source, detail, cancellationToken).ConfigureAwait(false) == WriteOutcome.Written)
+            var written = await _store.WriteAsync(record, isNew: false, transition, source, detail, cancellationToken).ConfigureAwait(false);
+            if (written.Outcome == WriteOutcome.Written)
             {
-                Announce(record, previous, transition, source);
+                await AnnounceAsync(record, previous, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
                 return (record, transition);
             }
             if (attempt == MaxAttempts)
@@ -78,12 +79,12 @@ public class TransactionProcessor
     /// <summary>Writes a new record; a conflict means the tradeNo exists already (a duplicate or a racing instance).</summary>
     public async Task<WriteOutcome> CreateAsync(TransactionRecord record, Transition transition, string source, string? detail, CancellationToken cancellationToken)
     {
-        var outcome = await _store.WriteAsync(record, isNew: true, transition, source, detail, cancellationToken).ConfigureAwait(false);
-        if (outcome == WriteOutcome.Written)
+        var written = await _store.WriteAsync(record, isNew: true, transition, source, detail, cancellationToken).ConfigureAwait(false);
+        if (written.Outcome == WriteOutcome.Written)
         {
-            Announce(record, null, transition, source);
+            await AnnounceAsync(record, null, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
         }
-        return outcome;
+        return written.Outcome;
     }
 
     public static string SourceName(ObservationSource source) => source switch
@@ -93,7 +94,11 @@ public class TransactionProcessor
         _ => "query",
     };
 
-    private void Announce(TransactionRecord record, TransactionState? previous, Transition transition, string source)
+    /// <summary>
+    /// Logs and counts a change that is now durable, sends its event within this invocation, and once a final
+    /// record's events are out, takes it out of the due index, so the poller's time goes to what is pending.
+    /// </summary>
+    private async Task AnnounceAsync(TransactionRecord record, TransactionState? previous, Transition transition, string source, OutboxEvent? written, CancellationToken cancellationToken)
     {
         if (transition.IsAnomaly)
         {
@@ -105,9 +110,19 @@ public class TransactionProcessor
             _logger.LogInformation("{Kind} {TradeNo} {From} -> {To} ({Source})", record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
             FunctionsMetrics.Transitions.Add(1, new KeyValuePair<string, object?>("state", record.State.ToWire()));
         }
-        if (transition.EventName is not null)
+        var sent = written is null || await _dispatcher.SendWrittenAsync(written, cancellationToken).ConfigureAwait(false);
+        if (sent && record.State.IsFinal() && record.DueKey is { } dueKey)
         {
-            _dispatcher.Post(record.TradeNo);
+            try
+            {
+                await _store.RemoveDueAsync(dueKey, cancellationToken).ConfigureAwait(false);
+                record.DueKey = null;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The change and its event are out; the poller clears the entry when it comes to it.
+                _logger.LogWarning(ex, "Due entry of final {TradeNo} not removed yet; the poller will clear it.", record.TradeNo);
+            }
         }
     }
 }

@@ -51,6 +51,12 @@ public sealed class TransactionRecord
     public List<string> Anomalies { get; init; } = [];
 
     /// <summary>
+    /// The row key of the transaction's current entry in the due index, so that reaching a final state can
+    /// take it out in the same invocation instead of leaving it for the poller to clear.
+    /// </summary>
+    public string? DueKey { get; set; }
+
+    /// <summary>
     /// Counts the writes to this record. Each write inserts a row for its revision in the same batch,
     /// so two writers starting from one revision cannot both succeed, even where If-Match is ignored.
     /// </summary>

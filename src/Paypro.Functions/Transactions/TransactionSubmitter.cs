@@ -1,4 +1,5 @@
 using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
@@ -23,6 +24,19 @@ public class TransactionSubmitter
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionSubmitter> _logger;
 
+    /// <summary>For mocking: a test double overrides the members it needs.</summary>
+    protected TransactionSubmitter()
+    {
+        _store = null!;
+        _processor = null!;
+        _paypro = null!;
+        _queues = null!;
+        _payproOptions = null!;
+        _poll = null!;
+        _time = TimeProvider.System;
+        _logger = null!;
+    }
+
     public TransactionSubmitter(
         TransactionStore store,
         TransactionProcessor processor,
@@ -45,8 +59,12 @@ public class TransactionSubmitter
         _logger = logger;
     }
 
-    public async Task SubmitAsync(TransactionKind kind, string queueName, string messageText, string messageId, CancellationToken cancellationToken)
+    /// <summary>Handles one delivery of a message from the payouts or payins queue (<paramref name="queueName"/>).</summary>
+    public virtual async Task SubmitAsync(TransactionKind kind, string queueName, QueueMessage message, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        var messageText = message.Body?.ToString() ?? "";
+        var messageId = message.MessageId;
         if (!TransactionRequest.TryParse(messageText, _payproOptions.MinAmount, _payproOptions.MaxAmount, out var request, out var tradeNo, out var error))
         {
             if (tradeNo is null)
@@ -75,9 +93,10 @@ public class TransactionSubmitter
 
         var now = _time.GetUtcNow();
         // The due entry goes in first: whatever happens after the insert, the poller will look.
-        await _store.ScheduleAsync(request.TradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
+        var due = await _store.ScheduleAsync(request.TradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
         var record = new TransactionRecord
         {
+            DueKey = due.RowKey,
             TradeNo = request.TradeNo,
             Kind = kind,
             State = TransactionState.Submitting,
@@ -90,7 +109,7 @@ public class TransactionSubmitter
             UpdatedAt = now,
             SubmittedAt = now,
         };
-        if (await _processor.CreateAsync(record, new Transition(TransactionState.Submitting, null), "message", $"message {messageId}", cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
+        if (await _processor.CreateAsync(record, new Transition(TransactionState.Submitting, null), "message", $"message {messageId} (delivery {message.DequeueCount})", cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
             _logger.LogInformation("{Kind} {TradeNo} is being submitted by another instance; this delivery does nothing.", kind.ToWire(), request.TradeNo);
             return;
@@ -158,9 +177,10 @@ public class TransactionSubmitter
             return;
         }
         var now = _time.GetUtcNow();
-        await _store.ScheduleAsync(tradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
+        var due = await _store.ScheduleAsync(tradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
         var record = new TransactionRecord
         {
+            DueKey = due.RowKey,
             TradeNo = tradeNo,
             Kind = kind,
             State = TransactionState.Submitting,
@@ -179,11 +199,13 @@ public class TransactionSubmitter
 
     private async Task MoveToPoisonAsync(string queueName, string messageText, string messageId, string reason, CancellationToken cancellationToken)
     {
-        // Without a tradeNo there is no record to reject; retrying five times would not help either.
-        // StorageInitializer created the poison queue at start-up.
+        // Without a tradeNo there is no record to reject; retrying five times would not help either. The
+        // deployment (or a local run) created the poison queue. The reason goes to the audit trail, not the
+        // body: the poison queue keeps that, and it may hold a mobile number.
         var poison = _queues.GetQueueClient(QueueNames.PoisonOf(queueName));
         await poison.SendMessageAsync(messageText, cancellationToken).ConfigureAwait(false);
-        _logger.LogError("PAYPRO_POISON_MESSAGE message {MessageId} from {Queue} moved to {Poison}: {Reason}", messageId, queueName, QueueNames.PoisonOf(queueName), reason);
+        await _store.AppendAuditAsync(null, "message", "poisoned", $"message {messageId} from {queueName} moved to {poison.Name}: {reason}", null, null, cancellationToken).ConfigureAwait(false);
+        _logger.LogError("PAYPRO_POISON_MESSAGE message {MessageId} from {Queue} moved to {Poison}: {Reason}", messageId, queueName, poison.Name, reason);
     }
 
     private void LogDuplicate(TransactionRecord existing, TransactionRequest request, TransactionKind kind)

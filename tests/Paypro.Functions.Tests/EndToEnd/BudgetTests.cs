@@ -33,40 +33,47 @@ public sealed class BudgetTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task A_signed_notify_for_a_pending_payout_costs_at_most_three_table_round_trips()
+    public async Task A_signed_notify_for_a_pending_payout_costs_three_table_round_trips_to_record_and_two_more_to_announce_and_leave_the_due_index()
     {
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(1));
-        // The event goes out after the answer, off the request path; holding it makes the count exact.
+        // The event is sent inside the invocation, after the durable write; holding the send shows what recording cost.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var atSend = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        StorageCounter? counter = null;
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
             services.AddSingleton<OutboxDispatcher>(sp => new HeldDispatcher(sp.GetRequiredService<TransactionStore>(), sp.GetRequiredService<QueueServiceClient>(),
-                sp.GetRequiredService<QueueNames>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(), release.Task)));
+                sp.GetRequiredService<QueueNames>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(), () => atSend.TrySetResult(counter!.Requests), release.Task)));
+        counter = app.Storage;
         var tradeNo = PayproAppHarness.NewTradeNo("NBUDGET");
         await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
         app.Storage.Reset();
 
-        var response = await app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
+        var posting = app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
+        var recording = await atSend.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(recording.Count <= 3, $"{recording.Count} Table Storage round trips to record one notify (budget 3: read, write, audit):\n{string.Join("\n", recording)}");
+        Assert.Equal(TransactionState.Succeeded, (await app.GetAsync(tradeNo))!.State);
+        Assert.False(posting.IsCompleted, "The notify was answered before its event was sent.");
+        release.SetResult();
+        using var response = await posting;
 
-        var requests = app.Storage.Requests;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("OK", await response.Content.ReadAsStringAsync());
-        Assert.True(requests.Count <= 3, $"{requests.Count} Table Storage round trips for one notify (budget 3: read, write, audit):\n{string.Join("\n", requests)}");
-        Assert.Equal(TransactionState.Succeeded, (await app.GetAsync(tradeNo))!.State);
-
-        // The event was written with the change and goes out once released.
-        Assert.Empty(await app.EventsForAsync(tradeNo));
-        release.SetResult();
+        // Announcing: the event goes to the queue and its outbox row is marked sent; then the final record leaves the due index.
+        var requests = app.Storage.Requests;
+        Assert.True(requests.Count <= 5, $"{requests.Count} Table Storage round trips for one notify with its event (budget 3 + 2):\n{string.Join("\n", requests)}");
         Assert.Equal("payout.succeeded", Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
+        Assert.Empty(await app.UncountedStore.GetDueAsync(DateTimeOffset.UtcNow.AddYears(1), 1000, CancellationToken.None));
     }
 
-    private sealed class HeldDispatcher(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, Task release)
+    private sealed class HeldDispatcher(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, Action onSend, Task release)
         : OutboxDispatcher(store, queues, names, logger)
     {
-        public override async Task<int> DispatchAsync(string tradeNo, CancellationToken cancellationToken)
+        public override async Task<bool> SendWrittenAsync(OutboxEvent written, CancellationToken cancellationToken)
         {
+            onSend();
             await release.WaitAsync(cancellationToken);
-            return await base.DispatchAsync(tradeNo, cancellationToken);
+            return await base.SendWrittenAsync(written, cancellationToken);
         }
     }
 }

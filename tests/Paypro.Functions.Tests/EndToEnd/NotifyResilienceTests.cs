@@ -61,6 +61,54 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task The_allow_list_reads_the_caller_the_worker_reports_direct_or_forwarded()
+    {
+        // Under the host the worker takes the caller from X-Forwarded-For (its rightmost entry, the one the
+        // front end added); the development host does the same. The direct caller here is 127.0.0.1.
+        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(1));
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:AllowedIpRanges"] = "203.0.113.0/24, 127.0.0.1/32" });
+        var tradeNo = PayproAppHarness.NewTradeNo("FWD");
+        await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
+        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        var body = SignedBody(sandbox, tradeNo, "0015");
+
+        using var direct = await PostAsync(app, body, forwardedFor: null);
+        using var forwardedAllowed = await PostAsync(app, body, forwardedFor: "203.0.113.7");
+        using var forwardedOutside = await PostAsync(app, body, forwardedFor: "198.51.100.9");
+        // A caller cannot smuggle an allowed address in on the left: only the rightmost entry counts.
+        using var spoofed = await PostAsync(app, body, forwardedFor: "203.0.113.7, 198.51.100.9");
+
+        Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, forwardedAllowed.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, forwardedOutside.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, spoofed.StatusCode);
+        Assert.Equal(TransactionState.Processing, (await app.GetAsync(tradeNo))!.State);
+        var refused = new List<Azure.Data.Tables.TableEntity>();
+        await foreach (var row in app.Tables.GetTableClient(app.TablePrefix + "Audit").QueryAsync<Azure.Data.Tables.TableEntity>(
+            Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {"_unmatched"} and Verdict eq {"rejected-ip-not-allowed"}")))
+        {
+            refused.Add(row);
+        }
+        Assert.Equal(["198.51.100.9", "198.51.100.9"], refused.Select(row => row.GetString("SourceIp")));
+    }
+
+    private static string SignedBody(SandboxHost sandbox, string tradeNo, string status)
+    {
+        var fields = PayproAppHarness.NotifyFields(tradeNo, status);
+        return PayproAppHarness.NotifyJson(fields, null, PayproSignature.Compute(fields, sandbox.Options.AppSecret));
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(PayproAppHarness app, string body, string? forwardedFor)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, app.NotifyUrl.PathAndQuery) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+        return app.Http.SendAsync(request);
+    }
+
+    [Fact]
     public async Task With_table_storage_down_the_callback_gets_5xx_and_is_applied_once_when_Paypro_retries()
     {
         // A private Azurite: this test stops its Table service.

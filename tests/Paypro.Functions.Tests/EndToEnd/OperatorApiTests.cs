@@ -22,6 +22,10 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azu
         var tradeNo = PayproAppHarness.NewTradeNo("OP");
         await App.EnqueueAsync(kind, tradeNo, amount, "254712345678");
         await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
+        // The callback's audit row is the last thing its invocation writes, after the event; the sandbox sees
+        // the callback delivered only once the app answered it.
+        await Eventually.WaitUntilAsync(() => Sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered),
+            $"the callback for {tradeNo} was answered");
         return tradeNo;
     }
 

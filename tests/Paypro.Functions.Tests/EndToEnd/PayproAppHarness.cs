@@ -9,8 +9,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Azure.Functions.Worker;
+using Paypro.Functions.DevHost;
 using Paypro.Functions.Functions;
-using Paypro.Functions.Hosting;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
@@ -19,13 +20,13 @@ using Paypro.Sandbox;
 namespace Paypro.Functions.Tests.EndToEnd;
 
 /// <summary>
-/// The whole product on loopback: the function app self-hosted (or under the custom-handler protocol)
-/// against Azurite and the Paypro sandbox, over real HTTP. Each harness gets its own tables and queues
+/// The whole product on loopback: the function app on the development host against Azurite and the Paypro sandbox, over real HTTP. Each harness gets its own tables and queues
 /// (a unique prefix), so tests share one Azurite without seeing each other's data.
 /// </summary>
 public sealed class PayproAppHarness : IAsyncDisposable
 {
-    public const string FunctionKey = "e2e-function-key";
+    public const string FunctionKey = "e2e-function-key-0123456789";
+    public const string MasterKey = "e2e-master-key-0123456789";
 
     private readonly string _contentRoot;
     private readonly List<JsonElement> _events = [];
@@ -74,13 +75,12 @@ public sealed class PayproAppHarness : IAsyncDisposable
     /// <summary>Starts the app against <paramref name="azurite"/> and a running sandbox.</summary>
     /// <param name="settings">Overrides of the test defaults (configuration keys with ':').</param>
     /// <param name="configure">Service replacements, applied after the app's own registrations.</param>
-    /// <param name="underHost">Run as a custom handler (the host's protocol) instead of self-hosted.</param>
     /// <param name="id">
     /// Names the tables and queues; give another harness's <see cref="Id"/> to run a second instance of the
     /// app on the same storage (instances racing on one queue). A new one by default.
     /// </param>
     public static async Task<PayproAppHarness> StartAsync(AzuriteFixture azurite, SandboxHost sandbox, IReadOnlyDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? configure = null, bool underHost = false, string? id = null)
+        Action<IServiceCollection>? configure = null, string? id = null)
     {
         id ??= Guid.NewGuid().ToString("N")[..10];
         var port = FreeLoopbackPort();
@@ -102,19 +102,13 @@ public sealed class PayproAppHarness : IAsyncDisposable
             ["Poll:FirstCheckAfter"] = "00:00:00.200",
             ["Poll:MaxBackoff"] = "00:00:00.500",
             ["Poll:UnknownGracePeriod"] = "00:00:03",
-            ["Hosting:MaxPollingInterval"] = "00:00:00.100",
-            ["Hosting:VisibilityTimeout"] = "00:00:03",
+            // host.json's queue settings, overridden the way app settings override them under the host.
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.100",
+            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:03",
+            ["DevHost:FunctionKey"] = FunctionKey,
+            ["DevHost:MasterKey"] = MasterKey,
+            ["urls"] = baseAddress.AbsoluteUri.TrimEnd('/'),
         };
-        if (underHost)
-        {
-            values["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString();
-        }
-        else
-        {
-            values["Hosting:Mode"] = "SelfHosted";
-            values["Hosting:FunctionKey"] = FunctionKey;
-            values["urls"] = baseAddress.AbsoluteUri.TrimEnd('/');
-        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;
@@ -126,7 +120,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
         var contentRoot = Path.Combine(Path.GetTempPath(), "paypro-e2e-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(contentRoot);
         var args = values.Where(v => v.Value is not null).Select(v => $"--{v.Key}={v.Value}").ToArray();
-        var app = FunctionsApp.Build(args, builder =>
+        var app = DevelopmentHost.Build(args, builder =>
         {
             builder.Logging.AddProvider(logs);
             // Few, quick retries: a test that stops storage must see the failure within a callback's timeout.
@@ -187,8 +181,8 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public async Task PollAsync()
     {
         using var scope = App.Services.CreateScope();
-        var poll = scope.ServiceProvider.GetRequiredService<PollPendingPayoutsFunction>();
-        await poll.RunAsync(new TimerTrigger(PollPendingPayoutsFunction.Name, false, null, null), CancellationToken.None);
+        var poll = ActivatorUtilities.CreateInstance<PollPendingTransactions>(scope.ServiceProvider);
+        await poll.Run(new TimerInfo(), CancellationToken.None);
     }
 
     /// <summary>Polls until <paramref name="tradeNo"/> reaches <paramref name="state"/> or the deadline passes.</summary>

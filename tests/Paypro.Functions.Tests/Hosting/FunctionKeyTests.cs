@@ -1,133 +1,96 @@
 using System.Net;
-using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using Paypro.Functions.Hosting;
+using Paypro.Functions.DevHost;
 
 namespace Paypro.Functions.Tests.Hosting;
 
-/// <summary>Self-hosted mode checks function keys on /api itself, as the host does for authLevel function.</summary>
+/// <summary>The development host checks function keys as the host does, by each function's authorization level.</summary>
 public sealed class FunctionKeyTests
 {
-    private const string Key = "self-hosted-key-0123456789";
-
     [Theory]
     [InlineData(null, null)]
     [InlineData("wrong-key", null)]
     [InlineData(null, "wrong-key")]
-    [InlineData("self-hosted-key-012345678", null)]
+    [InlineData("test-function-key-012345678", null)]
     [InlineData("", "")]
-    public async Task Api_request_without_the_right_key_gets_401_and_never_reaches_the_endpoint(string? query, string? header)
+    public async Task Function_level_request_without_the_right_key_gets_401(string? query, string? header)
     {
-        var reached = 0;
-        await using var app = await StartSelfHostedAsync(() => Interlocked.Increment(ref reached));
+        await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [typeof(RecordingHttpFunctions)]);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/paypro/notify" + (query is null ? "" : "?code=" + Uri.EscapeDataString(query)));
-        request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/things/7" + (query is null ? "" : "?code=" + Uri.EscapeDataString(query)));
         if (header is not null)
         {
-            request.Headers.Add("x-functions-key", header);
+            request.Headers.Add(FunctionKeys.KeyHeader, header);
         }
         using var response = await app.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0, reached);
+        Assert.Empty(await response.Content.ReadAsStringAsync());
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Api_request_with_the_key_as_code_or_header_reaches_the_endpoint(bool asHeader)
+    [InlineData(true, HostingTestApp.FunctionKey)]
+    [InlineData(false, HostingTestApp.FunctionKey)]
+    [InlineData(false, HostingTestApp.MasterKey)]
+    public async Task Function_level_request_with_the_function_or_master_key_as_code_or_header_runs_the_function(bool asHeader, string key)
     {
-        var reached = 0;
-        await using var app = await StartSelfHostedAsync(() => Interlocked.Increment(ref reached));
+        await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [typeof(RecordingHttpFunctions)]);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, asHeader ? "/api/paypro/notify" : "/api/paypro/notify?code=" + Key);
-        request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Get, asHeader ? "/api/things/7" : "/api/things/7?code=" + key);
         if (asHeader)
         {
-            request.Headers.Add("x-functions-key", Key);
+            request.Headers.Add(FunctionKeys.KeyHeader, key);
         }
         using var response = await app.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(1, reached);
+        Assert.Equal("thing 7", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
-    public async Task Routes_outside_api_need_no_key()
+    public async Task Admin_level_takes_the_master_key_only()
     {
-        await using var app = await StartSelfHostedAsync(() => 0);
+        await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [typeof(RecordingHttpFunctions)]);
 
-        using var response = await app.Http.GetAsync("/");
+        using var withFunctionKey = await app.Http.PostAsync("/api/things/reset?code=" + HostingTestApp.FunctionKey, null);
+        using var withMasterKey = await app.Http.PostAsync("/api/things/reset?code=" + HostingTestApp.MasterKey, null);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, withFunctionKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withMasterKey.StatusCode);
     }
 
     [Fact]
-    public async Task Self_hosted_mode_does_not_expose_the_host_invocation_routes()
+    public async Task Anonymous_level_needs_no_key_and_a_method_the_attribute_does_not_name_is_not_routed()
     {
-        var recorder = new FunctionRecorder();
-        await using var app = await HostingTestApp.StartAsync(HostingTestApp.SelfHosted(Key), builder =>
-        {
-            builder.Services.AddSingleton(recorder);
-            builder.Services.AddTimerFunction<RecordingTimerFunction>("PollThings", "ThingsSchedule", "0 0 0 1 1 *");
-        });
+        await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [typeof(RecordingHttpFunctions)]);
 
-        using var response = await app.Http.PostAsync("/PollThings", new StringContent("""{"Data":{"timer":{}},"Metadata":{}}""", Encoding.UTF8, "application/json"));
+        using var ping = await app.Http.GetAsync("/api/ping");
+        using var wrongMethod = await app.Http.PostAsync("/api/ping", null);
+        using var outsidePrefix = await app.Http.GetAsync("/ping");
 
-        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
-        Assert.Empty(recorder.TimerTriggers);
+        Assert.Equal("pong", await ping.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, outsidePrefix.StatusCode);
     }
 
     [Fact]
-    public async Task Self_hosted_with_http_functions_but_no_key_refuses_to_start_and_names_the_setting()
+    public async Task Http_functions_without_a_function_key_refuse_to_start_and_name_the_setting()
     {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartSelfHostedAsync(() => 0, functionKey: null));
+        var settings = HostingTestApp.DevHost();
+        settings["DevHost:FunctionKey"] = null;
 
-        Assert.Contains("Hosting__FunctionKey", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => HostingTestApp.StartAsync(settings, [typeof(RecordingHttpFunctions)]));
+
+        Assert.Contains("DevHost__FunctionKey", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Self_hosted_without_http_functions_starts_without_a_key()
+    public async Task A_short_key_refuses_to_start()
     {
-        await using var app = await HostingTestApp.StartAsync(HostingTestApp.SelfHosted(functionKey: null));
+        var settings = HostingTestApp.DevHost();
+        settings["DevHost:FunctionKey"] = "short";
 
-        using var response = await app.Http.GetAsync("/");
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => HostingTestApp.StartAsync(settings, [typeof(RecordingHttpFunctions)]));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("at least 16", error.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public async Task Under_the_host_no_key_is_needed_because_the_host_checks_it()
-    {
-        var reached = 0;
-        await using var app = await HostingTestApp.StartAsync(HostingTestApp.UnderHost(), map: web =>
-            web.MapGroup("/api").MapGet("/balance", () => { Interlocked.Increment(ref reached); return Results.Ok(); }));
-
-        using var response = await app.Http.GetAsync("/api/balance");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(1, reached);
-    }
-
-    [Fact]
-    public async Task Auto_mode_without_the_host_port_is_self_hosted()
-    {
-        var settings = HostingTestApp.SelfHosted(Key);
-        settings["Hosting:Mode"] = "Auto";
-        await using var app = await HostingTestApp.StartAsync(settings);
-
-        Assert.Equal(HostingMode.SelfHosted, app.App.Services.GetRequiredService<IOptions<HostingOptions>>().Value.Mode);
-    }
-
-    private static Task<HostingTestApp> StartSelfHostedAsync(Func<int> onRequest, string? functionKey = Key) =>
-        HostingTestApp.StartAsync(HostingTestApp.SelfHosted(functionKey), map: web =>
-            web.MapGroup("/api").MapPost("/paypro/notify", () =>
-            {
-                onRequest();
-                return Results.Ok();
-            }));
 }

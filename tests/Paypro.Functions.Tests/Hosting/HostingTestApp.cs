@@ -1,19 +1,17 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Paypro.Functions.Hosting;
+using Paypro.Functions.DevHost;
 using Paypro.Functions.Tests.Infrastructure;
 
 namespace Paypro.Functions.Tests.Hosting;
 
 /// <summary>
-/// A web app with only the hosting layer and test functions, on a real loopback port. Settings are passed
-/// as command-line arguments, the way the Functions host or a developer would, and the content root is an
-/// empty folder so no local.settings.json of the developer's leaks in.
+/// The development host with test functions only, on a real loopback port. Settings are passed as
+/// command-line arguments, the way a developer would, and the content root is an empty folder so no
+/// local.settings.json of the developer's leaks in.
 /// </summary>
 internal sealed class HostingTestApp : IAsyncDisposable
 {
@@ -33,36 +31,29 @@ internal sealed class HostingTestApp : IAsyncDisposable
     public HttpClient Http { get; }
     public LogCollector Logs { get; }
 
-    /// <summary>Settings for the custom-handler mode on a free port, as the Functions host would set them.</summary>
-    public static Dictionary<string, string?> UnderHost() => new() { ["FUNCTIONS_CUSTOMHANDLER_PORT"] = FreeLoopbackPort().ToString() };
+    public const string FunctionKey = "test-function-key-0123456789";
+    public const string MasterKey = "test-master-key-0123456789";
 
-    /// <summary>Settings for self-hosted mode on an ephemeral port.</summary>
-    public static Dictionary<string, string?> SelfHosted(string? functionKey = "test-function-key") => new()
+    /// <summary>Settings for the development host on an ephemeral port, with both keys.</summary>
+    public static Dictionary<string, string?> DevHost() => new()
     {
-        ["Hosting:Mode"] = "SelfHosted",
-        ["Hosting:FunctionKey"] = functionKey,
+        ["DevHost:FunctionKey"] = FunctionKey,
+        ["DevHost:MasterKey"] = MasterKey,
+        ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.2",
         ["urls"] = "http://127.0.0.1:0",
     };
 
-    public static WebApplication Build(IReadOnlyDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure, Action<WebApplication>? map, string contentRoot, LogCollector logs)
-    {
-        var args = settings.Where(setting => setting.Value is not null).Select(setting => $"--{setting.Key}={setting.Value}").ToArray();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot });
-        builder.AddFunctionsHosting();
-        builder.Logging.AddProvider(logs);
-        builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        configure?.Invoke(builder);
-        var app = builder.Build();
-        app.MapFunctionsHosting();
-        map?.Invoke(app);
-        return app;
-    }
-
-    public static async Task<HostingTestApp> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null, string? contentRoot = null)
+    public static async Task<HostingTestApp> StartAsync(IReadOnlyDictionary<string, string?> settings, Type[] functions, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
     {
         var root = contentRoot ?? CreateContentRoot();
         var logs = new LogCollector();
-        var app = Build(settings, configure, map, root, logs);
+        var args = settings.Where(setting => setting.Value is not null).Select(setting => $"--{setting.Key}={setting.Value}").ToArray();
+        var app = DevelopmentHost.Build(args, FunctionCatalog.FromTypes(functions), builder =>
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+            configure?.Invoke(builder);
+        }, root);
         try
         {
             await app.StartAsync();
@@ -80,13 +71,6 @@ internal sealed class HostingTestApp : IAsyncDisposable
         var root = Path.Combine(Path.GetTempPath(), "paypro-hosting-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         return root;
-    }
-
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,11 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using Paypro.Functions.Hosting;
+using Paypro.Functions.DevHost;
 
 namespace Paypro.Functions.Tests.Hosting;
 
-/// <summary>Self-hosted, the app reads a Core Tools local.settings.json the way func start would hand it over.</summary>
+/// <summary>The development host reads a Core Tools local.settings.json the way func start would hand it over.</summary>
 public sealed class LocalSettingsTests : IDisposable
 {
     private readonly string _root = HostingTestApp.CreateContentRoot();
@@ -13,23 +12,23 @@ public sealed class LocalSettingsTests : IDisposable
     [Fact]
     public async Task Values_become_configuration_with_double_underscore_as_the_section_separator()
     {
-        WriteSettings("""{ "IsEncrypted": false, "Values": { "PayoutsQueueName": "from-file", "Hosting__MaxDequeueCount": 7, "Paypro__BaseUrl": "http://127.0.0.1:5080" } }""");
+        WriteSettings("""{ "IsEncrypted": false, "Values": { "PayoutsQueueName": "from-file", "AzureFunctionsJobHost__extensions__queues__maxDequeueCount": 7, "Paypro__BaseUrl": "http://127.0.0.1:5080" } }""");
 
-        await using var app = await HostingTestApp.StartAsync(HostingTestApp.SelfHosted(), contentRoot: _root);
+        await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [], contentRoot: _root);
 
         Assert.Equal("from-file", app.App.Configuration["PayoutsQueueName"]);
         Assert.Equal("http://127.0.0.1:5080", app.App.Configuration["Paypro:BaseUrl"]);
-        Assert.Equal(7, app.App.Services.GetRequiredService<IOptions<HostingOptions>>().Value.MaxDequeueCount);
+        Assert.Equal(7, app.App.Services.GetRequiredService<HostJson>().MaxDequeueCount);
     }
 
     [Fact]
     public async Task Command_line_and_environment_override_the_file()
     {
-        WriteSettings("""{ "Values": { "PayoutsQueueName": "from-file", "Hosting__MaxDequeueCount": "7" } }""");
-        var settings = HostingTestApp.SelfHosted();
+        WriteSettings("""{ "Values": { "PayoutsQueueName": "from-file", "AzureFunctionsJobHost__extensions__queues__maxDequeueCount": "7" } }""");
+        var settings = HostingTestApp.DevHost();
         settings["PayoutsQueueName"] = "from-command-line";
 
-        await using var app = await HostingTestApp.StartAsync(settings, contentRoot: _root);
+        await using var app = await HostingTestApp.StartAsync(settings, [], contentRoot: _root);
 
         Assert.Equal("from-command-line", app.App.Configuration["PayoutsQueueName"]);
         var sources = ((IConfigurationRoot)app.App.Configuration).Providers.ToList();
@@ -45,19 +44,9 @@ public sealed class LocalSettingsTests : IDisposable
         WriteSettings("""{ "Values": { "PollSchedule": "0 */2 * * * *" } }""");
         var project = Directory.CreateDirectory(Path.Combine(_root, "src", "App")).FullName;
 
-        await using var app = await HostingTestApp.StartAsync(HostingTestApp.SelfHosted(), contentRoot: project);
+        await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [], contentRoot: project);
 
         Assert.Equal("0 */2 * * * *", app.App.Configuration["PollSchedule"]);
-    }
-
-    [Fact]
-    public async Task Under_the_host_the_file_is_left_to_Core_Tools()
-    {
-        WriteSettings("""{ "Values": { "PayoutsQueueName": "from-file" } }""");
-
-        await using var app = await HostingTestApp.StartAsync(HostingTestApp.UnderHost(), contentRoot: _root);
-
-        Assert.Null(app.App.Configuration["PayoutsQueueName"]);
     }
 
     [Theory]
@@ -69,7 +58,7 @@ public sealed class LocalSettingsTests : IDisposable
     {
         WriteSettings(content);
 
-        var error = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => HostingTestApp.StartAsync(HostingTestApp.SelfHosted(), contentRoot: _root));
+        var error = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => HostingTestApp.StartAsync(HostingTestApp.DevHost(), [], contentRoot: _root));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Contains("local.settings.json", error.Message, StringComparison.Ordinal);

@@ -1,117 +1,113 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Text.Json;
+using System.Reflection.PortableExecutable;
 using Paypro.Functions.Tests.Infrastructure;
 
 namespace Paypro.Functions.Tests.Hosting;
 
 /// <summary>
-/// The deployment package has the layout the Functions host needs. The assembling step of build.sh runs on
-/// a stand-in publish folder (publishing itself takes minutes and is exercised by ./build.sh package).
+/// <c>./build.sh package</c> produces the zip the Functions host deploys: exactly what <c>dotnet publish</c> made for
+/// the isolated worker, ReadyToRun-compiled for linux-x64, and nothing of the development host or local settings.
 /// </summary>
-// The package is for Linux Functions hosts: its executable bit is what these tests check.
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class PackageLayoutTests : IDisposable
+public sealed class PackageLayoutTests(PackageLayoutTests.Package package) : IClassFixture<PackageLayoutTests.Package>
 {
-    private const int Executable = 0b001_001_001;
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "paypro-package-" + Guid.NewGuid().ToString("N"));
+    private readonly string _work = package.Work;
+    private readonly ZipArchive _zip = package.Zip;
+    private readonly Dictionary<string, ZipArchiveEntry> _entries = package.Entries;
 
     [Fact]
-    public async Task Assembled_app_has_host_json_on_top_a_folder_per_function_and_an_executable_handler()
+    public async Task The_zip_holds_what_the_host_loads_the_worker_by_at_its_top()
     {
-        var artifacts = await AssembleAsync();
-        var app = Path.Combine(artifacts, "app");
-
-        Assert.True(File.Exists(Path.Combine(app, "host.json")));
-        using (var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "host.json"))))
+        foreach (var name in new[] { "host.json", "functions.metadata", "worker.config.json", "extensions.json", "Paypro.Functions.dll", "Paypro.dll" })
         {
-            var handler = host.RootElement.GetProperty("customHandler").GetProperty("description").GetProperty("defaultExecutablePath").GetString();
-            Assert.True(File.Exists(Path.Combine(app, handler!)), $"host.json names {handler}, which is not in the app folder.");
+            Assert.True(_entries.ContainsKey(name), $"{name} is not at the top of the zip.");
         }
-        foreach (var function in Directory.GetDirectories(RepositoryPaths.FunctionFolders).Select(Path.GetFileName))
-        {
-            Assert.True(File.Exists(Path.Combine(app, function!, "function.json")), $"{function}/function.json is missing from the app folder.");
-        }
-        Assert.True((File.GetUnixFileMode(Path.Combine(app, "Paypro.Functions")) & UnixFileMode.UserExecute) != 0, "The handler is not executable.");
-        Assert.True(File.Exists(Path.Combine(app, "appsettings.json")));
-        Assert.False(Directory.Exists(Path.Combine(app, "FunctionDefinitions")), "The publish folder's FunctionDefinitions/ copy must not be deployed.");
-        Assert.False(File.Exists(Path.Combine(app, "Paypro.Functions.dbg")));
+        Assert.Contains(_zip.Entries, e => e.FullName.StartsWith(".azurefunctions/", StringComparison.Ordinal) && e.FullName.EndsWith(".dll", StringComparison.Ordinal));
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "host.json")), await ReadAsync("host.json"));
     }
 
     [Fact]
-    public async Task Zip_keeps_the_layout_and_the_executable_bit()
+    public async Task The_zip_is_the_publish_folder_exactly()
     {
-        var artifacts = await AssembleAsync();
+        var publish = Path.Combine(_work, "artifacts", "publish");
+        var files = Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(publish, path).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
 
-        using var zip = ZipFile.OpenRead(Path.Combine(artifacts, "app.zip"));
-        var entries = zip.Entries.ToDictionary(entry => entry.FullName.TrimStart('.', '/'));
-
-        Assert.Contains("host.json", entries.Keys);
-        foreach (var function in Directory.GetDirectories(RepositoryPaths.FunctionFolders).Select(Path.GetFileName))
-        {
-            Assert.Contains($"{function}/function.json", entries.Keys);
-        }
-        var handler = entries["Paypro.Functions"];
-        var mode = (handler.ExternalAttributes >> 16) & 0xFFF;
-        Assert.True((mode & Executable) == Executable, $"The handler's mode in the zip is {Convert.ToString(mode, 8)}; the host needs it executable.");
+        Assert.Equal(files, _zip.Entries.Where(e => !e.FullName.EndsWith('/')).Select(e => e.FullName.Replace('\\', '/')).Order(StringComparer.Ordinal));
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(publish, "functions.metadata")), await ReadAsync("functions.metadata"));
     }
 
     [Fact]
-    public async Task Assembling_without_an_executable_fails_and_says_what_to_do()
+    public async Task The_app_is_ReadyToRun_compiled_and_carries_nothing_for_local_runs()
     {
-        var publish = Directory.CreateDirectory(Path.Combine(_work, "empty-publish")).FullName;
-
-        var (exitCode, output) = await RunBuildScriptAsync("assemble", publish);
-
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains("publish first", output, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(_work, "artifacts", "app.zip")));
-    }
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_work))
+        await using var stream = new MemoryStream();
+        await using (var dll = _entries["Paypro.Functions.dll"].Open())
         {
-            Directory.Delete(_work, recursive: true);
+            await dll.CopyToAsync(stream);
         }
+        stream.Position = 0;
+        using var pe = new PEReader(stream);
+        Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, "Paypro.Functions.dll has no ReadyToRun code.");
+        // ReadyToRun code for Linux marks the machine type with the OS override 0x7B79 (XOR).
+        Assert.Equal(Machine.Amd64, (Machine)((ushort)pe.PEHeaders.CoffHeader.Machine ^ 0x7B79));
+
+        Assert.DoesNotContain(_entries.Keys, name => name.Contains("DevHost", StringComparison.Ordinal));
+        Assert.DoesNotContain(_entries.Keys, name => name.StartsWith("local.settings", StringComparison.Ordinal));
+        Assert.DoesNotContain(_entries.Keys, name => name.EndsWith("function.json", StringComparison.Ordinal));
     }
 
-    /// <summary>A publish folder like dotnet publish leaves: the handler (not yet executable), its settings, symbols and the web SDK's copy of FunctionDefinitions/.</summary>
-    private async Task<string> AssembleAsync()
+    private async Task<string> ReadAsync(string name)
     {
-        var publish = Directory.CreateDirectory(Path.Combine(_work, "publish")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(publish, "Paypro.Functions"), "#!/bin/sh\necho stand-in handler\n");
-        File.SetUnixFileMode(Path.Combine(publish, "Paypro.Functions"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await File.WriteAllTextAsync(Path.Combine(publish, "appsettings.json"), "{}");
-        await File.WriteAllTextAsync(Path.Combine(publish, "Paypro.Functions.dbg"), "symbols");
-        Directory.CreateDirectory(Path.Combine(publish, "FunctionDefinitions", "GetBalance"));
-        await File.WriteAllTextAsync(Path.Combine(publish, "FunctionDefinitions", "GetBalance", "function.json"), "{}");
-
-        var (exitCode, output) = await RunBuildScriptAsync("assemble", publish);
-
-        Assert.True(exitCode == 0, $"build.sh assemble failed ({exitCode}): {output}");
-        return Path.Combine(_work, "artifacts");
+        using var reader = new StreamReader(_entries[name].Open());
+        return await reader.ReadToEndAsync();
     }
 
-    private async Task<(int ExitCode, string Output)> RunBuildScriptAsync(params string[] arguments)
+    /// <summary>One run of ./build.sh package for the whole class (it publishes, which takes a while).</summary>
+    public sealed class Package : IAsyncLifetime
     {
-        var info = new ProcessStartInfo("bash")
+        public string Work { get; } = Path.Combine(Path.GetTempPath(), "paypro-package-" + Guid.NewGuid().ToString("N"));
+        public ZipArchive Zip { get; private set; } = null!;
+        public Dictionary<string, ZipArchiveEntry> Entries { get; private set; } = [];
+
+        public async Task InitializeAsync()
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepositoryPaths.Root,
-        };
-        info.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "build.sh"));
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
+            var (exitCode, output) = await RunBuildScriptAsync("package");
+            Assert.True(exitCode == 0, $"./build.sh package failed ({exitCode}):\n{output}");
+            Zip = ZipFile.OpenRead(Path.Combine(Work, "artifacts", "app.zip"));
+            Entries = Zip.Entries.ToDictionary(entry => entry.FullName.Replace('\\', '/'), StringComparer.Ordinal);
         }
-        info.Environment["ARTIFACTS_DIR"] = Path.Combine(_work, "artifacts");
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+
+        public Task DisposeAsync()
+        {
+            Zip?.Dispose();
+            if (Directory.Exists(Work))
+            {
+                Directory.Delete(Work, recursive: true);
+            }
+            return Task.CompletedTask;
+        }
+
+        private async Task<(int ExitCode, string Output)> RunBuildScriptAsync(params string[] arguments)
+        {
+            var info = new ProcessStartInfo("bash")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = RepositoryPaths.Root,
+            };
+            info.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "build.sh"));
+            foreach (var argument in arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+            info.Environment["ARTIFACTS_DIR"] = Path.Combine(Work, "artifacts");
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+            await process.WaitForExitAsync(timeout.Token);
+            return (process.ExitCode, await stdout + await stderr);
+        }
     }
 }

@@ -20,10 +20,4 @@ public static class RepositoryPaths
 
     /// <summary>The folder of the function app's project.</summary>
     public static string FunctionsProject => Path.Combine(Root, "src", "Paypro.Functions");
-
-    /// <summary>The folders <c>FunctionDefinitions/<c>functions/&lt;Name&gt;</c>lt;Name<c>functions/&lt;Name&gt;</c>gt;</c>, one per function, each with its function.json.</summary>
-    public static string FunctionFolders => Path.Combine(FunctionsProject, "FunctionDefinitions");
-
-    /// <summary>A file copied beside the test assembly from tests/Paypro.Functions.Tests/Golden.</summary>
-    public static string Golden(string fileName) => Path.Combine(AppContext.BaseDirectory, "Golden", fileName);
 }

@@ -1,0 +1,4 @@
+using Paypro.Functions.DevHost;
+
+var app = DevelopmentHost.Build(args);
+await app.RunAsync();

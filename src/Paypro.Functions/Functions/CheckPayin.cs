@@ -1,0 +1,13 @@
+using Microsoft.Azure.Functions.Worker;
+using Paypro.Functions.Storage;
+using Paypro.Functions.Transactions;
+
+namespace Paypro.Functions.Functions;
+
+/// <summary>Queries Paypro for one payin now and applies the answer.</summary>
+public sealed class CheckPayin(TransactionStore store, TransactionChecker checker)
+{
+    [Function(nameof(CheckPayin))]
+    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "post", Route = "payins/{tradeNo}/check")] HttpRequest request, string tradeNo) =>
+        await OperatorQueries.CheckAsync(TransactionKind.Payin, tradeNo, store, checker, request.HttpContext.RequestAborted);
+}

@@ -1,0 +1,22 @@
+using Azure.Storage.Queues;
+using Paypro.Functions.Configuration;
+
+namespace Paypro.Functions.Storage;
+
+/// <summary>
+/// Creates the tables and queues the app uses. In Azure the deployment creates them, so the app never does
+/// this at start-up there (start-up makes no storage round trip); a local run calls it once.
+/// </summary>
+public sealed class StorageProvisioner(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<StorageProvisioner> logger)
+{
+    public async Task CreateAllAsync(CancellationToken cancellationToken)
+    {
+        await store.CreateTablesAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var queue in new[] { names.Payouts, names.Payins, names.Events })
+        {
+            await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await queues.GetQueueClient(QueueNames.PoisonOf(queue)).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        logger.LogInformation("Storage ready: tables and queues {Payouts}, {Payins}, {Events} exist.", names.Payouts, names.Payins, names.Events);
+    }
+}

@@ -1,0 +1,240 @@
+using System.Buffers;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Configuration;
+using Paypro.Functions.Secrets;
+using Paypro.Functions.Storage;
+
+namespace Paypro.Functions.Transactions;
+
+/// <summary>
+/// Handles <c>POST /api/paypro/notify</c> (function <c>PayproNotify</c>): Paypro's result callbacks for payins and
+/// payouts. Verified before anything is trusted, recorded whatever the verdict, applied by the state
+/// rules, and answered <c>OK</c> only once the result is durably written (otherwise 5xx, so Paypro retries).
+/// </summary>
+public class NotifyHandler
+{
+    private readonly TransactionStore _store;
+    private readonly TransactionProcessor _processor;
+    private readonly IAppSecretStore _secrets;
+    private readonly SaltPosition _saltPosition;
+    private readonly NotifyOptions _options;
+    private readonly IReadOnlyList<IPNetwork> _allowed;
+    private readonly TimeProvider _time;
+    private readonly ILogger<NotifyHandler> _logger;
+
+    /// <summary>For mocking: a test double overrides the members it needs.</summary>
+    protected NotifyHandler()
+    {
+        _store = null!;
+        _processor = null!;
+        _secrets = null!;
+        _options = null!;
+        _allowed = [];
+        _time = TimeProvider.System;
+        _logger = null!;
+    }
+
+    public NotifyHandler(TransactionStore store, TransactionProcessor processor, IAppSecretStore secrets, IOptions<PayproClientOptions> paypro, IOptions<NotifyOptions> options, TimeProvider time, ILogger<NotifyHandler> logger)
+    {
+        _store = store;
+        _processor = processor;
+        _secrets = secrets;
+        _saltPosition = paypro.Value.SaltPosition;
+        _options = options.Value;
+        _allowed = _options.ParseAllowedRanges();
+        _time = time;
+        _logger = logger;
+    }
+
+    public virtual async Task<IResult> HandleAsync(HttpContext context)
+    {
+        var cancellationToken = context.RequestAborted;
+        // The caller as the worker reports it: under the host, the worker has already taken the client's
+        // address from X-Forwarded-For (its rightmost entry), so nothing here reads that header again.
+        var caller = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
+        var sourceIp = caller?.ToString();
+        try
+        {
+            if (_allowed.Count > 0 && (caller is null || !_allowed.Any(range => range.Contains(caller))))
+            {
+                return await RefuseAsync(null, StatusCodes.Status403Forbidden, "ip-not-allowed", "The caller's address is not in Notify:AllowedIpRanges.", null, sourceIp, cancellationToken);
+            }
+            var body = await ReadBodyAsync(context.Request, cancellationToken);
+            if (body is null)
+            {
+                return await RefuseAsync(null, StatusCodes.Status413PayloadTooLarge, "oversized", $"The body is larger than {_options.MaxBodyBytes} bytes (Notify:MaxBodyBytes).", null, sourceIp, cancellationToken);
+            }
+
+            PayproFields fields;
+            try
+            {
+                fields = PayproFields.Parse(body);
+            }
+            catch (PayproFormatException ex)
+            {
+                return await RefuseAsync(null, StatusCodes.Status400BadRequest, "malformed", ex.Message, RedactMalformed(body), sourceIp, cancellationToken);
+            }
+            var claimedTradeNo = fields["tradeNo"];
+            var stored = WithoutSign(fields);
+
+            var signed = fields.Sign is not null;
+            if (signed && !await VerifyAsync(fields, cancellationToken))
+            {
+                return await RefuseAsync(claimedTradeNo, StatusCodes.Status401Unauthorized, "forged",
+                    "The sign does not match the body under the app secret (nor the previous one during a rotation).", stored, sourceIp, cancellationToken);
+            }
+            if (!signed && _options.UnsignedPolicy == UnsignedCallbackPolicy.Reject)
+            {
+                return await RefuseAsync(claimedTradeNo, StatusCodes.Status401Unauthorized, "unsigned",
+                    "The callback has no sign and Notify:UnsignedPolicy is Reject.", stored, sourceIp, cancellationToken);
+            }
+
+            PayproNotification notification;
+            try
+            {
+                // Paypro's signed string has no separators, so a verified body is still checked field by field.
+                notification = PayproNotification.FromFields(fields);
+            }
+            catch (PayproFormatException ex)
+            {
+                return await RefuseAsync(claimedTradeNo, StatusCodes.Status400BadRequest, "invalid-fields", ex.Message, stored, sourceIp, cancellationToken);
+            }
+
+            var record = await _store.GetAsync(notification.TradeNo, cancellationToken);
+            if (record is null)
+            {
+                _logger.LogWarning("Callback for unknown tradeNo {TradeNo} recorded for investigation (status {Status}).", notification.TradeNo, notification.Status);
+                await AuditAsync(notification.TradeNo, "unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp, cancellationToken);
+                return Ok();
+            }
+            if (!signed)
+            {
+                return await RecordHintAsync(record, notification, stored, sourceIp, cancellationToken);
+            }
+
+            var (updated, transition) = await _processor.ApplyAsync(record, PayproObservation.FromNotification(notification), $"callback: status {notification.Status}", cancellationToken);
+            var verdict = transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
+            var detail = notification.UnknownFields.Count == 0 ? $"now {updated.State.ToWire()}" : $"now {updated.State.ToWire()}; unknown fields kept, not used: {string.Join(", ", notification.UnknownFields)}";
+            await AuditAsync(notification.TradeNo, verdict, detail, stored, sourceIp, cancellationToken);
+            FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
+            return Ok();
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Nothing was applied, or what was applied is durable and idempotent: Paypro's retry finishes the job.
+            _logger.LogError(ex, "Callback not processed: storage or secret unavailable; answering 503 so Paypro retries.");
+            FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "unavailable"));
+            return TypedResults.Problem(title: "Temporarily unavailable", detail: "The callback could not be recorded; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private async Task<bool> VerifyAsync(PayproFields fields, CancellationToken cancellationToken)
+    {
+        if (fields.MatchSignature(await _secrets.GetVerificationSecretsAsync(cancellationToken), _saltPosition) >= 0)
+        {
+            return true;
+        }
+        // The secret may have been rotated; the store re-reads it at most once per interval, so
+        // forged callbacks cannot turn into a flood of vault reads.
+        return await _secrets.RefreshAfterVerificationMissAsync(cancellationToken)
+            && fields.MatchSignature(await _secrets.GetVerificationSecretsAsync(cancellationToken), _saltPosition) >= 0;
+    }
+
+    private async Task<IResult> RecordHintAsync(TransactionRecord record, PayproNotification notification, string stored, string? sourceIp, CancellationToken cancellationToken)
+    {
+        if (record.State.IsFinal())
+        {
+            await AuditAsync(record.TradeNo, "unsigned-hint-ignored", $"Unsigned callback; the transaction is already {record.State.ToWire()}.", stored, sourceIp, cancellationToken);
+            return Ok();
+        }
+        // An unsigned body cannot be trusted: it only brings the next check forward.
+        await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow(), 0, cancellationToken);
+        await AuditAsync(record.TradeNo, "unsigned-hint", $"Unsigned callback claiming status {notification.Status}; nothing changes until a query to Paypro confirms it.", stored, sourceIp, cancellationToken);
+        FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "hint"));
+        return Ok();
+    }
+
+    private async Task<IResult> RefuseAsync(string? tradeNo, int status, string verdict, string reason, string? body, string? sourceIp, CancellationToken cancellationToken)
+    {
+        _logger.LogWarning("PAYPRO_CALLBACK_REJECTED {Verdict} from {SourceIp}: {Reason}", verdict, sourceIp ?? "unknown", reason);
+        FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
+        await AuditAsync(tradeNo, "rejected-" + verdict, reason, body, sourceIp, cancellationToken);
+        return TypedResults.Problem(title: "Callback refused", detail: reason, statusCode: status);
+    }
+
+    private Task AuditAsync(string? tradeNo, string verdict, string detail, string? body, string? sourceIp, CancellationToken cancellationToken) =>
+        _store.AppendAuditAsync(tradeNo, "callback", verdict, detail, body, sourceIp, cancellationToken);
+
+    private static IResult Ok() => TypedResults.Text("OK", "text/plain", Encoding.UTF8);
+
+    /// <summary>Reads the body up to the limit; null when it is larger.</summary>
+    private async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var limit = _options.MaxBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+        var buffer = new ArrayBufferWriter<byte>(Math.Min(limit, 4096));
+        while (true)
+        {
+            var memory = buffer.GetMemory(1024);
+            var read = await request.Body.ReadAsync(memory, cancellationToken);
+            if (read == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The body as recorded in the audit trail: the fields as received, without <c>sign</c>.</summary>
+    private static string WithoutSign(PayproFields fields)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var field in fields)
+            {
+                if (field.Name == PayproSignature.SignField)
+                {
+                    continue;
+                }
+                switch (field.Kind)
+                {
+                    case JsonValueKind.Number:
+                        writer.WritePropertyName(field.Name);
+                        writer.WriteRawValue(field.Value);
+                        break;
+                    case JsonValueKind.True or JsonValueKind.False:
+                        writer.WriteBoolean(field.Name, field.Kind == JsonValueKind.True);
+                        break;
+                    case JsonValueKind.Null:
+                        writer.WriteNull(field.Name);
+                        break;
+                    default:
+                        writer.WriteString(field.Name, field.Value);
+                        break;
+                }
+            }
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>A body that did not parse, kept for investigation with anything after a "sign" key cut off.</summary>
+    private static string RedactMalformed(byte[] body)
+    {
+        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 4096));
+        var at = text.IndexOf("\"sign\"", StringComparison.Ordinal);
+        return at < 0 ? text : text[..at] + "\"sign\"…(removed)";
+    }
+}

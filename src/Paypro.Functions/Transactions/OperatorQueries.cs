@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Paypro.Functions.Storage;
+
+namespace Paypro.Functions.Transactions;
+
+/// <summary>
+/// What the operator's HTTP functions answer: <c>GetPayout</c>, <c>GetPayin</c>, <c>CheckPayout</c>,
+/// <c>CheckPayin</c>, <c>MpesaLookup</c> and <c>GetBalance</c>.
+/// </summary>
+public static class OperatorQueries
+{
+    public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> GetTransactionAsync(
+        TransactionKind kind, string tradeNo, TransactionStore store, CancellationToken cancellationToken)
+    {
+        var (record, problem) = await FindAsync(kind, tradeNo, store, cancellationToken);
+        if (record is null)
+        {
+            return problem!;
+        }
+        var history = await store.GetHistoryAsync(tradeNo, cancellationToken);
+        return TypedResults.Ok(TransactionView.From(record, history));
+    }
+
+    public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> CheckAsync(
+        TransactionKind kind, string tradeNo, TransactionStore store, TransactionChecker checker, CancellationToken cancellationToken)
+    {
+        var (record, problem) = await FindAsync(kind, tradeNo, store, cancellationToken);
+        if (record is null)
+        {
+            return problem!;
+        }
+        return TypedResults.Ok(TransactionView.From(await checker.CheckAsync(record, cancellationToken), null));
+    }
+
+    /// <summary>The transaction of that kind, or the problem to answer: 400 for a malformed tradeNo, 404 when there is none.</summary>
+    private static async Task<(TransactionRecord? Record, ProblemHttpResult? Problem)> FindAsync(
+        TransactionKind kind, string tradeNo, TransactionStore store, CancellationToken cancellationToken)
+    {
+        if (!PayproValidation.TryValidateTradeNo(tradeNo, out var error))
+        {
+            return (null, Problem("Invalid tradeNo", error!, 400));
+        }
+        var record = await store.GetAsync(tradeNo, cancellationToken);
+        return record is null || record.Kind != kind
+            ? (null, Problem("Not found", $"No {kind.ToWire()} has tradeNo {tradeNo}.", 404))
+            : (record, null);
+    }
+
+    public static async Task<Results<Ok<MpesaLookupView>, ProblemHttpResult>> MpesaLookupAsync(
+        string code, PayproClient paypro, TransactionStore store, CancellationToken cancellationToken)
+    {
+        if (!PayproValidation.TryValidateMpesaCode(code, out var error))
+        {
+            return Problem("Invalid M-Pesa code", error!, 400);
+        }
+        var result = await paypro.QueryByMpesaCodeAsync(code, cancellationToken);
+        switch (result.Outcome)
+        {
+            case PayproQueryOutcome.Found when result.Transaction is { } transaction:
+                string? recordedState = null;
+                if (transaction.TradeNo is { } tradeNo && PayproValidation.TryValidateTradeNo(tradeNo, out _))
+                {
+                    recordedState = (await store.GetAsync(tradeNo, cancellationToken))?.State.ToWire();
+                }
+                var state = transaction.Kind switch
+                {
+                    PayproStatusKind.Succeeded => TransactionState.Succeeded,
+                    PayproStatusKind.Processing => TransactionState.Processing,
+                    _ => TransactionState.Failed,
+                };
+                return TypedResults.Ok(new MpesaLookupView(code, state.ToWire(), transaction.Status, transaction.Message, transaction.TradeNo,
+                    transaction.PlatFormTradeNo, transaction.AmountText, transaction.MpesaReceiptNumber, transaction.SuccessTimeUtc, recordedState));
+            case PayproQueryOutcome.NotFound:
+                return Problem("Not found", $"Paypro knows no transaction with M-Pesa code {code}.", 404);
+            default:
+                return TypedResults.Problem(title: "Paypro unavailable", detail: $"Paypro did not answer the lookup ({result.Detail ?? result.Code ?? "no answer"}).", statusCode: 502);
+        }
+    }
+
+    public static async Task<Results<Ok<BalanceView>, ProblemHttpResult>> GetBalanceAsync(PayproClient paypro, CancellationToken cancellationToken)
+    {
+        var result = await paypro.GetBalanceAsync(cancellationToken);
+        if (result.Outcome != PayproQueryOutcome.Found)
+        {
+            return TypedResults.Problem(title: "Paypro unavailable", detail: $"Paypro did not answer the balance query ({result.Detail ?? result.Code ?? "no answer"}).", statusCode: 502);
+        }
+        return TypedResults.Ok(new BalanceView(result.AvailableAmount, result.FreezeAmount, result.UnsettledAmount));
+    }
+
+    private static ProblemHttpResult Problem(string title, string detail, int status) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
+}
