@@ -43,7 +43,7 @@ cmd_package() {
   rm -rf "$out" "$zipfile"
   mkdir -p "$artifacts"
   # A separate artifacts path keeps the linux-x64 restore out of the obj/ folders of everyday builds.
-  dotnet publish src/Paypro.Functions -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+  dotnet publish src/Paypro.Functions -c Release -r linux-x64 --self-contained false \
     --artifacts-path "$artifacts/build" -o "$out" -nologo
   local required
   for required in host.json functions.metadata worker.config.json extensions.json .azurefunctions; do

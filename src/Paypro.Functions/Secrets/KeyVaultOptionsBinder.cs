@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Paypro.Functions.Secrets;
 
 /// <summary>
-/// Reads section <c>KeyVault</c> by hand: no reflection (the app is Native AOT), and a value that
+/// Reads section <c>KeyVault</c> by hand, so that a value that
 /// does not parse becomes a start-up error naming the setting instead of an exception from deep
 /// inside the binder.
 /// </summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
@@ -25,15 +24,6 @@ public static class StorageAccount
     /// encode messages as base64, as queue triggers expect. The settings are checked at start-up; a missing or
     /// contradictory one stops the app with a message naming it.
     /// </summary>
-    // Azure.Data.Tables creates a table by serialising a TableProperties or an anonymous { TableName } object
-    // with reflection-based System.Text.Json. Under Native AOT the trimmer would strip their properties and the
-    // service would be asked for a table with an empty name; these keep them (the AOT publish also enables
-    // reflection-based JSON, see build.sh).
-    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, "Azure.Data.Tables.Models.TableProperties", "Azure.Data.Tables")]
-    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, "<>f__AnonymousType0`1", "Azure.Data.Tables")]
-    // Reads (GetEntity, Query) create each TableEntity with Activator.CreateInstance, which needs its
-    // parameterless constructor; the app only calls the other ones, so the trimmer would drop it.
-    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors, typeof(TableEntity))]
     public static IServiceCollection AddStorageClients(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -17,8 +17,9 @@ public class OutboxDispatcher
 {
     // The invocation that wrote an event and the poller (or "check now") may both try to send the same
     // unsent row. One send per transaction at a time in this process (striped, so memory stays fixed) leaves
-    // the second one nothing to send.
-    private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    // the second one nothing to send; enough stripes that a burst of callbacks rarely makes unrelated
+    // transactions wait for each other's sends.
+    private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly TransactionStore _store;
     private readonly QueueClient _events;
     private readonly ILogger<OutboxDispatcher> _logger;
