@@ -2,7 +2,9 @@
 # Test, package and run the Paypro Kenya Functions app.
 #
 #   ./build.sh test              install Azurite (npm ci --prefix tests) and run every test
-#   ./build.sh package           publish for linux-x64 (ReadyToRun) and zip it as artifacts/app.zip, ready to deploy
+#   ./build.sh package           publish for linux-x64 (ReadyToRun) and zip it as artifacts/app.zip, ready to deploy,
+#                                and pack the Paypro sandbox as a .NET tool (artifacts/tools/Paypro.Sandbox.*.nupkg)
+#   ./build.sh sandbox-tool      only pack the sandbox tool
 #   ./build.sh run               run the app on the development host against Azurite and the Paypro sandbox
 #
 # ARTIFACTS_DIR overrides where artifacts go (default: artifacts/ beside this script).
@@ -13,7 +15,7 @@ cd "$root"
 artifacts=${ARTIFACTS_DIR:-$root/artifacts}
 
 usage() {
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -52,6 +54,16 @@ cmd_package() {
   zip_folder "$out" "$zipfile"
   echo "Publish folder: $out"
   echo "Deployment zip: $zipfile"
+  cmd_sandbox_tool
+}
+
+# The sandbox as a .NET tool, for a merchant's own test suites:
+#   dotnet tool install Paypro.Sandbox --tool-path .tools --add-source artifacts/tools && .tools/paypro-sandbox --urls http://127.0.0.1:5080
+cmd_sandbox_tool() {
+  need dotnet "install the .NET 10 SDK (https://dot.net)."
+  rm -rf "$artifacts/tools"
+  dotnet pack src/Paypro.Sandbox -c Release --artifacts-path "$artifacts/build" -o "$artifacts/tools" -nologo
+  echo "Sandbox tool package: $(ls "$artifacts"/tools/Paypro.Sandbox.*.nupkg)"
 }
 
 zip_folder() {
@@ -148,7 +160,7 @@ cmd_run() {
     AzureWebJobsStorage=UseDevelopmentStorage=true \
     Paypro__BaseUrl="$sandbox_url" Paypro__MerchantNo="$merchant" Paypro__AppSecret="$secret" \
     Paypro__NotifyUrl="$notify_url" \
-    PayoutsQueueName=paypro-payouts PayinsQueueName=paypro-payins EventsQueueName=paypro-events PollSchedule="0 */1 * * * *" \
+    PayoutsQueueName=paypro-payouts PayinsQueueName=paypro-payins EventsQueueName=paypro-events PollSchedule="0 */1 * * * *" AuditPurgeSchedule="0 30 2 * * *" Submit__HttpEnabled=true \
     setsid dotnet run --project src/Paypro.Functions.DevHost --no-build -- --urls "$app_url" &
   pids+=($!)
   wait_for_port 7071 "The app" "$!"
@@ -171,6 +183,7 @@ EOF
 case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   package) cmd_package ;;
+  sandbox-tool) cmd_sandbox_tool ;;
   run) cmd_run ;;
   -h|--help|help) usage 0 ;;
   *) usage 1 ;;

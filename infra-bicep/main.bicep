@@ -20,6 +20,19 @@ param payproBaseUrl string
 @description('NCRONTAB schedule (six fields, seconds first) of the poll for pending transactions.')
 param pollSchedule string = '0 */1 * * * *'
 
+@description('NCRONTAB schedule (six fields, seconds first) of the audit retention run.')
+param auditPurgeSchedule string = '0 30 2 * * *'
+
+@description('Audit rows older than this many days are deleted (transaction records are kept); 400 is more than the 12 months payment audit standards ask for.')
+@minValue(30)
+param auditRetentionDays int = 400
+
+@description('Turns on POST /api/payouts and /api/payins, a second way to move money for producers without queue access; off by default.')
+param submitHttpEnabled bool = false
+
+@description('Comma-separated CIDR ranges allowed to call the HTTP submit endpoints; empty accepts any caller with their key.')
+param submitAllowedIpRanges string = ''
+
 @description('Where Paypro puts the app secret in the string it signs.')
 @allowed([
   'Append'
@@ -213,6 +226,10 @@ module functionApp 'modules/functionapp.bicep' = {
     payinsQueueName: payinsQueueName
     eventsQueueName: eventsQueueName
     pollSchedule: pollSchedule
+    auditPurgeSchedule: auditPurgeSchedule
+    auditRetentionDays: auditRetentionDays
+    submitHttpEnabled: submitHttpEnabled
+    submitAllowedIpRanges: submitAllowedIpRanges
     notifyUnsignedPolicy: notifyUnsignedPolicy
     notifyAllowedIpRanges: notifyAllowedIpRanges
     tags: resourceTags

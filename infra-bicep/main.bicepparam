@@ -14,6 +14,10 @@ param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', '')
 
 param namePrefix = 'paypro'
 param pollSchedule = '0 */1 * * * *'
+param auditPurgeSchedule = '0 30 2 * * *'
+param auditRetentionDays = 400
+param submitHttpEnabled = false
+param submitAllowedIpRanges = ''
 param saltPosition = 'Append'
 param notifyUnsignedPolicy = 'ConfirmByQuery'
 param notifyAllowedIpRanges = ''

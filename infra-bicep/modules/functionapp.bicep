@@ -61,6 +61,18 @@ param eventsQueueName string
 @description('NCRONTAB schedule of the poll for pending transactions (PollSchedule).')
 param pollSchedule string
 
+@description('NCRONTAB schedule of the audit retention run (AuditPurgeSchedule).')
+param auditPurgeSchedule string
+
+@description('Days audit rows are kept (Audit__RetentionDays).')
+param auditRetentionDays int
+
+@description('Whether the HTTP submit endpoints answer (Submit__HttpEnabled).')
+param submitHttpEnabled bool
+
+@description('Comma-separated CIDR ranges allowed to call the HTTP submit endpoints (Submit__AllowedIpRanges).')
+param submitAllowedIpRanges string
+
 @description('What the app does with a notify callback that carries no sign (Notify__UnsignedPolicy).')
 param notifyUnsignedPolicy string
 
@@ -217,6 +229,22 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         {
           name: 'PollSchedule'
           value: pollSchedule
+        }
+        {
+          name: 'AuditPurgeSchedule'
+          value: auditPurgeSchedule
+        }
+        {
+          name: 'Audit__RetentionDays'
+          value: string(auditRetentionDays)
+        }
+        {
+          name: 'Submit__HttpEnabled'
+          value: string(submitHttpEnabled)
+        }
+        {
+          name: 'Submit__AllowedIpRanges'
+          value: submitAllowedIpRanges
         }
         {
           name: 'Notify__UnsignedPolicy'

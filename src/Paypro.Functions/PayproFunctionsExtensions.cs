@@ -32,6 +32,11 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddOptions<PayproAppOptions>().Bind(configuration.GetSection(PayproClientOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PayproAppOptions>, PayproAppOptionsValidator>();
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddOptions<SubmitOptions>().Bind(configuration.GetSection(SubmitOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SubmitOptions>, SubmitOptionsAnnotationsValidator>();
+        services.AddSingleton<IValidateOptions<SubmitOptions>, SubmitOptionsValidator>();
         services.AddSingleton(QueueNames.From(configuration));
 
         services.AddSingleton<TransactionStore>();
@@ -42,6 +47,10 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<TransactionPoller>();
         services.AddSingleton<NotifyHandler>();
         services.AddSingleton<StorageProvisioner>();
+        services.AddSingleton<TransactionLists>();
+        services.AddSingleton<HttpIntake>();
+        services.AddSingleton<PoisonQueues>();
+        services.AddSingleton<AuditRetention>();
 
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, FunctionsJsonContext.Default));
         return services;

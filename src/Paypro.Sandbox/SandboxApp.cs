@@ -16,7 +16,9 @@ internal static partial class SandboxApp
     /// <param name="configure">Lets the in-process host replace settings or services before the app is built.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // The content root is the sandbox's own folder, so its appsettings.json is read wherever it is started
+        // from (installed as a .NET tool, it is started from the caller's folder).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);

@@ -82,6 +82,8 @@ public sealed class FunctionAppTests(InfraFixture fixture)
                 "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
                 "APPLICATIONINSIGHTS_CONNECTION_STRING",
                 "AZURE_CLIENT_ID",
+                "AuditPurgeSchedule",
+                "Audit__RetentionDays",
                 "AzureWebJobsStorage__accountName",
                 "AzureWebJobsStorage__blobServiceUri",
                 "AzureWebJobsStorage__clientId",
@@ -101,6 +103,8 @@ public sealed class FunctionAppTests(InfraFixture fixture)
                 "Paypro__SaltPosition",
                 "PollSchedule",
                 "Storage__TablePrefix",
+                "Submit__AllowedIpRanges",
+                "Submit__HttpEnabled",
             ],
             Settings.Keys.Order(StringComparer.Ordinal));
     }
@@ -112,6 +116,8 @@ public sealed class FunctionAppTests(InfraFixture fixture)
         Assert.Equal(InfraFixture.DeploymentEnvironment["PAYPRO_MERCHANT_NO"], Literal("Paypro__MerchantNo"));
         Assert.Equal("Append", Literal("Paypro__SaltPosition"));
         Assert.Equal("0 */1 * * * *", Literal("PollSchedule"));
+        Assert.Equal("0 30 2 * * *", Literal("AuditPurgeSchedule"));
+        Assert.Equal(string.Empty, Literal("Submit__AllowedIpRanges"));
         Assert.Equal("ConfirmByQuery", Literal("Notify__UnsignedPolicy"));
         Assert.Equal(string.Empty, Literal("Notify__AllowedIpRanges"));
         Assert.Equal("paypro-app-secret", Literal("KeyVault__SecretName"));

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Configuration;
@@ -26,26 +25,7 @@ public sealed class NotifyOptions
     /// <summary>Comma-separated CIDR ranges (or single addresses) allowed to call; empty allows any caller that has the function key.</summary>
     public string AllowedIpRanges { get; set; } = "";
 
-    internal IReadOnlyList<IPNetwork> ParseAllowedRanges()
-    {
-        var ranges = new List<IPNetwork>();
-        foreach (var part in AllowedIpRanges.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (IPNetwork.TryParse(part, out var network))
-            {
-                ranges.Add(network);
-            }
-            else if (IPAddress.TryParse(part, out var address))
-            {
-                ranges.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
-            }
-            else
-            {
-                throw new FormatException($"Notify:AllowedIpRanges has an entry that is neither an IP address nor a CIDR range: '{part}'.");
-            }
-        }
-        return ranges;
-    }
+    internal IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, "Notify:AllowedIpRanges");
 }
 
 public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>

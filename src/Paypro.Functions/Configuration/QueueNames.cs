@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace Paypro.Functions.Configuration;
 
 /// <summary>
-/// Queue names and the poll schedule. These are flat settings (no section) because the trigger attributes
+/// Queue names and the timer schedules. These are flat settings (no section) because the trigger attributes
 /// name them as <c>%PayoutsQueueName%</c>: the host resolves binding expressions against plain names.
 /// </summary>
 public sealed class QueueNames
@@ -12,11 +12,13 @@ public sealed class QueueNames
     public const string PayinsSetting = "PayinsQueueName";
     public const string EventsSetting = "EventsQueueName";
     public const string PollScheduleSetting = "PollSchedule";
+    public const string AuditPurgeScheduleSetting = "AuditPurgeSchedule";
 
     /// <summary>The binding expressions of the trigger attributes.</summary>
     public const string PayoutsExpression = "%" + PayoutsSetting + "%";
     public const string PayinsExpression = "%" + PayinsSetting + "%";
     public const string PollScheduleExpression = "%" + PollScheduleSetting + "%";
+    public const string AuditPurgeScheduleExpression = "%" + AuditPurgeScheduleSetting + "%";
 
     public const string DefaultPayouts = "paypro-payouts";
     public const string DefaultPayins = "paypro-payins";
@@ -27,7 +29,9 @@ public sealed class QueueNames
     public required string Events { get; init; }
 
     /// <summary>The queue where the host moves a message after its last failed delivery.</summary>
-    public static string PoisonOf(string queue) => queue + "-poison";
+    public static string PoisonOf(string queue) => queue + PoisonSuffix;
+
+    public const string PoisonSuffix = "-poison";
 
     public static QueueNames From(IConfiguration configuration) => new()
     {

@@ -69,11 +69,13 @@ public static class StorageAccount
     /// </summary>
     private static async Task MoveUndecodableToPoisonAsync(QueueServiceClient queues, QueueMessageDecodingFailedEventArgs args, ILogger logger)
     {
-        if (args.ReceivedMessage is not { } message)
+        // A poison queue's undecodable messages stay where they are (and are left out of what was read):
+        // moving them on to a poison queue of the poison queue would only hide them.
+        if (args.ReceivedMessage is not { } message || args.Queue.Name.EndsWith(Configuration.QueueNames.PoisonSuffix, StringComparison.Ordinal))
         {
             return;
         }
-        var poison = queues.GetQueueClient(args.Queue.Name + "-poison");
+        var poison = queues.GetQueueClient(Configuration.QueueNames.PoisonOf(args.Queue.Name));
         if (args.IsRunningSynchronously)
         {
             poison.CreateIfNotExists(cancellationToken: args.CancellationToken);

@@ -25,27 +25,43 @@ public sealed record OutboxEvent(string TradeNo, string EventName, string Payloa
 /// <summary>What a conditional write did, and the outbox event it wrote with the change, if any.</summary>
 public readonly record struct WriteResult(WriteOutcome Outcome, OutboxEvent? Event);
 
+/// <summary>A row of the creation index: which transaction was created when.</summary>
+public sealed record CreatedEntry(string TradeNo, TransactionKind Kind, DateTimeOffset CreatedAt);
+
+/// <summary>A page of the creation index and the token of the next one (null after the last).</summary>
+public sealed record CreatedPage(IReadOnlyList<CreatedEntry> Entries, string? ContinuationToken);
+
 /// <summary>One line of a transaction's history.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string Category, string Verdict, string? Detail);
 
 /// <summary>
 /// All Table Storage access, in three tables:
 /// <list type="bullet">
-/// <item>Transactions: partition = tradeNo. The record (<c>record</c>), one row per revision (<c>rev|000001</c>,
+/// <item>Transactions: partition = tradeNo. The record (<c>record</c>), the fingerprint of the request when it came
+/// in over HTTP (<c>intake</c>), one row per revision (<c>rev|000001</c>,
 /// the state-change log) and one outbox row per announced event (<c>event|succeeded</c>). A state change,
 /// its revision row and its event are one batch in one partition, so they are written together or not at all.</item>
-/// <item>Due: partition <c>due</c>, row key = due time in ticks + tradeNo. The poller reads only rows whose time has
-/// come, so its cost follows the number of pending transactions, not the number ever made.</item>
+/// <item>Due: partition <c>due</c>. The due index: row key = due time in ticks + tradeNo; the poller reads only rows
+/// whose time has come, so its cost follows the number of pending transactions, not the number ever made; a
+/// transaction leaves it when it is final and its events are out. And the creation index: row key =
+/// <c>~created|</c> + creation time in ticks + tradeNo, written in one batch with the first due entry, before the
+/// record; listings by creation time read a range of it.</item>
 /// <item>Audit: partition = tradeNo (or <c>_unmatched</c>), append-only: every callback with its verdict, every call to Paypro.</item>
 /// </list>
 /// </summary>
 public class TransactionStore
 {
     public const string RecordRowKey = "record";
+    public const string IntakeRowKey = "intake";
     public const string DuePartition = "due";
     public const string UnmatchedPartition = "_unmatched";
+    public const string PoisonPartition = "_poison";
+    private const string RetentionPartition = "_retention";
     private const string RevisionPrefix = "rev|";
     private const string EventPrefix = "event|";
+
+    /// <summary>Row keys of the creation index in the due partition; '~' sorts after the due entries' digits.</summary>
+    public const string CreatedPrefix = "~created|";
 
 
     private readonly TableClient _transactions;
@@ -140,6 +156,36 @@ public class TransactionStore
         }
     }
 
+    /// <summary>
+    /// Records that a request for <paramref name="tradeNo"/> came in over HTTP, with the fingerprint of its body.
+    /// Insert-only: the first request wins, and a later one is compared with it.
+    /// </summary>
+    /// <returns>False when the tradeNo has an intake row already.</returns>
+    public virtual async Task<bool> TryAddIntakeAsync(string tradeNo, TransactionKind kind, string fingerprint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _transactions.AddEntityAsync(new TableEntity(tradeNo, IntakeRowKey)
+            {
+                ["Kind"] = kind.ToWire(),
+                ["Fingerprint"] = fingerprint,
+                ["At"] = _time.GetUtcNow(),
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The fingerprint of the first HTTP request for <paramref name="tradeNo"/>, or null when none came in over HTTP.</summary>
+    public virtual async Task<string?> GetIntakeFingerprintAsync(string tradeNo, CancellationToken cancellationToken)
+    {
+        var response = await _transactions.GetEntityIfExistsAsync<TableEntity>(tradeNo, IntakeRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value!.GetString("Fingerprint") : null;
+    }
+
     /// <summary>The outbox events of a transaction that were not yet sent.</summary>
     public virtual async Task<IReadOnlyList<OutboxEvent>> GetUndispatchedAsync(string tradeNo, CancellationToken cancellationToken)
     {
@@ -171,24 +217,73 @@ public class TransactionStore
         }
     }
 
+    /// <summary>
+    /// Puts a new transaction in the due index and in the creation index, in one batch, before its record is
+    /// written: whatever happens after, the poller will look at it, and a listing by creation time finds it.
+    /// </summary>
+    public virtual async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
+        var entry = new DueEntry(tradeNo, dueAt, 0, DueKey(dueAt, tradeNo));
+        await _due.SubmitTransactionAsync(
+        [
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, DueEntity(entry)),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(DuePartition, CreatedKey(createdAt, tradeNo))
+            {
+                ["TradeNo"] = tradeNo,
+                ["Kind"] = kind.ToWire(),
+                ["CreatedAt"] = createdAt,
+            }),
+        ], cancellationToken).ConfigureAwait(false);
+        return entry;
+    }
+
+    /// <summary>
+    /// One page of the creation index: the transactions created in [<paramref name="from"/>, <paramref name="to"/>),
+    /// oldest first. A range of row keys, so its cost follows the rows returned, not the history kept.
+    /// </summary>
+    public virtual async Task<CreatedPage> ListCreatedAsync(DateTimeOffset from, DateTimeOffset to, TransactionKind? kind, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition} and RowKey ge {CreatedBound(from)} and RowKey lt {CreatedBound(to)}");
+        if (kind is { } wanted)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"Kind eq {wanted.ToWire()}");
+        }
+        await foreach (var page in _due.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken)
+            .AsPages(continuationToken, pageSize).ConfigureAwait(false))
+        {
+            var entries = new List<CreatedEntry>(page.Values.Count);
+            foreach (var entity in page.Values)
+            {
+                FunctionsMetrics.EntitiesRead.Add(1);
+                TransactionStateExtensions.TryParseWire(entity.GetString("Kind"), out TransactionKind entryKind);
+                entries.Add(new CreatedEntry(entity.GetString("TradeNo") ?? "", entryKind, entity.GetDateTimeOffset("CreatedAt") ?? default));
+            }
+            return new CreatedPage(entries, page.ContinuationToken);
+        }
+        return new CreatedPage([], null);
+    }
+
+    /// <summary>Every entry of the due index (pending transactions), earliest due first, at most <paramref name="max"/>.</summary>
+    public virtual Task<IReadOnlyList<DueEntry>> GetScheduledAsync(int max, CancellationToken cancellationToken) =>
+        GetDueAsync(null, max, cancellationToken);
+
     /// <summary>Puts a transaction in the due index; the poller looks at it once <paramref name="dueAt"/> has passed.</summary>
     public virtual async Task<DueEntry> ScheduleAsync(string tradeNo, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken)
     {
         var entry = new DueEntry(tradeNo, dueAt, attempt, DueKey(dueAt, tradeNo));
-        await _due.UpsertEntityAsync(new TableEntity(DuePartition, entry.RowKey)
-        {
-            ["TradeNo"] = tradeNo,
-            ["DueAt"] = dueAt,
-            ["Attempt"] = attempt,
-        }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await _due.UpsertEntityAsync(DueEntity(entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         return entry;
     }
 
     /// <summary>The entries whose time has come, earliest first, at most <paramref name="max"/>.</summary>
-    public virtual async Task<IReadOnlyList<DueEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    public virtual Task<IReadOnlyList<DueEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        GetDueAsync((DateTimeOffset?)now, max, cancellationToken);
+
+    private async Task<IReadOnlyList<DueEntry>> GetDueAsync(DateTimeOffset? now, int max, CancellationToken cancellationToken)
     {
-        // Row keys sort by due time, so this range holds exactly the due entries.
-        var upper = (now.UtcTicks + 1).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+        // Row keys of due entries are the due time in ticks, so this range holds exactly the due entries; the
+        // creation index's row keys start with '~', which sorts after every digit, so no range here reaches them.
+        var upper = now is { } at ? (at.UtcTicks + 1).ToString("D19", System.Globalization.CultureInfo.InvariantCulture) : CreatedPrefix;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition} and RowKey lt {upper}");
         var result = new List<DueEntry>();
         await foreach (var page in _due.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
@@ -196,7 +291,7 @@ public class TransactionStore
             foreach (var entity in page.Values)
             {
                 FunctionsMetrics.EntitiesRead.Add(1);
-                result.Add(new DueEntry(entity.GetString("TradeNo") ?? "", entity.GetDateTimeOffset("DueAt") ?? now, entity.GetInt32("Attempt") ?? 0, entity.RowKey));
+                result.Add(new DueEntry(entity.GetString("TradeNo") ?? "", entity.GetDateTimeOffset("DueAt") ?? default, entity.GetInt32("Attempt") ?? 0, entity.RowKey));
                 if (result.Count >= max)
                 {
                     return result;
@@ -240,6 +335,87 @@ public class TransactionStore
         await _audit.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Records why the app moved a message to a poison queue, keyed by the poison message's id (partition
+    /// <c>_poison</c> of the audit table), for the operator's poison listing.
+    /// </summary>
+    public virtual async Task RecordPoisonReasonAsync(string poisonQueue, string poisonMessageId, string reason, CancellationToken cancellationToken)
+    {
+        await _audit.UpsertEntityAsync(new TableEntity(PoisonPartition, poisonQueue + "|" + poisonMessageId)
+        {
+            ["At"] = _time.GetUtcNow(),
+            ["Category"] = "message",
+            ["Verdict"] = "poisoned",
+            ["Detail"] = Truncate(reason, 4_000),
+        }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Why the app poisoned a message, or null when it did not (the host moves a message after its last failed delivery).</summary>
+    public virtual async Task<string?> GetPoisonReasonAsync(string poisonQueue, string poisonMessageId, CancellationToken cancellationToken)
+    {
+        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(PoisonPartition, poisonQueue + "|" + poisonMessageId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value!.GetString("Detail") : null;
+    }
+
+    /// <summary>The latest failed delivery recorded for a tradeNo's message, or null.</summary>
+    public virtual async Task<string?> GetLastDeliveryFailureAsync(string tradeNo, CancellationToken cancellationToken)
+    {
+        string? last = null;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and Category eq {"message"} and Verdict eq {"delivery-failed"}");
+        await foreach (var entity in _audit.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            last = entity.GetString("Detail");
+        }
+        return last;
+    }
+
+    /// <summary>
+    /// Deletes a partition's audit rows written before <paramref name="before"/>, at most <paramref name="max"/>, in
+    /// batches of up to 100. Audit row keys start with the time they were written, so the query reads only the rows it
+    /// deletes, never the ones that are kept.
+    /// </summary>
+    /// <returns>How many rows were deleted.</returns>
+    public virtual async Task<int> DeleteAuditBeforeAsync(string partition, DateTimeOffset before, int max, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey lt {before.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}");
+        var deleted = 0;
+        var batch = new List<TableTransactionAction>(100);
+        await foreach (var entity in _audit.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            FunctionsMetrics.EntitiesRead.Add(1);
+            batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, entity, ETag.All));
+            if (batch.Count == 100 || deleted + batch.Count >= max)
+            {
+                await _audit.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+                deleted += batch.Count;
+                batch.Clear();
+                if (deleted >= max)
+                {
+                    return deleted;
+                }
+            }
+        }
+        if (batch.Count > 0)
+        {
+            await _audit.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+            deleted += batch.Count;
+        }
+        return deleted;
+    }
+
+    /// <summary>Where audit retention has got to in the creation index: every transaction created before it has been purged.</summary>
+    public virtual async Task<DateTimeOffset?> GetRetentionCursorAsync(CancellationToken cancellationToken)
+    {
+        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(RetentionPartition, "cursor", cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value!.GetDateTimeOffset("CreatedBefore") : null;
+    }
+
+    public virtual async Task SetRetentionCursorAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken)
+    {
+        await _audit.UpsertEntityAsync(new TableEntity(RetentionPartition, "cursor") { ["CreatedBefore"] = createdBefore, ["At"] = _time.GetUtcNow() },
+            TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A transaction's history: its audit trail and its state changes, oldest first.</summary>
     public virtual async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string tradeNo, CancellationToken cancellationToken)
     {
@@ -261,6 +437,18 @@ public class TransactionStore
     }
 
     internal static string RevisionKey(int revision) => RevisionPrefix + revision.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static TableEntity DueEntity(DueEntry entry) => new(DuePartition, entry.RowKey)
+    {
+        ["TradeNo"] = entry.TradeNo,
+        ["DueAt"] = entry.DueAt,
+        ["Attempt"] = entry.Attempt,
+    };
+
+    internal static string CreatedKey(DateTimeOffset createdAt, string tradeNo) => CreatedBound(createdAt) + "|" + tradeNo;
+
+    private static string CreatedBound(DateTimeOffset at) =>
+        CreatedPrefix + Math.Max(at.UtcTicks, 0).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 
     internal static string DueKey(DateTimeOffset dueAt, string tradeNo) =>
         dueAt.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + tradeNo;

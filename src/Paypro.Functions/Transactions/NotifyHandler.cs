@@ -21,7 +21,7 @@ public class NotifyHandler
     private readonly IAppSecretStore _secrets;
     private readonly SaltPosition _saltPosition;
     private readonly NotifyOptions _options;
-    private readonly IReadOnlyList<IPNetwork> _allowed;
+    private readonly IpAllowList _allowed;
     private readonly TimeProvider _time;
     private readonly ILogger<NotifyHandler> _logger;
 
@@ -32,7 +32,7 @@ public class NotifyHandler
         _processor = null!;
         _secrets = null!;
         _options = null!;
-        _allowed = [];
+        _allowed = IpAllowList.Parse("", "");
         _time = TimeProvider.System;
         _logger = null!;
     }
@@ -54,15 +54,15 @@ public class NotifyHandler
         var cancellationToken = context.RequestAborted;
         // The caller as the worker reports it: under the host, the worker has already taken the client's
         // address from X-Forwarded-For (its rightmost entry), so nothing here reads that header again.
-        var caller = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
+        var caller = IpAllowList.CallerOf(context);
         var sourceIp = caller?.ToString();
         try
         {
-            if (_allowed.Count > 0 && (caller is null || !_allowed.Any(range => range.Contains(caller))))
+            if (!_allowed.Allows(caller))
             {
                 return await RefuseAsync(null, StatusCodes.Status403Forbidden, "ip-not-allowed", "The caller's address is not in Notify:AllowedIpRanges.", null, sourceIp, cancellationToken);
             }
-            var body = await ReadBodyAsync(context.Request, cancellationToken);
+            var body = await BoundedBody.ReadAsync(context.Request, _options.MaxBodyBytes, cancellationToken);
             if (body is null)
             {
                 return await RefuseAsync(null, StatusCodes.Status413PayloadTooLarge, "oversized", $"The body is larger than {_options.MaxBodyBytes} bytes (Notify:MaxBodyBytes).", null, sourceIp, cancellationToken);
@@ -169,31 +169,6 @@ public class NotifyHandler
         _store.AppendAuditAsync(tradeNo, "callback", verdict, detail, body, sourceIp, cancellationToken);
 
     private static IResult Ok() => TypedResults.Text("OK", "text/plain", Encoding.UTF8);
-
-    /// <summary>Reads the body up to the limit; null when it is larger.</summary>
-    private async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        var limit = _options.MaxBodyBytes;
-        if (request.ContentLength > limit)
-        {
-            return null;
-        }
-        var buffer = new ArrayBufferWriter<byte>(Math.Min(limit, 4096));
-        while (true)
-        {
-            var memory = buffer.GetMemory(1024);
-            var read = await request.Body.ReadAsync(memory, cancellationToken);
-            if (read == 0)
-            {
-                return buffer.WrittenSpan.ToArray();
-            }
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit)
-            {
-                return null;
-            }
-        }
-    }
 
     /// <summary>The body as recorded in the audit trail: the fields as received, without <c>sign</c>.</summary>
     private static string WithoutSign(PayproFields fields)

@@ -66,8 +66,14 @@ public sealed record MpesaLookupView(
 
 public sealed record BalanceView(decimal? AvailableAmount, decimal? FreezeAmount, decimal? UnsettledAmount);
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(TransactionView))]
 [JsonSerializable(typeof(MpesaLookupView))]
 [JsonSerializable(typeof(BalanceView))]
+[JsonSerializable(typeof(TransactionListPage))]
+[JsonSerializable(typeof(PendingList))]
+[JsonSerializable(typeof(SubmitAccepted))]
+[JsonSerializable(typeof(PoisonListing))]
+[JsonSerializable(typeof(RedriveRequest))]
+[JsonSerializable(typeof(RedriveReport))]
 internal sealed partial class FunctionsJsonContext : JsonSerializerContext;

@@ -59,13 +59,73 @@ public class TransactionSubmitter
         _logger = logger;
     }
 
-    /// <summary>Handles one delivery of a message from the payouts or payins queue (<paramref name="queueName"/>).</summary>
+    /// <summary>
+    /// The message contract, for the queues and the HTTP submit alike: the request parses and is valid, and a payin
+    /// has a notifyUrl (its own or Paypro:NotifyUrl).
+    /// </summary>
+    /// <param name="kind">Payout or payin.</param>
+    /// <param name="text">The message text or request body.</param>
+    /// <param name="request">The request when valid.</param>
+    /// <param name="tradeNo">The request's tradeNo when it has a valid one, even if something else is wrong.</param>
+    /// <param name="error">What is wrong, naming the field.</param>
+    public virtual bool TryValidate(TransactionKind kind, string text, out TransactionRequest? request, out string? tradeNo, out string? error)
+    {
+        if (!TransactionRequest.TryParse(text, _payproOptions.MinAmount, _payproOptions.MaxAmount, out request, out tradeNo, out error))
+        {
+            return false;
+        }
+        if (kind == TransactionKind.Payin && (request!.NotifyUrl ?? _defaultNotifyUrl) is null)
+        {
+            request = null;
+            error = "A payin needs a notifyUrl: set Paypro:NotifyUrl or give notifyUrl in the message.";
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Handles one delivery of a message from the payouts or payins queue (<paramref name="queueName"/>). A failure
+    /// is recorded against the tradeNo and rethrown, so the host retries the message and, after its last delivery,
+    /// moves it to the poison queue, where the operator's listing shows the recorded reason.
+    /// </summary>
     public virtual async Task SubmitAsync(TransactionKind kind, string queueName, QueueMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        try
+        {
+            await SubmitOnceAsync(kind, queueName, message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await RecordDeliveryFailureAsync(message, ex, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task RecordDeliveryFailureAsync(QueueMessage message, Exception failure, CancellationToken cancellationToken)
+    {
+        if (!TransactionRequest.TryParse(message.Body?.ToString() ?? "", 0, long.MaxValue, out _, out var tradeNo, out _) && tradeNo is null)
+        {
+            return;
+        }
+        try
+        {
+            // The exception's type and message only: a storage or Paypro failure, never a secret or a mobile.
+            await _store.AppendAuditAsync(tradeNo, "message", "delivery-failed",
+                $"message {message.MessageId}, delivery {message.DequeueCount}: {failure.GetType().Name}: {failure.Message}", null, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Storage is likely what failed in the first place; the failure itself is logged by the host.
+            _logger.LogDebug(ex, "The failed delivery of message {MessageId} could not be recorded.", message.MessageId);
+        }
+    }
+
+    private async Task SubmitOnceAsync(TransactionKind kind, string queueName, QueueMessage message, CancellationToken cancellationToken)
+    {
         var messageText = message.Body?.ToString() ?? "";
         var messageId = message.MessageId;
-        if (!TransactionRequest.TryParse(messageText, _payproOptions.MinAmount, _payproOptions.MaxAmount, out var request, out var tradeNo, out var error))
+        if (!TryValidate(kind, messageText, out var request, out var tradeNo, out var error))
         {
             if (tradeNo is null)
             {
@@ -78,11 +138,6 @@ public class TransactionSubmitter
             return;
         }
         var notifyUrl = request!.NotifyUrl ?? _defaultNotifyUrl;
-        if (kind == TransactionKind.Payin && notifyUrl is null)
-        {
-            await RejectAsync(kind, request.TradeNo, "A payin needs a notifyUrl: set Paypro:NotifyUrl or give notifyUrl in the message.", cancellationToken).ConfigureAwait(false);
-            return;
-        }
 
         var existing = await _store.GetAsync(request.TradeNo, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
@@ -93,7 +148,7 @@ public class TransactionSubmitter
 
         var now = _time.GetUtcNow();
         // The due entry goes in first: whatever happens after the insert, the poller will look.
-        var due = await _store.ScheduleAsync(request.TradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
+        var due = await _store.ScheduleNewAsync(request.TradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
         var record = new TransactionRecord
         {
             DueKey = due.RowKey,
@@ -177,7 +232,7 @@ public class TransactionSubmitter
             return;
         }
         var now = _time.GetUtcNow();
-        var due = await _store.ScheduleAsync(tradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false);
+        var due = await _store.ScheduleNewAsync(tradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
         var record = new TransactionRecord
         {
             DueKey = due.RowKey,
@@ -203,8 +258,8 @@ public class TransactionSubmitter
         // deployment (or a local run) created the poison queue. The reason goes to the audit trail, not the
         // body: the poison queue keeps that, and it may hold a mobile number.
         var poison = _queues.GetQueueClient(QueueNames.PoisonOf(queueName));
-        await poison.SendMessageAsync(messageText, cancellationToken).ConfigureAwait(false);
-        await _store.AppendAuditAsync(null, "message", "poisoned", $"message {messageId} from {queueName} moved to {poison.Name}: {reason}", null, null, cancellationToken).ConfigureAwait(false);
+        var receipt = await poison.SendMessageAsync(messageText, cancellationToken).ConfigureAwait(false);
+        await _store.RecordPoisonReasonAsync(poison.Name, receipt.Value.MessageId, $"message {messageId} from {queueName}: {reason}", cancellationToken).ConfigureAwait(false);
         _logger.LogError("PAYPRO_POISON_MESSAGE message {MessageId} from {Queue} moved to {Poison}: {Reason}", messageId, queueName, poison.Name, reason);
     }
 

@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Paypro.Functions.Configuration;
@@ -25,14 +24,11 @@ public sealed class DirectInvocationTests(AzuriteFixture azurite) : PayproAppTes
         // Returns normally: the host deletes the message instead of retrying it four more times.
         await Function<SubmitPayout>().Run(message, CancellationToken.None);
 
-        Assert.Contains(text, await App.PeekAsync(QueueNames.PoisonOf(App.PayoutsQueue)));
-        var audit = App.Tables.GetTableClient(App.TablePrefix + "Audit");
-        var rows = new List<TableEntity>();
-        await foreach (var row in audit.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"_unmatched"} and Verdict eq {"poisoned"}")))
-        {
-            rows.Add(row);
-        }
-        var reason = Assert.Single(rows, row => row.GetString("Detail")!.Contains("m-" + dequeueCount, StringComparison.Ordinal)).GetString("Detail")!;
+        var poison = App.Queues.GetQueueClient(QueueNames.PoisonOf(App.PayoutsQueue));
+        var poisoned = Assert.Single((await poison.PeekMessagesAsync(32)).Value, m => m.Body.ToString() == text);
+        var reason = await App.UncountedStore.GetPoisonReasonAsync(poison.Name, poisoned.MessageId, CancellationToken.None);
+        Assert.NotNull(reason);
+        Assert.Contains("m-" + dequeueCount, reason, StringComparison.Ordinal);
         Assert.Contains("JSON", reason, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(Sandbox.Ledger.Requests);
     }

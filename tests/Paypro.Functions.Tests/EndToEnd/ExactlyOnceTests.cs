@@ -202,10 +202,10 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
 
     private sealed class FlakyStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, FirstScheduleFails flaky) : TransactionStore(tables, options, time)
     {
-        public override Task<DueEntry> ScheduleAsync(string tradeNo, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken) =>
+        public override Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
             flaky.ShouldFail(tradeNo)
                 ? throw new RequestFailedException(503, "Injected: the table service is briefly unavailable.")
-                : base.ScheduleAsync(tradeNo, dueAt, attempt, cancellationToken);
+                : base.ScheduleNewAsync(tradeNo, kind, createdAt, dueAt, cancellationToken);
     }
 
     /// <summary>Calls Paypro, then fails once as if the process died before it could record the answer.</summary>
@@ -256,13 +256,13 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
 
     private sealed class RacingStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, RaceGate race, string instance) : TransactionStore(tables, options, time)
     {
-        public override async Task<DueEntry> ScheduleAsync(string tradeNo, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken)
+        public override async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
         {
             if (tradeNo == race.TradeNo)
             {
                 await race.ArriveAsync(instance);
             }
-            return await base.ScheduleAsync(tradeNo, dueAt, attempt, cancellationToken);
+            return await base.ScheduleNewAsync(tradeNo, kind, createdAt, dueAt, cancellationToken);
         }
     }
 

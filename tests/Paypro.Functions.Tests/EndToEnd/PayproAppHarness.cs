@@ -94,6 +94,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
             ["EventsQueueName"] = $"events-{id}",
             // The timer never fires by itself in tests: they run the poll when they mean to.
             ["PollSchedule"] = "0 0 0 1 1 *",
+            ["AuditPurgeSchedule"] = "0 0 0 1 1 *",
             ["Paypro:BaseUrl"] = sandbox.BaseUrl.AbsoluteUri,
             ["Paypro:MerchantNo"] = sandbox.Options.MerchantNo,
             ["Paypro:AppSecret"] = sandbox.Options.AppSecret,
@@ -166,11 +167,18 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public async Task<TransactionRecord> WaitForStateAsync(string tradeNo, Func<TransactionState, bool> condition, string what, TimeSpan? timeout = null)
     {
         TransactionRecord? record = null;
-        await Eventually.WaitUntilAsync(async () =>
+        try
         {
-            record = await GetAsync(tradeNo);
-            return record is not null && condition(record.State);
-        }, $"{tradeNo} is {what} (last seen: {record?.State.ToWire() ?? "absent"})", timeout);
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                record = await GetAsync(tradeNo);
+                return record is not null && condition(record.State);
+            }, $"{tradeNo} is {what}", timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} (last seen: {record?.State.ToWire() ?? "absent"})", ex);
+        }
         return record!;
     }
 
@@ -189,12 +197,19 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public async Task<TransactionRecord> PollUntilAsync(string tradeNo, TransactionState state, TimeSpan? timeout = null)
     {
         TransactionRecord? record = null;
-        await Eventually.WaitUntilAsync(async () =>
+        try
         {
-            await PollAsync();
-            record = await GetAsync(tradeNo);
-            return record?.State == state;
-        }, $"{tradeNo} is {state.ToWire()} through polling (last seen: {record?.State.ToWire() ?? "absent"})", timeout);
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                await PollAsync();
+                record = await GetAsync(tradeNo);
+                return record?.State == state;
+            }, $"{tradeNo} is {state.ToWire()} through polling", timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} (last seen: {record?.State.ToWire() ?? "absent"})", ex);
+        }
         return record!;
     }
 

@@ -10,6 +10,9 @@ public abstract class PayproAppTest(AzuriteFixture azurite) : IAsyncLifetime
     protected SandboxHost Sandbox { get; private set; } = null!;
     protected PayproAppHarness App { get; private set; } = null!;
 
+    /// <summary>Settings of the app beyond the harness's defaults.</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
     /// <summary>Adjusts the sandbox before it starts.</summary>
     protected virtual void ConfigureSandbox(SandboxOptions options)
     {
@@ -18,7 +21,7 @@ public abstract class PayproAppTest(AzuriteFixture azurite) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Sandbox = PayproAppHarness.StartSandbox(ConfigureSandbox);
-        App = await PayproAppHarness.StartAsync(azurite, Sandbox);
+        App = await PayproAppHarness.StartAsync(azurite, Sandbox, Settings);
     }
 
     public async Task DisposeAsync()

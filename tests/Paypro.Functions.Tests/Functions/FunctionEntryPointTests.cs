@@ -150,6 +150,73 @@ public sealed class FunctionEntryPointTests
         paypro.Verify(p => p.QueryByMpesaCodeAsync("SHL2A6WAQU", It.IsAny<CancellationToken>()), Times.Once);
     }
 
+    [Theory]
+    [InlineData(TransactionKind.Payout)]
+    [InlineData(TransactionKind.Payin)]
+    public async Task EnqueuePayout_and_EnqueuePayin_hand_the_request_to_the_intake_as_their_kind(TransactionKind kind)
+    {
+        var intake = new Mock<HttpIntake>(null!, null!, null!, Names, Options.Create(new SubmitOptions()), null!) { CallBase = false };
+        var context = Request("POST", "/api/x", "{}");
+        intake.Setup(i => i.SubmitAsync(kind, context)).ReturnsAsync(TypedResults.Accepted("/api/x/T-1"));
+
+        var result = kind == TransactionKind.Payout
+            ? await new EnqueuePayout(intake.Object).Run(context.Request)
+            : await new EnqueuePayin(intake.Object).Run(context.Request);
+
+        Assert.IsType<Accepted>(result);
+        intake.Verify(i => i.SubmitAsync(kind, context), Times.Once);
+    }
+
+    [Fact]
+    public async Task ListTransactions_parses_the_query_and_ListPendingTransactions_reads_the_pending_list()
+    {
+        var lists = new Mock<TransactionLists>(null!, TimeProvider.System) { CallBase = false };
+        lists.Setup(l => l.ListAsync(It.IsAny<TransactionListQuery>(), It.IsAny<CancellationToken>())).ReturnsAsync(new TransactionListPage([], null));
+        lists.Setup(l => l.PendingAsync(It.IsAny<CancellationToken>())).ReturnsAsync(new PendingList([], false));
+        var good = Request("GET", "/api/transactions");
+        good.Request.QueryString = new QueryString("?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z&kind=payin");
+        var bad = Request("GET", "/api/transactions");
+
+        var page = await new ListTransactions(lists.Object).Run(good.Request);
+        var refused = await new ListTransactions(lists.Object).Run(bad.Request);
+        var pending = await new ListPendingTransactions(lists.Object).Run(Request("GET", "/api/transactions/pending").Request);
+
+        Assert.IsType<Ok<TransactionListPage>>(page);
+        Assert.Equal(400, Assert.IsType<ProblemHttpResult>(refused).StatusCode);
+        Assert.IsType<Ok<PendingList>>(pending);
+        lists.Verify(l => l.ListAsync(It.Is<TransactionListQuery>(q => q.Kind == TransactionKind.Payin && q.From == new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero)), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task The_poison_functions_reach_the_poison_queues_of_the_queue_they_name()
+    {
+        var poison = new Mock<PoisonQueues>(null!, Names, null!, null!) { CallBase = true };
+        poison.Setup(p => p.ListAsync("payins-q", It.IsAny<CancellationToken>())).ReturnsAsync(new PoisonListing("payins-q-poison", [], false));
+        poison.Setup(p => p.RedriveAsync("payouts-q", It.Is<RedriveRequest>(r => r.All), It.IsAny<CancellationToken>())).ReturnsAsync(new RedriveReport("payouts-q-poison", []));
+
+        var listing = await new ListPoisonMessages(poison.Object).Run(Request("GET", "/api/poison/payins").Request, "payins");
+        var unknown = await new ListPoisonMessages(poison.Object).Run(Request("GET", "/api/poison/events").Request, "events");
+        var redrive = await new RedrivePoisonMessages(poison.Object).Run(Request("POST", "/api/poison/payouts/redrive", """{"all":true}""").Request, "payouts");
+
+        Assert.IsType<Ok<PoisonListing>>(Inner(listing));
+        Assert.Equal(404, Assert.IsType<ProblemHttpResult>(Inner(unknown)).StatusCode);
+        Assert.IsType<Ok<RedriveReport>>(redrive);
+        poison.Verify(p => p.RedriveAsync("payouts-q", It.IsAny<RedriveRequest>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PurgeAuditTrail_runs_one_retention_pass(bool withScheduleStatus)
+    {
+        var retention = new Mock<AuditRetention>(null!, Options.Create(new AuditOptions()), TimeProvider.System, null!) { CallBase = false };
+        var timer = new TimerInfo { ScheduleStatus = withScheduleStatus ? new ScheduleStatus { Next = DateTime.UtcNow.AddDays(1) } : null };
+
+        await new PurgeAuditTrail(retention.Object).Run(timer, CancellationToken.None);
+
+        retention.Verify(r => r.PurgeAsync(CancellationToken.None), Times.Once);
+    }
+
     private static QueueMessage Message(long dequeueCount) => QueuesModelFactory.QueueMessage(
         "m-1", "pop-1", new BinaryData("{\"tradeNo\":\"T-1\"}"), dequeueCount, insertedOn: DateTimeOffset.UtcNow.AddSeconds(-5));
 

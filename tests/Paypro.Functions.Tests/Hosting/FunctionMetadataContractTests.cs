@@ -21,6 +21,13 @@ public sealed class FunctionMetadataContractTests
         { "CheckPayin", "post", "payins/{tradeNo}/check", "Function" },
         { "MpesaLookup", "get", "mpesa/{code}", "Function" },
         { "GetBalance", "get", "balance", "Function" },
+        { "EnqueuePayout", "post", "payouts", "Function" },
+        { "EnqueuePayin", "post", "payins", "Function" },
+        { "ListTransactions", "get", "transactions", "Function" },
+        { "ListPendingTransactions", "get", "transactions/pending", "Function" },
+        { "ListPoisonMessages", "get", "poison/{queue}", "Function" },
+        // It can move money: the master key only.
+        { "RedrivePoisonMessages", "post", "poison/{queue}/redrive", "Admin" },
     };
 
     [Fact]
@@ -29,7 +36,8 @@ public sealed class FunctionMetadataContractTests
         var names = Metadata().Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray();
 
         Assert.Equal(
-            ["CheckPayin", "CheckPayout", "GetBalance", "GetPayin", "GetPayout", "MpesaLookup", "PayproNotify", "PollPendingTransactions", "SubmitPayin", "SubmitPayout"],
+            ["CheckPayin", "CheckPayout", "EnqueuePayin", "EnqueuePayout", "GetBalance", "GetPayin", "GetPayout", "ListPendingTransactions", "ListPoisonMessages",
+             "ListTransactions", "MpesaLookup", "PayproNotify", "PollPendingTransactions", "PurgeAuditTrail", "RedrivePoisonMessages", "SubmitPayin", "SubmitPayout"],
             names);
         Assert.All(Metadata(), f =>
         {
@@ -73,15 +81,39 @@ public sealed class FunctionMetadataContractTests
     }
 
     [Fact]
-    public void Poll_function_runs_on_the_schedule_setting()
+    public void Every_setting_a_trigger_names_is_set_by_the_deployment_and_the_local_settings()
     {
-        var trigger = Trigger("PollPendingTransactions");
+        // The host has no default for a %Setting% binding expression: a missing app setting stops the function.
+        var named = Metadata().SelectMany(f => f.GetProperty("bindings").EnumerateArray())
+            .SelectMany(b => new[] { "queueName", "schedule" }.Select(p => b.TryGetProperty(p, out var v) ? v.GetString() : null))
+            .Where(v => v is { Length: > 2 } && v[0] == '%' && v[^1] == '%')
+            .Select(v => v![1..^1])
+            .Distinct()
+            .ToList();
+        var bicep = File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "infra-bicep", "modules", "functionapp.bicep"));
+        using var local = JsonDocument.Parse(File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "local.settings.sample.json")));
+
+        Assert.Contains(QueueNames.PollScheduleSetting, named);
+        Assert.All(named, setting =>
+        {
+            Assert.Contains($"name: '{setting}'", bicep, StringComparison.Ordinal);
+            Assert.True(local.RootElement.GetProperty("Values").TryGetProperty(setting, out var value) && value.GetString() is { Length: > 0 },
+                $"local.settings.sample.json does not set {setting}.");
+        });
+    }
+
+    [Theory]
+    [InlineData("PollPendingTransactions", QueueNames.PollScheduleSetting)]
+    [InlineData("PurgeAuditTrail", QueueNames.AuditPurgeScheduleSetting)]
+    public void Timer_function_runs_on_its_schedule_setting(string name, string setting)
+    {
+        var trigger = Trigger(name);
 
         Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal("timer", trigger.GetProperty("name").GetString());
-        Assert.Equal($"%{QueueNames.PollScheduleSetting}%", trigger.GetProperty("schedule").GetString());
+        Assert.Equal($"%{setting}%", trigger.GetProperty("schedule").GetString());
         Assert.False(trigger.TryGetProperty("runOnStartup", out var runOnStartup) && runOnStartup.GetBoolean());
-        Assert.Single(Bindings("PollPendingTransactions"));
+        Assert.Single(Bindings(name));
     }
 
     [Fact]

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Paypro.Functions.Configuration;
+
+/// <summary>
+/// Settings of the HTTP submit endpoints, <c>POST /api/payouts</c> and <c>POST /api/payins</c> (section <c>Submit</c>).
+/// They are a second way to move money, so they are off unless turned on.
+/// </summary>
+public sealed class SubmitOptions
+{
+    public const string SectionName = "Submit";
+
+    /// <summary>When false (the default) the endpoints answer 404.</summary>
+    public bool HttpEnabled { get; set; }
+
+    /// <summary>Comma-separated CIDR ranges (or single addresses) allowed to submit; empty allows any caller that has the key.</summary>
+    public string AllowedIpRanges { get; set; } = "";
+
+    /// <summary>Largest accepted body; a payout request is a few hundred bytes.</summary>
+    [Range(512, 1024 * 1024, ErrorMessage = "Submit:MaxBodyBytes must be between 512 and 1048576.")]
+    public int MaxBodyBytes { get; set; } = 16 * 1024;
+
+    internal IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, "Submit:AllowedIpRanges");
+}
+
+[OptionsValidator]
+internal sealed partial class SubmitOptionsAnnotationsValidator : IValidateOptions<SubmitOptions>;
+
+/// <summary>Checks the allow-list as well; written by hand because the check is a parse, not an annotation.</summary>
+internal sealed class SubmitOptionsValidator : IValidateOptions<SubmitOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SubmitOptions options)
+    {
+        try
+        {
+            options.ParseAllowedRanges();
+            return ValidateOptionsResult.Success;
+        }
+        catch (FormatException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
+        }
+    }
+}

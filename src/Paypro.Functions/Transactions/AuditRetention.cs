@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Configuration;
+using Paypro.Functions.Storage;
+
+namespace Paypro.Functions.Transactions;
+
+/// <summary>
+/// Deletes audit rows older than <see cref="AuditOptions.RetentionDays"/>, in bounded batches. It walks the creation
+/// index from where the last run stopped up to the cut-off, and for each transaction deletes the audit rows written
+/// before the cut-off (plus the unmatched partition's). So a run reads the rows it deletes and the index rows of old
+/// transactions, never the rows that are kept, and its cost grows with the rows deleted, not with the history.
+/// </summary>
+public class AuditRetention(TransactionStore store, IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditRetention> logger)
+{
+    private const int IndexPageSize = 500;
+
+    public virtual async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var cutoff = time.GetUtcNow() - TimeSpan.FromDays(settings.RetentionDays);
+        var budget = settings.MaxDeletesPerRun;
+        var deleted = await store.DeleteAuditBeforeAsync(TransactionStore.UnmatchedPartition, cutoff, budget, cancellationToken).ConfigureAwait(false);
+
+        var from = await store.GetRetentionCursorAsync(cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UnixEpoch;
+        var reached = from;
+        string? continuation = null;
+        var complete = true;
+        do
+        {
+            if (deleted >= budget)
+            {
+                complete = false;
+                break;
+            }
+            var page = await store.ListCreatedAsync(from, cutoff, kind: null, IndexPageSize, continuation, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in page.Entries)
+            {
+                if (deleted >= budget)
+                {
+                    // This transaction may have rows left: the next run starts with it again.
+                    complete = false;
+                    break;
+                }
+                deleted += await store.DeleteAuditBeforeAsync(entry.TradeNo, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
+                reached = entry.CreatedAt;
+            }
+            continuation = page.ContinuationToken;
+        }
+        while (complete && continuation is not null);
+
+        // A finished walk covers everything created before the cut-off; a stopped one resumes at the transaction it was on.
+        var next = complete ? cutoff : reached;
+        if (next > from)
+        {
+            await store.SetRetentionCursorAsync(next, cancellationToken).ConfigureAwait(false);
+        }
+        logger.LogInformation("Audit retention: {Deleted} rows older than {Cutoff:O} deleted ({Outcome}).", deleted, cutoff, complete ? "done" : "more next run");
+        return deleted;
+    }
+}

@@ -1,0 +1,117 @@
+using Azure.Data.Tables;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Paypro.Functions.Functions;
+using Paypro.Functions.Storage;
+using Paypro.Functions.Tests.Infrastructure;
+
+namespace Paypro.Functions.Tests.EndToEnd;
+
+/// <summary>Audit retention on Azurite: old rows go in bounded batches, kept rows are never read in bulk.</summary>
+public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(azurite)
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Audit:RetentionDays"] = "400",
+        ["Audit:MaxDeletesPerRun"] = "150",
+    };
+
+    [Fact]
+    public async Task Rows_older_than_the_retention_go_in_bounded_runs_and_rows_kept_are_never_read()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var old = now.AddDays(-500);
+        // 40 old transactions with 5 old audit rows each (200), one of them also with a recent row; 30 recent
+        // transactions with 5 rows each; 20 old and 10 recent unmatched rows. Records are kept either way.
+        var oldTradeNos = Enumerable.Range(0, 40).Select(i => $"AROLD{i:D3}").ToList();
+        var recentTradeNos = Enumerable.Range(0, 30).Select(i => $"ARNEW{i:D3}").ToList();
+        await SeedAsync(oldTradeNos, old, rowsEach: 5);
+        await SeedAsync(recentTradeNos, now.AddDays(-10), rowsEach: 5);
+        await AddAuditAsync(oldTradeNos[0], now.AddDays(-1), "late callback");
+        for (var i = 0; i < 20; i++)
+        {
+            await AddAuditAsync(TransactionStore.UnmatchedPartition, old.AddMinutes(i), "old unmatched");
+        }
+        for (var i = 0; i < 10; i++)
+        {
+            await AddAuditAsync(TransactionStore.UnmatchedPartition, now.AddMinutes(-i - 1), "recent unmatched");
+        }
+
+        App.Storage.Reset();
+        await Purge();
+        var firstRunRead = App.Storage.EntitiesRead;
+        var afterFirst = await CountOldAsync(oldTradeNos, old);
+
+        Assert.InRange(afterFirst, 1, 220 - 150);
+        Assert.True(firstRunRead <= 150 + 40 + 1, $"the first run read {firstRunRead} entities for 150 deletions");
+
+        App.Storage.Reset();
+        await Purge();
+        var secondRunRead = App.Storage.EntitiesRead;
+
+        Assert.Equal(0, await CountOldAsync(oldTradeNos, old));
+        // 70 rows left to delete, the old transactions' index rows, the cursor: the 150 + 11 kept rows never.
+        Assert.True(secondRunRead <= 70 + 40 + 1, $"the second run read {secondRunRead} entities for 70 deletions");
+        Assert.Equal(30 * 5, await CountAsync(recentTradeNos));
+        Assert.Single(await RowsAsync(oldTradeNos[0]));
+        Assert.Equal(10, (await RowsAsync(TransactionStore.UnmatchedPartition)).Count);
+
+        App.Storage.Reset();
+        await Purge();
+        Assert.True(App.Storage.EntitiesRead <= 1, $"a run with nothing to delete read {App.Storage.EntitiesRead} entities");
+        Assert.All(oldTradeNos.Concat(recentTradeNos), tradeNo => Assert.NotNull(App.GetAsync(tradeNo).GetAwaiter().GetResult()));
+    }
+
+    private Task Purge() => ActivatorUtilities.CreateInstance<PurgeAuditTrail>(App.App.Services).Run(new TimerInfo(), CancellationToken.None);
+
+    private async Task SeedAsync(IReadOnlyList<string> tradeNos, DateTimeOffset createdAt, int rowsEach)
+    {
+        var due = App.Tables.GetTableClient(App.TablePrefix + "Due");
+        var transactions = App.Tables.GetTableClient(App.TablePrefix + "Transactions");
+        var audit = App.Tables.GetTableClient(App.TablePrefix + "Audit");
+        for (var i = 0; i < tradeNos.Count; i++)
+        {
+            var tradeNo = tradeNos[i];
+            var at = createdAt.AddSeconds(i);
+            await due.AddEntityAsync(new TableEntity(TransactionStore.DuePartition, TransactionStore.CreatedKey(at, tradeNo)) { ["TradeNo"] = tradeNo, ["Kind"] = "payout", ["CreatedAt"] = at });
+            await transactions.AddEntityAsync(new TableEntity(tradeNo, TransactionStore.RecordRowKey) { ["Kind"] = "payout", ["State"] = "succeeded", ["Amount"] = 120L, ["CreatedAt"] = at, ["UpdatedAt"] = at });
+            await audit.SubmitTransactionAsync(Enumerable.Range(0, rowsEach).Select(r => new TableTransactionAction(TableTransactionActionType.Add, AuditRow(tradeNo, at.AddMinutes(r), "seeded"))));
+        }
+    }
+
+    private Task AddAuditAsync(string partition, DateTimeOffset at, string detail) =>
+        App.Tables.GetTableClient(App.TablePrefix + "Audit").AddEntityAsync(AuditRow(partition, at, detail));
+
+    private static TableEntity AuditRow(string partition, DateTimeOffset at, string detail) =>
+        new(partition, $"{at.UtcTicks:D19}-{Guid.NewGuid():N}") { ["At"] = at, ["Category"] = "callback", ["Verdict"] = "applied", ["Detail"] = detail };
+
+    private async Task<int> CountOldAsync(IEnumerable<string> tradeNos, DateTimeOffset old)
+    {
+        var count = 0;
+        foreach (var partition in tradeNos.Append(TransactionStore.UnmatchedPartition))
+        {
+            count += (await RowsAsync(partition)).Count(row => row.GetDateTimeOffset("At") < old.AddDays(1));
+        }
+        return count;
+    }
+
+    private async Task<int> CountAsync(IEnumerable<string> partitions)
+    {
+        var count = 0;
+        foreach (var partition in partitions)
+        {
+            count += (await RowsAsync(partition)).Count;
+        }
+        return count;
+    }
+
+    private async Task<List<TableEntity>> RowsAsync(string partition)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in App.Tables.GetTableClient(App.TablePrefix + "Audit").QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}")))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+}
