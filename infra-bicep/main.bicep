@@ -177,6 +177,18 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module dashboard 'modules/dashboard.bicep' = {
+  params: {
+    location: location
+    appInsightsName: names.appInsights
+    displayName: 'Paypro Kenya payments (${namePrefix})'
+    tags: resourceTags
+  }
+  dependsOn: [
+    monitoring
+  ]
+}
+
 module keyVault 'modules/keyvault.bicep' = {
   params: {
     location: location
@@ -271,3 +283,6 @@ output keyVaultName string = names.keyVault
 
 @description('Name of the storage account producers enqueue payout and payin requests on.')
 output storageAccountName string = names.storage
+
+@description('Resource id of the payments dashboard (an Azure Monitor workbook over Application Insights).')
+output dashboardWorkbookId string = dashboard.outputs.workbookId

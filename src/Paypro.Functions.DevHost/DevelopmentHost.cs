@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 
 namespace Paypro.Functions.DevHost;
 
@@ -22,6 +24,7 @@ public static class DevelopmentHost
         Build(args, FunctionCatalog.ForApp(), builder =>
         {
             builder.Services.AddPayproFunctions(builder.Configuration);
+            builder.Services.AddPayproTelemetry(builder.Configuration).WithTracing(tracing => tracing.AddSource(FunctionInvoker.SourceName));
             configure?.Invoke(builder);
         }, contentRoot);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 
@@ -10,6 +11,11 @@ namespace Paypro.Functions.DevHost;
 /// </summary>
 internal sealed class FunctionInvoker(HostJson hostJson)
 {
+    /// <summary>The development host's invocation spans, one per function invocation, as the worker makes them under the host.</summary>
+    public const string SourceName = "Paypro.Functions.DevHost";
+
+    private static readonly ActivitySource Source = new(SourceName);
+
     /// <param name="function">The function to call.</param>
     /// <param name="services">The invocation's services (a scope of its own).</param>
     /// <param name="bind">Supplies every parameter other than the cancellation token.</param>
@@ -17,6 +23,17 @@ internal sealed class FunctionInvoker(HostJson hostJson)
     /// <returns>What the function returned, awaited.</returns>
     public async Task<object?> InvokeAsync(FunctionEntry function, IServiceProvider services, Func<ParameterInfo, object?> bind, CancellationToken cancellationToken)
     {
+        // Each invocation span starts a trace of its own, as the host's invocations do for queue and timer
+        // triggers; a caller's unsampled context (an HTTP client's) would otherwise leave it unrecorded.
+        Activity.Current = null;
+        using var invocation = Source.StartActivity("Invoke " + function.Name, function switch
+        {
+            HttpFunction => ActivityKind.Server,
+            QueueFunction => ActivityKind.Consumer,
+            _ => ActivityKind.Internal,
+        });
+        invocation?.SetTag("faas.name", function.Name);
+        invocation?.SetTag("faas.trigger", function switch { HttpFunction => "http", QueueFunction => "pubsub", _ => "timer" });
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (hostJson.FunctionTimeout is { } limit && limit > TimeSpan.Zero)
         {
@@ -35,6 +52,7 @@ internal sealed class FunctionInvoker(HostJson hostJson)
             }
             catch (TargetInvocationException ex) when (ex.InnerException is not null)
             {
+                invocation?.SetStatus(ActivityStatusCode.Error, ex.InnerException.GetType().Name);
                 ExceptionDispatchInfo.Throw(ex.InnerException);
                 throw;
             }

@@ -51,6 +51,7 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<HttpIntake>();
         services.AddSingleton<PoisonQueues>();
         services.AddSingleton<AuditRetention>();
+        services.AddSingleton<PendingGauges>();
 
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, FunctionsJsonContext.Default));
         return services;

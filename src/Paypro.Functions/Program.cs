@@ -1,7 +1,9 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Paypro.Functions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPayproFunctions(builder.Configuration);
+builder.Services.AddPayproTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Build().Run();

@@ -147,8 +147,11 @@ public partial class PayproClient
             throw new PayproValidationException("code", error!);
         }
         var request = new MpesaCodeQueryRequest { Code = code, Timestamp = Timestamp() };
+        var started = _timeProvider.GetTimestamp();
+        var activity = PayproTelemetry.Start(PayproPaths.QueryResultByCode, null);
         var exchange = await SendAsync(QueryHttpClientName, PayproPaths.QueryResultByCode, request, PayproJsonContext.Wire.MpesaCodeQueryRequest, cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToQueryResult(exchange, expectedTradeNo: null, "Paypro knows no transaction with this M-Pesa code (code 8000).");
+        PayproTelemetry.End(activity, PayproPaths.QueryResultByCode, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Transaction?.Status, result.Outcome == PayproQueryOutcome.Unknown);
         LogQuery(_logger, QueryLevel(result.Outcome), "M-Pesa lookup", code, result.Outcome, result.HttpStatus, result.Code, result.Transaction?.Status, result.Detail);
         return result;
     }
@@ -160,8 +163,11 @@ public partial class PayproClient
     public virtual async Task<PayproBalanceResult> GetBalanceAsync(CancellationToken cancellationToken = default)
     {
         var request = new BalanceRequest { Timestamp = Timestamp() };
+        var started = _timeProvider.GetTimestamp();
+        var activity = PayproTelemetry.Start(_options.BalancePath, null);
         var exchange = await SendAsync(QueryHttpClientName, _options.BalancePath, request, PayproJsonContext.Wire.BalanceRequest, cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToBalanceResult(exchange, _options.BalancePath);
+        PayproTelemetry.End(activity, _options.BalancePath, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, null, result.Outcome == PayproQueryOutcome.Unknown);
         LogQuery(_logger, QueryLevel(result.Outcome), "balance", _options.BalancePath, result.Outcome, result.HttpStatus, result.Code, null, result.Detail);
         return result;
     }
@@ -169,8 +175,11 @@ public partial class PayproClient
     private async Task<PayproCreateResult> CreateAsync<T>(string operation, string path, T request, JsonTypeInfo<T> typeInfo, string tradeNo, string amount, string? mobile, CancellationToken cancellationToken)
         where T : PayproRequest
     {
+        var started = _timeProvider.GetTimestamp();
+        var activity = PayproTelemetry.Start(path, tradeNo);
         var exchange = await SendAsync(CreateHttpClientName, path, request, typeInfo, cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToCreateResult(exchange);
+        PayproTelemetry.End(activity, path, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Status, result.Outcome == PayproOutcome.Unknown);
         var level = result.Outcome switch
         {
             PayproOutcome.Accepted => LogLevel.Information,
@@ -184,8 +193,11 @@ public partial class PayproClient
     private async Task<PayproQueryResult> QueryTradeNoAsync(string operation, string path, string tradeNo, CancellationToken cancellationToken)
     {
         var request = new TradeNoQueryRequest { TradeNo = ValidTradeNo(tradeNo) };
+        var started = _timeProvider.GetTimestamp();
+        var activity = PayproTelemetry.Start(path, tradeNo);
         var exchange = await SendAsync(QueryHttpClientName, path, request, PayproJsonContext.Wire.TradeNoQueryRequest, cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToQueryResult(exchange, tradeNo, "Paypro does not know this tradeNo (code 8000 on a query); this is not a failure of the transaction.");
+        PayproTelemetry.End(activity, path, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Transaction?.Status, result.Outcome == PayproQueryOutcome.Unknown);
         LogQuery(_logger, QueryLevel(result.Outcome), operation, tradeNo, result.Outcome, result.HttpStatus, result.Code, result.Transaction?.Status, result.Detail);
         return result;
     }

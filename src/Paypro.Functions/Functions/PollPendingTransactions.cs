@@ -4,10 +4,16 @@ using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Functions;
 
-/// <summary>Follows up the payouts and payins that are due, and sends whatever events a crash left behind.</summary>
-public sealed class PollPendingTransactions(TransactionPoller poller)
+/// <summary>
+/// Follows up the payouts and payins that are due, sends whatever events a crash left behind, and refreshes the
+/// pending and poison gauges.
+/// </summary>
+public sealed class PollPendingTransactions(TransactionPoller poller, PendingGauges gauges)
 {
     [Function(nameof(PollPendingTransactions))]
-    public Task Run([TimerTrigger(QueueNames.PollScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
-        poller.PollAsync(timer.IsPastDue, cancellationToken);
+    public async Task Run([TimerTrigger(QueueNames.PollScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        await poller.PollAsync(timer.IsPastDue, cancellationToken);
+        await gauges.RefreshAsync(cancellationToken);
+    }
 }

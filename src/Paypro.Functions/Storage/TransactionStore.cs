@@ -17,10 +17,10 @@ public enum WriteOutcome
 }
 
 /// <summary>A pending transaction's place in the due index.</summary>
-public sealed record DueEntry(string TradeNo, DateTimeOffset DueAt, int Attempt, string RowKey);
+public sealed record DueEntry(string TradeNo, DateTimeOffset DueAt, int Attempt, string RowKey, DateTimeOffset? CreatedAt = null);
 
 /// <summary>An event waiting in the outbox, or already sent.</summary>
-public sealed record OutboxEvent(string TradeNo, string EventName, string Payload, bool Dispatched, ETag ETag);
+public sealed record OutboxEvent(string TradeNo, string EventName, string Payload, bool Dispatched, ETag ETag, DateTimeOffset CreatedAt);
 
 /// <summary>What a conditional write did, and the outbox event it wrote with the change, if any.</summary>
 public readonly record struct WriteResult(WriteOutcome Outcome, OutboxEvent? Event);
@@ -140,18 +140,23 @@ public class TransactionStore
                 ["CreatedAt"] = now,
             }));
         }
+        using var activity = Transactions.TransactionTracing.Source.StartActivity(Transactions.TransactionTracing.Write, System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("paypro.trade_no", record.TradeNo);
+        activity?.SetTag("paypro.state", record.State.ToWire());
+        activity?.SetTag("db.system", "azure_table");
         try
         {
             var response = await _transactions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             record.Revision = revision;
             record.ETag = response.Value[0].Headers.ETag ?? default;
             var written = transition.EventName is { } name
-                ? new OutboxEvent(record.TradeNo, name, payload!, false, response.Value[^1].Headers.ETag ?? ETag.All)
+                ? new OutboxEvent(record.TradeNo, name, payload!, false, response.Value[^1].Headers.ETag ?? ETag.All, now)
                 : null;
             return new WriteResult(WriteOutcome.Written, written);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
+            activity?.SetTag("paypro.write", "conflict");
             return new WriteResult(WriteOutcome.Conflict, null);
         }
     }
@@ -194,7 +199,8 @@ public class TransactionStore
         await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
-            result.Add(new OutboxEvent(tradeNo, entity.RowKey[EventPrefix.Length..], entity.GetString("Payload") ?? "", false, entity.ETag));
+            result.Add(new OutboxEvent(tradeNo, entity.RowKey[EventPrefix.Length..], entity.GetString("Payload") ?? "", false, entity.ETag,
+                entity.GetDateTimeOffset("CreatedAt") ?? _time.GetUtcNow()));
         }
         return result;
     }
@@ -223,7 +229,7 @@ public class TransactionStore
     /// </summary>
     public virtual async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
     {
-        var entry = new DueEntry(tradeNo, dueAt, 0, DueKey(dueAt, tradeNo));
+        var entry = new DueEntry(tradeNo, dueAt, 0, DueKey(dueAt, tradeNo), createdAt);
         await _due.SubmitTransactionAsync(
         [
             new TableTransactionAction(TableTransactionActionType.UpsertReplace, DueEntity(entry)),
@@ -268,9 +274,13 @@ public class TransactionStore
         GetDueAsync(null, max, cancellationToken);
 
     /// <summary>Puts a transaction in the due index; the poller looks at it once <paramref name="dueAt"/> has passed.</summary>
-    public virtual async Task<DueEntry> ScheduleAsync(string tradeNo, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken)
+    public virtual Task<DueEntry> ScheduleAsync(string tradeNo, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken) =>
+        ScheduleAsync(tradeNo, dueAt, attempt, createdAt: null, cancellationToken);
+
+    /// <summary>Puts a transaction in the due index with its creation time, which the pending gauges read.</summary>
+    public virtual async Task<DueEntry> ScheduleAsync(string tradeNo, DateTimeOffset dueAt, int attempt, DateTimeOffset? createdAt, CancellationToken cancellationToken)
     {
-        var entry = new DueEntry(tradeNo, dueAt, attempt, DueKey(dueAt, tradeNo));
+        var entry = new DueEntry(tradeNo, dueAt, attempt, DueKey(dueAt, tradeNo), createdAt);
         await _due.UpsertEntityAsync(DueEntity(entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         return entry;
     }
@@ -291,7 +301,8 @@ public class TransactionStore
             foreach (var entity in page.Values)
             {
                 FunctionsMetrics.EntitiesRead.Add(1);
-                result.Add(new DueEntry(entity.GetString("TradeNo") ?? "", entity.GetDateTimeOffset("DueAt") ?? default, entity.GetInt32("Attempt") ?? 0, entity.RowKey));
+                result.Add(new DueEntry(entity.GetString("TradeNo") ?? "", entity.GetDateTimeOffset("DueAt") ?? default, entity.GetInt32("Attempt") ?? 0, entity.RowKey,
+                    entity.GetDateTimeOffset("CreatedAt")));
                 if (result.Count >= max)
                 {
                     return result;
@@ -443,6 +454,7 @@ public class TransactionStore
         ["TradeNo"] = entry.TradeNo,
         ["DueAt"] = entry.DueAt,
         ["Attempt"] = entry.Attempt,
+        ["CreatedAt"] = entry.CreatedAt,
     };
 
     internal static string CreatedKey(DateTimeOffset createdAt, string tradeNo) => CreatedBound(createdAt) + "|" + tradeNo;
@@ -478,6 +490,8 @@ public class TransactionStore
         ["StuckAt"] = record.StuckAt,
         ["Anomalies"] = record.Anomalies.Count == 0 ? null : WriteStringArray(record.Anomalies),
         ["DueKey"] = record.DueKey,
+        ["TraceParent"] = record.TraceParent,
+        ["EnqueuedAt"] = record.EnqueuedAt,
         ["Revision"] = revision,
     };
 
@@ -514,6 +528,8 @@ public class TransactionStore
             StuckAt = entity.GetDateTimeOffset("StuckAt"),
             Anomalies = ReadStringArray(entity.GetString("Anomalies")),
             DueKey = entity.GetString("DueKey"),
+            TraceParent = entity.GetString("TraceParent"),
+            EnqueuedAt = entity.GetDateTimeOffset("EnqueuedAt"),
             Revision = entity.GetInt32("Revision") ?? 0,
             ETag = entity.ETag,
         };

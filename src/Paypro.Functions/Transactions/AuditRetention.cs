@@ -7,13 +7,20 @@ namespace Paypro.Functions.Transactions;
 
 /// <summary>
 /// Deletes audit rows older than <see cref="AuditOptions.RetentionDays"/>, in bounded batches. It walks the creation
-/// index from where the last run stopped up to the cut-off, and for each transaction deletes the audit rows written
-/// before the cut-off (plus the unmatched partition's). So a run reads the rows it deletes and the index rows of old
+/// index from where the last run stopped up to the cut-off less <see cref="LifetimeGrace"/>, and for each transaction
+/// deletes the audit rows written before the cut-off (plus the unmatched partition's). So a run reads the rows it deletes and the index rows of old
 /// transactions, never the rows that are kept, and its cost grows with the rows deleted, not with the history.
 /// </summary>
 public class AuditRetention(TransactionStore store, IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditRetention> logger)
 {
     private const int IndexPageSize = 500;
+
+    /// <summary>
+    /// How long after its creation a transaction is still expected to gather audit rows (polls, Paypro's callback
+    /// retries over 24 h, a late anomaly). A transaction is visited once its creation is this much older than the
+    /// cut-off, so the rows of its whole life are old enough to go; a row can outlive the retention by up to this.
+    /// </summary>
+    public static readonly TimeSpan LifetimeGrace = TimeSpan.FromDays(31);
 
     public virtual async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +29,7 @@ public class AuditRetention(TransactionStore store, IOptions<AuditOptions> optio
         var budget = settings.MaxDeletesPerRun;
         var deleted = await store.DeleteAuditBeforeAsync(TransactionStore.UnmatchedPartition, cutoff, budget, cancellationToken).ConfigureAwait(false);
 
+        var visitBefore = cutoff - LifetimeGrace;
         var from = await store.GetRetentionCursorAsync(cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UnixEpoch;
         var reached = from;
         string? continuation = null;
@@ -33,7 +41,7 @@ public class AuditRetention(TransactionStore store, IOptions<AuditOptions> optio
                 complete = false;
                 break;
             }
-            var page = await store.ListCreatedAsync(from, cutoff, kind: null, IndexPageSize, continuation, cancellationToken).ConfigureAwait(false);
+            var page = await store.ListCreatedAsync(from, visitBefore, kind: null, IndexPageSize, continuation, cancellationToken).ConfigureAwait(false);
             foreach (var entry in page.Entries)
             {
                 if (deleted >= budget)
@@ -50,7 +58,7 @@ public class AuditRetention(TransactionStore store, IOptions<AuditOptions> optio
         while (complete && continuation is not null);
 
         // A finished walk covers everything created before the cut-off; a stopped one resumes at the transaction it was on.
-        var next = complete ? cutoff : reached;
+        var next = complete ? visitBefore : reached;
         if (next > from)
         {
             await store.SetRetentionCursorAsync(next, cancellationToken).ConfigureAwait(false);

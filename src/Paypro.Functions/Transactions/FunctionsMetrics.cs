@@ -2,17 +2,63 @@ using System.Diagnostics.Metrics;
 
 namespace Paypro.Functions.Transactions;
 
-/// <summary>The app's metrics (meter <c>Paypro.Functions</c>), for OpenTelemetry or any MeterListener.</summary>
+/// <summary>
+/// The app's metrics (meter <c>Paypro.Functions</c>), for OpenTelemetry or any MeterListener. Their names are the
+/// ones the dashboard queries; a test checks that every name it uses is here.
+/// </summary>
 public static class FunctionsMetrics
 {
     public const string MeterName = "Paypro.Functions";
 
     private static readonly Meter Meter = new(MeterName);
 
-    public static readonly Counter<long> Transitions = Meter.CreateCounter<long>("paypro.transactions.transitions", description: "State changes written, by new state");
-    public static readonly Counter<long> Anomalies = Meter.CreateCounter<long>("paypro.transactions.anomalies", description: "Contradicting results kept, not applied");
-    public static readonly Counter<long> Stuck = Meter.CreateCounter<long>("paypro.transactions.stuck", description: "Transactions flagged as pending for too long");
+    public static readonly Counter<long> Transitions = Meter.CreateCounter<long>("paypro.transactions.transitions", description: "State changes written, by kind and new state");
+    public static readonly Counter<long> Anomalies = Meter.CreateCounter<long>("paypro.transactions.anomalies", description: "Contradicting results kept, not applied, by kind");
+    public static readonly Counter<long> Stuck = Meter.CreateCounter<long>("paypro.transactions.stuck", description: "Transactions flagged as pending for too long, by kind");
     public static readonly Counter<long> Callbacks = Meter.CreateCounter<long>("paypro.notify.callbacks", description: "Notify callbacks received, by verdict");
+    public static readonly Counter<long> MessagesRejected = Meter.CreateCounter<long>("paypro.messages.rejected", description: "Queue messages recorded as rejected (invalid, nothing sent), by kind");
+    public static readonly Counter<long> MessagesPoisoned = Meter.CreateCounter<long>("paypro.messages.poisoned", description: "Queue messages the app moved to the poison queue at once, by queue");
     public static readonly Counter<long> EntitiesRead = Meter.CreateCounter<long>("paypro.storage.entities_read", description: "Table entities read");
     public static readonly Counter<long> EventsSent = Meter.CreateCounter<long>("paypro.events.sent", description: "Events sent to the events queue");
+
+    public static readonly Histogram<double> TimeToFinal = Meter.CreateHistogram<double>("paypro.transactions.time_to_final", unit: "s",
+        description: "Time from the producer's enqueue to the final state, by kind and final state");
+    public static readonly Histogram<double> EventLag = Meter.CreateHistogram<double>("paypro.events.lag", unit: "s",
+        description: "Time from a state change to its event on the events queue");
+
+    /// <summary>Pending transactions, from the due index (refreshed by each poll; at most the poll's pending read).</summary>
+    public static readonly ObservableGauge<long> Pending = Meter.CreateObservableGauge("paypro.transactions.pending", () => PendingSnapshot.Pending,
+        description: "Pending transactions, from the due index, as of the last poll");
+    public static readonly ObservableGauge<double> OldestPendingAge = Meter.CreateObservableGauge("paypro.transactions.oldest_pending_age", () => PendingSnapshot.OldestAgeSeconds,
+        unit: "s", description: "Age of the oldest pending transaction, as of the last poll");
+    public static readonly ObservableGauge<long> PoisonDepth = Meter.CreateObservableGauge("paypro.queues.poison_depth", PendingSnapshot.PoisonMeasurements,
+        description: "Messages in the payouts' and payins' poison queues, as of the last poll, by queue");
+
+    /// <summary>Every instrument's name, for the dashboard cross-check.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+    [
+        Transitions.Name, Anomalies.Name, Stuck.Name, Callbacks.Name, MessagesRejected.Name, MessagesPoisoned.Name, EntitiesRead.Name, EventsSent.Name,
+        TimeToFinal.Name, EventLag.Name, Pending.Name, OldestPendingAge.Name, PoisonDepth.Name,
+    ];
+}
+
+/// <summary>What the last poll saw of the due index and the poison queues; the gauges read it without any I/O.</summary>
+public static class PendingSnapshot
+{
+    private static long _pending;
+    private static double _oldestAgeSeconds;
+    private static IReadOnlyList<Measurement<long>> _poison = [];
+
+    public static long Pending => Interlocked.Read(ref _pending);
+
+    public static double OldestAgeSeconds => Volatile.Read(ref _oldestAgeSeconds);
+
+    public static IEnumerable<Measurement<long>> PoisonMeasurements() => Volatile.Read(ref _poison);
+
+    public static void Set(long pending, double oldestAgeSeconds, IReadOnlyList<(string Queue, long Depth)> poison)
+    {
+        Interlocked.Exchange(ref _pending, pending);
+        Volatile.Write(ref _oldestAgeSeconds, oldestAgeSeconds);
+        Volatile.Write(ref _poison, poison.Select(p => new Measurement<long>(p.Depth, new KeyValuePair<string, object?>("queue", p.Queue))).ToList());
+    }
 }

@@ -68,7 +68,14 @@ public class HttpIntake
             return Problem(StatusCodes.Status400BadRequest, "Invalid request", error!);
         }
 
-        var tradeNo = request!.TradeNo;
+        // The W3C traceparent header carries the producer's trace when the body does not.
+        if (request!.TraceParent is null && context.Request.Headers.TryGetValue("traceparent", out var header) && TransactionTracing.IsTraceParent(header.ToString()))
+        {
+            var withTrace = System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject();
+            withTrace["traceparent"] = header.ToString();
+            text = withTrace.ToJsonString();
+        }
+        var tradeNo = request.TradeNo;
         var fingerprint = Fingerprint(kind, request);
         var location = $"/api/{(kind == TransactionKind.Payout ? "payouts" : "payins")}/{tradeNo}";
         if (await _store.GetAsync(tradeNo, cancellationToken) is { } existing)
@@ -76,7 +83,8 @@ public class HttpIntake
             // Already recorded (from an earlier request, or from the queue): nothing to enqueue.
             var same = await _store.GetIntakeFingerprintAsync(tradeNo, cancellationToken) is { } first
                 ? first == fingerprint
-                : existing.Kind == kind && existing.Amount == request.Amount && existing.Mobile == request.Mobile;
+                : existing.Kind == kind && existing.Amount == request.Amount && existing.Mobile == request.Mobile
+                    && existing.Remark == request.Remark && existing.MetadataJson == request.MetadataJson;
             return same ? Accepted(location, tradeNo) : Conflict(tradeNo);
         }
         if (!await _store.TryAddIntakeAsync(tradeNo, kind, fingerprint, cancellationToken)
@@ -91,7 +99,10 @@ public class HttpIntake
         return Accepted(location, tradeNo);
     }
 
-    /// <summary>What makes two requests "the same": every field of the contract, normalised (the mobile as sent to Paypro).</summary>
+    /// <summary>
+    /// What makes two requests "the same": every field of the contract, normalised (the mobile as sent to Paypro),
+    /// except the traceparent, which names the caller's trace, not the transaction.
+    /// </summary>
     internal static string Fingerprint(TransactionKind kind, TransactionRequest request)
     {
         var canonical = string.Join('\n', kind.ToWire(), request.TradeNo, request.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture),

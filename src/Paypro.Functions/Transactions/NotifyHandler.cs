@@ -110,6 +110,9 @@ public class NotifyHandler
                 await AuditAsync(notification.TradeNo, "unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp, cancellationToken);
                 return Ok();
             }
+            using var activity = TransactionTracing.StartWork(TransactionTracing.Callback, record.TraceParent, record.TradeNo, record.Kind);
+            activity?.SetTag("paypro.status", notification.Status);
+            activity?.SetTag("paypro.signed", signed);
             if (!signed)
             {
                 return await RecordHintAsync(record, notification, stored, sourceIp, cancellationToken);
@@ -117,6 +120,7 @@ public class NotifyHandler
 
             var (updated, transition) = await _processor.ApplyAsync(record, PayproObservation.FromNotification(notification), $"callback: status {notification.Status}", cancellationToken);
             var verdict = transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
+            TransactionTracing.Outcome(activity, updated, verdict);
             var detail = notification.UnknownFields.Count == 0 ? $"now {updated.State.ToWire()}" : $"now {updated.State.ToWire()}; unknown fields kept, not used: {string.Join(", ", notification.UnknownFields)}";
             await AuditAsync(notification.TradeNo, verdict, detail, stored, sourceIp, cancellationToken);
             FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
@@ -151,7 +155,7 @@ public class NotifyHandler
             return Ok();
         }
         // An unsigned body cannot be trusted: it only brings the next check forward.
-        await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow(), 0, cancellationToken);
+        await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow(), 0, record.CreatedAt, cancellationToken);
         await AuditAsync(record.TradeNo, "unsigned-hint", $"Unsigned callback claiming status {notification.Status}; nothing changes until a query to Paypro confirms it.", stored, sourceIp, cancellationToken);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "hint"));
         return Ok();

@@ -23,12 +23,14 @@ public class OutboxDispatcher
     private readonly TransactionStore _store;
     private readonly QueueClient _events;
     private readonly ILogger<OutboxDispatcher> _logger;
+    private readonly TimeProvider _time;
 
-    public OutboxDispatcher(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger)
+    public OutboxDispatcher(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, TimeProvider? time = null)
     {
         _store = store;
         _events = queues.GetQueueClient(names.Events);
         _logger = logger;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Sends an event just written with its change. A failure is logged and left to the poller.</summary>
@@ -76,7 +78,13 @@ public class OutboxDispatcher
 
     private async Task SendAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken)
     {
+        using var activity = TransactionTracing.Source.StartActivity(TransactionTracing.EventSend, System.Diagnostics.ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "azure_queue");
+        activity?.SetTag("messaging.destination.name", _events.Name);
+        activity?.SetTag("paypro.trade_no", outboxEvent.TradeNo);
+        activity?.SetTag("paypro.event", outboxEvent.EventName);
         await _events.SendMessageAsync(outboxEvent.Payload, cancellationToken).ConfigureAwait(false);
+        FunctionsMetrics.EventLag.Record((_time.GetUtcNow() - outboxEvent.CreatedAt).TotalSeconds);
         await _store.MarkDispatchedAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
         FunctionsMetrics.EventsSent.Add(1);
     }

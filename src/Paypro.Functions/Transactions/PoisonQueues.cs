@@ -34,7 +34,10 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, Transacti
     /// <summary>The most messages one redrive call takes from the poison queue.</summary>
     public const int MaxPerRedrive = 1000;
 
-    private static readonly TimeSpan Hold = TimeSpan.FromMinutes(2);
+    // Messages looked at stay invisible for the rest of the call; the call stops taking new ones well before
+    // their hold runs out, so the pop receipts it releases at the end are still valid.
+    private static readonly TimeSpan Hold = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan MaxRedriveTime = TimeSpan.FromMinutes(2);
 
     /// <summary>The main queue of a route segment (<c>payouts</c>, <c>payins</c>), or null.</summary>
     public string? QueueOf(string segment) => segment switch
@@ -78,7 +81,8 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, Transacti
         try
         {
             var taken = 0;
-            while (taken < MaxPerRedrive && (wanted is null || outcomes.Count < wanted.Count))
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            while (taken < MaxPerRedrive && (wanted is null || outcomes.Count < wanted.Count) && System.Diagnostics.Stopwatch.GetElapsedTime(started) < MaxRedriveTime)
             {
                 // Received messages stay invisible for the rest of this call, so a batch never repeats one.
                 QueueMessage[] batch = (await poison.ReceiveMessagesAsync(MaxBatch, Hold, cancellationToken).ConfigureAwait(false)).Value;
@@ -154,11 +158,20 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, Transacti
             }
             string? tradeNo = null;
             string? mobile = null;
+            var seenTradeNo = false;
             foreach (var property in document.RootElement.EnumerateObject())
             {
-                if (property.Name == "tradeNo" && property.Value.ValueKind == JsonValueKind.String && PayproValidation.TryValidateTradeNo(property.Value.GetString(), out _))
+                if (property.Name == "tradeNo")
                 {
-                    tradeNo = property.Value.GetString();
+                    if (seenTradeNo)
+                    {
+                        // Two tradeNos: the message has no single idempotency key, as the queue function says too.
+                        return (null, mobile);
+                    }
+                    seenTradeNo = true;
+                    tradeNo = property.Value.ValueKind == JsonValueKind.String && PayproValidation.TryValidateTradeNo(property.Value.GetString(), out _)
+                        ? property.Value.GetString()
+                        : null;
                 }
                 else if (property.Name == "mobile" && property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number)
                 {

@@ -53,7 +53,7 @@ public class TransactionChecker
             // The new entry goes in before the old one leaves, so a pending transaction is never out of the index;
             // the record learns its key, so reaching a final state later can take the entry out at once.
             var attempt = entry.Attempt + 1;
-            var next = await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow() + Backoff(attempt), attempt, cancellationToken).ConfigureAwait(false);
+            var next = await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow() + Backoff(attempt), attempt, record.CreatedAt, cancellationToken).ConfigureAwait(false);
             await _store.SetDueKeyAsync(record.TradeNo, next.RowKey, cancellationToken).ConfigureAwait(false);
         }
         await _store.RemoveDueAsync(entry.RowKey, cancellationToken).ConfigureAwait(false);
@@ -76,6 +76,7 @@ public class TransactionChecker
             return record;
         }
 
+        using var activity = TransactionTracing.StartWork(TransactionTracing.Check, record.TraceParent, tradeNo, record.Kind);
         record = await FlagIfStuckAsync(record, cancellationToken).ConfigureAwait(false);
         var result = record.Kind == TransactionKind.Payout
             ? await _paypro.QueryPayoutAsync(tradeNo, cancellationToken).ConfigureAwait(false)
@@ -99,6 +100,7 @@ public class TransactionChecker
                     : null, "query", detail, cancellationToken).ConfigureAwait(false);
                 break;
         }
+        TransactionTracing.Outcome(activity, record, result.Outcome.ToString());
         return record;
     }
 
@@ -138,7 +140,7 @@ public class TransactionChecker
         }, "poll", $"pending for more than {FormatSpan(_options.StuckAfter)}", cancellationToken).ConfigureAwait(false);
         if (transition is not null)
         {
-            FunctionsMetrics.Stuck.Add(1);
+            FunctionsMetrics.Stuck.Add(1, new KeyValuePair<string, object?>("kind", updated.Kind.ToWire()));
             _logger.LogError("PAYPRO_TRANSACTION_STUCK {Kind} {TradeNo} has been {State} since {CreatedAt:O}", updated.Kind.ToWire(), updated.TradeNo, updated.State.ToWire(), updated.CreatedAt);
         }
         return updated;

@@ -40,6 +40,8 @@ public static class TransactionEvents
             WriteOptional(writer, "anomaly", anomaly);
             writer.WriteString("occurredAt", occurredAt.ToUniversalTime());
             writer.WriteString("createdAt", record.CreatedAt.ToUniversalTime());
+            // The transaction's trace: a consumer that continues it joins the producer's trace.
+            WriteOptional(writer, "traceparent", record.TraceParent);
             if (record.SuccessTimeUtc is { } successTime)
             {
                 writer.WriteString("successTime", successTime.ToUniversalTime());

@@ -55,7 +55,7 @@ public class TransactionProcessor
             {
                 // A final record has left the due index; an entry makes sure the poller sends this
                 // event even if the process stops before this invocation does.
-                record.DueKey = (await _store.ScheduleAsync(record.TradeNo, now + _poll.FirstCheckAfter, 0, cancellationToken).ConfigureAwait(false)).RowKey;
+                record.DueKey = (await _store.ScheduleAsync(record.TradeNo, now + _poll.FirstCheckAfter, 0, record.CreatedAt, cancellationToken).ConfigureAwait(false)).RowKey;
             }
             var written = await _store.WriteAsync(record, isNew: false, transition, source, detail, cancellationToken).ConfigureAwait(false);
             if (written.Outcome == WriteOutcome.Written)
@@ -103,12 +103,17 @@ public class TransactionProcessor
         if (transition.IsAnomaly)
         {
             _logger.LogWarning("PAYPRO_ANOMALY {Kind} {TradeNo}: {Anomaly}", record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
-            FunctionsMetrics.Anomalies.Add(1);
+            FunctionsMetrics.Anomalies.Add(1, new KeyValuePair<string, object?>("kind", record.Kind.ToWire()));
         }
         else
         {
             _logger.LogInformation("{Kind} {TradeNo} {From} -> {To} ({Source})", record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
-            FunctionsMetrics.Transitions.Add(1, new KeyValuePair<string, object?>("state", record.State.ToWire()));
+            FunctionsMetrics.Transitions.Add(1, new KeyValuePair<string, object?>("kind", record.Kind.ToWire()), new KeyValuePair<string, object?>("state", record.State.ToWire()));
+            if (record.State.IsFinal() && previous?.IsFinal() != true)
+            {
+                FunctionsMetrics.TimeToFinal.Record((_time.GetUtcNow() - (record.EnqueuedAt ?? record.CreatedAt)).TotalSeconds,
+                    new KeyValuePair<string, object?>("kind", record.Kind.ToWire()), new KeyValuePair<string, object?>("state", record.State.ToWire()));
+            }
         }
         var sent = written is null || await _dispatcher.SendWrittenAsync(written, cancellationToken).ConfigureAwait(false);
         if (sent && record.State.IsFinal() && record.DueKey is { } dueKey)

@@ -56,6 +56,12 @@ public sealed class TransactionRecord
     /// </summary>
     public string? DueKey { get; set; }
 
+    /// <summary>The W3C trace context of the transaction (its submit span), carried by every event it announces.</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>When the producer's message was enqueued (its insertion time), or when the transaction was recorded.</summary>
+    public DateTimeOffset? EnqueuedAt { get; init; }
+
     /// <summary>
     /// Counts the writes to this record. Each write inserts a row for its revision in the same batch,
     /// so two writers starting from one revision cannot both succeed, even where If-Match is ignored.

@@ -22,6 +22,9 @@ public sealed class TransactionRequest
     public Uri? NotifyUrl { get; init; }
     public string? MetadataJson { get; init; }
 
+    /// <summary>The producer's W3C trace context, so the transaction joins the producer's trace.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>Parses and validates a message.</summary>
     /// <param name="text">The message text.</param>
     /// <param name="minAmount">Smallest amount accepted (Paypro:MinAmount).</param>
@@ -64,9 +67,9 @@ public sealed class TransactionRequest
                     }
                     fieldError ??= $"The field '{Clip(property.Name)}' appears more than once.";
                 }
-                else if (property.Name is not ("tradeNo" or "amount" or "mobile" or "remark" or "notifyUrl" or "metadata"))
+                else if (property.Name is not ("tradeNo" or "amount" or "mobile" or "remark" or "notifyUrl" or "metadata" or "traceparent"))
                 {
-                    fieldError ??= $"Unknown field '{Clip(property.Name)}'; expected tradeNo, amount, mobile, remark, notifyUrl, metadata.";
+                    fieldError ??= $"Unknown field '{Clip(property.Name)}'; expected tradeNo, amount, mobile, remark, notifyUrl, metadata, traceparent.";
                 }
             }
 
@@ -127,8 +130,19 @@ public sealed class TransactionRequest
                     return false;
                 }
             }
+            string? traceParent = null;
+            if (root.TryGetProperty("traceparent", out var traceElement) && traceElement.ValueKind != JsonValueKind.Null)
+            {
+                if (traceElement.ValueKind != JsonValueKind.String || !TransactionTracing.IsTraceParent(traceElement.GetString()))
+                {
+                    error = "traceparent must be a W3C trace context: 00-<32 hex digits>-<16 hex digits>-<2 hex digits>.";
+                    return false;
+                }
+                traceParent = traceElement.GetString();
+            }
             request = new TransactionRequest
             {
+                TraceParent = traceParent,
                 TradeNo = tradeNo,
                 Amount = amount,
                 Mobile = mobile,

@@ -139,6 +139,9 @@ public class TransactionSubmitter
         }
         var notifyUrl = request!.NotifyUrl ?? _defaultNotifyUrl;
 
+        using var activity = TransactionTracing.StartWork(TransactionTracing.Submit, request.TraceParent, request.TradeNo, kind);
+        activity?.SetTag("messaging.message.id", messageId);
+        activity?.SetTag("messaging.delivery_count", message.DequeueCount);
         var existing = await _store.GetAsync(request.TradeNo, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
@@ -152,6 +155,8 @@ public class TransactionSubmitter
         var record = new TransactionRecord
         {
             DueKey = due.RowKey,
+            TraceParent = TransactionTracing.ContextToStore(activity, request.TraceParent),
+            EnqueuedAt = message.InsertedOn ?? now,
             TradeNo = request.TradeNo,
             Kind = kind,
             State = TransactionState.Submitting,
@@ -187,6 +192,7 @@ public class TransactionSubmitter
 
         var detail = Describe(result);
         var (stored, _) = await _processor.UpdateAsync(record, (current, at) => DecideCreate(current, result, at), "create-call", detail, cancellationToken).ConfigureAwait(false);
+        TransactionTracing.Outcome(activity, stored, result.Outcome.ToString());
         _logger.LogInformation("{Kind} {TradeNo} for {Amount} to {Mobile}: {Detail}; now {State}",
             kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
     }
@@ -246,7 +252,9 @@ public class TransactionSubmitter
         if (await _processor.CreateAsync(record, transition, "message", "invalid message: " + reason, cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
             LogInvalidForExisting(kind, tradeNo, reason);
+            return;
         }
+        FunctionsMetrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("kind", kind.ToWire()));
     }
 
     private void LogInvalidForExisting(TransactionKind kind, string tradeNo, string reason) =>
@@ -260,6 +268,7 @@ public class TransactionSubmitter
         var poison = _queues.GetQueueClient(QueueNames.PoisonOf(queueName));
         var receipt = await poison.SendMessageAsync(messageText, cancellationToken).ConfigureAwait(false);
         await _store.RecordPoisonReasonAsync(poison.Name, receipt.Value.MessageId, $"message {messageId} from {queueName}: {reason}", cancellationToken).ConfigureAwait(false);
+        FunctionsMetrics.MessagesPoisoned.Add(1, new KeyValuePair<string, object?>("queue", queueName));
         _logger.LogError("PAYPRO_POISON_MESSAGE message {MessageId} from {Queue} moved to {Poison}: {Reason}", messageId, queueName, poison.Name, reason);
     }
 

@@ -62,9 +62,12 @@ public sealed class FunctionEntryPointTests
             timer.ScheduleStatus = new ScheduleStatus { Last = DateTime.UtcNow.AddMinutes(-1), Next = DateTime.UtcNow.AddMinutes(1), LastUpdated = DateTime.UtcNow };
         }
 
-        await new PollPendingTransactions(poller.Object).Run(timer, CancellationToken.None);
+        var gauges = new Mock<PendingGauges>(null!, null!, Names, TimeProvider.System, null!) { CallBase = false };
+
+        await new PollPendingTransactions(poller.Object, gauges.Object).Run(timer, CancellationToken.None);
 
         poller.Verify(p => p.PollAsync(pastDue, CancellationToken.None), Times.Once);
+        gauges.Verify(g => g.RefreshAsync(CancellationToken.None), Times.Once);
     }
 
     [Fact]

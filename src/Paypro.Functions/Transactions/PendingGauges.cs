@@ -1,0 +1,39 @@
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Logging;
+using Paypro.Functions.Configuration;
+using Paypro.Functions.Storage;
+
+namespace Paypro.Functions.Transactions;
+
+/// <summary>
+/// Refreshes what the pending and poison gauges report, once per poll: the due index's entries (at most
+/// <see cref="TransactionLists.MaxPending"/>; each carries its transaction's creation time) and the two poison
+/// queues' approximate lengths. It never reads a record or the history.
+/// </summary>
+public class PendingGauges(TransactionStore store, QueueServiceClient queues, QueueNames names, TimeProvider time, ILogger<PendingGauges> logger)
+{
+    public virtual async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var due = await store.GetScheduledAsync(TransactionLists.MaxPending, cancellationToken).ConfigureAwait(false);
+            var now = time.GetUtcNow();
+            var oldest = due.Where(e => e.CreatedAt is not null).Select(e => e.CreatedAt!.Value).DefaultIfEmpty(now).Min();
+            var poison = new List<(string, long)>(2);
+            foreach (var queue in new[] { names.Payouts, names.Payins })
+            {
+                var client = queues.GetQueueClient(QueueNames.PoisonOf(queue));
+                var depth = await client.ExistsAsync(cancellationToken).ConfigureAwait(false)
+                    ? (await client.GetPropertiesAsync(cancellationToken).ConfigureAwait(false)).Value.ApproximateMessagesCount
+                    : 0;
+                poison.Add((client.Name, depth));
+            }
+            PendingSnapshot.Set(due.Select(e => e.TradeNo).Distinct(StringComparer.Ordinal).Count(), Math.Max(0, (now - oldest).TotalSeconds), poison);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The gauges keep their last values; the poll itself is not affected.
+            logger.LogWarning(ex, "The pending and poison gauges could not be refreshed.");
+        }
+    }
+}
