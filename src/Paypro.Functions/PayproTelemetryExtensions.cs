@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Paypro.Functions.Transactions;
@@ -11,7 +12,7 @@ namespace Paypro.Functions;
 /// <summary>
 /// OpenTelemetry for the app: its spans and metrics (<see cref="TransactionTracing.SourceName"/>,
 /// <see cref="FunctionsMetrics.MeterName"/>) and the client library's (<see cref="PayproTelemetry.SourceName"/>),
-/// exported to Application Insights when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set (with the app's
+/// and its logs, exported to Application Insights when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set (with the app's
 /// identity when the authentication string asks for Entra ID), to an OTLP endpoint when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and to the console when <c>Telemetry:Console</c> is true.
 /// </summary>
@@ -46,6 +47,19 @@ public static class PayproTelemetryExtensions
             if (console)
             {
                 tracing.AddConsoleExporter();
+            }
+        });
+        // With the worker's OpenTelemetry defaults the host leaves the worker's logs to the worker, so the app's log
+        // lines (the PAYPRO_* alert markers among them) are exported here, to the same places as its traces.
+        builder.WithLogging(logging =>
+        {
+            if (!string.IsNullOrWhiteSpace(connectionString))
+            {
+                logging.AddAzureMonitorLogExporter(options => Configure(options, connectionString, credential));
+            }
+            if (otlp)
+            {
+                logging.AddOtlpExporter();
             }
         });
         builder.WithMetrics(metrics =>

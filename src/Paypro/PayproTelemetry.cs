@@ -35,6 +35,13 @@ public static class PayproTelemetry
         return activity;
     }
 
+    /// <summary>Ends a call's span when the call threw instead of answering (the caller's cancellation, a missing secret).</summary>
+    internal static void Fail(Activity? activity, Exception exception)
+    {
+        activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+        activity?.Dispose();
+    }
+
     internal static void End(Activity? activity, string endpoint, TimeSpan elapsed, string outcome, string? code, string? status, bool unknownOutcome)
     {
         CallDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("paypro.endpoint", endpoint), new KeyValuePair<string, object?>("paypro.outcome", outcome));
