@@ -29,6 +29,7 @@ public sealed record TransactionView(
     DateTimeOffset? StuckAt,
     IReadOnlyList<string> Anomalies,
     JsonElement? Metadata,
+    string? TraceParent,
     IReadOnlyList<HistoryView>? History)
 {
     public static TransactionView From(TransactionRecord record, IReadOnlyList<HistoryEntry>? history)
@@ -44,7 +45,7 @@ public sealed record TransactionView(
             PayproValidation.MaskMobile(record.Mobile), record.Remark, record.Reason, record.NotSent, record.SerialNumber,
             record.PlatFormTradeNo, record.PayproStatus, record.PayproMessage, record.PaidAmount, record.SuccessTimeUtc,
             record.MpesaReceiptNumber, record.CreatedAt, record.UpdatedAt, record.SubmittedAt, record.FinalAt, record.StuckAt,
-            record.Anomalies, metadata,
+            record.Anomalies, metadata, record.TraceParent,
             history?.Select(h => new HistoryView(h.At, h.Category, h.Verdict, h.Detail)).ToList());
     }
 }
