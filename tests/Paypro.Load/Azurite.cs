@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -9,7 +11,9 @@ namespace Paypro.Load;
 
 /// <summary>
 /// Azurite's Table and Queue services (the copy pinned in tests/package.json) as two child processes on free
-/// loopback ports, both in memory. Disposing kills both processes (only these two, by their handles).
+/// loopback ports: in memory, or on disk when a scenario stops storage and starts it again (<see cref="StopAsync"/>,
+/// <see cref="StartAgainAsync"/>) and needs what was written to survive. Disposing stops both processes (only these
+/// two, by their handles).
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
@@ -18,12 +22,23 @@ public sealed class Azurite : IAsyncDisposable
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
     private const int MaxPortAttempts = 3;
 
     private readonly string _workFolder;
-    private readonly List<ChildProcess> _processes = [];
+    private readonly bool _persistent;
+    private readonly string _table;
+    private readonly string _queue;
+    private ChildProcess? _tableProcess;
+    private ChildProcess? _queueProcess;
 
-    private Azurite(string workFolder) => _workFolder = workFolder;
+    private Azurite(string workFolder, bool persistent, string table, string queue)
+    {
+        _workFolder = workFolder;
+        _persistent = persistent;
+        _table = table;
+        _queue = queue;
+    }
 
     public int TablePort { get; private set; }
     public int QueuePort { get; private set; }
@@ -38,7 +53,10 @@ public sealed class Azurite : IAsyncDisposable
     public QueueServiceClient CreateQueueServiceClient() => new(ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
     /// <summary>Starts both services; throws with a clear message when Azurite is not installed.</summary>
-    public static async Task<Azurite> StartAsync(string repositoryRoot, CancellationToken cancellationToken)
+    /// <param name="repositoryRoot">The checkout, whose tests/node_modules holds Azurite.</param>
+    /// <param name="persistent">Keep tables and queues on disk, so they survive <see cref="StopAsync"/>; in memory otherwise.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<Azurite> StartAsync(string repositoryRoot, bool persistent, CancellationToken cancellationToken)
     {
         var bin = Path.Combine(repositoryRoot, "tests", "node_modules", ".bin");
         var table = Path.Combine(bin, "azurite-table");
@@ -53,11 +71,27 @@ public sealed class Azurite : IAsyncDisposable
 
         var folder = Path.Combine(Path.GetTempPath(), "paypro-load-azurite-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var azurite = new Azurite(folder);
+        var azurite = new Azurite(folder, persistent, table, queue);
         try
         {
-            azurite.QueuePort = await azurite.StartOnFreePortAsync(queue, port => ["--queueHost", "127.0.0.1", "--queuePort", port], cancellationToken);
-            azurite.TablePort = await azurite.StartOnFreePortAsync(table, port => ["--tableHost", "127.0.0.1", "--tablePort", port], cancellationToken);
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = Loopback.FreePort();
+                if (await azurite.TryStartQueueAsync(port, attempt >= MaxPortAttempts, cancellationToken))
+                {
+                    azurite.QueuePort = port;
+                    break;
+                }
+            }
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = Loopback.FreePort();
+                if (await azurite.TryStartTableAsync(port, attempt >= MaxPortAttempts, cancellationToken))
+                {
+                    azurite.TablePort = port;
+                    break;
+                }
+            }
             return azurite;
         }
         catch
@@ -67,58 +101,110 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-    private async Task<int> StartOnFreePortAsync(string executable, Func<string, string[]> arguments, CancellationToken cancellationToken)
+    /// <summary>Stops both services, gracefully, so that a persistent Azurite saves what it holds.</summary>
+    public async Task StopAsync()
     {
-        for (var attempt = 1; ; attempt++)
+        var stopping = new List<Task>();
+        if (Interlocked.Exchange(ref _tableProcess, null) is { } table)
         {
-            var port = Loopback.FreePort();
-            var process = ChildProcess.Start(executable, arguments(port.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .Concat(["--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry"]), _workFolder);
-            _processes.Add(process);
-            var clock = Stopwatch.StartNew();
-            while (!await Loopback.IsListeningAsync(port, cancellationToken))
-            {
-                if (process.HasExited)
-                {
-                    break;
-                }
-                if (clock.Elapsed > StartTimeout)
-                {
-                    throw new LoadSetupException($"{Path.GetFileName(executable)} did not listen on 127.0.0.1:{port} within {StartTimeout.TotalSeconds:0} s: {process.Output}");
-                }
-                await Task.Delay(50, cancellationToken);
-            }
-            if (!process.HasExited)
-            {
-                return port;
-            }
-            var output = process.Output;
-            if (attempt >= MaxPortAttempts)
-            {
-                throw new LoadSetupException($"{Path.GetFileName(executable)} exited before listening on 127.0.0.1:{port}: {output}");
-            }
-            // Another process took the port between probing and binding; pick another.
+            stopping.Add(table.StopAsync(StopTimeout));
         }
+        if (Interlocked.Exchange(ref _queueProcess, null) is { } queue)
+        {
+            stopping.Add(queue.StopAsync(StopTimeout));
+        }
+        await Task.WhenAll(stopping);
+    }
+
+    /// <summary>Starts both services again on the ports they had, with what they held (a persistent Azurite only).</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken)
+    {
+        if (!_persistent)
+        {
+            throw new InvalidOperationException("Only a persistent Azurite keeps its data across a restart.");
+        }
+        // The ports were just released; something else could take one in between, so allow a few tries.
+        var deadline = Stopwatch.StartNew();
+        while (_queueProcess is null && !await TryStartQueueAsync(QueuePort, deadline.Elapsed > StartTimeout, cancellationToken))
+        {
+            await Task.Delay(200, cancellationToken);
+        }
+        while (_tableProcess is null && !await TryStartTableAsync(TablePort, deadline.Elapsed > StartTimeout, cancellationToken))
+        {
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    private async Task<bool> TryStartQueueAsync(int port, bool lastAttempt, CancellationToken cancellationToken)
+    {
+        var process = await StartOnPortAsync(_queue, ["--queueHost", "127.0.0.1", "--queuePort", Text(port)], port, lastAttempt, cancellationToken);
+        _queueProcess = process;
+        return process is not null;
+    }
+
+    private async Task<bool> TryStartTableAsync(int port, bool lastAttempt, CancellationToken cancellationToken)
+    {
+        var process = await StartOnPortAsync(_table, ["--tableHost", "127.0.0.1", "--tablePort", Text(port)], port, lastAttempt, cancellationToken);
+        _tableProcess = process;
+        return process is not null;
+    }
+
+    /// <returns>The running service, or null when it exited before listening (the port was taken) and this was not the last attempt.</returns>
+    private async Task<ChildProcess?> StartOnPortAsync(string executable, string[] arguments, int port, bool lastAttempt, CancellationToken cancellationToken)
+    {
+        string[] storage = _persistent ? ["--location", _workFolder] : ["--inMemoryPersistence"];
+        var process = ChildProcess.Start(executable, arguments.Concat(storage).Concat(["--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry"]), _workFolder);
+        var clock = Stopwatch.StartNew();
+        while (!await Loopback.IsListeningAsync(port, cancellationToken))
+        {
+            if (process.HasExited)
+            {
+                break;
+            }
+            if (clock.Elapsed > StartTimeout)
+            {
+                await process.StopAsync(TimeSpan.Zero);
+                throw new LoadSetupException($"{Path.GetFileName(executable)} did not listen on 127.0.0.1:{port} within {StartTimeout.TotalSeconds:0} s: {process.Output}");
+            }
+            await Task.Delay(50, cancellationToken);
+        }
+        if (!process.HasExited)
+        {
+            return process;
+        }
+        var output = process.Output;
+        await process.StopAsync(TimeSpan.Zero);
+        if (lastAttempt)
+        {
+            throw new LoadSetupException($"{Path.GetFileName(executable)} exited before listening on 127.0.0.1:{port}: {output}");
+        }
+        return null;
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in _processes)
-        {
-            await process.KillAsync();
-        }
-        _processes.Clear();
         try
         {
-            Directory.Delete(_workFolder, recursive: true);
+            await StopAsync();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        finally
         {
+            try
+            {
+                Directory.Delete(_workFolder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
         }
     }
 
+    private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
+
     private sealed class ChildProcess
     {
+        private const int SigInt = 2;
+
         private readonly Process _process;
         private readonly StringBuilder _output = new();
 
@@ -159,15 +245,33 @@ public sealed class Azurite : IAsyncDisposable
             return child;
         }
 
-        public async Task KillAsync()
+        /// <summary>
+        /// SIGINT first: Azurite saves its data when it closes on SIGINT (it installs no SIGTERM handler). Killed
+        /// (with its process tree) when it has not exited within <paramref name="grace"/>.
+        /// </summary>
+        public async Task StopAsync(TimeSpan grace)
         {
             try
             {
                 if (!_process.HasExited)
                 {
-                    _process.Kill(entireProcessTree: true);
-                    using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                    await _process.WaitForExitAsync(wait.Token);
+                    if (grace > TimeSpan.Zero && Kill(_process.Id, SigInt) == 0)
+                    {
+                        using var wait = new CancellationTokenSource(grace);
+                        try
+                        {
+                            await _process.WaitForExitAsync(wait.Token);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                        }
+                    }
+                    if (!_process.HasExited)
+                    {
+                        _process.Kill(entireProcessTree: true);
+                        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                        await _process.WaitForExitAsync(wait.Token);
+                    }
                 }
             }
             catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
@@ -195,10 +299,13 @@ public sealed class Azurite : IAsyncDisposable
                 }
             }
         }
+
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        private static extern int Kill(int pid, int signal);
     }
 }
 
-/// <summary>A failure to set up the scenario (not a measurement): exit code 2.</summary>
+/// <summary>A failure to set up a scenario (not a measurement): exit code 2.</summary>
 public sealed class LoadSetupException(string message) : Exception(message);
 
 internal static class Loopback

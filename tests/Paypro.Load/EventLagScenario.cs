@@ -1,13 +1,9 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Text;
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Paypro.Functions.Transactions;
 
 namespace Paypro.Load;
 
@@ -20,214 +16,98 @@ namespace Paypro.Load;
 /// reading and writes it both as the revision row's <c>At</c> and, through <c>TransactionEvents.Build</c>, as the
 /// payload's <c>occurredAt</c>, in the same batch as the change. The run checks afterwards that the two agree.
 /// </remarks>
-public sealed class EventLagScenario(LoadEnvironment environment, LoadOptions options)
+public sealed class EventLagScenario : IScenario
 {
     private const double BudgetMs = 1000;
-    private const string Amount = "120";
     private static readonly TimeSpan EventsSnapshotAfter = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan EventVisibility = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan KenyaOffset = TimeSpan.FromHours(3);
 
-    /// <returns>The exit code: 0 when the budget is met, every event is in and every answer was OK; 1 otherwise.</returns>
-    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    public string Name => "event-lag";
+
+    public string Title => "after a burst of signed callbacks, p50 and p99 from each state change to its event on the queue";
+
+    public async Task RunAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
-        var count = options.Count;
-        var tradeNos = Enumerable.Range(1, count).Select(i => $"LOAD{environment.Id.ToUpperInvariant()}{i:D6}").ToArray();
+        var report = context.Report;
+        var count = context.Count(2000, 30);
+        var concurrency = context.Concurrency(64, 8);
+        var timeout = context.Timeout(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1));
+        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions { RecordEventSends = true }, cancellationToken);
+        var tradeNos = Workload.TradeNos(environment, "E", count);
 
         // 1. Seed: N payouts through the payouts queue, until all are submitted (not measured).
         var seedClock = Stopwatch.StartNew();
-        await EnqueuePayoutsAsync(tradeNos, cancellationToken);
-        var enqueued = seedClock.Elapsed;
-        await WaitUntilSubmittedAsync(count, seedClock, cancellationToken);
-        Console.WriteLine($"seed: {count} payouts submitted in {seedClock.Elapsed.TotalSeconds:0.0}s (enqueue {enqueued.TotalSeconds:0.0}s; setup, not measured)");
+        await Workload.EnqueuePayoutsAsync(environment, tradeNos.Select(t => (t, Workload.HeldMobile)).ToList(), cancellationToken);
+        var seeded = await Workload.WaitForRecordsAsync(environment, records => records.Values.Count(r => r.State == TransactionState.Submitted) == count
+            || records.Values.Any(r => r.State is not (TransactionState.Submitting or TransactionState.Submitted)),
+            $"{count} payouts submitted", context.Options.SeedTimeout, cancellationToken);
+        if (seeded.Values.Count(r => r.State == TransactionState.Submitted) != count)
+        {
+            throw new LoadSetupException($"Seeding went wrong: records {Workload.DescribeStates(seeded)}; all {count} should be submitted.");
+        }
+        Console.WriteLine($"  seed: {count} payouts submitted through the queue in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
 
         // 2. The burst: N signed success callbacks at the given concurrency.
-        var bodies = tradeNos.Select(NotifyBody).ToArray();
-        var burst = await PostBurstAsync(bodies, cancellationToken);
+        var bodies = tradeNos.Select(t => Workload.NotifyBody(environment, t)).ToArray();
+        using var http = Workload.LoopbackClient(environment.BaseAddress, concurrency);
+        var burst = await Workload.PostBurstAsync(http, environment.NotifyPathAndQuery, bodies, concurrency, cancellationToken);
         var burstEnd = DateTimeOffset.UtcNow;
-        Console.WriteLine($"burst: {count} callbacks at concurrency {options.Concurrency} in {burst.Elapsed.TotalSeconds:0.00}s " +
-            $"({count / Math.Max(burst.Elapsed.TotalSeconds, 0.001):0} /s); answer p50={Ms(Percentile(burst.LatenciesMs, 50))} " +
-            $"p99={Ms(Percentile(burst.LatenciesMs, 99))} max={Ms(Percentile(burst.LatenciesMs, 100))}; non-OK={burst.NonOk}");
         foreach (var failure in burst.Failures)
         {
             Console.WriteLine($"  non-OK: {failure}");
         }
 
-        // 3. What is on the events queue 10 s after the burst (nothing consumes that queue but this run).
+        // 3. What is on the events queue 10 s after the burst (nothing consumes that queue but this run). A smoke run skips the wait.
         var events = environment.Queues.GetQueueClient(environment.EventsQueue);
-        await DelayUntilAsync(burstEnd + EventsSnapshotAfter, cancellationToken);
-        var afterTenSeconds = (await events.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        int? afterTenSeconds = null;
+        if (!context.Smoke)
+        {
+            var wait = burstEnd + EventsSnapshotAfter - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+            afterTenSeconds = (await events.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        }
 
         // 4. Read every event, until N payout.succeeded are in or the deadline passes.
-        var drain = await DrainEventsAsync(events, tradeNos.ToHashSet(StringComparer.Ordinal), burstEnd + options.Timeout, cancellationToken);
+        var drain = await DrainEventsAsync(environment, events, tradeNos.ToHashSet(StringComparer.Ordinal), burstEnd + timeout, cancellationToken);
 
         // 5. The state-change time in the payload against the revision row's At.
-        var revisionCheck = await CompareWithRevisionsAsync(drain.Succeeded, cancellationToken);
+        var revisionCheck = await CompareWithRevisionsAsync(environment, drain.Succeeded, cancellationToken);
 
         var insertedLags = drain.Succeeded.Values.Select(e => (e.InsertedOn - e.OccurredAt).TotalMilliseconds).Order().ToArray();
         var ackLags = drain.Succeeded.Values.Where(e => e.Acknowledged is not null).Select(e => (e.Acknowledged!.Value - e.OccurredAt).TotalMilliseconds).Order().ToArray();
         var sentLags = drain.Succeeded.Values.Where(e => e.Sent is not null).Select(e => (e.Sent!.Value - e.OccurredAt).TotalMilliseconds).Order().ToArray();
         var wholeSeconds = drain.Succeeded.Values.All(e => e.InsertedOn.Ticks % TimeSpan.TicksPerSecond == 0);
-
         var missing = count - drain.Succeeded.Count;
-        var p99Inserted = Percentile(insertedLags, 99);
-        var p99Acknowledged = Percentile(ackLags, 99);
         var unmatchedAcks = drain.Succeeded.Count - ackLags.Length;
-        var budgetMet = missing == 0 && unmatchedAcks == 0 && p99Inserted < BudgetMs && p99Acknowledged < BudgetMs;
-        var passed = budgetMet && burst.NonOk == 0;
+        var p99Inserted = Stats.Percentile(insertedLags, 99);
+        var p99Acknowledged = Stats.Percentile(ackLags, 99);
 
-        Console.WriteLine($"events: {drain.Succeeded.Count} payout.succeeded of {count} in {drain.Elapsed.TotalSeconds:0.0}s of reading; " +
-            $"duplicates={drain.Duplicates} other-types={drain.OtherTypes} foreign={drain.Foreign} unreadable={drain.Unreadable}; " +
-            $"event sends not answered 201 by the queue={environment.EventSends.FailedSends}");
-        Console.WriteLine($"state-change time: the event's occurredAt; equals the succeeded revision row's At for {revisionCheck.Equal} of {drain.Succeeded.Count}" +
+        Console.WriteLine($"  events: {drain.Succeeded.Count} payout.succeeded of {count} in {Stats.Seconds(drain.Elapsed)} of reading; duplicates={drain.Duplicates} " +
+            $"other-types={drain.OtherTypes} foreign={drain.Foreign} unreadable={drain.Unreadable}; event sends not answered 201 by the queue={environment.EventSends.FailedSends}");
+        Console.WriteLine($"  state-change time: the event's occurredAt; equals the succeeded revision row's At for {revisionCheck.Equal} of {drain.Succeeded.Count}" +
             (revisionCheck.Missing > 0 ? $" ({revisionCheck.Missing} without a succeeded revision row)" : "") +
-            (revisionCheck.Different > 0 ? $" ({revisionCheck.Different} different, largest {revisionCheck.LargestDifferenceMs:0.000}ms)" : ""));
-        Console.WriteLine($"lag by InsertedOn{(wholeSeconds ? " (whole seconds only: each value is up to 1 s below the true lag)" : "")}: " +
-            $"min={Ms(Percentile(insertedLags, 0))} p50={Ms(Percentile(insertedLags, 50))} p99={Ms(p99Inserted)} max={Ms(Percentile(insertedLags, 100))}");
-        Console.WriteLine($"lag by the queue's 201 to the app (exact, an upper bound): p50={Ms(Percentile(ackLags, 50))} p99={Ms(p99Acknowledged)} max={Ms(Percentile(ackLags, 100))}" +
-            $"; send started after p50={Ms(Percentile(sentLags, 50))} p99={Ms(Percentile(sentLags, 99))} max={Ms(Percentile(sentLags, 100))}" +
+            (revisionCheck.Different > 0 ? $" ({revisionCheck.Different} different, largest {revisionCheck.LargestDifferenceMs:0.000} ms)" : ""));
+        Console.WriteLine($"  send started after the change: p50={Stats.Ms(Stats.Percentile(sentLags, 50))} p99={Stats.Ms(Stats.Percentile(sentLags, 99))} max={Stats.Ms(Stats.Percentile(sentLags, 100))}" +
             (unmatchedAcks > 0 ? $"; {unmatchedAcks} event(s) without a recorded send" : ""));
-        Console.WriteLine($"event-lag: n={drain.Succeeded.Count} p50={Ms(Percentile(insertedLags, 50))} p99={Ms(p99Inserted)} max={Ms(Percentile(insertedLags, 100))} " +
-            $"ack-p99={Ms(p99Acknowledged)} events-after-10s={afterTenSeconds} missing={missing} non-OK={burst.NonOk} burst={burst.Elapsed.TotalSeconds:0.0}s " +
-            $"(budget p99 < {BudgetMs:0} ms: {(budgetMet ? "met" : "NOT met")})");
-        return passed ? 0 : 1;
-    }
 
-    private async Task EnqueuePayoutsAsync(string[] tradeNos, CancellationToken cancellationToken)
-    {
-        var payouts = environment.Queues.GetQueueClient(environment.PayoutsQueue);
-        await payouts.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (tradeNo, token) =>
-            // The sandbox keeps a payout to a mobile ending in 13 processing (here for a day): it stays submitted.
-            await payouts.SendMessageAsync(
-                $$$"""{"tradeNo":"{{{tradeNo}}}","amount":{{{Amount}}},"mobile":"254712345613","remark":"load","metadata":{"correlationId":"c-{{{tradeNo}}}"}}""",
-                token));
-    }
-
-    private async Task WaitUntilSubmittedAsync(int count, Stopwatch seedClock, CancellationToken cancellationToken)
-    {
-        var transactions = environment.Tables.GetTableClient(environment.TransactionsTable);
-        var deadline = seedClock.Elapsed + options.SeedTimeout;
-        var nextReport = TimeSpan.FromSeconds(5);
-        var states = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (true)
-        {
-            states.Clear();
-            try
-            {
-                await foreach (var entity in transactions.QueryAsync<TableEntity>(filter: "RowKey eq 'record'", maxPerPage: 1000, select: ["PartitionKey", "State"], cancellationToken: cancellationToken))
-                {
-                    var state = entity.GetString("State") ?? "?";
-                    states[state] = states.GetValueOrDefault(state) + 1;
-                }
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // The app creates its tables at start; tolerate a first look that comes before.
-            }
-            var submitted = states.GetValueOrDefault("submitted");
-            var unexpected = states.Where(s => s.Key is not ("submitting" or "submitted")).Sum(s => s.Value);
-            if (submitted == count)
-            {
-                return;
-            }
-            if (unexpected > 0)
-            {
-                throw new LoadSetupException($"Seeding went wrong: records in states {Describe(states)}; all {count} should be submitted.");
-            }
-            var poison = await QueueLengthAsync(environment.PayoutsQueue + "-poison", cancellationToken);
-            if (poison > 0)
-            {
-                throw new LoadSetupException($"Seeding went wrong: {poison} payout message(s) in the poison queue; records {Describe(states)}.");
-            }
-            if (seedClock.Elapsed > deadline)
-            {
-                throw new LoadSetupException($"Seeding did not finish within {options.SeedTimeout.TotalSeconds:0}s (--seed-timeout): records {Describe(states)} of {count}.");
-            }
-            if (seedClock.Elapsed >= nextReport)
-            {
-                Console.WriteLine($"seed: {submitted}/{count} submitted after {seedClock.Elapsed.TotalSeconds:0}s ({Describe(states)})");
-                nextReport = seedClock.Elapsed + TimeSpan.FromSeconds(10);
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-        }
-    }
-
-    private string NotifyBody(string tradeNo)
-    {
-        var now = DateTimeOffset.UtcNow;
-        List<KeyValuePair<string, string?>> fields =
-        [
-            new("platFormTradeNo", Guid.NewGuid().ToString("N")),
-            new("tradeNo", tradeNo),
-            new("amount", Amount),
-            new("status", "0000"),
-            new("message", "SUCCESS"),
-            new("successTime", now.ToOffset(KenyaOffset).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
-            new("timestamp", now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)),
-        ];
-        var sign = PayproSignature.Compute(fields, environment.Sandbox.Options.AppSecret, environment.Sandbox.Options.SaltPosition);
-        var json = new StringBuilder("{");
-        foreach (var (key, value) in fields)
-        {
-            json.Append(JsonSerializer.Serialize(key)).Append(':').Append(JsonSerializer.Serialize(value)).Append(',');
-        }
-        return json.Append("\"sign\":").Append(JsonSerializer.Serialize(sign)).Append('}').ToString();
-    }
-
-    private sealed record BurstResult(TimeSpan Elapsed, double[] LatenciesMs, int NonOk, IReadOnlyList<string> Failures);
-
-    private async Task<BurstResult> PostBurstAsync(string[] bodies, CancellationToken cancellationToken)
-    {
-        using var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            MaxConnectionsPerServer = options.Concurrency,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        };
-        using var http = new HttpClient(handler) { BaseAddress = environment.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        var latencies = new double[bodies.Length];
-        var nonOk = 0;
-        var failures = new ConcurrentQueue<string>();
-        void Fail(string what)
-        {
-            Interlocked.Increment(ref nonOk);
-            if (failures.Count < 10)
-            {
-                failures.Enqueue(what);
-            }
-        }
-
-        var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, bodies.Length), new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken }, async (i, token) =>
-        {
-            var started = clock.Elapsed;
-            try
-            {
-                using var content = new StringContent(bodies[i], Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync(environment.NotifyPathAndQuery, content, token);
-                var text = await response.Content.ReadAsStringAsync(token);
-                if (response.StatusCode != HttpStatusCode.OK || text != "OK")
-                {
-                    Fail($"#{i}: {(int)response.StatusCode} {Truncate(text, 200)}");
-                }
-            }
-            catch (Exception ex) when (!token.IsCancellationRequested)
-            {
-                Fail($"#{i}: {ex.GetType().Name}: {ex.Message}");
-            }
-            latencies[i] = (clock.Elapsed - started).TotalMilliseconds;
-        });
-        var elapsed = clock.Elapsed;
-        Array.Sort(latencies);
-        return new BurstResult(elapsed, latencies, nonOk, [.. failures]);
+        report.Budget(Name, "callbacks answered", $"{count - burst.NonOk}/{count} OK at concurrency {concurrency}, {Stats.Number(burst.RequestsPerSecond)} /s, " +
+            $"p50 {Stats.Ms(Stats.Percentile(burst.LatenciesMs, 50))}, p99 {Stats.Ms(Stats.Percentile(burst.LatenciesMs, 99))}", "every answer OK", burst.NonOk == 0);
+        report.Budget(Name, "events on the queue", $"{drain.Succeeded.Count}/{count}" + (afterTenSeconds is { } after ? $" ({after} there 10 s after the burst)" : "") +
+            $", duplicates {drain.Duplicates}", "every change announced once", missing == 0 && drain.Duplicates == 0 && revisionCheck.Missing == 0 && revisionCheck.Different == 0);
+        report.Budget(Name, "lag, state change to the queue's 201", $"p50 {Stats.Ms(Stats.Percentile(ackLags, 50))}, p99 {Stats.Ms(p99Acknowledged)}, max {Stats.Ms(Stats.Percentile(ackLags, 100))} (n={ackLags.Length}; exact, an upper bound)",
+            $"p99 < {BudgetMs:0} ms", missing == 0 && unmatchedAcks == 0 && p99Acknowledged < BudgetMs, judged: !context.Smoke);
+        report.Add(Name, "lag by the queue's insertion time", $"p50 {Stats.Ms(Stats.Percentile(insertedLags, 50))}, p99 {Stats.Ms(p99Inserted)}" +
+            (wholeSeconds ? " (the queue reports whole seconds: each value is up to 1 s below the true lag)" : ""));
     }
 
     private sealed record ReceivedEvent(string TradeNo, DateTimeOffset OccurredAt, DateTimeOffset InsertedOn, DateTimeOffset? Sent, DateTimeOffset? Acknowledged);
 
     private sealed record DrainResult(Dictionary<string, ReceivedEvent> Succeeded, int Duplicates, int OtherTypes, int Foreign, int Unreadable, TimeSpan Elapsed);
 
-    private async Task<DrainResult> DrainEventsAsync(QueueClient events, HashSet<string> expected, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private static async Task<DrainResult> DrainEventsAsync(LoadEnvironment environment, QueueClient events, HashSet<string> expected, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var succeeded = new Dictionary<string, ReceivedEvent>(StringComparer.Ordinal);
         int duplicates = 0, otherTypes = 0, foreign = 0, unreadable = 0;
@@ -264,8 +144,7 @@ public sealed class EventLagScenario(LoadEnvironment environment, LoadOptions op
                 else
                 {
                     var sent = environment.EventSends.TryGet(message.MessageId, out var sentAt, out var acknowledgedAt);
-                    succeeded[tradeNo] = new ReceivedEvent(tradeNo, occurredAt, message.InsertedOn ?? default,
-                        sent ? sentAt : null, sent ? acknowledgedAt : null);
+                    succeeded[tradeNo] = new ReceivedEvent(tradeNo, occurredAt, message.InsertedOn ?? default, sent ? sentAt : null, sent ? acknowledgedAt : null);
                 }
             }
             await Task.WhenAll(batch.Select(m => events.DeleteMessageAsync(m.MessageId, m.PopReceipt, cancellationToken)));
@@ -299,7 +178,7 @@ public sealed class EventLagScenario(LoadEnvironment environment, LoadOptions op
 
     private sealed record RevisionCheck(int Equal, int Different, int Missing, double LargestDifferenceMs);
 
-    private async Task<RevisionCheck> CompareWithRevisionsAsync(Dictionary<string, ReceivedEvent> succeeded, CancellationToken cancellationToken)
+    private static async Task<RevisionCheck> CompareWithRevisionsAsync(LoadEnvironment environment, Dictionary<string, ReceivedEvent> succeeded, CancellationToken cancellationToken)
     {
         var transactions = environment.Tables.GetTableClient(environment.TransactionsTable);
         var revisionAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
@@ -334,37 +213,4 @@ public sealed class EventLagScenario(LoadEnvironment environment, LoadOptions op
         }
         return new RevisionCheck(equal, different, missing, largest);
     }
-
-    private async Task<int> QueueLengthAsync(string queue, CancellationToken cancellationToken)
-    {
-        var client = environment.Queues.GetQueueClient(queue);
-        return await client.ExistsAsync(cancellationToken) ? (await client.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount : 0;
-    }
-
-    private static async Task DelayUntilAsync(DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var wait = at - DateTimeOffset.UtcNow;
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, cancellationToken);
-        }
-    }
-
-    /// <summary>Nearest-rank percentile of sorted values; 0 gives the minimum, 100 the maximum; NaN when there are none.</summary>
-    internal static double Percentile(IReadOnlyList<double> sorted, double percentile)
-    {
-        if (sorted.Count == 0)
-        {
-            return double.NaN;
-        }
-        var rank = (int)Math.Ceiling(percentile / 100 * sorted.Count);
-        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
-    }
-
-    private static string Ms(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0", CultureInfo.InvariantCulture) + "ms";
-
-    private static string Describe(Dictionary<string, int> states) =>
-        states.Count == 0 ? "none yet" : string.Join(", ", states.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"));
-
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 }

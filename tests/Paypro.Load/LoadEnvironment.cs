@@ -4,15 +4,47 @@ using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Paypro.Functions.DevHost;
+using Paypro.Functions.Storage;
 using Paypro.Sandbox;
 
 namespace Paypro.Load;
 
+/// <summary>What a scenario needs of its environment.</summary>
+public sealed class EnvironmentOptions
+{
+    /// <summary>Keep storage on disk, so that stopping and starting it again loses nothing.</summary>
+    public bool PersistentStorage { get; init; }
+
+    /// <summary>Run the app as a child process (so it can be killed); in this process otherwise.</summary>
+    public bool AppAsChildProcess { get; init; }
+
+    /// <summary>Changes the sandbox's settings before it starts.</summary>
+    public Action<SandboxOptions>? Sandbox { get; init; }
+
+    /// <summary>Settings of the app on top of the defaults below (configuration keys with ':'); null removes a default.</summary>
+    public IReadOnlyDictionary<string, string?> AppSettings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Notes when each event reached the events queue (in-process app only).</summary>
+    public bool RecordEventSends { get; init; }
+
+    /// <summary>Counts the app's Table Storage round trips (in-process app only).</summary>
+    public StorageCounter? StorageCounter { get; init; }
+
+    /// <summary>Keeps the app's warnings and errors (in-process app only).</summary>
+    public LogCapture? Logs { get; init; }
+
+    /// <summary>Meters the app's Paypro queries (in-process app only).</summary>
+    public PayproCallMeter? Queries { get; init; }
+}
+
 /// <summary>
-/// The whole product on loopback for one run: Azurite (two child processes), the Paypro sandbox and the function
-/// app on the development host (both in this process). Tables and queues carry a per-run id, so a run never sees
-/// another's data. Disposing stops all of it, whatever state the run ended in.
+/// The whole product on loopback for one scenario: Azurite (two child processes), the Paypro sandbox (in this
+/// process) and the function app on the development host (in this process, or as a child process). Tables and
+/// queues carry a per-run id, so a run never sees another's data. Disposing stops all of it, whatever state the
+/// run ended in.
 /// </summary>
 public sealed class LoadEnvironment : IAsyncDisposable
 {
@@ -20,90 +52,75 @@ public sealed class LoadEnvironment : IAsyncDisposable
     public const string MasterKey = "load-master-key-0123456789";
 
     private readonly string _contentRoot;
+    private readonly EnvironmentOptions _options;
+    private readonly string _appLogLevel;
+    private IReadOnlyDictionary<string, string?> _appSettings;
+    private WebApplication? _app;
+    private ChildApp? _child;
 
-    private LoadEnvironment(string id, string contentRoot)
+    private LoadEnvironment(string id, string contentRoot, EnvironmentOptions options, string appLogLevel)
     {
         Id = id;
         _contentRoot = contentRoot;
+        _options = options;
+        _appLogLevel = appLogLevel;
+        _appSettings = options.AppSettings;
         EventSends = new EventSendRecorder(EventsQueue);
     }
 
     public string Id { get; }
     public Azurite Azurite { get; private set; } = null!;
     public SandboxHost Sandbox { get; private set; } = null!;
-    public WebApplication App { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
     public QueueServiceClient Queues { get; private set; } = null!;
     public TableServiceClient Tables { get; private set; } = null!;
     public EventSendRecorder EventSends { get; }
+
+    /// <summary>The app's tables through a client of this tool, which no counter of the app sees.</summary>
+    public TransactionStore Store { get; private set; } = null!;
+
+    /// <summary>The app in this process, when it runs here.</summary>
+    public WebApplication? App => _app;
+
+    /// <summary>The app as a child process, when it runs as one.</summary>
+    public ChildApp? Child => _child;
 
     public string PayoutsQueue => $"load-payouts-{Id}";
     public string PayinsQueue => $"load-payins-{Id}";
     public string EventsQueue => $"load-events-{Id}";
     public string TablePrefix => $"L{Id}";
     public string TransactionsTable => TablePrefix + "Transactions";
+    public string AuditTable => TablePrefix + "Audit";
+    public string DueTable => TablePrefix + "Due";
     public string NotifyPathAndQuery => $"/api/paypro/notify?code={FunctionKey}";
 
-    public static async Task<LoadEnvironment> StartAsync(string repositoryRoot, string appLogLevel, CancellationToken cancellationToken)
+    public static async Task<LoadEnvironment> StartAsync(string repositoryRoot, string appLogLevel, EnvironmentOptions options, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..10];
         var contentRoot = Path.Combine(Path.GetTempPath(), "paypro-load-" + id);
         Directory.CreateDirectory(contentRoot);
-        var environment = new LoadEnvironment(id, contentRoot);
+        var environment = new LoadEnvironment(id, contentRoot, options, appLogLevel);
         try
         {
-            environment.Azurite = await Azurite.StartAsync(repositoryRoot, cancellationToken);
+            environment.Azurite = await Azurite.StartAsync(repositoryRoot, options.PersistentStorage, cancellationToken);
             environment.Queues = environment.Azurite.CreateQueueServiceClient();
             environment.Tables = environment.Azurite.CreateTableServiceClient();
+            environment.Store = new TransactionStore(environment.Tables, Microsoft.Extensions.Options.Options.Create(new StorageOptions { TablePrefix = environment.TablePrefix }), TimeProvider.System);
 
-            environment.Sandbox = await SandboxHost.StartAsync(options =>
+            environment.Sandbox = await SandboxHost.StartAsync(sandbox =>
             {
-                options.ControlEnabled = true;
-                // Every payout's mobile ends in 13: it stays processing this long, so the sandbox sends no
-                // callback of its own during the run; the only callbacks are the burst's.
-                options.LongProcessingDelay = TimeSpan.FromDays(1);
-                options.SuccessDelay = TimeSpan.FromDays(1);
+                sandbox.ControlEnabled = true;
+                // By default a payout stays processing at Paypro for a day (every mobile of the tool ends in 13 unless
+                // a scenario says otherwise), so the sandbox sends no callback of its own.
+                sandbox.LongProcessingDelay = TimeSpan.FromDays(1);
+                sandbox.SuccessDelay = TimeSpan.FromDays(1);
+                options.Sandbox?.Invoke(sandbox);
             }, cancellationToken);
 
             var port = Loopback.FreePort();
             environment.BaseAddress = new Uri($"http://127.0.0.1:{port}");
-            var sandbox = environment.Sandbox;
-            var values = new Dictionary<string, string>
-            {
-                ["AzureWebJobsStorage"] = environment.Azurite.ConnectionString,
-                ["Storage:TablePrefix"] = environment.TablePrefix,
-                ["PayoutsQueueName"] = environment.PayoutsQueue,
-                ["PayinsQueueName"] = environment.PayinsQueue,
-                ["EventsQueueName"] = environment.EventsQueue,
-                // The poller never runs by itself: every event of the run comes from a callback.
-                ["PollSchedule"] = "0 0 0 1 1 *",
-                ["Paypro:BaseUrl"] = sandbox.BaseUrl.AbsoluteUri,
-                ["Paypro:MerchantNo"] = sandbox.Options.MerchantNo,
-                ["Paypro:AppSecret"] = sandbox.Options.AppSecret,
-                // A busy machine must not turn create calls into "unknown" outcomes while seeding.
-                ["Paypro:RequestTimeout"] = "00:00:30",
-                ["Paypro:NotifyUrl"] = $"http://127.0.0.1:{port}{environment.NotifyPathAndQuery}",
-                ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
-                ["DevHost:FunctionKey"] = FunctionKey,
-                ["DevHost:MasterKey"] = MasterKey,
-                ["urls"] = environment.BaseAddress.AbsoluteUri.TrimEnd('/'),
-                ["hostBuilder:reloadConfigOnChange"] = "false",
-                // One information line per transition would be thousands of console lines, and writing them
-                // would be part of what is measured; warnings and errors still show.
-                ["Logging:LogLevel:Default"] = appLogLevel,
-                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-            };
-            var args = values.Select(v => $"--{v.Key}={v.Value}").ToArray();
-            environment.App = DevelopmentHost.Build(args, builder =>
-            {
-                // The same client the app builds (base64 messages), plus the recorder of event sends. Registered
-                // after the app's own, so this one is resolved.
-                var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-                options.AddPolicy(environment.EventSends, HttpPipelinePosition.PerRetry);
-                builder.Services.AddSingleton(new QueueServiceClient(environment.Azurite.ConnectionString, options));
-            }, contentRoot);
-            await environment.App.StartAsync(cancellationToken);
-            sandbox.Options.DefaultNotifyUrl = new Uri(environment.BaseAddress, environment.NotifyPathAndQuery).AbsoluteUri;
+            environment.Sandbox.Options.DefaultNotifyUrl = new Uri(environment.BaseAddress, environment.NotifyPathAndQuery).AbsoluteUri;
+            await environment.StartAppAsync(cancellationToken);
             return environment;
         }
         catch
@@ -113,9 +130,111 @@ public sealed class LoadEnvironment : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>The app's settings: the tool's defaults, then the scenario's.</summary>
+    private Dictionary<string, string> AppValues()
     {
-        if (App is { } app)
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["AzureWebJobsStorage"] = Azurite.ConnectionString,
+            ["Storage:TablePrefix"] = TablePrefix,
+            ["PayoutsQueueName"] = PayoutsQueue,
+            ["PayinsQueueName"] = PayinsQueue,
+            ["EventsQueueName"] = EventsQueue,
+            // The poller runs only where a scenario gives it a schedule.
+            ["PollSchedule"] = "0 0 0 1 1 *",
+            ["AuditPurgeSchedule"] = "0 0 0 1 1 *",
+            ["Paypro:BaseUrl"] = Sandbox.BaseUrl.AbsoluteUri,
+            ["Paypro:MerchantNo"] = Sandbox.Options.MerchantNo,
+            ["Paypro:AppSecret"] = Sandbox.Options.AppSecret,
+            // A busy machine must not turn create calls into "unknown" outcomes while seeding.
+            ["Paypro:RequestTimeout"] = "00:00:30",
+            ["Paypro:NotifyUrl"] = new Uri(BaseAddress, NotifyPathAndQuery).AbsoluteUri,
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
+            ["DevHost:FunctionKey"] = FunctionKey,
+            ["DevHost:MasterKey"] = MasterKey,
+            ["urls"] = BaseAddress.AbsoluteUri.TrimEnd('/'),
+            ["hostBuilder:reloadConfigOnChange"] = "false",
+            // One information line per transition would be thousands of console lines, and writing them
+            // would be part of what is measured; warnings and errors still show.
+            ["Logging:LogLevel:Default"] = _appLogLevel,
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        };
+        foreach (var (key, value) in _appSettings)
+        {
+            values[key] = value;
+        }
+        return values.Where(v => v.Value is not null).ToDictionary(v => v.Key, v => v.Value!, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Starts the app (again), with the scenario's settings and <paramref name="settings"/> on top when given.</summary>
+    public async Task StartAppAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        if (settings is not null)
+        {
+            var merged = new Dictionary<string, string?>(_options.AppSettings, StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in settings)
+            {
+                merged[key] = value;
+            }
+            _appSettings = merged;
+        }
+        var args = AppValues().Select(v => $"--{v.Key}={v.Value}").ToArray();
+        if (_options.AppAsChildProcess)
+        {
+            _child ??= new ChildApp(_contentRoot, BaseAddress.Port, args);
+            await _child.StartAsync(cancellationToken);
+            return;
+        }
+        if (_app is not null)
+        {
+            throw new InvalidOperationException("The app is running already.");
+        }
+        var app = DevelopmentHost.Build(args, builder =>
+        {
+            if (_options.RecordEventSends)
+            {
+                // The same client the app builds (base64 messages), plus the recorder of event sends. Registered
+                // after the app's own, so this one is resolved.
+                var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+                queueOptions.AddPolicy(EventSends, HttpPipelinePosition.PerRetry);
+                builder.Services.AddSingleton(new QueueServiceClient(Azurite.ConnectionString, queueOptions));
+            }
+            if (_options.StorageCounter is { } counter)
+            {
+                var tableOptions = new TableClientOptions();
+                tableOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+                builder.Services.AddSingleton(new TableServiceClient(Azurite.ConnectionString, tableOptions));
+            }
+            if (_options.Logs is { } logs)
+            {
+                builder.Logging.AddProvider(logs);
+            }
+            if (_options.Queries is { } meter)
+            {
+                // Added after the app's resilience handler, so it is nearer the wire: every attempt passes it.
+                builder.Services.AddHttpClient(PayproClient.QueryHttpClientName).AddHttpMessageHandler(meter.CreateHandler);
+            }
+        }, _contentRoot);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        _app = app;
+    }
+
+    /// <summary>Stops the app gracefully (storage and the sandbox keep running).</summary>
+    public async Task StopAppAsync()
+    {
+        if (_child is { } child)
+        {
+            await child.StopAsync();
+        }
+        if (Interlocked.Exchange(ref _app, null) is { } app)
         {
             try
             {
@@ -127,6 +246,24 @@ public sealed class LoadEnvironment : IAsyncDisposable
                 Console.Error.WriteLine($"stopping the app: {ex.GetType().Name}: {ex.Message}");
             }
             await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs one poll now, in the app's own services, as the timer would (in-process app only).</summary>
+    public async Task PollOnceAsync(CancellationToken cancellationToken)
+    {
+        var app = _app ?? throw new InvalidOperationException("The app does not run in this process.");
+        using var scope = app.Services.CreateScope();
+        var poll = ActivatorUtilities.CreateInstance<Paypro.Functions.Functions.PollPendingTransactions>(scope.ServiceProvider);
+        await poll.Run(new Microsoft.Azure.Functions.Worker.TimerInfo(), cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAppAsync();
+        if (_child is { } child)
+        {
+            await child.DisposeAsync();
         }
         if (Sandbox is { } sandbox)
         {

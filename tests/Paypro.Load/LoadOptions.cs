@@ -2,21 +2,32 @@ using System.Globalization;
 
 namespace Paypro.Load;
 
-/// <summary>The command line: <c>[event-lag] [--count N] [--concurrency N] [--timeout SECONDS] [--seed-timeout SECONDS] [--app-log-level LEVEL]</c>.</summary>
+/// <summary>The command line: <c>all | SCENARIO... [--smoke] [--count N] [--concurrency N] [--timeout SECONDS] [--seed-timeout SECONDS] [--app-log-level LEVEL] [--markdown FILE]</c>.</summary>
 public sealed class LoadOptions
 {
-    public const string Usage =
-        "usage: dotnet run --project tests/Paypro.Load -- [event-lag] [--count N (2000)] [--concurrency N (64)]\n" +
-        "       [--timeout SECONDS (300): how long after the burst the events may take]\n" +
-        "       [--seed-timeout SECONDS (600): how long seeding may take]\n" +
-        "       [--app-log-level LEVEL (Warning): the app's Logging:LogLevel:Default]";
+    /// <summary>Every scenario, in the order <c>all</c> runs them.</summary>
+    public static readonly IReadOnlyList<string> ScenarioNames = ["notify", "event-lag", "pipeline", "poll-cost", "faults", "catch-up", "bad-input"];
 
-    public string Scenario { get; private set; } = "event-lag";
-    public int Count { get; private set; } = 2000;
-    public int Concurrency { get; private set; } = 64;
-    public TimeSpan Timeout { get; private set; } = TimeSpan.FromMinutes(5);
+    public const string Usage =
+        "usage: dotnet run --project tests/Paypro.Load -c Release -- all | SCENARIO... [options]\n" +
+        "  scenarios: notify, event-lag, pipeline, poll-cost, faults, catch-up, bad-input (all: every one, in this order)\n" +
+        "  --smoke                a few dozen operations per scenario (what CI runs); timings are reported, not judged\n" +
+        "  --count N              the scenario's main count instead of its default (callbacks, payouts, largest history, bad inputs)\n" +
+        "  --concurrency N        callbacks in flight at once (notify, event-lag; default 64)\n" +
+        "  --timeout SECONDS      how long a scenario may wait for the work it started\n" +
+        "  --seed-timeout SECONDS how long seeding may take (default 600)\n" +
+        "  --app-log-level LEVEL  the app's Logging:LogLevel:Default (default Warning)\n" +
+        "  --markdown FILE        also write the summary as a Markdown table\n" +
+        "exit code: 0 every budget met, 1 a budget missed, 2 a scenario could not run (setup failed, bad arguments)";
+
+    public List<string> Scenarios { get; } = [];
+    public bool Smoke { get; private set; }
+    public int? Count { get; private set; }
+    public int? Concurrency { get; private set; }
+    public TimeSpan? Timeout { get; private set; }
     public TimeSpan SeedTimeout { get; private set; } = TimeSpan.FromMinutes(10);
     public string AppLogLevel { get; private set; } = "Warning";
+    public string? Markdown { get; private set; }
     public bool Help { get; private set; }
 
     /// <exception cref="ArgumentException">An argument is unknown or out of range; the message says which.</exception>
@@ -32,17 +43,26 @@ public sealed class LoadOptions
                 case "-h" or "--help":
                     options.Help = true;
                     break;
-                case "event-lag":
-                    options.Scenario = arg;
+                case "all":
+                    options.Scenarios.AddRange(ScenarioNames.Where(s => !options.Scenarios.Contains(s)));
+                    break;
+                case var name when ScenarioNames.Contains(name):
+                    if (!options.Scenarios.Contains(name))
+                    {
+                        options.Scenarios.Add(name);
+                    }
+                    break;
+                case "--smoke":
+                    options.Smoke = true;
                     break;
                 case "--count":
-                    options.Count = Int(arg, Value(), 1, 100_000);
+                    options.Count = Int(arg, Value(), 1, 1_000_000);
                     break;
                 case "--concurrency":
                     options.Concurrency = Int(arg, Value(), 1, 1_024);
                     break;
                 case "--timeout":
-                    options.Timeout = TimeSpan.FromSeconds(Int(arg, Value(), 10, 3_600));
+                    options.Timeout = TimeSpan.FromSeconds(Int(arg, Value(), 10, 7_200));
                     break;
                 case "--seed-timeout":
                     options.SeedTimeout = TimeSpan.FromSeconds(Int(arg, Value(), 10, 7_200));
@@ -53,9 +73,16 @@ public sealed class LoadOptions
                         ? parsed.ToString()
                         : throw new ArgumentException($"--app-log-level '{level}' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None).");
                     break;
+                case "--markdown":
+                    options.Markdown = Value();
+                    break;
                 default:
                     throw new ArgumentException($"Unknown argument '{arg}'.");
             }
+        }
+        if (!options.Help && options.Scenarios.Count == 0)
+        {
+            throw new ArgumentException("Name a scenario, or all.");
         }
         return options;
     }

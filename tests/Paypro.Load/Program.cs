@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Paypro.Load;
 
@@ -18,50 +20,86 @@ if (options.Help)
     return 0;
 }
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription}");
-Console.WriteLine($"scenario: {options.Scenario} count={options.Count} concurrency={options.Concurrency} timeout={options.Timeout.TotalSeconds:0}s");
+IScenario[] known = [new NotifyScenario(), new EventLagScenario(), new PipelineScenario(), new PollCostScenario(), new FaultsScenario(), new CatchUpScenario(), new BadInputScenario()];
+var machine = $"{Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription}";
+var started = DateTimeOffset.UtcNow;
+Console.WriteLine($"machine: {machine}");
+Console.WriteLine($"run: {string.Join(' ', options.Scenarios)}{(options.Smoke ? " (smoke)" : "")}, started {started:yyyy-MM-dd HH:mm} UTC");
 
 using var stop = new CancellationTokenSource();
+// Ctrl+C or SIGTERM stops the run; each scenario's environment is still disposed, which stops the app, the sandbox
+// and Azurite (child processes that would otherwise outlive the tool).
 Console.CancelKeyPress += (_, e) =>
 {
-    // Ctrl+C stops the run, and the finally below still stops the app, the sandbox and Azurite.
     e.Cancel = true;
     stop.Cancel();
 };
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+{
+    signal.Cancel = true;
+    stop.Cancel();
+});
 
-LoadEnvironment? environment = null;
+var report = new Report();
+var setupFailed = false;
+string root;
 try
 {
-    environment = await LoadEnvironment.StartAsync(RepositoryRoot.Find(), options.AppLogLevel, stop.Token);
-    Console.WriteLine($"environment: app {environment.BaseAddress}, sandbox {environment.Sandbox.BaseUrl}, azurite table :{environment.Azurite.TablePort} queue :{environment.Azurite.QueuePort}, run id {environment.Id}");
-    return await new EventLagScenario(environment, options).RunAsync(stop.Token);
-}
-catch (OperationCanceledException) when (stop.IsCancellationRequested)
-{
-    Console.Error.WriteLine("event-lag: cancelled");
-    return 2;
+    root = RepositoryRoot.Find();
 }
 catch (LoadSetupException ex)
 {
-    Console.Error.WriteLine($"event-lag: setup failed: {ex.Message}");
+    Console.Error.WriteLine(ex.Message);
     return 2;
 }
-catch (Exception ex)
+var context = new ScenarioContext(options, root, report);
+var total = Stopwatch.StartNew();
+foreach (var name in options.Scenarios)
 {
-    Console.Error.WriteLine($"event-lag: failed: {ex}");
-    return 2;
-}
-finally
-{
-    if (environment is not null)
+    var scenario = known.Single(s => s.Name == name);
+    Console.WriteLine();
+    Console.WriteLine($"== {scenario.Name}: {scenario.Title}");
+    var clock = Stopwatch.StartNew();
+    try
     {
-        await environment.DisposeAsync();
+        await scenario.RunAsync(context, stop.Token);
     }
+    catch (OperationCanceledException) when (stop.IsCancellationRequested)
+    {
+        report.Fail(scenario.Name, "cancelled");
+        setupFailed = true;
+        break;
+    }
+    catch (LoadSetupException ex)
+    {
+        report.Fail(scenario.Name, "setup failed: " + ex.Message);
+        setupFailed = true;
+    }
+    catch (Exception ex)
+    {
+        report.Fail(scenario.Name, $"failed: {ex}");
+        setupFailed = true;
+    }
+    Console.WriteLine($"== {scenario.Name}: {Stats.Seconds(clock.Elapsed)}");
 }
+
+report.PrintSummary(Console.Out);
+Console.WriteLine($"total: {Stats.Seconds(total.Elapsed)}");
+if (options.Markdown is { } markdown)
+{
+    var command = "dotnet run --project tests/Paypro.Load -c Release -- " + string.Join(' ', args);
+    report.WriteMarkdown(markdown, $"Run of {started.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC on {machine}, " +
+        $"{Stats.Seconds(total.Elapsed)} in all: `{command}`{(options.Smoke ? " (smoke: too few operations to judge timings)" : "")}");
+    Console.WriteLine($"markdown: {markdown}");
+}
+return setupFailed ? 2 : report.AnyMissed ? 1 : 0;
 
 internal static class RepositoryRoot
 {
-    /// <summary>The folder with Paypro.Functions.sln, above the tool's output folder (or the current one).</summary>
+    /// <summary>
+    /// The folder with Paypro.Functions.sln: above the tool's output folder when that is inside a checkout,
+    /// otherwise above the current directory (a build with --artifacts-path puts the output elsewhere).
+    /// </summary>
     public static string Find()
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })

@@ -7,13 +7,16 @@ public sealed class PollOptions
 {
     public const string SectionName = "Poll";
 
-    /// <summary>Queries to Paypro in flight at once during a poll.</summary>
+    /// <summary>Queries to Paypro in flight at once during a poll: the ceiling of what one run asks of Paypro.</summary>
     public int MaxConcurrency { get; set; } = 8;
 
-    /// <summary>A poll stops starting new checks after this long, well before the function timeout.</summary>
+    /// <summary>A poll stops starting new checks (and reading more due entries) after this long, well before the function timeout.</summary>
     public TimeSpan TimeBudget { get; set; } = TimeSpan.FromMinutes(4);
 
-    /// <summary>Most due entries one poll reads.</summary>
+    /// <summary>
+    /// Due entries read at once. A poll keeps reading batches until every entry that was due when it started
+    /// has been taken or <see cref="TimeBudget"/> is spent, so this sets the size of one read, not the work of a run.
+    /// </summary>
     public int BatchSize { get; set; } = 500;
 
     /// <summary>First check after a submission; later checks back off exponentially from here.</summary>

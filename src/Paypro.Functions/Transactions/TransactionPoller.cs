@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
@@ -6,9 +7,11 @@ using Paypro.Functions.Storage;
 namespace Paypro.Functions.Transactions;
 
 /// <summary>
-/// One run of the poll: follows up the payouts and payins that are due, with bounded concurrency, and stops
-/// starting new checks when its time budget is spent. It reads only the due entries, so its cost follows the
-/// number of pending transactions, not the number ever made.
+/// One run of the poll: follows up the payouts and payins that are due, with bounded concurrency. It keeps
+/// reading due entries, a batch at a time, until every entry that was due when the run started has been taken
+/// or its time budget is spent, so a backlog is worked through in one run rather than a batch per schedule
+/// occurrence. It reads only the due entries, so its cost follows the number of pending transactions, not the
+/// number ever made.
 /// </summary>
 public class TransactionPoller
 {
@@ -42,32 +45,74 @@ public class TransactionPoller
     public virtual async Task PollAsync(bool isPastDue, CancellationToken cancellationToken)
     {
         var settings = _options;
-        var started = _time.GetUtcNow();
-        var due = await _store.GetDueAsync(started, settings.BatchSize, cancellationToken).ConfigureAwait(false);
-        var checkedCount = 0;
-        var failed = 0;
-        var skipped = 0;
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency, CancellationToken = cancellationToken }, async (entry, token) =>
+        var run = new Run(_time.GetUtcNow());
+        bool OverBudget() => _time.GetUtcNow() - run.Started >= settings.TimeBudget;
+
+        // One pool of workers over all batches: the next batch is read as soon as the previous one is handed
+        // out, so the number of queries in flight stays at MaxConcurrency instead of draining between batches.
+        await Parallel.ForEachAsync(TakeDueAsync(run, settings.BatchSize, OverBudget, cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency, CancellationToken = cancellationToken }, async (entry, token) =>
+            {
+                if (OverBudget())
+                {
+                    // Left due: the next run picks it up.
+                    Interlocked.Increment(ref run.Skipped);
+                    return;
+                }
+                try
+                {
+                    await _checker.CheckDueAsync(entry, token).ConfigureAwait(false);
+                    Interlocked.Increment(ref run.Checked);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One transaction's trouble must not stop the others; its entry stays due.
+                    Interlocked.Increment(ref run.Failed);
+                    _logger.LogWarning(ex, "Check of {TradeNo} failed; it stays due.", entry.TradeNo);
+                }
+            }).ConfigureAwait(false);
+        _logger.LogInformation("Poll: {Due} due in {Batches} batch(es), {Checked} checked, {Failed} failed, {Skipped} left for the next run (past due: {PastDue}).",
+            run.Taken, run.Batches, run.Checked, run.Failed, run.Skipped, isPastDue);
+    }
+
+    /// <summary>
+    /// The entries that were due when the run started, each once. Only entries due at the start are read, so
+    /// an entry the run itself moved to a later time is not read again; entries still being checked, or whose
+    /// check failed (they stay due), come back in the next read and are passed over. The reads stop at a
+    /// short batch (nothing due is left), at a batch with nothing new in it, or when the time budget is spent.
+    /// </summary>
+    private async IAsyncEnumerable<DueEntry> TakeDueAsync(Run run, int batchSize, Func<bool> overBudget, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        while (!overBudget())
         {
-            if (_time.GetUtcNow() - started >= settings.TimeBudget)
+            var batch = await _store.GetDueAsync(run.Started, batchSize, cancellationToken).ConfigureAwait(false);
+            run.Batches++;
+            var fresh = 0;
+            foreach (var entry in batch)
             {
-                // Left due: the next run picks it up.
-                Interlocked.Increment(ref skipped);
-                return;
+                if (taken.Add(entry.RowKey))
+                {
+                    fresh++;
+                    run.Taken++;
+                    yield return entry;
+                }
             }
-            try
+            if (batch.Count < batchSize || fresh == 0)
             {
-                await _checker.CheckDueAsync(entry, token).ConfigureAwait(false);
-                Interlocked.Increment(ref checkedCount);
+                yield break;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // One transaction's trouble must not stop the others; its entry stays due.
-                Interlocked.Increment(ref failed);
-                _logger.LogWarning(ex, "Check of {TradeNo} failed; it stays due.", entry.TradeNo);
-            }
-        }).ConfigureAwait(false);
-        _logger.LogInformation("Poll: {Due} due, {Checked} checked, {Failed} failed, {Skipped} left for the next run (past due: {PastDue}).",
-            due.Count, checkedCount, failed, skipped, isPastDue);
+        }
+    }
+
+    /// <summary>The counts of one run; the checks update them from several workers at once.</summary>
+    private sealed class Run(DateTimeOffset started)
+    {
+        public DateTimeOffset Started { get; } = started;
+        public int Batches;
+        public int Taken;
+        public int Checked;
+        public int Failed;
+        public int Skipped;
     }
 }

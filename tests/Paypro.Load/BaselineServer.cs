@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Paypro.Functions.Transactions;
+
+namespace Paypro.Load;
+
+/// <summary>
+/// The baseline of the notify measurement: a bare ASP.NET Core endpoint in this process that makes the table
+/// round trips a notify makes, on the same Azurite, with the same entities: a point read of the record, a
+/// conditional write (the record replaced under its ETag, with a revision row and an outbox row, in one batch, as
+/// the app writes a change) and an audit insert. No signature check, no field checks, no state rules: what is left
+/// when the app's own work is taken away. With <c>announce</c>, it also makes the round trips the app's notify makes
+/// after the write (the event sent to a queue, the outbox row marked sent, the due entry removed): an informational
+/// second baseline, so the budget's baseline and the app's extra work can be told apart.
+/// </summary>
+public sealed class BaselineServer : IAsyncDisposable
+{
+    public const string Path = "/baseline/notify";
+    private const int MaxBodyBytes = 16 * 1024;
+
+    private readonly WebApplication _app;
+
+    private BaselineServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<BaselineServer> StartAsync(Azurite azurite, string tablePrefix, string? eventsQueue, CancellationToken cancellationToken)
+    {
+        var port = Loopback.FreePort();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+
+        var tables = azurite.CreateTableServiceClient();
+        var transactions = tables.GetTableClient(tablePrefix + "Transactions");
+        var audit = tables.GetTableClient(tablePrefix + "Audit");
+        var due = tables.GetTableClient(tablePrefix + "Due");
+        var events = eventsQueue is null ? null : azurite.CreateQueueServiceClient().GetQueueClient(eventsQueue);
+        if (events is not null)
+        {
+            await events.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        }
+        app.MapPost(Path, (HttpContext context) => HandleAsync(context, transactions, audit, due, events));
+        await app.StartAsync(cancellationToken);
+        return new BaselineServer(app, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    private static async Task HandleAsync(HttpContext context, TableClient transactions, TableClient audit, TableClient due, QueueClient? events)
+    {
+        var cancellationToken = context.RequestAborted;
+        var body = await ReadAsync(context.Request, cancellationToken);
+        string? tradeNo = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            tradeNo = document.RootElement.TryGetProperty("tradeNo", out var element) ? element.GetString() : null;
+        }
+        catch (JsonException)
+        {
+        }
+        if (tradeNo is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        // 1. Point read.
+        var read = await transactions.GetEntityIfExistsAsync<TableEntity>(tradeNo, "record", cancellationToken: cancellationToken);
+        if (!read.HasValue)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        var record = read.Value!;
+        var now = DateTimeOffset.UtcNow;
+        var revision = (record.GetInt32("Revision") ?? 0) + 1;
+        record["State"] = "succeeded";
+        record["UpdatedAt"] = now;
+        record["FinalAt"] = now;
+        record["PayproStatus"] = "0000";
+        record["Revision"] = revision;
+        var payload = TransactionEvents.Build(new TransactionRecord
+        {
+            TradeNo = tradeNo,
+            Kind = TransactionKind.Payout,
+            State = TransactionState.Succeeded,
+            Amount = record.GetInt64("Amount") ?? 0,
+            MetadataJson = record.GetString("Metadata"),
+            CreatedAt = record.GetDateTimeOffset("CreatedAt") ?? now,
+        }, TransactionRules.Succeeded, now);
+
+        // 2. Conditional write: the record under its ETag, its revision row and its outbox row, in one batch.
+        Response<IReadOnlyList<Response>> written;
+        try
+        {
+            written = await transactions.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpdateReplace, record, record.ETag),
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, $"rev|{revision:D6}")
+                {
+                    ["State"] = "succeeded",
+                    ["Source"] = "callback",
+                    ["At"] = now,
+                    ["Detail"] = "callback: status 0000; announces payout.succeeded",
+                }),
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, "event|succeeded")
+                {
+                    ["EventId"] = tradeNo + ":succeeded",
+                    ["Payload"] = payload,
+                    ["Dispatched"] = false,
+                    ["CreatedAt"] = now,
+                }),
+            ], cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            context.Response.StatusCode = StatusCodes.Status409Conflict;
+            return;
+        }
+
+        if (events is not null)
+        {
+            // The app's notify, after its write: the event to the queue, the outbox row marked sent, the due entry removed.
+            await events.SendMessageAsync(payload, cancellationToken);
+            await transactions.UpdateEntityAsync(new TableEntity(tradeNo, "event|succeeded") { ["Dispatched"] = true, ["DispatchedAt"] = DateTimeOffset.UtcNow },
+                written.Value[^1].Headers.ETag ?? ETag.All, TableUpdateMode.Merge, cancellationToken);
+            if (record.GetString("DueKey") is { } dueKey)
+            {
+                await due.DeleteEntityAsync("due", dueKey, ETag.All, cancellationToken);
+            }
+        }
+
+        // 3. Audit insert.
+        await audit.AddEntityAsync(new TableEntity(tradeNo, $"{now.UtcTicks:D19}-{Guid.NewGuid():N}")
+        {
+            ["At"] = now,
+            ["Category"] = "callback",
+            ["Verdict"] = "applied",
+            ["Detail"] = "now succeeded",
+            ["Body"] = Encoding.UTF8.GetString(body),
+            ["SourceIp"] = context.Connection.RemoteIpAddress?.ToString(),
+        }, cancellationToken);
+
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync("OK", cancellationToken);
+    }
+
+    private static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        while (buffer.WrittenCount <= MaxBodyBytes)
+        {
+            var read = await request.Body.ReadAsync(buffer.GetMemory(1024), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+            buffer.Advance(read);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _app.StopAsync(stop.Token);
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using Paypro.Functions.Transactions;
+using Paypro.Sandbox;
+
+namespace Paypro.Load;
+
+/// <summary>
+/// "faults": payouts arrive at a steady pace while the app (a child process on the development host) is killed
+/// with SIGKILL twice and started again, storage (Table and Queue) is stopped for several seconds, and the sandbox
+/// executes and then times out, answers 503, or executes and then drops the connection for a few percent of calls
+/// each, and drops or duplicates a few percent of its callbacks. Then: was anything paid twice (the sandbox's
+/// ledger), lost (not final by the deadline), or recorded differently from what the ledger says happened?
+/// </summary>
+public sealed class FaultsScenario : IScenario
+{
+    private const double RequestFaultProbability = 0.03;
+    private const double CallbackFaultProbability = 0.05;
+
+    public string Name => "faults";
+
+    public string Title => "kills, a storage outage, Paypro faults and lost or doubled callbacks while payouts are in flight";
+
+    public async Task RunAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var report = context.Report;
+        var count = context.Count(600, 40);
+        var outage = context.Smoke ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(8);
+        var pace = context.Smoke ? TimeSpan.FromSeconds(8) : TimeSpan.FromSeconds(60);
+        var timeout = context.Timeout(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(90));
+        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions
+        {
+            PersistentStorage = true,
+            AppAsChildProcess = true,
+            Sandbox = sandbox =>
+            {
+                // Paypro's own waits at a tenth: processing 0.5 s (2 s for mobiles ending in 13), callback retries
+                // after 0.2, 0.5, 1 and 3 s, then 6 minutes (beyond the run: the poller has to find those).
+                sandbox.TimeScale = 0.1;
+                sandbox.SuccessDelay = TimeSpan.FromSeconds(5);
+                sandbox.LongProcessingDelay = TimeSpan.FromSeconds(20);
+                sandbox.CallbackTimeout = TimeSpan.FromSeconds(5);
+                sandbox.FaultSeed = 13;
+            },
+            AppSettings = new Dictionary<string, string?>
+            {
+                ["PollSchedule"] = "*/2 * * * * *",
+                ["Paypro:RequestTimeout"] = "00:00:02",
+                ["Poll:FirstCheckAfter"] = "00:00:03",
+                ["Poll:MaxBackoff"] = "00:00:05",
+                // Longer than a create call can take (its timeout, a restart, the outage), so "Paypro does not know it"
+                // is only ever concluded about a call that never reached Paypro.
+                ["Poll:UnknownGracePeriod"] = context.Smoke ? "00:00:08" : "00:00:20",
+                // A killed instance's messages come back after this (the host leases for longer and renews).
+                ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:03",
+            },
+        }, cancellationToken);
+        var sandbox = environment.Sandbox;
+        var child = environment.Child!;
+        sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.ExecuteThenTimeout, Probability = RequestFaultProbability, Count = null });
+        sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.HttpError, StatusCode = 503, Probability = RequestFaultProbability, Count = null });
+        sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.ExecuteThenAbort, Probability = RequestFaultProbability, Count = null });
+        sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.DropCallback, Probability = CallbackFaultProbability, Count = null });
+        sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.DuplicateCallback, Probability = CallbackFaultProbability, Count = null });
+
+        // Every outcome the sandbox knows, by the last two digits of the mobile: mostly success, some rejected,
+        // short of balance, refused (8000, never executed), system error (5000, never executed), immediate success, slow.
+        string[] endings = ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "17", "18", "11", "11", "12", "14", "15", "16", "13"];
+        var tradeNos = Workload.TradeNos(environment, "F", count);
+        var payouts = tradeNos.Select((t, i) => (TradeNo: t, Mobile: "2547123456" + endings[i % endings.Length])).ToArray();
+        var queue = environment.Queues.GetQueueClient(environment.PayoutsQueue);
+        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+
+        var enqueued = 0;
+        var clock = Stopwatch.StartNew();
+        using var producerStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < payouts.Length; i++)
+            {
+                // A steady pace, so payouts are in flight through every fault.
+                var at = pace * i / payouts.Length;
+                if (at > clock.Elapsed)
+                {
+                    await Task.Delay(at - clock.Elapsed, producerStop.Token);
+                }
+                var sendDeadline = clock.Elapsed + outage + TimeSpan.FromSeconds(60);
+                while (true)
+                {
+                    try
+                    {
+                        await queue.SendMessageAsync(Workload.PayoutMessage(payouts[i].TradeNo, payouts[i].Mobile), producerStop.Token);
+                        break;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException && clock.Elapsed < sendDeadline)
+                    {
+                        // Storage is down: the producer waits for it, as a producer with retries would.
+                        await Task.Delay(250, producerStop.Token);
+                    }
+                }
+                Interlocked.Increment(ref enqueued);
+            }
+        }, producerStop.Token);
+
+        async Task UntilEnqueuedAsync(double fraction)
+        {
+            var deadline = clock.Elapsed + pace + outage + TimeSpan.FromSeconds(60);
+            while (Volatile.Read(ref enqueued) < payouts.Length * fraction)
+            {
+                if (producer.IsFaulted || clock.Elapsed > deadline)
+                {
+                    await producer;
+                    throw new LoadSetupException($"The producer stalled at {Volatile.Read(ref enqueued)} of {payouts.Length} payouts.");
+                }
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+
+        var log = new List<string>();
+        void Note(string what)
+        {
+            log.Add($"{Stats.Seconds(clock.Elapsed)}: {what}");
+            Console.WriteLine($"  {Stats.Seconds(clock.Elapsed)}: {what} ({Volatile.Read(ref enqueued)} of {count} enqueued)");
+        }
+        try
+        {
+            await UntilEnqueuedAsync(0.25);
+            Note("kill -9 the app");
+            await child.KillAsync();
+            await child.StartAsync(cancellationToken);
+            Note("app started again");
+
+            await UntilEnqueuedAsync(0.45);
+            Note($"storage stopped for {outage.TotalSeconds:0} s");
+            await environment.Azurite.StopAsync();
+            // The outage itself: a fixed time by definition, not a wait for work.
+            await Task.Delay(outage, cancellationToken);
+            await environment.Azurite.StartAgainAsync(cancellationToken);
+            Note("storage started again");
+
+            await UntilEnqueuedAsync(0.70);
+            Note("kill -9 the app");
+            await child.KillAsync();
+            await child.StartAsync(cancellationToken);
+            Note("app started again");
+            await producer;
+        }
+        finally
+        {
+            await producerStop.CancelAsync();
+            try
+            {
+                await producer;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        var lastEnqueued = clock.Elapsed;
+        Note("every payout enqueued");
+
+        Dictionary<string, RecordState> records;
+        TimeSpan? allFinal = null;
+        try
+        {
+            records = await Workload.WaitForRecordsAsync(environment, r => tradeNos.All(t => r.TryGetValue(t, out var record) && record.State.IsFinal()),
+                $"{count} payouts final", timeout, cancellationToken, interval: TimeSpan.FromMilliseconds(500));
+            allFinal = clock.Elapsed;
+        }
+        catch (LoadSetupException ex)
+        {
+            // Not final by the deadline: that is the measurement (lost), not a failure to run.
+            Console.WriteLine($"  {ex.Message}");
+            records = await Workload.ScanRecordsAsync(environment, cancellationToken);
+        }
+
+        var ledger = sandbox.Ledger;
+        var entries = ledger.Entries.Where(e => e.Kind == SandboxTransactionKind.Payout).GroupBy(e => e.TradeNo).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var createCalls = ledger.Requests.Where(r => r.Endpoint == "/api/payout").GroupBy(r => r.TradeNo ?? "").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var paidTwice = entries.Count(e => e.Value.Count > 1);
+        var calledTwice = tradeNos.Count(t => createCalls.GetValueOrDefault(t) > 1);
+        var lost = new List<string>();
+        var disagree = new List<string>();
+        foreach (var tradeNo in tradeNos)
+        {
+            var entry = entries.GetValueOrDefault(tradeNo)?[0];
+            if (!records.TryGetValue(tradeNo, out var record) || !record.State.IsFinal())
+            {
+                lost.Add($"{tradeNo}: {(record is null ? "no record" : record.State.ToWire())}, Paypro {entry?.Status ?? "never executed"}");
+                continue;
+            }
+            var agrees = entry switch
+            {
+                // Never executed: the app must say it failed (or was rejected) and that the money never left.
+                null => record.State is TransactionState.Failed or TransactionState.Rejected && record.NotSent,
+                { Status: "0000" } => record.State == TransactionState.Succeeded,
+                { Status: "0015" } => false,
+                _ => record.State == TransactionState.Failed && !record.NotSent,
+            } && (entry is null || entry.Amount == record.Amount);
+            if (!agrees)
+            {
+                disagree.Add($"{tradeNo}: app {record.State.ToWire()}{(record.NotSent ? " (not sent)" : "")}, Paypro {entry?.Status ?? "never executed"}");
+            }
+        }
+        foreach (var line in lost.Take(10).Concat(disagree.Take(10)))
+        {
+            Console.WriteLine($"  {line}");
+        }
+        if (lost.Count + disagree.Count > 0)
+        {
+            Console.WriteLine($"  the app's last output:{Environment.NewLine}{child.Tail}");
+        }
+
+        var fired = sandbox.Faults.Active.ToDictionary(f => f.Fault.Kind, f => f.Fired);
+        var duplicatedCallbacks = sandbox.Callbacks.Count(c => c.DuplicateOf is not null);
+        var poison = await Workload.QueueLengthAsync(environment.Queues, environment.PayoutsQueue + "-poison", cancellationToken);
+        report.Add(Name, "faults injected", $"{child.Kills} kills (SIGKILL) and restarts, storage stopped {outage.TotalSeconds:0} s; Paypro: execute-then-timeout {fired.GetValueOrDefault(FaultKind.ExecuteThenTimeout)}, " +
+            $"503 {fired.GetValueOrDefault(FaultKind.HttpError)}, execute-then-drop {fired.GetValueOrDefault(FaultKind.ExecuteThenAbort)} of {ledger.Requests.Count} calls; " +
+            $"callbacks dropped {fired.GetValueOrDefault(FaultKind.DropCallback)}, duplicated {duplicatedCallbacks} of {sandbox.Callbacks.Count}");
+        report.Budget(Name, "paid twice", $"{paidTwice} (ledger); create calls sent twice {calledTwice}", "0", paidTwice == 0 && calledTwice == 0);
+        report.Budget(Name, "lost", $"{lost.Count} of {count} not final {Stats.Seconds(timeout)} after the last was enqueued (poison messages {poison})", "0", lost.Count == 0);
+        report.Budget(Name, "disagreeing with the ledger", $"{disagree.Count} of {count - lost.Count} final; outcomes {Workload.DescribeStates(records.Where(r => tradeNos.Contains(r.Key)).ToDictionary())}", "0", disagree.Count == 0);
+        report.Add(Name, "time until all final", allFinal is { } done
+            ? $"{Stats.Seconds(done)} from the first enqueue ({Stats.Seconds(done - lastEnqueued)} after the last; payouts enqueued over {Stats.Seconds(pace)})"
+            : $"not within {Stats.Seconds(timeout)} after the last enqueue",
+            note: "this machine; poll every 2 s, first check after 3 s, unknown outcomes failed as never sent after " + (context.Smoke ? "8 s" : "20 s"));
+    }
+}

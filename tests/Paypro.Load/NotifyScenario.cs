@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Storage;
+using Paypro.Functions.Transactions;
+
+namespace Paypro.Load;
+
+/// <summary>
+/// "notify": the app's notify against a bare endpoint making the same table round trips (point read, conditional
+/// write, audit insert), side by side in one run: the same Azurite, the same concurrency, the same bodies, each
+/// for its own copy of the same pending payouts. The systems take turns in rounds (the order rotating), so a
+/// slower phase of the machine falls on each alike.
+/// </summary>
+public sealed class NotifyScenario : IScenario
+{
+    private const double Budget = 1.25;
+
+    public string Name => "notify";
+
+    public string Title => "notify throughput and latency against a bare endpoint doing the same table round trips";
+
+    private sealed class Target(string name, Uri baseAddress, string pathAndQuery, TransactionStore store)
+    {
+        public string Name { get; } = name;
+        public Uri BaseAddress { get; } = baseAddress;
+        public string PathAndQuery { get; } = pathAndQuery;
+        public TransactionStore Store { get; } = store;
+        public List<double> Latencies { get; } = [];
+        public TimeSpan Elapsed { get; set; }
+        public int Requests { get; set; }
+        public int NonOk { get; set; }
+        public double Rps => Requests / Math.Max(Elapsed.TotalSeconds, 0.001);
+        public double P(double percentile) => Stats.Percentile(Latencies.Order().ToArray(), percentile);
+    }
+
+    public async Task RunAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var report = context.Report;
+        var count = context.Count(2000, 40);
+        var concurrency = context.Concurrency(64, 8);
+        var rounds = context.Smoke ? 2 : 4;
+        var warmup = Math.Max(8, count / 10);
+        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions(), cancellationToken);
+        var store = (string prefix) => new TransactionStore(environment.Tables, Options.Create(new StorageOptions { TablePrefix = prefix }), TimeProvider.System);
+        var baselinePrefix = "B" + environment.Id;
+        var announcePrefix = "A" + environment.Id;
+        await using var baseline = await BaselineServer.StartAsync(environment.Azurite, baselinePrefix, eventsQueue: null, cancellationToken);
+        await using var announcing = await BaselineServer.StartAsync(environment.Azurite, announcePrefix, eventsQueue: "baseline-events-" + environment.Id, cancellationToken);
+        Target[] targets =
+        [
+            new("baseline", baseline.BaseAddress, BaselineServer.Path, store(baselinePrefix)),
+            new("baseline+announce", announcing.BaseAddress, BaselineServer.Path, store(announcePrefix)),
+            new("app", environment.BaseAddress, environment.NotifyPathAndQuery, environment.Store),
+        ];
+
+        // Each system gets its own copy of the same pending payouts (the same tradeNos, in its own tables), so the
+        // same bodies apply once to each. Seeding goes through the app's store: the same entities everywhere.
+        var tradeNos = Workload.TradeNos(environment, "N", warmup + count);
+        var seedClock = Stopwatch.StartNew();
+        foreach (var target in targets)
+        {
+            await Workload.SeedSubmittedAsync(target.Store, tradeNos, DateTimeOffset.UtcNow.AddDays(1), cancellationToken);
+        }
+        var bodies = tradeNos.Select(t => Workload.NotifyBody(environment, t)).ToArray();
+        Console.WriteLine($"  seed: {tradeNos.Length} pending payouts for each of {targets.Length} systems in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
+
+        var clients = targets.ToDictionary(t => t, t => Workload.LoopbackClient(t.BaseAddress, concurrency));
+        try
+        {
+            // Warm-up (not measured): connections, JIT, Azurite's caches, for every system.
+            foreach (var target in targets)
+            {
+                var warm = await Workload.PostBurstAsync(clients[target], target.PathAndQuery, bodies[..warmup], concurrency, cancellationToken);
+                if (warm.NonOk > 0)
+                {
+                    throw new LoadSetupException($"{target.Name} answered {warm.NonOk} of {warmup} warm-up callbacks with something else than OK: {string.Join("; ", warm.Failures)}");
+                }
+            }
+            var measured = bodies[warmup..];
+            var chunk = (measured.Length + rounds - 1) / rounds;
+            for (var round = 0; round < rounds; round++)
+            {
+                var slice = measured.Skip(round * chunk).Take(chunk).ToArray();
+                // The order rotates each round, so no system always runs first, or right after the same other.
+                foreach (var target in targets.Skip(round % targets.Length).Concat(targets.Take(round % targets.Length)))
+                {
+                    var burst = await Workload.PostBurstAsync(clients[target], target.PathAndQuery, slice, concurrency, cancellationToken);
+                    target.Latencies.AddRange(burst.LatenciesMs);
+                    target.Elapsed += burst.Elapsed;
+                    target.Requests += slice.Length;
+                    target.NonOk += burst.NonOk;
+                    foreach (var failure in burst.Failures)
+                    {
+                        Console.WriteLine($"  {target.Name} non-OK: {failure}");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            foreach (var client in clients.Values)
+            {
+                client.Dispose();
+            }
+        }
+
+        // Every callback the app answered OK changed its payout: none was cut short.
+        var records = await Workload.ScanRecordsAsync(environment, cancellationToken);
+        var succeeded = records.Values.Count(r => r.State == TransactionState.Succeeded);
+
+        foreach (var target in targets)
+        {
+            report.Add(Name, target.Name, $"{Stats.Number(target.Rps)} /s, p50 {Stats.Ms(target.P(50))}, p99 {Stats.Ms(target.P(99))} ({target.Requests} callbacks at concurrency {concurrency}, non-OK {target.NonOk})");
+        }
+        var (bare, announce, app) = (targets[0], targets[1], targets[2]);
+        var ratio = bare.Rps / app.Rps;
+        var extra = "the app's notify also sends its event to the queue and makes 2 more table round trips (outbox row marked sent, due entry removed) inside the invocation, which the baseline the budget names does not";
+        report.Budget(Name, "cost ratio, app / baseline", $"{Stats.Number(ratio, "0.00")}x by throughput; p50 {Stats.Number(app.P(50) / bare.P(50), "0.00")}x, p99 {Stats.Number(app.P(99) / bare.P(99), "0.00")}x",
+            $"<= {Budget:0.00}x", ratio <= Budget, judged: !context.Smoke, note: ratio <= Budget || context.Smoke ? null : "missed: " + extra);
+        report.Add(Name, "cost ratio, app / baseline+announce", $"{Stats.Number(announce.Rps / app.Rps, "0.00")}x by throughput; p50 {Stats.Number(app.P(50) / announce.P(50), "0.00")}x, p99 {Stats.Number(app.P(99) / announce.P(99), "0.00")}x",
+            note: "informational: a baseline making the same 5 table round trips and 1 queue send as the app's notify");
+        report.Budget(Name, "callbacks applied", $"{succeeded}/{warmup + count} payouts succeeded; non-OK answers {targets.Sum(t => t.NonOk)}", "every callback answered OK and applied",
+            succeeded == warmup + count && targets.All(t => t.NonOk == 0));
+    }
+}
