@@ -26,6 +26,7 @@ public sealed class CompilationTests(InfraFixture fixture)
             [
                 "main.bicep",
                 "modules/alerts.bicep",
+                "modules/dashboard.bicep",
                 "modules/functionapp.bicep",
                 "modules/identity.bicep",
                 "modules/keyvault.bicep",

@@ -19,8 +19,11 @@ public sealed class DashboardTests(InfraFixture fixture)
     [Fact]
     public void The_workbook_has_a_query_panel_for_each_question_a_payments_team_asks()
     {
-        var data = Workbook.Get("properties.serializedData").GetString()!;
-        using var workbook = JsonDocument.Parse(data);
+        // Bicep's loadTextContent becomes a template variable that serializedData names.
+        var expression = Workbook.Get("properties.serializedData").GetString()!;
+        var variable = System.Text.RegularExpressions.Regex.Match(expression, @"^\[variables\('([^']+)'\)\]$").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(variable), $"serializedData is {expression}, not the loaded workbook file");
+        using var workbook = JsonDocument.Parse(Workbook.Scope.Template.GetProperty("variables").GetProperty(variable).GetString()!);
 
         Assert.Equal("Notebook/1.0", workbook.RootElement.GetProperty("version").GetString());
         var titles = workbook.RootElement.GetProperty("items").EnumerateArray()

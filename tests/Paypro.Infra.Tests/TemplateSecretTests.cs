@@ -28,7 +28,8 @@ public sealed partial class TemplateSecretTests(InfraFixture fixture)
             .Order(StringComparer.Ordinal)
             .ToArray();
         Assert.Equal(
-            ["alertEmail", "environmentName", "merchantNo", "namePrefix", "notifyAllowedIpRanges", "notifyUnsignedPolicy", "payproBaseUrl", "pollSchedule", "saltPosition", "storageSkuName"],
+            ["alertEmail", "auditPurgeSchedule", "auditRetentionDays", "environmentName", "merchantNo", "namePrefix", "notifyAllowedIpRanges", "notifyUnsignedPolicy",
+             "payproBaseUrl", "pollSchedule", "saltPosition", "storageSkuName", "submitAllowedIpRanges", "submitHttpEnabled"],
             parameters);
         Assert.All(
             fixture.Parameters.RootElement.GetProperty("parameters").EnumerateObject(),
