@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -149,16 +150,7 @@ public partial class PayproClient
         var request = new MpesaCodeQueryRequest { Code = code, Timestamp = Timestamp() };
         var started = _timeProvider.GetTimestamp();
         var activity = PayproTelemetry.Start(PayproPaths.QueryResultByCode, null);
-        PayproExchange exchange;
-        try
-        {
-            exchange = await SendAsync(QueryHttpClientName, PayproPaths.QueryResultByCode, request, PayproJsonContext.Wire.MpesaCodeQueryRequest, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            PayproTelemetry.Fail(activity, ex);
-            throw;
-        }
+        var exchange = await SendTracedAsync(activity, QueryHttpClientName, PayproPaths.QueryResultByCode, request, PayproJsonContext.Wire.MpesaCodeQueryRequest, cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToQueryResult(exchange, expectedTradeNo: null, "Paypro knows no transaction with this M-Pesa code (code 8000).");
         PayproTelemetry.End(activity, PayproPaths.QueryResultByCode, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Transaction?.Status, result.Outcome == PayproQueryOutcome.Unknown);
         LogQuery(_logger, QueryLevel(result.Outcome), "M-Pesa lookup", code, result.Outcome, result.HttpStatus, result.Code, result.Transaction?.Status, result.Detail);
@@ -174,16 +166,7 @@ public partial class PayproClient
         var request = new BalanceRequest { Timestamp = Timestamp() };
         var started = _timeProvider.GetTimestamp();
         var activity = PayproTelemetry.Start(_options.BalancePath, null);
-        PayproExchange exchange;
-        try
-        {
-            exchange = await SendAsync(QueryHttpClientName, _options.BalancePath, request, PayproJsonContext.Wire.BalanceRequest, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            PayproTelemetry.Fail(activity, ex);
-            throw;
-        }
+        var exchange = await SendTracedAsync(activity, QueryHttpClientName, _options.BalancePath, request, PayproJsonContext.Wire.BalanceRequest, cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToBalanceResult(exchange, _options.BalancePath);
         PayproTelemetry.End(activity, _options.BalancePath, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, null, result.Outcome == PayproQueryOutcome.Unknown);
         LogQuery(_logger, QueryLevel(result.Outcome), "balance", _options.BalancePath, result.Outcome, result.HttpStatus, result.Code, null, result.Detail);
@@ -195,16 +178,7 @@ public partial class PayproClient
     {
         var started = _timeProvider.GetTimestamp();
         var activity = PayproTelemetry.Start(path, tradeNo);
-        PayproExchange exchange;
-        try
-        {
-            exchange = await SendAsync(CreateHttpClientName, path, request, typeInfo, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            PayproTelemetry.Fail(activity, ex);
-            throw;
-        }
+        var exchange = await SendTracedAsync(activity, CreateHttpClientName, path, request, typeInfo, cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToCreateResult(exchange);
         PayproTelemetry.End(activity, path, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Status, result.Outcome == PayproOutcome.Unknown);
         var level = result.Outcome switch
@@ -222,20 +196,26 @@ public partial class PayproClient
         var request = new TradeNoQueryRequest { TradeNo = ValidTradeNo(tradeNo) };
         var started = _timeProvider.GetTimestamp();
         var activity = PayproTelemetry.Start(path, tradeNo);
-        PayproExchange exchange;
+        var exchange = await SendTracedAsync(activity, QueryHttpClientName, path, request, PayproJsonContext.Wire.TradeNoQueryRequest, cancellationToken).ConfigureAwait(false);
+        var result = PayproAnswers.ToQueryResult(exchange, tradeNo, "Paypro does not know this tradeNo (code 8000 on a query); this is not a failure of the transaction.");
+        PayproTelemetry.End(activity, path, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Transaction?.Status, result.Outcome == PayproQueryOutcome.Unknown);
+        LogQuery(_logger, QueryLevel(result.Outcome), operation, tradeNo, result.Outcome, result.HttpStatus, result.Code, result.Transaction?.Status, result.Detail);
+        return result;
+    }
+
+    /// <summary><see cref="SendAsync"/> within a call's span, which ends as failed when the call throws.</summary>
+    private async Task<PayproExchange> SendTracedAsync<T>(Activity? activity, string httpClientName, string path, T request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+        where T : PayproRequest
+    {
         try
         {
-            exchange = await SendAsync(QueryHttpClientName, path, request, PayproJsonContext.Wire.TradeNoQueryRequest, cancellationToken).ConfigureAwait(false);
+            return await SendAsync(httpClientName, path, request, typeInfo, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             PayproTelemetry.Fail(activity, ex);
             throw;
         }
-        var result = PayproAnswers.ToQueryResult(exchange, tradeNo, "Paypro does not know this tradeNo (code 8000 on a query); this is not a failure of the transaction.");
-        PayproTelemetry.End(activity, path, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Transaction?.Status, result.Outcome == PayproQueryOutcome.Unknown);
-        LogQuery(_logger, QueryLevel(result.Outcome), operation, tradeNo, result.Outcome, result.HttpStatus, result.Code, result.Transaction?.Status, result.Detail);
-        return result;
     }
 
     /// <summary>
