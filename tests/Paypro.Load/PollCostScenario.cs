@@ -125,7 +125,7 @@ public sealed class PollCostScenario : IScenario
             record.FinalAt = now;
             record.PayproStatus = status;
             record.Reason = state == TransactionState.Failed ? "Paypro reported 00029 REJECTED_TRANSACTION." : null;
-            await environment.Store.WriteAsync(record, isNew: true, new Transition(state, null), "seed", "history seeded by the load tool", cancellationToken);
+            await environment.Store.WriteAsync(record, isNew: true, "seed", "history seeded by the load tool", null, cancellationToken);
             templates.Add((await transactions.GetEntityAsync<TableEntity>(tradeNo, TransactionStore.RecordRowKey, cancellationToken: cancellationToken)).Value);
         }
         var tradeNos = Enumerable.Range(from, count).Select(i => $"H{environment.Id.ToUpperInvariant()}{i:D7}").ToArray();
@@ -141,17 +141,8 @@ public sealed class PollCostScenario : IScenario
         var due = environment.Tables.GetTableClient(environment.DueTable);
         var indexed = tradeNos.Take(Math.Max(0, MaxCreationIndexRows - from)).ToArray();
         await Parallel.ForEachAsync(indexed.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (chunk, token) =>
-            await due.SubmitTransactionAsync(chunk.Select(tradeNo => new TableTransactionAction(TableTransactionActionType.Add, CreationIndexRow(tradeNo, now))), token));
+            await due.SubmitTransactionAsync(chunk.Select(tradeNo => new TableTransactionAction(TableTransactionActionType.Add, TransactionStore.NewTransactionRows(tradeNo, TransactionKind.Payout, now, now).Created)), token));
         Console.WriteLine($"  history: {count} records in {Stats.Seconds(recordsTook)}, {indexed.Length} creation-index rows in {Stats.Seconds(clock.Elapsed - recordsTook)}");
         return indexed.Length;
     }
-
-    /// <summary>A row of the app's creation index, as <c>TransactionStore.ScheduleNewAsync</c> writes it beside the first due entry.</summary>
-    private static TableEntity CreationIndexRow(string tradeNo, DateTimeOffset createdAt) =>
-        new(TransactionStore.DuePartition, $"{TransactionStore.CreatedPrefix}{createdAt.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}|{tradeNo}")
-        {
-            ["TradeNo"] = tradeNo,
-            ["Kind"] = TransactionKind.Payout.ToWire(),
-            ["CreatedAt"] = createdAt,
-        };
 }

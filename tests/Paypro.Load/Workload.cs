@@ -51,13 +51,13 @@ public static class Workload
     }
 
     /// <summary>A payout record as the app writes it when Paypro has accepted it (state submitted), with its due entry.</summary>
-    public static TransactionRecord SubmittedRecord(string tradeNo, DateTimeOffset now, string? dueKey = null) => new()
+    public static TransactionRecord SubmittedRecord(string tradeNo, DateTimeOffset now, string? dueKey = null, string mobile = HeldMobile) => new()
     {
         TradeNo = tradeNo,
         Kind = TransactionKind.Payout,
         State = TransactionState.Submitted,
         Amount = Amount,
-        Mobile = HeldMobile,
+        Mobile = mobile,
         Remark = "load",
         MetadataJson = $$"""{"correlationId":"c-{{tradeNo}}"}""",
         CreatedAt = now,
@@ -80,7 +80,7 @@ public static class Workload
         await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (tradeNo, token) =>
         {
             var due = await store.ScheduleAsync(tradeNo, dueAt, 0, token);
-            var written = await store.WriteAsync(SubmittedRecord(tradeNo, now, due.RowKey), isNew: true, new Transition(TransactionState.Submitted, null), "seed", "seeded by the load tool", token);
+            var written = await store.WriteAsync(SubmittedRecord(tradeNo, now, due.RowKey), isNew: true, "seed", "seeded by the load tool", null, token);
             if (written.Outcome != WriteOutcome.Written)
             {
                 throw new LoadSetupException($"Seeding {tradeNo} found it written already.");

@@ -22,6 +22,9 @@ public sealed record DueEntry(string TradeNo, DateTimeOffset DueAt, int Attempt,
 /// <summary>An event waiting in the outbox, or already sent.</summary>
 public sealed record OutboxEvent(string TradeNo, string EventName, string Payload, bool Dispatched, ETag ETag, DateTimeOffset CreatedAt);
 
+/// <summary>An event to keep in the outbox with a change: its name (one per transaction), its id and the exact message.</summary>
+public sealed record OutboxRow(string Name, string EventId, string Payload);
+
 /// <summary>What a conditional write did, and the outbox event it wrote with the change, if any.</summary>
 public readonly record struct WriteResult(WriteOutcome Outcome, OutboxEvent? Event);
 
@@ -106,11 +109,12 @@ public class TransactionStore
 
     /// <summary>
     /// Writes a new record (<paramref name="isNew"/>) or a change to one read earlier, with its revision row
-    /// and, when the change announces one, its outbox event, as one batch.
+    /// and, when the change announces one, its outbox row, as one batch. The store does not build events: the
+    /// outbox row is the exact message, as given.
     /// </summary>
     /// <returns><see cref="WriteOutcome.Conflict"/> when another writer created or changed the record first; when written, the outbox event written with it.</returns>
     /// <remarks>The detail (a Paypro answer, a callback's verdict) is kept on the revision row: the revision rows are the audit of every state change and every create call.</remarks>
-    public virtual async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, Transition transition, string source, string? detail, CancellationToken cancellationToken)
+    public virtual async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, OutboxRow? outboxRow, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var revision = isNew ? 1 : record.Revision + 1;
@@ -125,17 +129,15 @@ public class TransactionStore
                 ["State"] = record.State.ToWire(),
                 ["Source"] = source,
                 ["At"] = now,
-                ["Detail"] = Join(detail, transition.Anomaly ?? (transition.EventName is null ? null : "announces " + TransactionEvents.EventType(record.Kind, transition.EventName))),
+                ["Detail"] = detail,
             }),
         };
-        string? payload = null;
-        if (transition.EventName is { } eventName)
+        if (outboxRow is not null)
         {
-            payload = TransactionEvents.Build(record, eventName, now, transition.Anomaly);
-            actions.Add(new(TableTransactionActionType.Add, new TableEntity(record.TradeNo, EventPrefix + eventName)
+            actions.Add(new(TableTransactionActionType.Add, new TableEntity(record.TradeNo, EventPrefix + outboxRow.Name)
             {
-                ["EventId"] = TransactionEvents.EventId(record.TradeNo, eventName),
-                ["Payload"] = payload,
+                ["EventId"] = outboxRow.EventId,
+                ["Payload"] = outboxRow.Payload,
                 ["Dispatched"] = false,
                 ["CreatedAt"] = now,
             }));
@@ -149,8 +151,8 @@ public class TransactionStore
             var response = await _transactions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             record.Revision = revision;
             record.ETag = response.Value[0].Headers.ETag ?? default;
-            var written = transition.EventName is { } name
-                ? new OutboxEvent(record.TradeNo, name, payload!, false, response.Value[^1].Headers.ETag ?? ETag.All, now)
+            var written = outboxRow is not null
+                ? new OutboxEvent(record.TradeNo, outboxRow.Name, outboxRow.Payload, false, response.Value[^1].Headers.ETag ?? ETag.All, now)
                 : null;
             return new WriteResult(WriteOutcome.Written, written);
         }
@@ -229,18 +231,25 @@ public class TransactionStore
     /// </summary>
     public virtual async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
     {
-        var entry = new DueEntry(tradeNo, dueAt, 0, DueKey(dueAt, tradeNo), createdAt);
+        var (entry, due, created) = NewTransactionRows(tradeNo, kind, createdAt, dueAt);
         await _due.SubmitTransactionAsync(
         [
-            new TableTransactionAction(TableTransactionActionType.UpsertReplace, DueEntity(entry)),
-            new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(DuePartition, CreatedKey(createdAt, tradeNo))
-            {
-                ["TradeNo"] = tradeNo,
-                ["Kind"] = kind.ToWire(),
-                ["CreatedAt"] = createdAt,
-            }),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, due),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, created),
         ], cancellationToken).ConfigureAwait(false);
         return entry;
+    }
+
+    /// <summary>A new transaction's first due entry and its row in the creation index (both in the due partition).</summary>
+    internal static (DueEntry Entry, TableEntity Due, TableEntity Created) NewTransactionRows(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt)
+    {
+        var entry = new DueEntry(tradeNo, dueAt, 0, DueKey(dueAt, tradeNo), createdAt);
+        return (entry, DueEntity(entry), new TableEntity(DuePartition, CreatedKey(createdAt, tradeNo))
+        {
+            ["TradeNo"] = tradeNo,
+            ["Kind"] = kind.ToWire(),
+            ["CreatedAt"] = createdAt,
+        });
     }
 
     /// <summary>

@@ -149,12 +149,11 @@ public class NotifyHandler
 
     private async Task<IResult> RecordHintAsync(TransactionRecord record, PayproNotification notification, string stored, string? sourceIp, CancellationToken cancellationToken)
     {
-        if (record.State.IsFinal())
+        if (TransactionRules.OnUnsignedHint(record) == UnsignedHintAnswer.Ignore)
         {
             await AuditAsync(record.TradeNo, "unsigned-hint-ignored", $"Unsigned callback; the transaction is already {record.State.ToWire()}.", stored, sourceIp, cancellationToken);
             return Ok();
         }
-        // An unsigned body cannot be trusted: it only brings the next check forward.
         await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow(), 0, record.CreatedAt, cancellationToken);
         await AuditAsync(record.TradeNo, "unsigned-hint", $"Unsigned callback claiming status {notification.Status}; nothing changes until a query to Paypro confirms it.", stored, sourceIp, cancellationToken);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "hint"));

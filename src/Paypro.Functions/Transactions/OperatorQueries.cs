@@ -62,12 +62,7 @@ public static class OperatorQueries
                 {
                     recordedState = (await store.GetAsync(tradeNo, cancellationToken))?.State.ToWire();
                 }
-                var state = transaction.Kind switch
-                {
-                    PayproStatusKind.Succeeded => TransactionState.Succeeded,
-                    PayproStatusKind.Processing => TransactionState.Processing,
-                    _ => TransactionState.Failed,
-                };
+                var state = TransactionRules.StateFor(transaction.Kind);
                 return TypedResults.Ok(new MpesaLookupView(code, state.ToWire(), transaction.Status, transaction.Message, transaction.TradeNo,
                     transaction.PlatFormTradeNo, transaction.AmountText, transaction.MpesaReceiptNumber, transaction.SuccessTimeUtc, recordedState));
             case PayproQueryOutcome.NotFound:

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
@@ -90,54 +89,24 @@ public class TransactionChecker
                 (record, _) = await _processor.ApplyAsync(record, PayproObservation.FromQuery(transaction), detail, cancellationToken).ConfigureAwait(false);
                 break;
             case PayproQueryOutcome.NotFound:
-                (record, _) = await _processor.UpdateAsync(record, (current, now) => DecideNotFound(current, now), "query", detail, cancellationToken).ConfigureAwait(false);
+                (record, _) = await _processor.UpdateAsync(record, (current, now) => TransactionRules.OnQueryNotFound(current, now, _options.UnknownGracePeriod), "query", detail, cancellationToken).ConfigureAwait(false);
                 break;
             default:
-                // No answer: if the create call's answer was never recorded (a crash after "submitting"),
-                // say so; the outcome stays open until a query answers.
-                (record, _) = await _processor.UpdateAsync(record, (current, now) => current.State == TransactionState.Submitting
-                    ? TransactionRules.MarkUnknown(current, "No answer to the create call was recorded; waiting for Paypro to answer a status query.", now)
-                    : null, "query", detail, cancellationToken).ConfigureAwait(false);
+                (record, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnNoAnswer(current), "query", detail, cancellationToken).ConfigureAwait(false);
                 break;
         }
         TransactionTracing.Outcome(activity, record, result.Outcome.ToString());
         return record;
     }
 
-    private Transition? DecideNotFound(TransactionRecord record, DateTimeOffset now)
-    {
-        if (record.State is not (TransactionState.Submitting or TransactionState.Unknown))
-        {
-            // Paypro accepted it earlier, so "not found" now is Paypro's inconsistency, not a verdict: keep asking.
-            return null;
-        }
-        var sentAt = record.SubmittedAt ?? record.CreatedAt;
-        if (now - sentAt >= _options.UnknownGracePeriod)
-        {
-            return TransactionRules.Finish(record, TransactionState.Failed,
-                $"Paypro does not know this tradeNo {FormatSpan(now - sentAt)} after it was sent: the money never left. Retry with a new tradeNo.", now, notSent: true);
-        }
-        return record.State == TransactionState.Submitting
-            ? TransactionRules.MarkUnknown(record, "Paypro does not know this tradeNo yet.", now)
-            : null;
-    }
-
     private async Task<TransactionRecord> FlagIfStuckAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
-        if (record.StuckAt is not null || _time.GetUtcNow() - record.CreatedAt < _options.StuckAfter)
+        if (TransactionRules.OnStuckCheck(record, _time.GetUtcNow(), _options.StuckAfter) is null)
         {
             return record;
         }
-        var (updated, transition) = await _processor.UpdateAsync(record, (current, now) =>
-        {
-            if (current.StuckAt is not null || current.State.IsFinal())
-            {
-                return null;
-            }
-            current.StuckAt = now;
-            current.UpdatedAt = now;
-            return new Transition(current.State, TransactionRules.Stuck);
-        }, "poll", $"pending for more than {FormatSpan(_options.StuckAfter)}", cancellationToken).ConfigureAwait(false);
+        var (updated, transition) = await _processor.UpdateAsync(record, (current, now) => TransactionRules.OnStuckCheck(current, now, _options.StuckAfter),
+            "poll", $"pending for more than {TransactionRules.FormatSpan(_options.StuckAfter)}", cancellationToken).ConfigureAwait(false);
         if (transition is not null)
         {
             FunctionsMetrics.Stuck.Add(1, new KeyValuePair<string, object?>("kind", updated.Kind.ToWire()));
@@ -175,6 +144,4 @@ public class TransactionChecker
         }
         return text;
     }
-
-    private static string FormatSpan(TimeSpan span) => span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
 }

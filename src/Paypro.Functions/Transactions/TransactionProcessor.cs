@@ -30,13 +30,13 @@ public class TransactionProcessor
     }
 
     /// <summary>
-    /// Runs <paramref name="change"/> on <paramref name="record"/> (mutating it and returning the transition,
-    /// or null when there is nothing to change) and writes the result.
+    /// Asks <paramref name="decide"/> (a rule of <see cref="TransactionRules"/>) what changes on
+    /// <paramref name="record"/> (null when nothing), applies the change and writes the result.
     /// </summary>
     /// <returns>The record as stored afterwards, and the transition that was written (null when none).</returns>
     public async Task<(TransactionRecord Record, Transition? Transition)> UpdateAsync(
         TransactionRecord record,
-        Func<TransactionRecord, DateTimeOffset, Transition?> change,
+        Func<TransactionRecord, DateTimeOffset, Transition?> decide,
         string source,
         string? detail,
         CancellationToken cancellationToken)
@@ -46,18 +46,19 @@ public class TransactionProcessor
             var wasFinal = record.State.IsFinal();
             var previous = record.State;
             var now = _time.GetUtcNow();
-            var transition = change(record, now);
+            var transition = decide(record, now);
             if (transition is null)
             {
                 return (record, null);
             }
+            Apply(record, transition, now);
             if (wasFinal && transition.EventName is not null)
             {
                 // A final record has left the due index; an entry makes sure the poller sends this
                 // event even if the process stops before this invocation does.
                 record.DueKey = (await _store.ScheduleAsync(record.TradeNo, now + _poll.FirstCheckAfter, 0, record.CreatedAt, cancellationToken).ConfigureAwait(false)).RowKey;
             }
-            var written = await _store.WriteAsync(record, isNew: false, transition, source, detail, cancellationToken).ConfigureAwait(false);
+            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), OutboxRowFor(record, transition, now), cancellationToken).ConfigureAwait(false);
             if (written.Outcome == WriteOutcome.Written)
             {
                 await AnnounceAsync(record, previous, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
@@ -74,17 +75,75 @@ public class TransactionProcessor
 
     /// <summary>Applies what Paypro reported, by the state rules.</summary>
     public Task<(TransactionRecord Record, Transition? Transition)> ApplyAsync(TransactionRecord record, PayproObservation observation, string? detail, CancellationToken cancellationToken) =>
-        UpdateAsync(record, (current, now) => TransactionRules.DecideAndApply(current, observation, now), SourceName(observation.Source), detail, cancellationToken);
+        UpdateAsync(record, (current, _) => TransactionRules.OnReport(current, observation), SourceName(observation.Source), detail, cancellationToken);
 
-    /// <summary>Writes a new record; a conflict means the tradeNo exists already (a duplicate or a racing instance).</summary>
+    /// <summary>
+    /// Applies <paramref name="transition"/> to a new record and writes it; a conflict means the tradeNo exists
+    /// already (a duplicate or a racing instance).
+    /// </summary>
     public async Task<WriteOutcome> CreateAsync(TransactionRecord record, Transition transition, string source, string? detail, CancellationToken cancellationToken)
     {
-        var written = await _store.WriteAsync(record, isNew: true, transition, source, detail, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        Apply(record, transition, now);
+        var written = await _store.WriteAsync(record, isNew: true, source, RevisionDetail(record, transition, detail), OutboxRowFor(record, transition, now), cancellationToken).ConfigureAwait(false);
         if (written.Outcome == WriteOutcome.Written)
         {
             await AnnounceAsync(record, null, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
         }
         return written.Outcome;
+    }
+
+    /// <summary>Applies a change the rules decided to the record (in memory); the only place a record changes.</summary>
+    internal static void Apply(TransactionRecord record, Transition change, DateTimeOffset now)
+    {
+        record.UpdatedAt = now;
+        if (change.IsAnomaly)
+        {
+            record.Anomalies.Add(change.Anomaly!);
+            return;
+        }
+        if (change.FlagsStuck)
+        {
+            record.StuckAt = now;
+            return;
+        }
+        var wasFinal = record.State.IsFinal();
+        record.State = change.To;
+        if (change.Observation is { } observation)
+        {
+            record.PayproStatus = observation.Status;
+            record.PayproMessage = observation.Message ?? record.PayproMessage;
+            record.PlatFormTradeNo = observation.PlatFormTradeNo ?? record.PlatFormTradeNo;
+            record.PaidAmount = observation.AmountText ?? record.PaidAmount;
+            record.SuccessTimeUtc = observation.SuccessTimeUtc ?? record.SuccessTimeUtc;
+            record.MpesaReceiptNumber = observation.MpesaReceiptNumber ?? record.MpesaReceiptNumber;
+            record.SerialNumber = observation.SerialNumber ?? record.SerialNumber;
+        }
+        record.SerialNumber = change.SerialNumber ?? record.SerialNumber;
+        record.PayproStatus = change.PayproStatus ?? record.PayproStatus;
+        if (change.ClearsReason)
+        {
+            record.Reason = null;
+        }
+        record.Reason = change.Reason ?? record.Reason;
+        record.NotSent |= change.NotSent;
+        if (change.To.IsFinal() && !wasFinal)
+        {
+            record.FinalAt = now;
+        }
+    }
+
+    /// <summary>The outbox row of the event a change announces (the exact message, built once), or null.</summary>
+    private static OutboxRow? OutboxRowFor(TransactionRecord record, Transition transition, DateTimeOffset now) =>
+        transition.EventName is { } eventName
+            ? new OutboxRow(eventName, TransactionEvents.EventId(record.TradeNo, eventName), TransactionEvents.Build(record, eventName, now, transition.Anomaly))
+            : null;
+
+    /// <summary>What the revision row says besides the state: the caller's detail, and the anomaly or the event announced.</summary>
+    private static string? RevisionDetail(TransactionRecord record, Transition transition, string? detail)
+    {
+        var announced = transition.Anomaly ?? (transition.EventName is null ? null : "announces " + TransactionEvents.EventType(record.Kind, transition.EventName));
+        return announced is null ? detail : detail is null ? announced : detail + "; " + announced;
     }
 
     public static string SourceName(ObservationSource source) => source switch

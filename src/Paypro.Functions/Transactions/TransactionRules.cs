@@ -3,19 +3,54 @@ using Paypro;
 
 namespace Paypro.Functions.Transactions;
 
-/// <summary>A change the rules allow: a new state and the event it announces, or an anomaly to keep.</summary>
-/// <param name="To">The state after the change (unchanged for an anomaly).</param>
+/// <summary>
+/// A change the rules decided, as data: the state after it, the event it announces, an anomaly to keep, and what
+/// to record with it. <see cref="TransactionProcessor"/> is the only code that applies one to a record and writes it.
+/// </summary>
+/// <param name="To">The state after the change (unchanged for an anomaly or the stuck flag).</param>
 /// <param name="EventName">The outbox event this change announces (<c>succeeded</c>, <c>anomaly-…</c>), or null.</param>
 /// <param name="Anomaly">A contradicting result, kept on the record and announced, never applied.</param>
 public sealed record Transition(TransactionState To, string? EventName, string? Anomaly = null)
 {
     public bool IsAnomaly => Anomaly is not null;
+
+    /// <summary>What Paypro reported, recorded with the change: status, message, its ids, the amount, the times.</summary>
+    public PayproObservation? Observation { get; init; }
+
+    /// <summary>The reason to record (null leaves the recorded one, unless <see cref="ClearsReason"/>).</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The recorded reason no longer holds: Paypro accepted a request whose outcome was unknown.</summary>
+    public bool ClearsReason { get; init; }
+
+    /// <summary>The transaction never reached Paypro: the producer may retry with a new tradeNo.</summary>
+    public bool NotSent { get; init; }
+
+    /// <summary>Flags the transaction as pending for too long; its state does not change.</summary>
+    public bool FlagsStuck { get; init; }
+
+    /// <summary>Paypro's id for an accepted create call.</summary>
+    public string? SerialNumber { get; init; }
+
+    /// <summary>The status an accepted create call answered, when it gave one.</summary>
+    public string? PayproStatus { get; init; }
+}
+
+/// <summary>What an unsigned callback leads to: it is never applied, at most it brings the next check forward.</summary>
+public enum UnsignedHintAnswer
+{
+    /// <summary>The transaction is final; the hint is recorded and nothing else happens.</summary>
+    Ignore,
+
+    /// <summary>Query Paypro now; only its answer can change the transaction.</summary>
+    CheckNow,
 }
 
 /// <summary>
-/// The state rules, in one place: states only move forward, a final state never changes, and a result
-/// that contradicts what is recorded (success after failure, another amount) is kept as an anomaly.
-/// Duplicates and out-of-order deliveries decide nothing, so they are harmless.
+/// Every transition rule, in one place, as pure functions of (the record, what was observed, now): each returns
+/// the change to make, or null when there is nothing to change, and mutates nothing. States only move forward, a
+/// final state never changes, and a result that contradicts what is recorded (success after failure, another
+/// amount) is kept as an anomaly. Duplicates and out-of-order deliveries decide nothing, so they are harmless.
 /// </summary>
 public static class TransactionRules
 {
@@ -25,15 +60,53 @@ public static class TransactionRules
     public const string Stuck = "stuck";
     public const string AnomalyPrefix = "anomaly-";
 
-    /// <summary>What <paramref name="observation"/> changes on <paramref name="record"/>; null when nothing.</summary>
-    public static Transition? Decide(TransactionRecord record, PayproObservation observation)
+    /// <summary>The one mapping from Paypro's transaction status to a state.</summary>
+    public static TransactionState StateFor(PayproStatusKind kind) => kind switch
     {
-        var target = observation.Kind switch
+        PayproStatusKind.Succeeded => TransactionState.Succeeded,
+        PayproStatusKind.Processing => TransactionState.Processing,
+        _ => TransactionState.Failed,
+    };
+
+    /// <summary>A valid request, recorded before its create call is sent, so a crash after the call leaves a trace.</summary>
+    public static Transition OnNewRequest() => new(TransactionState.Submitting, null);
+
+    /// <summary>A request with a valid tradeNo that is invalid otherwise: rejected, and never sent.</summary>
+    public static Transition OnInvalidRequest(string reason) => Finish(TransactionState.Rejected, reason);
+
+    /// <summary>The client refused the request before sending anything (its own validation).</summary>
+    public static Transition? OnNotSent(TransactionRecord record, string reason) =>
+        record.State.IsFinal() ? null : Finish(TransactionState.Rejected, reason);
+
+    /// <summary>
+    /// The create call's answer: accepted (submitted, or the result it already carries), refused (failed, the money
+    /// never left) or unknown (resolved only by querying, never by sending again). It may come after a callback or a
+    /// poll has already moved the transaction on.
+    /// </summary>
+    public static Transition? OnCreateAnswer(TransactionRecord record, PayproCreateResult result)
+    {
+        switch (result.Outcome)
         {
-            PayproStatusKind.Succeeded => TransactionState.Succeeded,
-            PayproStatusKind.Processing => TransactionState.Processing,
-            _ => TransactionState.Failed,
-        };
+            case PayproOutcome.Accepted when result.Status is null || PayproStatus.Classify(result.Status) == PayproStatusKind.Processing:
+                return record.State.Rank() >= TransactionState.Submitted.Rank()
+                    ? null
+                    : new Transition(TransactionState.Submitted, null) { SerialNumber = result.SerialNumber, PayproStatus = result.Status, ClearsReason = true };
+            case PayproOutcome.Accepted:
+            case PayproOutcome.Refused when result.Status is not null:
+                return OnReport(record, new PayproObservation(ObservationSource.CreateCall, result.Status!, result.StatusMessage, null, null, null, null, SerialNumber: result.SerialNumber));
+            case PayproOutcome.Refused:
+                return record.State.IsFinal()
+                    ? null
+                    : Finish(TransactionState.Failed, $"Paypro refused the request (code {result.Code}{(string.IsNullOrEmpty(result.Msg) ? "" : ": " + result.Msg)}); the money never left. Retry with a new tradeNo.");
+            default:
+                return MarkUnknown(record, $"Outcome of the create call unknown ({result.Detail ?? "no answer"}); resolving by query.");
+        }
+    }
+
+    /// <summary>A result Paypro reported, in a verified callback, a query answer or a create call's answer.</summary>
+    public static Transition? OnReport(TransactionRecord record, PayproObservation observation)
+    {
+        var target = StateFor(observation.Kind);
         var amountDiffers = observation.Amount is { } amount && amount != record.Amount;
 
         if (record.State.IsFinal())
@@ -51,76 +124,64 @@ public static class TransactionRules
         }
         if (target == TransactionState.Processing)
         {
-            return record.State.Rank() < TransactionState.Processing.Rank() ? new Transition(TransactionState.Processing, null) : null;
+            return record.State.Rank() < TransactionState.Processing.Rank() ? new Transition(TransactionState.Processing, null) { Observation = observation } : null;
         }
-        return new Transition(target, target == TransactionState.Succeeded ? Succeeded : Failed);
+        return new Transition(target, target == TransactionState.Succeeded ? Succeeded : Failed)
+        {
+            Observation = observation,
+            Reason = target == TransactionState.Failed
+                ? $"Paypro reported status {observation.Status}" + (string.IsNullOrEmpty(observation.Message) ? "." : $": {observation.Message}.")
+                : null,
+        };
     }
 
-    /// <summary><see cref="Decide"/>, then <see cref="Apply"/> when there is something to change.</summary>
-    public static Transition? DecideAndApply(TransactionRecord record, PayproObservation observation, DateTimeOffset now)
+    /// <summary>
+    /// A query answered that Paypro does not know the tradeNo. Only a transaction whose create answer is missing can
+    /// be decided by that, and only after <paramref name="gracePeriod"/> from sending: then the money never left.
+    /// </summary>
+    public static Transition? OnQueryNotFound(TransactionRecord record, DateTimeOffset now, TimeSpan gracePeriod)
     {
-        var transition = Decide(record, observation);
-        if (transition is not null)
+        if (record.State is not (TransactionState.Submitting or TransactionState.Unknown))
         {
-            Apply(record, transition, observation, now);
-        }
-        return transition;
-    }
-
-    /// <summary>Applies an allowed change and what Paypro said to the record (in memory).</summary>
-    public static void Apply(TransactionRecord record, Transition transition, PayproObservation observation, DateTimeOffset now)
-    {
-        record.UpdatedAt = now;
-        if (transition.IsAnomaly)
-        {
-            record.Anomalies.Add(transition.Anomaly!);
-            return;
-        }
-        record.State = transition.To;
-        record.PayproStatus = observation.Status;
-        record.PayproMessage = observation.Message ?? record.PayproMessage;
-        record.PlatFormTradeNo = observation.PlatFormTradeNo ?? record.PlatFormTradeNo;
-        record.PaidAmount = observation.AmountText ?? record.PaidAmount;
-        record.SuccessTimeUtc = observation.SuccessTimeUtc ?? record.SuccessTimeUtc;
-        record.MpesaReceiptNumber = observation.MpesaReceiptNumber ?? record.MpesaReceiptNumber;
-        record.SerialNumber = observation.SerialNumber ?? record.SerialNumber;
-        if (transition.To.IsFinal())
-        {
-            record.FinalAt = now;
-            if (transition.To == TransactionState.Failed)
-            {
-                record.Reason = $"Paypro reported status {observation.Status}" + (string.IsNullOrEmpty(observation.Message) ? "." : $": {observation.Message}.");
-            }
-        }
-    }
-
-    /// <summary>Moves a pending transaction to a final state that Paypro did not report (rejected, never sent).</summary>
-    public static Transition Finish(TransactionRecord record, TransactionState to, string reason, DateTimeOffset now, bool notSent)
-    {
-        if (record.State.IsFinal() || !to.IsFinal())
-        {
-            throw new InvalidOperationException($"Cannot move transaction from {record.State.ToWire()} to {to.ToWire()}.");
-        }
-        record.State = to;
-        record.Reason = reason;
-        record.NotSent = notSent;
-        record.UpdatedAt = now;
-        record.FinalAt = now;
-        return new Transition(to, to == TransactionState.Rejected ? Rejected : Failed);
-    }
-
-    /// <summary>Moves a transaction whose create call has an unknown outcome to Unknown (no event: it is not a result).</summary>
-    public static Transition? MarkUnknown(TransactionRecord record, string detail, DateTimeOffset now)
-    {
-        if (record.State.Rank() >= TransactionState.Unknown.Rank())
-        {
+            // Paypro accepted it earlier, so "not found" now is Paypro's inconsistency, not a verdict: keep asking.
             return null;
         }
-        record.State = TransactionState.Unknown;
-        record.Reason = detail;
-        record.UpdatedAt = now;
-        return new Transition(TransactionState.Unknown, null);
+        var sentAt = record.SubmittedAt ?? record.CreatedAt;
+        if (now - sentAt >= gracePeriod)
+        {
+            return Finish(TransactionState.Failed,
+                $"Paypro does not know this tradeNo {FormatSpan(now - sentAt)} after it was sent: the money never left. Retry with a new tradeNo.", notSent: true);
+        }
+        return MarkUnknown(record, "Paypro does not know this tradeNo yet.");
     }
+
+    /// <summary>
+    /// A query got no answer. If the create call's answer was never recorded (a crash after "submitting"), say so;
+    /// the outcome stays open until a query answers.
+    /// </summary>
+    public static Transition? OnNoAnswer(TransactionRecord record) =>
+        MarkUnknown(record, "No answer to the create call was recorded; waiting for Paypro to answer a status query.");
+
+    /// <summary>A pending transaction older than <paramref name="stuckAfter"/> is flagged once, and announced.</summary>
+    public static Transition? OnStuckCheck(TransactionRecord record, DateTimeOffset now, TimeSpan stuckAfter) =>
+        record.StuckAt is not null || record.State.IsFinal() || now - record.CreatedAt < stuckAfter
+            ? null
+            : new Transition(record.State, Stuck) { FlagsStuck = true };
+
+    /// <summary>An unsigned callback cannot be trusted as is: it only brings the next check of a pending transaction forward.</summary>
+    public static UnsignedHintAnswer OnUnsignedHint(TransactionRecord record) =>
+        record.State.IsFinal() ? UnsignedHintAnswer.Ignore : UnsignedHintAnswer.CheckNow;
+
+    /// <summary>A duration as the reasons write it: <c>hh:mm:ss</c>, with days when there are any.</summary>
+    public static string FormatSpan(TimeSpan span) => span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>A final state that Paypro did not report (rejected, or never sent).</summary>
+    private static Transition Finish(TransactionState to, string reason, bool notSent = true) =>
+        new(to, to == TransactionState.Rejected ? Rejected : Failed) { Reason = reason, NotSent = notSent };
+
+    /// <summary>The create call's outcome is unknown (no event: it is not a result). Only from submitting.</summary>
+    private static Transition? MarkUnknown(TransactionRecord record, string reason) =>
+        record.State.Rank() >= TransactionState.Unknown.Rank() ? null : new Transition(TransactionState.Unknown, null) { Reason = reason };
 
     private static Transition? AnomalyFor(TransactionRecord record, PayproObservation observation, string text)
     {

@@ -169,7 +169,7 @@ public class TransactionSubmitter
             UpdatedAt = now,
             SubmittedAt = now,
         };
-        if (await _processor.CreateAsync(record, new Transition(TransactionState.Submitting, null), "message", $"message {messageId} (delivery {message.DequeueCount})", cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
+        if (await _processor.CreateAsync(record, TransactionRules.OnNewRequest(), "message", $"message {messageId} (delivery {message.DequeueCount})", cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
             _logger.LogInformation("{Kind} {TradeNo} is being submitted by another instance; this delivery does nothing.", kind.ToWire(), request.TradeNo);
             return;
@@ -185,48 +185,16 @@ public class TransactionSubmitter
         catch (PayproValidationException ex)
         {
             // Refused by the client before anything was sent.
-            await _processor.UpdateAsync(record, (current, at) => current.State.IsFinal() ? null : TransactionRules.Finish(current, TransactionState.Rejected, ex.Reason, at, notSent: true),
+            await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnNotSent(current, ex.Reason),
                 "create-call", "not sent: " + ex.Reason, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         var detail = Describe(result);
-        var (stored, _) = await _processor.UpdateAsync(record, (current, at) => DecideCreate(current, result, at), "create-call", detail, cancellationToken).ConfigureAwait(false);
+        var (stored, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnCreateAnswer(current, result), "create-call", detail, cancellationToken).ConfigureAwait(false);
         TransactionTracing.Outcome(activity, stored, result.Outcome.ToString());
         _logger.LogInformation("{Kind} {TradeNo} for {Amount} to {Mobile}: {Detail}; now {State}",
             kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
-    }
-
-    /// <summary>How a create call's answer moves the record. Runs again on a fresh read if a callback or a poll got in first.</summary>
-    internal static Transition? DecideCreate(TransactionRecord record, PayproCreateResult result, DateTimeOffset now)
-    {
-        switch (result.Outcome)
-        {
-            case PayproOutcome.Accepted when result.Status is null || PayproStatus.Classify(result.Status) == PayproStatusKind.Processing:
-                if (record.State.Rank() >= TransactionState.Submitted.Rank())
-                {
-                    return null;
-                }
-                record.State = TransactionState.Submitted;
-                record.SerialNumber = result.SerialNumber;
-                record.PayproStatus = result.Status;
-                record.Reason = null;
-                record.UpdatedAt = now;
-                return new Transition(TransactionState.Submitted, null);
-            case PayproOutcome.Accepted:
-            case PayproOutcome.Refused when result.Status is not null:
-                var observation = new PayproObservation(ObservationSource.CreateCall, result.Status!, result.StatusMessage, null, null, null, null, SerialNumber: result.SerialNumber);
-                return TransactionRules.DecideAndApply(record, observation, now);
-            case PayproOutcome.Refused:
-                if (record.State.IsFinal())
-                {
-                    return null;
-                }
-                return TransactionRules.Finish(record, TransactionState.Failed,
-                    $"Paypro refused the request (code {result.Code}{(string.IsNullOrEmpty(result.Msg) ? "" : ": " + result.Msg)}); the money never left. Retry with a new tradeNo.", now, notSent: true);
-            default:
-                return TransactionRules.MarkUnknown(record, $"Outcome of the create call unknown ({result.Detail ?? "no answer"}); resolving by query.", now);
-        }
     }
 
     private async Task RejectAsync(TransactionKind kind, string tradeNo, string reason, CancellationToken cancellationToken)
@@ -248,8 +216,7 @@ public class TransactionSubmitter
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var transition = TransactionRules.Finish(record, TransactionState.Rejected, reason, now, notSent: true);
-        if (await _processor.CreateAsync(record, transition, "message", "invalid message: " + reason, cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
+        if (await _processor.CreateAsync(record, TransactionRules.OnInvalidRequest(reason), "message", "invalid message: " + reason, cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
             LogInvalidForExisting(kind, tradeNo, reason);
             return;

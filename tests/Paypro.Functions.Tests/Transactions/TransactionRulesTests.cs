@@ -1,41 +1,159 @@
+using System.Globalization;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Tests.Transactions;
 
+/// <summary>
+/// The state machine as a table: every observation the rules know against every state, with what the rules
+/// decide, and the details (what is recorded, the reasons) of each kind of change. Pure functions: no storage.
+/// </summary>
 public class TransactionRulesTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Grace = TimeSpan.FromMinutes(30);
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromHours(24);
 
-    private static TransactionRecord Record(TransactionState state, long amount = 120) => new()
+    /// <summary>Everything a rule can be asked about.</summary>
+    public enum Observation
     {
-        TradeNo = "T-1",
-        Kind = TransactionKind.Payout,
-        State = state,
-        Amount = amount,
-        Mobile = "254712345678",
-        CreatedAt = Now,
-        UpdatedAt = Now,
+        ReportSuccess,
+        ReportFailure,
+        ReportProcessing,
+        ReportSuccessOtherAmount,
+        ReportFailureOtherAmount,
+        ReportProcessingOtherAmount,
+        CreateAccepted,
+        CreateAcceptedWithoutStatus,
+        CreateAcceptedSucceeded,
+        CreateRefusedWithStatus,
+        CreateRefused,
+        CreateUnknown,
+        ClientRefused,
+        QueryNotFoundWithinGrace,
+        QueryNotFoundAfterGrace,
+        QueryNoAnswer,
+        StuckCheckOld,
+        StuckCheckYoung,
+        UnsignedHint,
+    }
+
+    private static readonly TransactionState[] States =
+    [
+        TransactionState.Submitting, TransactionState.Unknown, TransactionState.Submitted, TransactionState.Processing,
+        TransactionState.Succeeded, TransactionState.Failed, TransactionState.Rejected,
+    ];
+
+    /// <summary>
+    /// What each observation does in each state. "-" is no change; "state" a change without an event; "state!event" a
+    /// change that announces an event; "anomaly" a contradicting result kept and announced, not applied; "stuck" the
+    /// stuck flag (state unchanged, announced); "check"/"ignore" what an unsigned callback leads to.
+    /// </summary>
+    private static readonly Dictionary<Observation, string[]> Table = new()
+    {
+        //                                              submitting               unknown                  submitted                processing               succeeded  failed     rejected
+        [Observation.ReportSuccess] =                 ["succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "-",       "anomaly", "anomaly"],
+        [Observation.ReportFailure] =                 ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "anomaly", "-",       "anomaly"],
+        [Observation.ReportProcessing] =              ["processing",            "processing",            "processing",            "-",                     "-",       "-",       "-"],
+        [Observation.ReportSuccessOtherAmount] =      ["anomaly",               "anomaly",               "anomaly",               "anomaly",               "anomaly", "anomaly", "anomaly"],
+        [Observation.ReportFailureOtherAmount] =      ["anomaly",               "anomaly",               "anomaly",               "anomaly",               "anomaly", "anomaly", "anomaly"],
+        [Observation.ReportProcessingOtherAmount] =   ["processing",            "processing",            "processing",            "-",                     "-",       "-",       "-"],
+        [Observation.CreateAccepted] =                ["submitted",             "submitted",             "-",                     "-",                     "-",       "-",       "-"],
+        [Observation.CreateAcceptedWithoutStatus] =   ["submitted",             "submitted",             "-",                     "-",                     "-",       "-",       "-"],
+        [Observation.CreateAcceptedSucceeded] =       ["succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "-",       "anomaly", "anomaly"],
+        [Observation.CreateRefusedWithStatus] =       ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "anomaly", "-",       "anomaly"],
+        [Observation.CreateRefused] =                 ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "-",       "-",       "-"],
+        [Observation.CreateUnknown] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-"],
+        [Observation.ClientRefused] =                 ["rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "-",       "-",       "-"],
+        [Observation.QueryNotFoundWithinGrace] =      ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-"],
+        [Observation.QueryNotFoundAfterGrace] =       ["failed!failed",         "failed!failed",         "-",                     "-",                     "-",       "-",       "-"],
+        [Observation.QueryNoAnswer] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-"],
+        [Observation.StuckCheckOld] =                 ["stuck",                 "stuck",                 "stuck",                 "stuck",                 "-",       "-",       "-"],
+        [Observation.StuckCheckYoung] =               ["-",                     "-",                     "-",                     "-",                     "-",       "-",       "-"],
+        [Observation.UnsignedHint] =                  ["check",                 "check",                 "check",                 "check",                 "ignore",  "ignore",  "ignore"],
     };
 
-    private static PayproObservation Observed(string status, decimal? amount = 120m, ObservationSource source = ObservationSource.Callback) =>
-        new(source, status, status == "0000" ? "SUCCESS" : "REJECTED_TRANSACTION", "p-1", amount?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture), amount, Now);
+    public static TheoryData<Observation, TransactionState, string> Cells()
+    {
+        var data = new TheoryData<Observation, TransactionState, string>();
+        foreach (var (observation, row) in Table)
+        {
+            for (var i = 0; i < States.Length; i++)
+            {
+                data.Add(observation, States[i], row[i]);
+            }
+        }
+        return data;
+    }
+
+    [Fact]
+    public void The_table_covers_every_state_and_every_observation()
+    {
+        Assert.Equal(Enum.GetValues<Observation>().Order(), Table.Keys.Order());
+        Assert.Equal(Enum.GetValues<TransactionState>().Order(), States.Order());
+        Assert.All(Table.Values, row => Assert.Equal(States.Length, row.Length));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void Each_observation_in_each_state_decides_what_the_table_says(Observation observation, TransactionState state, string expected)
+    {
+        var record = Record(state);
+        var before = Snapshot(record);
+
+        var outcome = Decide(record, observation);
+
+        Assert.Equal(expected, outcome);
+        // The rules describe the change; they never make it.
+        Assert.Equal(before, Snapshot(record));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void A_change_applied_is_what_it_said_and_never_leaves_a_final_state(Observation observation, TransactionState state, string expected)
+    {
+        if (observation == Observation.UnsignedHint)
+        {
+            return;
+        }
+        var record = Record(state);
+        var transition = TransitionFor(record, observation);
+        if (transition is null)
+        {
+            Assert.DoesNotContain('!', expected);
+            return;
+        }
+        TransactionProcessor.Apply(record, transition, Now);
+
+        Assert.Equal(transition.To, record.State);
+        Assert.Equal(Now, record.UpdatedAt);
+        if (state.IsFinal())
+        {
+            Assert.Equal(state, record.State);
+        }
+        Assert.True(record.State.Rank() >= state.Rank());
+        if (record.State.IsFinal() && !state.IsFinal())
+        {
+            Assert.Equal(Now, record.FinalAt);
+        }
+    }
 
     [Theory]
     [InlineData(TransactionState.Submitting)]
     [InlineData(TransactionState.Unknown)]
     [InlineData(TransactionState.Submitted)]
     [InlineData(TransactionState.Processing)]
-    public void Success_on_a_pending_transaction_moves_it_to_succeeded_with_one_event(TransactionState from)
+    public void Success_on_a_pending_transaction_records_what_Paypro_reported(TransactionState from)
     {
         var record = Record(from);
-        var transition = TransactionRules.Decide(record, Observed("0000"));
+        var transition = TransactionRules.OnReport(record, Observed("0000"))!;
+        TransactionProcessor.Apply(record, transition, Now);
 
-        Assert.NotNull(transition);
-        Assert.Equal(TransactionState.Succeeded, transition.To);
-        Assert.Equal(TransactionRules.Succeeded, transition.EventName);
-        TransactionRules.Apply(record, transition, Observed("0000"), Now);
         Assert.Equal(TransactionState.Succeeded, record.State);
+        Assert.Equal(TransactionRules.Succeeded, transition.EventName);
         Assert.Equal("120.0000", record.PaidAmount);
+        Assert.Equal("0000", record.PayproStatus);
+        Assert.Equal("p-1", record.PlatFormTradeNo);
+        Assert.Equal(Now, record.SuccessTimeUtc);
         Assert.Equal(Now, record.FinalAt);
     }
 
@@ -43,9 +161,8 @@ public class TransactionRulesTests
     public void Any_status_other_than_success_or_processing_is_a_failure_with_the_reason()
     {
         var record = Record(TransactionState.Submitted);
-        var observation = Observed("00029");
-        var transition = TransactionRules.Decide(record, observation)!;
-        TransactionRules.Apply(record, transition, observation, Now);
+        var transition = TransactionRules.OnReport(record, Observed("00029"))!;
+        TransactionProcessor.Apply(record, transition, Now);
 
         Assert.Equal(TransactionState.Failed, record.State);
         Assert.Equal(TransactionRules.Failed, transition.EventName);
@@ -59,77 +176,148 @@ public class TransactionRulesTests
     {
         var record = Record(TransactionState.Submitted);
         var processing = Observed("0015");
-        var transition = TransactionRules.Decide(record, processing)!;
+        var transition = TransactionRules.OnReport(record, processing)!;
         Assert.Equal(TransactionState.Processing, transition.To);
         Assert.Null(transition.EventName);
-        TransactionRules.Apply(record, transition, processing, Now);
+        TransactionProcessor.Apply(record, transition, Now);
 
-        Assert.Null(TransactionRules.Decide(record, processing));
-    }
-
-    [Theory]
-    [InlineData(TransactionState.Succeeded, "0000")]
-    [InlineData(TransactionState.Failed, "00029")]
-    [InlineData(TransactionState.Succeeded, "0015")]
-    [InlineData(TransactionState.Failed, "0015")]
-    public void Duplicates_and_late_processing_on_a_final_transaction_change_nothing(TransactionState final, string status)
-    {
-        Assert.Null(TransactionRules.Decide(Record(final), Observed(status)));
+        Assert.Null(TransactionRules.OnReport(record, processing));
     }
 
     [Theory]
     [InlineData(TransactionState.Succeeded, "00029")]
     [InlineData(TransactionState.Failed, "0000")]
     [InlineData(TransactionState.Rejected, "0000")]
-    public void A_contradicting_result_on_a_final_transaction_is_an_anomaly_not_applied(TransactionState final, string status)
+    public void A_contradicting_result_on_a_final_transaction_is_kept_once_and_not_applied(TransactionState final, string status)
     {
         var record = Record(final);
         var observation = Observed(status);
-        var transition = TransactionRules.Decide(record, observation)!;
+        var transition = TransactionRules.OnReport(record, observation)!;
 
         Assert.True(transition.IsAnomaly);
         Assert.Equal(final, transition.To);
         Assert.StartsWith(TransactionRules.AnomalyPrefix, transition.EventName);
-        TransactionRules.Apply(record, transition, observation, Now);
+        TransactionProcessor.Apply(record, transition, Now);
         Assert.Equal(final, record.State);
         Assert.Single(record.Anomalies);
         // The same contradicting result again (Paypro retries callbacks) is not a second anomaly.
-        Assert.Null(TransactionRules.Decide(record, observation));
+        Assert.Null(TransactionRules.OnReport(record, observation));
+        // Another contradicting result is.
+        Assert.NotNull(TransactionRules.OnReport(record, Observed(status, amount: 999m)));
     }
 
     [Fact]
     public void Another_amount_is_an_anomaly_and_the_transaction_stays_pending()
     {
         var record = Record(TransactionState.Submitted, amount: 120);
-        var observation = Observed("0000", amount: 1200m);
-        var transition = TransactionRules.Decide(record, observation)!;
+        var transition = TransactionRules.OnReport(record, Observed("0000", amount: 1200m))!;
 
         Assert.True(transition.IsAnomaly);
-        TransactionRules.Apply(record, transition, observation, Now);
+        TransactionProcessor.Apply(record, transition, Now);
         Assert.Equal(TransactionState.Submitted, record.State);
+        Assert.Null(record.PayproStatus);
         Assert.Contains("1200", record.Anomalies[0]);
     }
 
     [Fact]
     public void Amount_written_with_decimals_equal_to_the_whole_amount_is_not_an_anomaly()
     {
-        var transition = TransactionRules.Decide(Record(TransactionState.Submitted, amount: 3), Observed("0000", amount: 3.0000m));
+        var transition = TransactionRules.OnReport(Record(TransactionState.Submitted, amount: 3), Observed("0000", amount: 3.0000m));
         Assert.Equal(TransactionState.Succeeded, transition!.To);
     }
 
     [Fact]
-    public void Finish_refuses_to_change_a_final_state()
+    public void An_accepted_create_call_records_Paypros_serial_and_clears_the_unknown_reason()
     {
-        Assert.Throws<InvalidOperationException>(() => TransactionRules.Finish(Record(TransactionState.Succeeded), TransactionState.Failed, "x", Now, notSent: true));
+        var record = Record(TransactionState.Unknown);
+        record.Reason = "Outcome of the create call unknown (timeout); resolving by query.";
+        TransactionProcessor.Apply(record, TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Accepted, "0015"))!, Now);
+
+        Assert.Equal(TransactionState.Submitted, record.State);
+        Assert.Equal("S-1", record.SerialNumber);
+        Assert.Equal("0015", record.PayproStatus);
+        Assert.Null(record.Reason);
+        Assert.Null(record.FinalAt);
     }
 
     [Fact]
-    public void MarkUnknown_applies_only_to_a_transaction_whose_create_answer_is_missing()
+    public void A_refused_create_call_fails_the_transaction_as_never_sent_with_Paypros_code()
     {
-        var submitting = Record(TransactionState.Submitting);
-        Assert.Equal(TransactionState.Unknown, TransactionRules.MarkUnknown(submitting, "timeout", Now)!.To);
-        Assert.Null(TransactionRules.MarkUnknown(Record(TransactionState.Submitted), "timeout", Now));
-        Assert.Null(TransactionRules.MarkUnknown(Record(TransactionState.Succeeded), "timeout", Now));
+        var record = Record(TransactionState.Submitting);
+        TransactionProcessor.Apply(record, TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, null, code: "8000", msg: "order error"))!, Now);
+
+        Assert.Equal(TransactionState.Failed, record.State);
+        Assert.True(record.NotSent);
+        Assert.Contains("code 8000: order error", record.Reason);
+        Assert.Contains("new tradeNo", record.Reason);
+    }
+
+    [Fact]
+    public void An_unknown_create_outcome_says_it_is_resolved_by_query()
+    {
+        var record = Record(TransactionState.Submitting);
+        var transition = TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Unknown, null, detail: "timeout"))!;
+        TransactionProcessor.Apply(record, transition, Now);
+
+        Assert.Null(transition.EventName);
+        Assert.Equal(TransactionState.Unknown, record.State);
+        Assert.Contains("timeout", record.Reason);
+        Assert.False(record.NotSent);
+    }
+
+    [Fact]
+    public void Not_found_after_the_grace_period_fails_it_as_never_sent_counting_from_the_send()
+    {
+        var record = Record(TransactionState.Unknown);
+        record.SubmittedAt = Now - Grace;
+        TransactionProcessor.Apply(record, TransactionRules.OnQueryNotFound(record, Now, Grace)!, Now);
+
+        Assert.Equal(TransactionState.Failed, record.State);
+        Assert.True(record.NotSent);
+        Assert.Contains("00:30:00 after it was sent", record.Reason);
+        Assert.Contains("the money never left", record.Reason);
+
+        var young = Record(TransactionState.Unknown);
+        young.SubmittedAt = Now - Grace + TimeSpan.FromSeconds(1);
+        Assert.Null(TransactionRules.OnQueryNotFound(young, Now, Grace));
+    }
+
+    [Fact]
+    public void An_invalid_request_is_rejected_as_never_sent_and_announced()
+    {
+        var record = Record(TransactionState.Submitting);
+        var transition = TransactionRules.OnInvalidRequest("amount: must be a whole number");
+        TransactionProcessor.Apply(record, transition, Now);
+
+        Assert.Equal(TransactionRules.Rejected, transition.EventName);
+        Assert.Equal(TransactionState.Rejected, record.State);
+        Assert.True(record.NotSent);
+        Assert.Equal("amount: must be a whole number", record.Reason);
+        Assert.Equal(Now, record.FinalAt);
+        Assert.Equal(TransactionState.Submitting, TransactionRules.OnNewRequest().To);
+        Assert.Null(TransactionRules.OnNewRequest().EventName);
+    }
+
+    [Fact]
+    public void The_stuck_flag_is_set_once_keeps_the_state_and_is_announced()
+    {
+        var record = Record(TransactionState.Processing);
+        var transition = TransactionRules.OnStuckCheck(record, Now + StuckAfter, StuckAfter)!;
+        TransactionProcessor.Apply(record, transition, Now + StuckAfter);
+
+        Assert.Equal(TransactionRules.Stuck, transition.EventName);
+        Assert.Equal(TransactionState.Processing, record.State);
+        Assert.Equal(Now + StuckAfter, record.StuckAt);
+        Assert.Null(TransactionRules.OnStuckCheck(record, Now + StuckAfter * 2, StuckAfter));
+    }
+
+    [Fact]
+    public void One_mapping_from_Paypro_status_to_state()
+    {
+        Assert.Equal(TransactionState.Succeeded, TransactionRules.StateFor(PayproStatus.Classify("0000")));
+        Assert.Equal(TransactionState.Processing, TransactionRules.StateFor(PayproStatus.Classify("0015")));
+        Assert.Equal(TransactionState.Failed, TransactionRules.StateFor(PayproStatus.Classify("00029")));
+        Assert.Equal(TransactionState.Failed, TransactionRules.StateFor(PayproStatus.Classify("9999")));
     }
 
     [Fact]
@@ -141,4 +329,72 @@ public class TransactionRulesTests
         Assert.All(new[] { TransactionState.Succeeded, TransactionState.Failed, TransactionState.Rejected }, s => Assert.True(s.IsFinal()));
         Assert.All(new[] { TransactionState.Submitting, TransactionState.Unknown, TransactionState.Submitted, TransactionState.Processing }, s => Assert.False(s.IsFinal()));
     }
+
+    private static string Decide(TransactionRecord record, Observation observation)
+    {
+        if (observation == Observation.UnsignedHint)
+        {
+            return TransactionRules.OnUnsignedHint(record) == UnsignedHintAnswer.CheckNow ? "check" : "ignore";
+        }
+        var transition = TransitionFor(record, observation);
+        return transition switch
+        {
+            null => "-",
+            { IsAnomaly: true } => "anomaly",
+            { FlagsStuck: true } => "stuck",
+            { EventName: { } name } => transition.To.ToWire() + "!" + name,
+            _ => transition.To.ToWire(),
+        };
+    }
+
+    private static Transition? TransitionFor(TransactionRecord record, Observation observation) => observation switch
+    {
+        Observation.ReportSuccess => TransactionRules.OnReport(record, Observed("0000")),
+        Observation.ReportFailure => TransactionRules.OnReport(record, Observed("00029")),
+        Observation.ReportProcessing => TransactionRules.OnReport(record, Observed("0015")),
+        Observation.ReportSuccessOtherAmount => TransactionRules.OnReport(record, Observed("0000", amount: 1200m)),
+        Observation.ReportFailureOtherAmount => TransactionRules.OnReport(record, Observed("00029", amount: 1200m)),
+        Observation.ReportProcessingOtherAmount => TransactionRules.OnReport(record, Observed("0015", amount: 1200m)),
+        Observation.CreateAccepted => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Accepted, "0015")),
+        Observation.CreateAcceptedWithoutStatus => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Accepted, null)),
+        Observation.CreateAcceptedSucceeded => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Accepted, "0000")),
+        Observation.CreateRefusedWithStatus => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, "00029")),
+        Observation.CreateRefused => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, null, code: "8000")),
+        Observation.CreateUnknown => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Unknown, null, detail: "timeout")),
+        Observation.ClientRefused => TransactionRules.OnNotSent(record, "mobile: not a Kenyan M-Pesa number"),
+        Observation.QueryNotFoundWithinGrace => TransactionRules.OnQueryNotFound(record, Now + Grace - TimeSpan.FromSeconds(1), Grace),
+        Observation.QueryNotFoundAfterGrace => TransactionRules.OnQueryNotFound(record, Now + Grace, Grace),
+        Observation.QueryNoAnswer => TransactionRules.OnNoAnswer(record),
+        Observation.StuckCheckOld => TransactionRules.OnStuckCheck(record, Now + StuckAfter, StuckAfter),
+        Observation.StuckCheckYoung => TransactionRules.OnStuckCheck(record, Now + StuckAfter - TimeSpan.FromSeconds(1), StuckAfter),
+        _ => throw new ArgumentOutOfRangeException(nameof(observation)),
+    };
+
+    private static TransactionRecord Record(TransactionState state, long amount = 120) => new()
+    {
+        TradeNo = "T-1",
+        Kind = TransactionKind.Payout,
+        State = state,
+        Amount = amount,
+        Mobile = "254712345678",
+        CreatedAt = Now,
+        UpdatedAt = Now,
+        SubmittedAt = Now,
+    };
+
+    private static PayproObservation Observed(string status, decimal? amount = 120m, ObservationSource source = ObservationSource.Callback) =>
+        new(source, status, status == "0000" ? "SUCCESS" : "REJECTED_TRANSACTION", "p-1", amount?.ToString("0.0000", CultureInfo.InvariantCulture), amount, Now);
+
+    private static PayproCreateResult Create(PayproOutcome outcome, string? status, string? code = "0000", string? msg = null, string? detail = null) => new()
+    {
+        Outcome = outcome,
+        Code = code,
+        Msg = msg,
+        Status = status,
+        SerialNumber = outcome == PayproOutcome.Unknown ? null : "S-1",
+        Detail = detail,
+    };
+
+    private static string Snapshot(TransactionRecord record) =>
+        string.Join("|", record.State, record.Reason, record.NotSent, record.FinalAt, record.UpdatedAt, record.PayproStatus, record.SerialNumber, record.PaidAmount, record.StuckAt, record.Anomalies.Count);
 }
