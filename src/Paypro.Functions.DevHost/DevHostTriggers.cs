@@ -38,14 +38,14 @@ internal sealed class DevHostTriggers(
                 $"Function {function.Name} has a queue trigger, but no QueueServiceClient is registered: set AzureWebJobsStorage.");
             var listener = new QueueListener(function, queues, queueName, invoker, scopes, hostJson, time,
                 loggerFactory.CreateLogger("Paypro.Functions.DevHost.QueueListener"));
-            logger.LogInformation("{FunctionName} listens on queue {Queue}.", function.Name, listener.QueueName);
+            logger.ListensOnQueue(function.Name, listener.QueueName);
             starts.Add(() => listener.RunAsync(_stopping.Token));
         }
         foreach (var function in catalog.Timers)
         {
             var schedule = TimerListener.ParseSchedule(Resolve(function.ScheduleExpression, function), function.ScheduleExpression);
             var timer = new TimerListener(function, schedule, invoker, scopes, time, loggerFactory.CreateLogger("Paypro.Functions.DevHost.TimerListener"));
-            logger.LogInformation("{FunctionName} runs on schedule {Schedule} (UTC), next at {Next:O}.", function.Name, Resolve(function.ScheduleExpression, function), timer.NextOccurrence(time.GetUtcNow()));
+            logger.RunsOnSchedule(function.Name, Resolve(function.ScheduleExpression, function), timer.NextOccurrence(time.GetUtcNow()));
             starts.Add(() => timer.RunAsync(_stopping.Token));
         }
 

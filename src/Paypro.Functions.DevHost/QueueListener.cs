@@ -73,7 +73,7 @@ internal sealed class QueueListener
                 {
                     // Storage down, a network fault: keep listening, as the host does.
                     slots.Release(wanted);
-                    _logger.LogWarning(ex, "Receiving from queue {Queue} failed; retrying in {Delay}.", _queue.Name, _options.MaxPollingInterval);
+                    _logger.ReceiveFailed(ex, _queue.Name, _options.MaxPollingInterval);
                     await Task.Delay(_options.MaxPollingInterval, _time, stoppingToken).ConfigureAwait(false);
                     continue;
                 }
@@ -117,7 +117,7 @@ internal sealed class QueueListener
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "Handling message {MessageId} from queue {Queue} failed; it will be delivered again when its lease runs out.", message.MessageId, _queue.Name);
+            _logger.HandlingFailed(ex, message.MessageId, _queue.Name);
         }
         finally
         {
@@ -165,14 +165,12 @@ internal sealed class QueueListener
 
         if (message.DequeueCount >= _options.MaxDequeueCount)
         {
-            _logger.LogError(failure, "{FunctionName} failed for message {MessageId} on its last allowed attempt ({DequeueCount} of {MaxDequeueCount}).",
-                _function.Name, message.MessageId, message.DequeueCount, _options.MaxDequeueCount);
+            _logger.LastAttemptFailed(failure, _function.Name, message.MessageId, message.DequeueCount, _options.MaxDequeueCount);
             await MoveToPoisonAsync(message, popReceipt, stoppingToken).ConfigureAwait(false);
             return;
         }
 
-        _logger.LogError(failure, "{FunctionName} failed for message {MessageId} (attempt {DequeueCount} of {MaxDequeueCount}); retrying after {VisibilityTimeout}.",
-            _function.Name, message.MessageId, message.DequeueCount, _options.MaxDequeueCount, _options.VisibilityTimeout);
+        _logger.AttemptFailed(failure, _function.Name, message.MessageId, message.DequeueCount, _options.MaxDequeueCount, _options.VisibilityTimeout);
         await _queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: _options.VisibilityTimeout, cancellationToken: stoppingToken).ConfigureAwait(false);
     }
 
@@ -183,8 +181,7 @@ internal sealed class QueueListener
         await _poisonQueue.SendMessageAsync(message.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
         await _queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken).ConfigureAwait(false);
         // The body may hold personal data, so only its id is logged.
-        _logger.LogError("PAYPRO_POISON_MESSAGE Moved message {MessageId} from queue {Queue} to {PoisonQueue} after {DequeueCount} deliveries.",
-            message.MessageId, _queue.Name, _poisonQueue.Name, message.DequeueCount);
+        _logger.MessagePoisoned(message.MessageId, _queue.Name, _poisonQueue.Name, $"after {message.DequeueCount} deliveries.");
     }
 
     private async Task EnsureQueueAsync(CancellationToken stoppingToken)
@@ -198,7 +195,7 @@ internal sealed class QueueListener
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                _logger.LogWarning(ex, "Creating queue {Queue} failed; retrying in {Delay}.", _queue.Name, _options.MaxPollingInterval);
+                _logger.CreateQueueFailed(ex, _queue.Name, _options.MaxPollingInterval);
                 await Task.Delay(_options.MaxPollingInterval, _time, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -239,7 +236,7 @@ internal sealed class QueueListener
             }
             catch (Exception ex)
             {
-                listener._logger.LogWarning(ex, "Renewing the lease of message {MessageId} on queue {Queue} failed; it may be delivered again while still running.", message.MessageId, listener._queue.Name);
+                listener._logger.LeaseRenewalFailed(ex, message.MessageId, listener._queue.Name);
             }
         }
     }

@@ -41,7 +41,7 @@ internal sealed class TimerListener(TimerFunction function, CrontabSchedule sche
                 }
                 catch (Exception ex)
                 {
-                    logger.LogError(ex, "{FunctionName} failed for its run due at {Due:O}; the next run is due at {Next:O}.", function.Name, due, timer.ScheduleStatus?.Next);
+                    logger.TimerRunFailed(ex, function.Name, due, timer.ScheduleStatus?.Next);
                 }
                 lastRun = due;
                 due = NextOccurrence(time.GetUtcNow());

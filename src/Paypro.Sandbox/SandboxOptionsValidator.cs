@@ -15,7 +15,7 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
     {
         const string Prefix = SandboxOptions.SectionName + ":";
         var failures = new List<string>();
-        if (options.MerchantNo is not { Length: 10 } || !options.MerchantNo.All(char.IsAsciiDigit))
+        if (!PayproValidation.IsMerchantNo(options.MerchantNo))
         {
             failures.Add($"{Prefix}MerchantNo must be 10 digits.");
         }
@@ -64,8 +64,7 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
         return failures;
     }
 
-    internal static bool IsNotifyUrl(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    internal static bool IsNotifyUrl(string? url) => PayproValidation.TryParseNotifyUrl(url, out _);
 
     private static void CheckUrl(string? url, string setting, List<string> failures)
     {

@@ -287,7 +287,7 @@ public partial class PayproClient
         {
             throw new PayproValidationException("notifyUrl", "notifyUrl is required: the URL Paypro posts the result to.");
         }
-        if (!notifyUrl.IsAbsoluteUri || (notifyUrl.Scheme != Uri.UriSchemeHttps && notifyUrl.Scheme != Uri.UriSchemeHttp))
+        if (!PayproValidation.IsHttpUrl(notifyUrl))
         {
             throw new PayproValidationException("notifyUrl", "notifyUrl must be an absolute http or https URL.");
         }
@@ -297,24 +297,11 @@ public partial class PayproClient
     /// <summary>The remark, or null when empty: Paypro signs an empty value differently from a missing one.</summary>
     private static string? ValidRemark(string? remark)
     {
-        if (string.IsNullOrEmpty(remark))
+        if (!PayproValidation.TryValidateRemark(remark, out var error))
         {
-            return null;
+            throw new PayproValidationException("remark", error!);
         }
-        var rest = remark.AsSpan();
-        while (!rest.IsEmpty)
-        {
-            if (Rune.DecodeFromUtf16(rest, out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
-            {
-                throw new PayproValidationException("remark", "remark is not valid Unicode text (a lone surrogate); it could not be signed faithfully.");
-            }
-            if (Rune.IsControl(rune))
-            {
-                throw new PayproValidationException("remark", "remark may not contain control characters such as line breaks or tabs.");
-            }
-            rest = rest[consumed..];
-        }
-        return remark;
+        return string.IsNullOrEmpty(remark) ? null : remark;
     }
 
     private string Timestamp() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);

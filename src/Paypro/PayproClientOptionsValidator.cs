@@ -23,7 +23,7 @@ public sealed class PayproClientOptionsValidator : IValidateOptions<PayproClient
         {
             failures.Add($"{Prefix}BaseUrl is required: the absolute http(s) URL of Paypro's Kenya API, or of the sandbox.");
         }
-        else if (!options.BaseUrl.IsAbsoluteUri || (options.BaseUrl.Scheme != Uri.UriSchemeHttps && options.BaseUrl.Scheme != Uri.UriSchemeHttp))
+        else if (!PayproValidation.IsHttpUrl(options.BaseUrl))
         {
             failures.Add($"{Prefix}BaseUrl must be an absolute http or https URL, for example https://paypro.example/ke-pay.");
         }
@@ -32,7 +32,7 @@ public sealed class PayproClientOptionsValidator : IValidateOptions<PayproClient
             failures.Add($"{Prefix}BaseUrl must not have a query string or fragment: endpoint paths such as /api/payout are appended to it.");
         }
 
-        if (options.MerchantNo is not { Length: 10 } merchantNo || !merchantNo.All(char.IsAsciiDigit))
+        if (!PayproValidation.IsMerchantNo(options.MerchantNo))
         {
             failures.Add($"{Prefix}MerchantNo must be exactly 10 digits (the merchant id Paypro issued).");
         }

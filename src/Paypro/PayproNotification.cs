@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Paypro;
 
 /// <summary>
-/// A Paypro notify callback, read from its fields after the signature was checked. Paypro's signed string
+/// A verified Paypro notify callback: only <see cref="PayproNotifyVerifier.Verify"/> makes one. Paypro's signed string
 /// joins <c>key=value</c> pairs with no separator, so two differently split bodies can share one signature:
 /// every known field must therefore have its exact shape before the body is trusted. Unknown fields are
 /// listed, never interpreted.
@@ -55,9 +55,9 @@ public sealed partial class PayproNotification
     [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PlatFormTradeNoShape();
 
-    /// <summary>Reads a notify body. Call it only after the signature was verified (or the result is confirmed by query).</summary>
+    /// <summary>Reads a notify body's fields; <see cref="PayproNotifyVerifier.Verify"/> calls it once the sign matched, so an unverified body never becomes a notification.</summary>
     /// <exception cref="PayproFormatException">A field is missing or does not have its documented shape; the message names it.</exception>
-    public static PayproNotification FromFields(PayproFields fields)
+    internal static PayproNotification FromFields(PayproFields fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
 

@@ -18,6 +18,63 @@ public static partial class PayproValidation
     /// <summary>The M-Pesa per-transaction ceiling.</summary>
     public const long DefaultMaxAmount = 250_000;
 
+    /// <summary>Longest remark accepted. Paypro publishes no limit; this keeps records and signed strings small.</summary>
+    public const int MaxRemarkLength = 128;
+
+    /// <summary>True for an absolute http or https URL: what Paypro can post a notify to, and what a base URL must be.</summary>
+    public static bool IsHttpUrl(Uri? url) =>
+        url is { IsAbsoluteUri: true } && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp);
+
+    /// <summary>Parses <paramref name="text"/> as a notify URL: an absolute http or https URL.</summary>
+    public static bool TryParseNotifyUrl(string? text, out Uri? url)
+    {
+        if (Uri.TryCreate(text, UriKind.Absolute, out var parsed) && IsHttpUrl(parsed))
+        {
+            url = parsed;
+            return true;
+        }
+        url = null;
+        return false;
+    }
+
+    /// <summary>
+    /// The remark rule, for the client and the queue message alike: at most <see cref="MaxRemarkLength"/>
+    /// characters, valid Unicode (a lone surrogate cannot be signed faithfully), no control characters.
+    /// </summary>
+    public static bool TryValidateRemark(string? remark, out string? error)
+    {
+        error = null;
+        if (string.IsNullOrEmpty(remark))
+        {
+            return true;
+        }
+        if (remark.Length > MaxRemarkLength)
+        {
+            error = $"remark may be at most {MaxRemarkLength} characters.";
+            return false;
+        }
+        var rest = remark.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            if (System.Text.Rune.DecodeFromUtf16(rest, out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                error = "remark is not valid Unicode text (a lone surrogate); it could not be signed faithfully.";
+                return false;
+            }
+            if (System.Text.Rune.IsControl(rune))
+            {
+                error = "remark may not contain control characters such as line breaks or tabs.";
+                return false;
+            }
+            rest = rest[consumed..];
+        }
+        return true;
+    }
+
+    /// <summary>The merchantNo rule: exactly 10 digits, the merchant id Paypro issued.</summary>
+    public static bool IsMerchantNo(string? merchantNo) =>
+        merchantNo is { Length: 10 } && merchantNo.All(char.IsAsciiDigit);
+
     // \z, not $: in .NET, $ also matches before a trailing newline, so "T1\n" would pass as a tradeNo.
     [GeneratedRegex(@"^254[17]\d{8}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PayproMobile();

@@ -17,7 +17,7 @@ public sealed class PayproAppOptionsValidator : IValidateOptions<PayproAppOption
 {
     public ValidateOptionsResult Validate(string? name, PayproAppOptions options)
     {
-        if (options.NotifyUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("https" or "http")))
+        if (options.NotifyUrl is { } url && !PayproValidation.IsHttpUrl(url))
         {
             if (url.OriginalString.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
             {

@@ -88,8 +88,7 @@ public static class StorageAccount
             await poison.SendMessageAsync(message.Body, cancellationToken: args.CancellationToken).ConfigureAwait(false);
             await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken).ConfigureAwait(false);
         }
-        logger.LogError("PAYPRO_POISON_MESSAGE Moved message {MessageId} from queue {Queue} to {PoisonQueue}: its text is not base64, the encoding queue triggers expect.",
-            message.MessageId, args.Queue.Name, poison.Name);
+        logger.MessagePoisoned(message.MessageId, args.Queue.Name, poison.Name, "its text is not base64, the encoding queue triggers expect.");
     }
 }
 

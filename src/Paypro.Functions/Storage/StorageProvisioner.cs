@@ -17,6 +17,6 @@ public sealed class StorageProvisioner(TransactionStore store, QueueServiceClien
             await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             await queues.GetQueueClient(QueueNames.PoisonOf(queue)).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        logger.LogInformation("Storage ready: tables and queues {Payouts}, {Payins}, {Events} exist.", names.Payouts, names.Payins, names.Events);
+        logger.StorageReady(names.Payouts, names.Payins, names.Events);
     }
 }

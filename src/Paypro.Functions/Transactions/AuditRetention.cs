@@ -63,7 +63,7 @@ public class AuditRetention(TransactionStore store, IOptions<AuditOptions> optio
         {
             await store.SetRetentionCursorAsync(next, cancellationToken).ConfigureAwait(false);
         }
-        logger.LogInformation("Audit retention: {Deleted} rows older than {Cutoff:O} deleted ({Outcome}).", deleted, cutoff, complete ? "done" : "more next run");
+        logger.AuditPurged(deleted, cutoff, complete ? "done" : "more next run");
         return deleted;
     }
 }

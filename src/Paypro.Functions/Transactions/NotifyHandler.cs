@@ -68,20 +68,16 @@ public class NotifyHandler
                 return await RefuseAsync(null, StatusCodes.Status413PayloadTooLarge, "oversized", $"The body is larger than {_options.MaxBodyBytes} bytes (Notify:MaxBodyBytes).", null, sourceIp, cancellationToken);
             }
 
-            PayproFields fields;
-            try
+            var verdict = await VerifyAsync(body, cancellationToken);
+            if (verdict.Failure == PayproNotifyFailure.Malformed)
             {
-                fields = PayproFields.Parse(body);
+                return await RefuseAsync(null, StatusCodes.Status400BadRequest, "malformed", verdict.Reason!, RedactMalformed(body), sourceIp, cancellationToken);
             }
-            catch (PayproFormatException ex)
-            {
-                return await RefuseAsync(null, StatusCodes.Status400BadRequest, "malformed", ex.Message, RedactMalformed(body), sourceIp, cancellationToken);
-            }
+            var fields = verdict.Fields!;
             var claimedTradeNo = fields["tradeNo"];
             var stored = WithoutSign(fields);
-
             var signed = fields.Sign is not null;
-            if (signed && !await VerifyAsync(fields, cancellationToken))
+            if (verdict.Failure == PayproNotifyFailure.Forged)
             {
                 return await RefuseAsync(claimedTradeNo, StatusCodes.Status401Unauthorized, "forged",
                     "The sign does not match the body under the app secret (nor the previous one during a rotation).", stored, sourceIp, cancellationToken);
@@ -91,63 +87,58 @@ public class NotifyHandler
                 return await RefuseAsync(claimedTradeNo, StatusCodes.Status401Unauthorized, "unsigned",
                     "The callback has no sign and Notify:UnsignedPolicy is Reject.", stored, sourceIp, cancellationToken);
             }
-
-            PayproNotification notification;
-            try
+            if (verdict.Failure == PayproNotifyFailure.InvalidFields)
             {
-                // Paypro's signed string has no separators, so a verified body is still checked field by field.
-                notification = PayproNotification.FromFields(fields);
-            }
-            catch (PayproFormatException ex)
-            {
-                return await RefuseAsync(claimedTradeNo, StatusCodes.Status400BadRequest, "invalid-fields", ex.Message, stored, sourceIp, cancellationToken);
+                return await RefuseAsync(claimedTradeNo, StatusCodes.Status400BadRequest, "invalid-fields", verdict.Reason!, stored, sourceIp, cancellationToken);
             }
 
-            var record = await _store.GetAsync(notification.TradeNo, cancellationToken);
+            var tradeNo = verdict.Notification?.TradeNo ?? verdict.UnsignedClaim!.TradeNo;
+            var claimedStatus = verdict.Notification?.Status ?? verdict.UnsignedClaim!.Status;
+            var record = await _store.GetAsync(tradeNo, cancellationToken);
             if (record is null)
             {
-                _logger.LogWarning("Callback for unknown tradeNo {TradeNo} recorded for investigation (status {Status}).", notification.TradeNo, notification.Status);
-                await AuditAsync(notification.TradeNo, "unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp, cancellationToken);
+                _logger.CallbackForUnknownTradeNo(tradeNo, claimedStatus);
+                await AuditAsync(tradeNo, "unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp, cancellationToken);
                 return Ok();
             }
             using var activity = TransactionTracing.StartWork(TransactionTracing.Callback, record.TraceParent, record.TradeNo, record.Kind);
-            activity?.SetTag("paypro.status", notification.Status);
+            activity?.SetTag("paypro.status", claimedStatus);
             activity?.SetTag("paypro.signed", signed);
-            if (!signed)
+            if (verdict.Notification is not { } notification)
             {
-                return await RecordHintAsync(record, notification, stored, sourceIp, cancellationToken);
+                return await RecordHintAsync(record, claimedStatus, stored, sourceIp, cancellationToken);
             }
 
             var (updated, transition) = await _processor.ApplyAsync(record, PayproObservation.FromNotification(notification), $"callback: status {notification.Status}", cancellationToken);
-            var verdict = transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
-            TransactionTracing.Outcome(activity, updated, verdict);
+            var applied = transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
+            TransactionTracing.Outcome(activity, updated, applied);
             var detail = notification.UnknownFields.Count == 0 ? $"now {updated.State.ToWire()}" : $"now {updated.State.ToWire()}; unknown fields kept, not used: {string.Join(", ", notification.UnknownFields)}";
-            await AuditAsync(notification.TradeNo, verdict, detail, stored, sourceIp, cancellationToken);
-            FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
+            await AuditAsync(notification.TradeNo, applied, detail, stored, sourceIp, cancellationToken);
+            FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", applied));
             return Ok();
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Nothing was applied, or what was applied is durable and idempotent: Paypro's retry finishes the job.
-            _logger.LogError(ex, "Callback not processed: storage or secret unavailable; answering 503 so Paypro retries.");
+            _logger.CallbackNotProcessed(ex);
             FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "unavailable"));
             return TypedResults.Problem(title: "Temporarily unavailable", detail: "The callback could not be recorded; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 
-    private async Task<bool> VerifyAsync(PayproFields fields, CancellationToken cancellationToken)
+    private async Task<PayproNotifyResult> VerifyAsync(byte[] body, CancellationToken cancellationToken)
     {
-        if (fields.MatchSignature(await _secrets.GetVerificationSecretsAsync(cancellationToken), _saltPosition) >= 0)
-        {
-            return true;
-        }
+        var verdict = await PayproNotifyVerifier.VerifyAsync(body, _secrets.GetVerificationSecretsAsync, _saltPosition, cancellationToken);
         // The secret may have been rotated; the store re-reads it at most once per interval, so
         // forged callbacks cannot turn into a flood of vault reads.
-        return await _secrets.RefreshAfterVerificationMissAsync(cancellationToken)
-            && fields.MatchSignature(await _secrets.GetVerificationSecretsAsync(cancellationToken), _saltPosition) >= 0;
+        if (verdict.Failure == PayproNotifyFailure.Forged && await _secrets.RefreshAfterVerificationMissAsync(cancellationToken))
+        {
+            verdict = await PayproNotifyVerifier.VerifyAsync(body, _secrets.GetVerificationSecretsAsync, _saltPosition, cancellationToken);
+        }
+        return verdict;
     }
 
-    private async Task<IResult> RecordHintAsync(TransactionRecord record, PayproNotification notification, string stored, string? sourceIp, CancellationToken cancellationToken)
+    private async Task<IResult> RecordHintAsync(TransactionRecord record, string claimedStatus, string stored, string? sourceIp, CancellationToken cancellationToken)
     {
         if (TransactionRules.OnUnsignedHint(record) == UnsignedHintAnswer.Ignore)
         {
@@ -155,14 +146,14 @@ public class NotifyHandler
             return Ok();
         }
         await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow(), 0, record.CreatedAt, cancellationToken);
-        await AuditAsync(record.TradeNo, "unsigned-hint", $"Unsigned callback claiming status {notification.Status}; nothing changes until a query to Paypro confirms it.", stored, sourceIp, cancellationToken);
+        await AuditAsync(record.TradeNo, "unsigned-hint", $"Unsigned callback claiming status {claimedStatus}; nothing changes until a query to Paypro confirms it.", stored, sourceIp, cancellationToken);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "hint"));
         return Ok();
     }
 
     private async Task<IResult> RefuseAsync(string? tradeNo, int status, string verdict, string reason, string? body, string? sourceIp, CancellationToken cancellationToken)
     {
-        _logger.LogWarning("PAYPRO_CALLBACK_REJECTED {Verdict} from {SourceIp}: {Reason}", verdict, sourceIp ?? "unknown", reason);
+        _logger.CallbackRejected(verdict, sourceIp ?? "unknown", reason);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
         await AuditAsync(tradeNo, "rejected-" + verdict, reason, body, sourceIp, cancellationToken);
         return TypedResults.Problem(title: "Callback refused", detail: reason, statusCode: status);

@@ -46,7 +46,7 @@ public class OutboxDispatcher
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _logger.LogWarning(ex, "Event {EventName} of {TradeNo} not sent yet; the poller will send it.", written.EventName, written.TradeNo);
+            _logger.EventNotSent(ex, written.EventName, written.TradeNo);
             return false;
         }
         finally

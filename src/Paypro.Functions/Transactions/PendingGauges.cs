@@ -33,7 +33,7 @@ public class PendingGauges(TransactionStore store, QueueServiceClient queues, Qu
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The gauges keep their last values; the poll itself is not affected.
-            logger.LogWarning(ex, "The pending and poison gauges could not be refreshed.");
+            logger.GaugesNotRefreshed(ex);
         }
     }
 }

@@ -142,7 +142,7 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, Transacti
         // performs once, never a lost one.
         await main.SendMessageAsync(message.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
         await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
-        logger.LogWarning("Poison message {MessageId} (tradeNo {TradeNo}) re-submitted to {Queue} by an operator.", message.MessageId, tradeNo, main.Name);
+        logger.PoisonRedriven(message.MessageId, tradeNo, main.Name);
         return new RedriveOutcome(message.MessageId, tradeNo, "resubmitted", $"Put back on {main.Name}; the queue function performs it once.");
     }
 

@@ -110,7 +110,7 @@ public class TransactionChecker
         if (transition is not null)
         {
             FunctionsMetrics.Stuck.Add(1, new KeyValuePair<string, object?>("kind", updated.Kind.ToWire()));
-            _logger.LogError("PAYPRO_TRANSACTION_STUCK {Kind} {TradeNo} has been {State} since {CreatedAt:O}", updated.Kind.ToWire(), updated.TradeNo, updated.State.ToWire(), updated.CreatedAt);
+            _logger.TransactionStuck(updated.Kind.ToWire(), updated.TradeNo, updated.State.ToWire(), updated.CreatedAt);
         }
         return updated;
     }

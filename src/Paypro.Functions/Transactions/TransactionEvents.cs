@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Paypro.Functions.Transactions;
 
@@ -19,57 +19,55 @@ public static class TransactionEvents
 
     public static string Build(TransactionRecord record, string eventName, DateTimeOffset occurredAt, string? anomaly = null)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("id", EventId(record.TradeNo, eventName));
-            writer.WriteString("type", EventType(record.Kind, eventName));
-            writer.WriteString("tradeNo", record.TradeNo);
-            writer.WriteString("kind", record.Kind.ToWire());
-            writer.WriteString("state", record.State.ToWire());
-            writer.WriteNumber("amount", record.Amount);
-            WriteOptional(writer, "paidAmount", record.PaidAmount);
-            WriteOptional(writer, "payproStatus", record.PayproStatus);
-            WriteOptional(writer, "payproMessage", record.PayproMessage);
-            WriteOptional(writer, "platFormTradeNo", record.PlatFormTradeNo);
-            WriteOptional(writer, "serialNumber", record.SerialNumber);
-            WriteOptional(writer, "mpesaReceiptNumber", record.MpesaReceiptNumber);
-            WriteOptional(writer, "reason", record.Reason);
-            writer.WriteBoolean("notSent", record.NotSent);
-            WriteOptional(writer, "anomaly", anomaly);
-            writer.WriteString("occurredAt", occurredAt.ToUniversalTime());
-            writer.WriteString("createdAt", record.CreatedAt.ToUniversalTime());
+        using var metadata = JsonDocument.Parse(string.IsNullOrEmpty(record.MetadataJson) ? "{}" : record.MetadataJson);
+        return JsonSerializer.Serialize(new TransactionEvent(
+            EventId(record.TradeNo, eventName),
+            EventType(record.Kind, eventName),
+            record.TradeNo,
+            record.Kind.ToWire(),
+            record.State.ToWire(),
+            record.Amount,
+            record.PaidAmount,
+            record.PayproStatus,
+            record.PayproMessage,
+            record.PlatFormTradeNo,
+            record.SerialNumber,
+            record.MpesaReceiptNumber,
+            record.Reason,
+            record.NotSent,
+            anomaly,
+            occurredAt.ToUniversalTime(),
+            record.CreatedAt.ToUniversalTime(),
             // The transaction's trace: a consumer that continues it joins the producer's trace.
-            WriteOptional(writer, "traceparent", record.TraceParent);
-            if (record.SuccessTimeUtc is { } successTime)
-            {
-                writer.WriteString("successTime", successTime.ToUniversalTime());
-            }
-            writer.WritePropertyName("metadata");
-            if (string.IsNullOrEmpty(record.MetadataJson))
-            {
-                writer.WriteStartObject();
-                writer.WriteEndObject();
-            }
-            else
-            {
-                writer.WriteRawValue(record.MetadataJson);
-            }
-            writer.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull(name);
-        }
-        else
-        {
-            writer.WriteString(name, value);
-        }
+            record.TraceParent,
+            record.SuccessTimeUtc?.ToUniversalTime(),
+            metadata.RootElement), TransactionEventJsonContext.Default.TransactionEvent);
     }
 }
+
+/// <summary>An event on the events queue, field by field (the README's event contract). Absent values are null, except successTime, which is left out.</summary>
+internal sealed record TransactionEvent(
+    string Id,
+    string Type,
+    string TradeNo,
+    string Kind,
+    string State,
+    long Amount,
+    string? PaidAmount,
+    string? PayproStatus,
+    string? PayproMessage,
+    string? PlatFormTradeNo,
+    string? SerialNumber,
+    string? MpesaReceiptNumber,
+    string? Reason,
+    bool NotSent,
+    string? Anomaly,
+    DateTimeOffset OccurredAt,
+    DateTimeOffset CreatedAt,
+    string? Traceparent,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? SuccessTime,
+    JsonElement Metadata);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(TransactionEvent))]
+internal sealed partial class TransactionEventJsonContext : JsonSerializerContext;

@@ -68,11 +68,10 @@ public class TransactionPoller
                 {
                     // One transaction's trouble must not stop the others; its entry stays due.
                     Interlocked.Increment(ref run.Failed);
-                    _logger.LogWarning(ex, "Check of {TradeNo} failed; it stays due.", entry.TradeNo);
+                    _logger.CheckFailed(ex, entry.TradeNo);
                 }
             }).ConfigureAwait(false);
-        _logger.LogInformation("Poll: {Due} due in {Batches} batch(es), {Checked} checked, {Failed} failed, {Skipped} left for the next run (past due: {PastDue}).",
-            run.Taken, run.Batches, run.Checked, run.Failed, run.Skipped, isPastDue);
+        _logger.Polled(run.Taken, run.Batches, run.Checked, run.Failed, run.Skipped, isPastDue);
     }
 
     /// <summary>

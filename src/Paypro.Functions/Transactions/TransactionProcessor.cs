@@ -161,12 +161,12 @@ public class TransactionProcessor
     {
         if (transition.IsAnomaly)
         {
-            _logger.LogWarning("PAYPRO_ANOMALY {Kind} {TradeNo}: {Anomaly}", record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
+            _logger.Anomaly(record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
             FunctionsMetrics.Anomalies.Add(1, new KeyValuePair<string, object?>("kind", record.Kind.ToWire()));
         }
         else
         {
-            _logger.LogInformation("{Kind} {TradeNo} {From} -> {To} ({Source})", record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
+            _logger.Transitioned(record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
             FunctionsMetrics.Transitions.Add(1, new KeyValuePair<string, object?>("kind", record.Kind.ToWire()), new KeyValuePair<string, object?>("state", record.State.ToWire()));
             if (record.State.IsFinal() && previous?.IsFinal() != true)
             {
@@ -185,7 +185,7 @@ public class TransactionProcessor
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The change and its event are out; the poller clears the entry when it comes to it.
-                _logger.LogWarning(ex, "Due entry of final {TradeNo} not removed yet; the poller will clear it.", record.TradeNo);
+                _logger.DueEntryNotRemoved(ex, record.TradeNo);
             }
         }
     }

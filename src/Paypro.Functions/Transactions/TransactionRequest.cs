@@ -11,7 +11,7 @@ namespace Paypro.Functions.Transactions;
 /// </summary>
 public sealed class TransactionRequest
 {
-    public const int MaxRemarkLength = 128;
+    public const int MaxRemarkLength = PayproValidation.MaxRemarkLength;
     public const int MaxMetadataEntries = 16;
     public const int MaxMetadataJsonLength = 2048;
 
@@ -106,7 +106,7 @@ public sealed class TransactionRequest
             string? remark = null;
             if (root.TryGetProperty("remark", out var remarkElement) && remarkElement.ValueKind != JsonValueKind.Null)
             {
-                if (remarkElement.ValueKind != JsonValueKind.String || remarkElement.GetString()!.Length > MaxRemarkLength || remarkElement.GetString()!.Any(char.IsControl))
+                if (remarkElement.ValueKind != JsonValueKind.String || !PayproValidation.TryValidateRemark(remarkElement.GetString(), out _))
                 {
                     error = $"remark must be a string of at most {MaxRemarkLength} characters without control characters.";
                     return false;
@@ -116,7 +116,7 @@ public sealed class TransactionRequest
             Uri? notifyUrl = null;
             if (root.TryGetProperty("notifyUrl", out var urlElement) && urlElement.ValueKind != JsonValueKind.Null)
             {
-                if (urlElement.ValueKind != JsonValueKind.String || !Uri.TryCreate(urlElement.GetString(), UriKind.Absolute, out notifyUrl) || notifyUrl.Scheme is not ("https" or "http"))
+                if (urlElement.ValueKind != JsonValueKind.String || !PayproValidation.TryParseNotifyUrl(urlElement.GetString(), out notifyUrl))
                 {
                     error = "notifyUrl must be an absolute http(s) URL.";
                     return false;

@@ -117,7 +117,7 @@ public class TransactionSubmitter
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Storage is likely what failed in the first place; the failure itself is logged by the host.
-            _logger.LogDebug(ex, "The failed delivery of message {MessageId} could not be recorded.", message.MessageId);
+            _logger.DeliveryFailureNotRecorded(ex, message.MessageId);
         }
     }
 
@@ -171,7 +171,7 @@ public class TransactionSubmitter
         };
         if (await _processor.CreateAsync(record, TransactionRules.OnNewRequest(), "message", $"message {messageId} (delivery {message.DequeueCount})", cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
-            _logger.LogInformation("{Kind} {TradeNo} is being submitted by another instance; this delivery does nothing.", kind.ToWire(), request.TradeNo);
+            _logger.SubmittedElsewhere(kind.ToWire(), request.TradeNo);
             return;
         }
 
@@ -193,8 +193,7 @@ public class TransactionSubmitter
         var detail = Describe(result);
         var (stored, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnCreateAnswer(current, result), "create-call", detail, cancellationToken).ConfigureAwait(false);
         TransactionTracing.Outcome(activity, stored, result.Outcome.ToString());
-        _logger.LogInformation("{Kind} {TradeNo} for {Amount} to {Mobile}: {Detail}; now {State}",
-            kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
+        _logger.CreateCallAnswered(kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
     }
 
     private async Task RejectAsync(TransactionKind kind, string tradeNo, string reason, CancellationToken cancellationToken)
@@ -225,7 +224,7 @@ public class TransactionSubmitter
     }
 
     private void LogInvalidForExisting(TransactionKind kind, string tradeNo, string reason) =>
-        _logger.LogWarning("{Kind} message for existing {TradeNo} is invalid ({Reason}); the transaction is unchanged.", kind.ToWire(), tradeNo, reason);
+        _logger.InvalidMessageForExisting(kind.ToWire(), tradeNo, reason);
 
     private async Task MoveToPoisonAsync(string queueName, string messageText, string messageId, string reason, CancellationToken cancellationToken)
     {
@@ -236,18 +235,17 @@ public class TransactionSubmitter
         var receipt = await poison.SendMessageAsync(messageText, cancellationToken).ConfigureAwait(false);
         await _store.RecordPoisonReasonAsync(poison.Name, receipt.Value.MessageId, $"message {messageId} from {queueName}: {reason}", cancellationToken).ConfigureAwait(false);
         FunctionsMetrics.MessagesPoisoned.Add(1, new KeyValuePair<string, object?>("queue", queueName));
-        _logger.LogError("PAYPRO_POISON_MESSAGE message {MessageId} from {Queue} moved to {Poison}: {Reason}", messageId, queueName, poison.Name, reason);
+        _logger.MessagePoisoned(messageId, queueName, poison.Name, reason);
     }
 
     private void LogDuplicate(TransactionRecord existing, TransactionRequest request, TransactionKind kind)
     {
         if (existing.Kind != kind || existing.Amount != request.Amount || existing.Mobile != request.Mobile)
         {
-            _logger.LogWarning("{Kind} {TradeNo}: a message with this tradeNo but different content arrived; the tradeNo is already {State} as a {ExistingKind} and nothing is sent again.",
-                kind.ToWire(), existing.TradeNo, existing.State.ToWire(), existing.Kind.ToWire());
+            _logger.ConflictingDuplicate(kind.ToWire(), existing.TradeNo, existing.State.ToWire(), existing.Kind.ToWire());
             return;
         }
-        _logger.LogInformation("{Kind} {TradeNo} is already {State}; duplicate delivery ignored.", kind.ToWire(), existing.TradeNo, existing.State.ToWire());
+        _logger.DuplicateDelivery(kind.ToWire(), existing.TradeNo, existing.State.ToWire());
     }
 
     internal static string Describe(PayproCreateResult result)

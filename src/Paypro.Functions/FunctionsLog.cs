@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Logging;
+
+namespace Paypro.Functions;
+
+/// <summary>
+/// The alert markers. Each is the event name of its log entry and the first word of its message, so the alert
+/// rules and the dashboard (which query the message), the tests (which read the event name) and the code share
+/// one constant.
+/// </summary>
+public static class LogMarkers
+{
+    /// <summary>A callback was refused: forged, unsigned under the Reject policy, malformed, oversized, or from outside the allow-list.</summary>
+    public const string CallbackRejected = "PAYPRO_CALLBACK_REJECTED";
+
+    /// <summary>A message that can never succeed went to its poison queue.</summary>
+    public const string PoisonMessage = "PAYPRO_POISON_MESSAGE";
+
+    /// <summary>A transaction has been pending longer than Poll:StuckAfter.</summary>
+    public const string TransactionStuck = "PAYPRO_TRANSACTION_STUCK";
+
+    /// <summary>Paypro reported a result that contradicts the record; kept, announced, not applied.</summary>
+    public const string Anomaly = "PAYPRO_ANOMALY";
+}
+
+/// <summary>Every log entry of the app, with its event id (1xxx) and name.</summary>
+internal static partial class FunctionsLog
+{
+    [LoggerMessage(EventId = 1001, EventName = LogMarkers.CallbackRejected, Level = LogLevel.Warning,
+        Message = LogMarkers.CallbackRejected + " {Verdict} from {SourceIp}: {Reason}")]
+    public static partial void CallbackRejected(this ILogger logger, string verdict, string sourceIp, string reason);
+
+    [LoggerMessage(EventId = 1002, EventName = LogMarkers.PoisonMessage, Level = LogLevel.Error,
+        Message = LogMarkers.PoisonMessage + " message {MessageId} from {Queue} moved to {PoisonQueue}: {Reason}")]
+    public static partial void MessagePoisoned(this ILogger logger, string messageId, string queue, string poisonQueue, string reason);
+
+    [LoggerMessage(EventId = 1004, EventName = LogMarkers.TransactionStuck, Level = LogLevel.Error,
+        Message = LogMarkers.TransactionStuck + " {Kind} {TradeNo} has been {State} since {CreatedAt:O}")]
+    public static partial void TransactionStuck(this ILogger logger, string kind, string tradeNo, string state, DateTimeOffset createdAt);
+
+    [LoggerMessage(EventId = 1005, EventName = LogMarkers.Anomaly, Level = LogLevel.Warning,
+        Message = LogMarkers.Anomaly + " {Kind} {TradeNo}: {Anomaly}")]
+    public static partial void Anomaly(this ILogger logger, string kind, string tradeNo, string? anomaly);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "{Kind} {TradeNo} {From} -> {To} ({Source})")]
+    public static partial void Transitioned(this ILogger logger, string kind, string tradeNo, string from, string to, string source);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Due entry of final {TradeNo} not removed yet; the poller will clear it.")]
+    public static partial void DueEntryNotRemoved(this ILogger logger, Exception exception, string tradeNo);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Event {EventName} of {TradeNo} not sent yet; the poller will send it.")]
+    public static partial void EventNotSent(this ILogger logger, Exception exception, string eventName, string tradeNo);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Debug, Message = "The failed delivery of message {MessageId} could not be recorded.")]
+    public static partial void DeliveryFailureNotRecorded(this ILogger logger, Exception exception, string messageId);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "{Kind} {TradeNo} is being submitted by another instance; this delivery does nothing.")]
+    public static partial void SubmittedElsewhere(this ILogger logger, string kind, string tradeNo);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Information, Message = "{Kind} {TradeNo} for {Amount} to {Mobile}: {Detail}; now {State}")]
+    public static partial void CreateCallAnswered(this ILogger logger, string kind, string tradeNo, long amount, string mobile, string detail, string state);
+
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Warning, Message = "{Kind} message for existing {TradeNo} is invalid ({Reason}); the transaction is unchanged.")]
+    public static partial void InvalidMessageForExisting(this ILogger logger, string kind, string tradeNo, string reason);
+
+    [LoggerMessage(EventId = 1024, Level = LogLevel.Warning,
+        Message = "{Kind} {TradeNo}: a message with this tradeNo but different content arrived; the tradeNo is already {State} as a {ExistingKind} and nothing is sent again.")]
+    public static partial void ConflictingDuplicate(this ILogger logger, string kind, string tradeNo, string state, string existingKind);
+
+    [LoggerMessage(EventId = 1025, Level = LogLevel.Information, Message = "{Kind} {TradeNo} is already {State}; duplicate delivery ignored.")]
+    public static partial void DuplicateDelivery(this ILogger logger, string kind, string tradeNo, string state);
+
+    [LoggerMessage(EventId = 1026, Level = LogLevel.Information, Message = "{Kind} {TradeNo} accepted over HTTP and enqueued.")]
+    public static partial void AcceptedOverHttp(this ILogger logger, string kind, string tradeNo);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Callback for unknown tradeNo {TradeNo} recorded for investigation (status {Status}).")]
+    public static partial void CallbackForUnknownTradeNo(this ILogger logger, string tradeNo, string status);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Error, Message = "Callback not processed: storage or secret unavailable; answering 503 so Paypro retries.")]
+    public static partial void CallbackNotProcessed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1040, Level = LogLevel.Warning, Message = "Check of {TradeNo} failed; it stays due.")]
+    public static partial void CheckFailed(this ILogger logger, Exception exception, string tradeNo);
+
+    [LoggerMessage(EventId = 1041, Level = LogLevel.Information,
+        Message = "Poll: {Due} due in {Batches} batch(es), {Checked} checked, {Failed} failed, {Skipped} left for the next run (past due: {PastDue}).")]
+    public static partial void Polled(this ILogger logger, int due, int batches, int @checked, int failed, int skipped, bool pastDue);
+
+    [LoggerMessage(EventId = 1042, Level = LogLevel.Warning, Message = "The pending and poison gauges could not be refreshed.")]
+    public static partial void GaugesNotRefreshed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1050, Level = LogLevel.Warning, Message = "Poison message {MessageId} (tradeNo {TradeNo}) re-submitted to {Queue} by an operator.")]
+    public static partial void PoisonRedriven(this ILogger logger, string messageId, string? tradeNo, string queue);
+
+    [LoggerMessage(EventId = 1051, Level = LogLevel.Information, Message = "Audit retention: {Deleted} rows older than {Cutoff:O} deleted ({Outcome}).")]
+    public static partial void AuditPurged(this ILogger logger, int deleted, DateTimeOffset cutoff, string outcome);
+
+    [LoggerMessage(EventId = 1052, Level = LogLevel.Information, Message = "Storage ready: tables and queues {Payouts}, {Payins}, {Events} exist.")]
+    public static partial void StorageReady(this ILogger logger, string payouts, string payins, string events);
+}
+
