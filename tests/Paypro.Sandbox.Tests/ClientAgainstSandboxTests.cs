@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Paypro.Sandbox.Tests.Infrastructure;
 
 namespace Paypro.Sandbox.Tests;
@@ -7,62 +6,52 @@ namespace Paypro.Sandbox.Tests;
 public sealed class ClientAgainstSandboxTests : IAsyncLifetime
 {
     private TestSandbox _sandbox = null!;
-    private ServiceProvider _services = null!;
-    private PayproClient _client = null!;
+    private SandboxPayproClient _paypro = null!;
+
+    private PayproClient Client => _paypro.Client;
 
     public async Task InitializeAsync()
     {
         _sandbox = await TestSandbox.StartAsync();
-        _services = new ServiceCollection()
-            .AddSingleton<IPayproSecretSource>(new StaticPayproSecretSource(_sandbox.Host.Options.AppSecret))
-            .AddPayproClient(options =>
-            {
-                options.BaseUrl = _sandbox.Host.BaseUrl;
-                options.MerchantNo = _sandbox.Host.Options.MerchantNo;
-                options.RequestTimeout = TimeSpan.FromSeconds(5);
-            })
-            .BuildServiceProvider();
-        _client = _services.GetRequiredService<PayproClient>();
+        _paypro = SandboxPayproClient.For(_sandbox.Host, requestTimeout: TimeSpan.FromSeconds(5));
     }
 
     public async Task DisposeAsync()
     {
-        await _services.DisposeAsync();
+        await _paypro.DisposeAsync();
         await _sandbox.DisposeAsync();
     }
-
-    private static string NewTradeNo() => "C" + Guid.NewGuid().ToString("N")[..16];
 
     private Uri NotifyUrl => new(_sandbox.Receiver.NotifyUrl);
 
     [Fact]
     public async Task A_payout_is_accepted_as_processing_then_found_succeeded_by_query()
     {
-        var tradeNo = NewTradeNo();
-        var created = await _client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = "0712345600", NotifyUrl = NotifyUrl });
+        var tradeNo = TestTradeNos.New("C");
+        var created = await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = "0712345600", NotifyUrl = NotifyUrl });
 
         Assert.Equal(PayproOutcome.Accepted, created.Outcome);
         Assert.Equal(PayproStatus.Processing, created.Status);
         Assert.NotNull(created.SerialNumber);
         await _sandbox.DeliveredCallbackAsync(tradeNo);
-        var queried = await _client.QueryPayoutAsync(tradeNo);
+        var queried = await Client.QueryPayoutAsync(tradeNo);
         Assert.Equal(PayproQueryOutcome.Found, queried.Outcome);
         Assert.Equal(PayproStatusKind.Succeeded, queried.Transaction!.Kind);
         Assert.Equal(120m, queried.Transaction.Amount);
         Assert.Equal(tradeNo, queried.Transaction.TradeNo);
         Assert.NotNull(queried.Transaction.SuccessTimeUtc);
-        Assert.Equal("254712345600", Assert.Single(_sandbox.Host.Ledger.Entries, e => e.TradeNo == tradeNo).Mobile);
+        Assert.Equal(TestMobiles.Success, Assert.Single(_sandbox.Host.Ledger.Entries, e => e.TradeNo == tradeNo).Mobile);
     }
 
     [Fact]
     public async Task A_payin_is_accepted_and_found_by_query()
     {
-        var tradeNo = NewTradeNo();
-        var created = await _client.CreatePayinAsync(new PayinCreateOptions { TradeNo = tradeNo, Amount = 75, Mobile = "254712345600", NotifyUrl = NotifyUrl, Remark = "order 77" });
+        var tradeNo = TestTradeNos.New("C");
+        var created = await Client.CreatePayinAsync(new PayinCreateOptions { TradeNo = tradeNo, Amount = 75, Mobile = TestMobiles.Success, NotifyUrl = NotifyUrl, Remark = "order 77" });
 
         Assert.Equal(PayproOutcome.Accepted, created.Outcome);
         await _sandbox.DeliveredCallbackAsync(tradeNo);
-        var queried = await _client.QueryPayinAsync(tradeNo);
+        var queried = await Client.QueryPayinAsync(tradeNo);
         Assert.Equal(PayproQueryOutcome.Found, queried.Outcome);
         Assert.Equal(PayproStatus.Success, queried.Transaction!.Status);
     }
@@ -70,7 +59,7 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     [Fact]
     public async Task A_checkout_returns_the_payment_page_url()
     {
-        var created = await _client.CreateCheckoutAsync(new CheckoutCreateOptions { TradeNo = NewTradeNo(), Amount = 300, NotifyUrl = NotifyUrl });
+        var created = await Client.CreateCheckoutAsync(new CheckoutCreateOptions { TradeNo = TestTradeNos.New("C"), Amount = 300, NotifyUrl = NotifyUrl });
 
         Assert.Equal(PayproOutcome.Accepted, created.Outcome);
         Assert.NotNull(created.CheckoutUrl);
@@ -81,11 +70,11 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     [Fact]
     public async Task A_failure_status_is_found_with_Paypros_status_and_message()
     {
-        var tradeNo = NewTradeNo();
-        await _client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.Rejected, NotifyUrl = NotifyUrl });
+        var tradeNo = TestTradeNos.New("C");
+        await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.Rejected, NotifyUrl = NotifyUrl });
         await _sandbox.DeliveredCallbackAsync(tradeNo);
 
-        var queried = await _client.QueryPayoutAsync(tradeNo);
+        var queried = await Client.QueryPayoutAsync(tradeNo);
 
         Assert.Equal(PayproStatusKind.Failed, queried.Transaction!.Kind);
         Assert.Equal("00029", queried.Transaction.Status);
@@ -95,29 +84,29 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_order_is_refused_and_a_system_error_is_unknown_and_neither_is_found_later()
     {
-        var refused = NewTradeNo();
-        var unknown = NewTradeNo();
+        var refused = TestTradeNos.New("C");
+        var unknown = TestTradeNos.New("C");
 
-        var refusal = await _client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = refused, Amount = 120, Mobile = TestMobiles.Refused });
-        var systemError = await _client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = unknown, Amount = 120, Mobile = TestMobiles.SystemError });
+        var refusal = await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = refused, Amount = 120, Mobile = TestMobiles.Refused });
+        var systemError = await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = unknown, Amount = 120, Mobile = TestMobiles.SystemError });
 
         Assert.Equal(PayproOutcome.Refused, refusal.Outcome);
         Assert.Equal(PayproStatus.OrderError, refusal.Code);
         Assert.Equal(PayproOutcome.Unknown, systemError.Outcome);
         Assert.Equal(PayproStatus.SystemException, systemError.Code);
-        Assert.Equal(PayproQueryOutcome.NotFound, (await _client.QueryPayoutAsync(refused)).Outcome);
-        Assert.Equal(PayproQueryOutcome.NotFound, (await _client.QueryPayoutAsync(unknown)).Outcome);
+        Assert.Equal(PayproQueryOutcome.NotFound, (await Client.QueryPayoutAsync(refused)).Outcome);
+        Assert.Equal(PayproQueryOutcome.NotFound, (await Client.QueryPayoutAsync(unknown)).Outcome);
         Assert.DoesNotContain(_sandbox.Host.Ledger.Entries, e => e.TradeNo == refused || e.TradeNo == unknown);
     }
 
     [Fact]
     public async Task A_duplicate_tradeNo_is_refused_and_paid_once()
     {
-        var tradeNo = NewTradeNo();
+        var tradeNo = TestTradeNos.New("C");
         var payout = new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.Success };
 
-        Assert.Equal(PayproOutcome.Accepted, (await _client.CreatePayoutAsync(payout)).Outcome);
-        Assert.Equal(PayproOutcome.Refused, (await _client.CreatePayoutAsync(payout)).Outcome);
+        Assert.Equal(PayproOutcome.Accepted, (await Client.CreatePayoutAsync(payout)).Outcome);
+        Assert.Equal(PayproOutcome.Refused, (await Client.CreatePayoutAsync(payout)).Outcome);
 
         Assert.Single(_sandbox.Host.Ledger.Entries, e => e.TradeNo == tradeNo);
     }
@@ -125,12 +114,12 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     [Fact]
     public async Task An_mpesa_receipt_code_is_found_and_an_unknown_code_is_not()
     {
-        var tradeNo = NewTradeNo();
-        await _client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.ImmediateSuccess });
+        var tradeNo = TestTradeNos.New("C");
+        await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.ImmediateSuccess });
         var code = await Eventually.UntilAsync(() => _sandbox.Host.Ledger.Entries.SingleOrDefault(e => e.TradeNo == tradeNo)?.MpesaReceiptNumber, "the payout has an M-Pesa receipt");
 
-        var found = await _client.QueryByMpesaCodeAsync(code!);
-        var missing = await _client.QueryByMpesaCodeAsync("ZZZZZZZZZ9");
+        var found = await Client.QueryByMpesaCodeAsync(code!);
+        var missing = await Client.QueryByMpesaCodeAsync("ZZZZZZZZZ9");
 
         Assert.Equal(PayproQueryOutcome.Found, found.Outcome);
         Assert.Equal(code, found.Transaction!.MpesaReceiptNumber);
@@ -141,12 +130,12 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     [Fact]
     public async Task The_balance_moves_with_a_payout()
     {
-        var before = await _client.GetBalanceAsync();
-        var tradeNo = NewTradeNo();
-        await _client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 500, Mobile = TestMobiles.ImmediateSuccess });
+        var before = await Client.GetBalanceAsync();
+        var tradeNo = TestTradeNos.New("C");
+        await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 500, Mobile = TestMobiles.ImmediateSuccess });
         await Eventually.UntilAsync(() => _sandbox.Host.Ledger.Balance.AvailableAmount <= (long)before.AvailableAmount!.Value - 500, "the payout left the balance");
 
-        var after = await _client.GetBalanceAsync();
+        var after = await Client.GetBalanceAsync();
 
         Assert.Equal(PayproQueryOutcome.Found, before.Outcome);
         Assert.Equal(before.AvailableAmount - 500, after.AvailableAmount);
@@ -155,17 +144,10 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     [Fact]
     public async Task A_client_with_the_wrong_secret_is_refused_by_the_sandbox_and_nothing_is_paid()
     {
-        await using var services = new ServiceCollection()
-            .AddSingleton<IPayproSecretSource>(new StaticPayproSecretSource("not-the-app-secret"))
-            .AddPayproClient(options =>
-            {
-                options.BaseUrl = _sandbox.Host.BaseUrl;
-                options.MerchantNo = _sandbox.Host.Options.MerchantNo;
-            })
-            .BuildServiceProvider();
-        var tradeNo = NewTradeNo();
+        await using var wrong = SandboxPayproClient.For(_sandbox.Host, secret: "not-the-app-secret");
+        var tradeNo = TestTradeNos.New("C");
 
-        var result = await services.GetRequiredService<PayproClient>().CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.Success });
+        var result = await wrong.Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.Success });
 
         // An unknown code on a create call is not a verdict: the caller must resolve it by query.
         Assert.Equal(PayproOutcome.Unknown, result.Outcome);

@@ -30,7 +30,7 @@ public sealed class LedgerTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.HttpError });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
@@ -55,7 +55,7 @@ public sealed class LedgerTests
             o.InitialBalance = 1000;
             o.SuccessDelay = TimeSpan.FromDays(30);
         });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success, amount: "300");
         Assert.Equal(new SandboxBalance(700, 300, 0), sandbox.Host.Ledger.Balance);
@@ -72,7 +72,7 @@ public sealed class LedgerTests
     public async Task A_failed_payout_releases_its_amount()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.InitialBalance = 1000);
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Rejected, amount: "300");
         await sandbox.DeliveredCallbackAsync(tradeNo);
@@ -84,7 +84,7 @@ public sealed class LedgerTests
     public async Task A_successful_payin_adds_to_unsettled_and_a_reversal_by_hand_takes_it_back()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.InitialBalance = 1000);
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayinAsync(tradeNo, TestMobiles.ImmediateSuccess, sandbox.Receiver.NotifyUrl, amount: "80");
         Assert.Equal(new SandboxBalance(1000, 0, 80), sandbox.Host.Ledger.Balance);
@@ -129,9 +129,9 @@ public sealed class LedgerTests
             o.InitialBalance = 1000;
             o.SuccessDelay = TimeSpan.FromSeconds(10);
         }, time);
-        var pending = SandboxClient.NewTradeNo();
+        var pending = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(pending, TestMobiles.Success, amount: "100");
-        await sandbox.Client.PayoutAsync(SandboxClient.NewTradeNo(), TestMobiles.ImmediateSuccess, amount: "100");
+        await sandbox.Client.PayoutAsync(TestTradeNos.New(), TestMobiles.ImmediateSuccess, amount: "100");
         await Eventually.UntilAsync(() => sandbox.Host.Callbacks.Any(c => c.State == CallbackState.Delivered), "a callback is delivered");
 
         sandbox.Host.Reset();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Paypro.Sandbox.Tests.Infrastructure;
 
 namespace Paypro.Sandbox.Tests;
@@ -11,7 +12,7 @@ public sealed class SecretHygieneTests
     [Fact]
     public async Task A_busy_run_logs_no_secret_sign_key_or_full_mobile()
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLogCollector();
         await using var receiver = await CallbackReceiver.StartAsync();
         await using var host = await SandboxHost.StartAsync(
             o =>
@@ -22,7 +23,7 @@ public sealed class SecretHygieneTests
             },
             builder =>
             {
-                builder.Logging.AddProvider(logs);
+                builder.Logging.AddProvider(new FakeLoggerProvider(logs));
                 builder.Logging.SetMinimumLevel(LogLevel.Trace);
             },
             CancellationToken.None);
@@ -32,17 +33,17 @@ public sealed class SecretHygieneTests
 
         foreach (var mobile in mobiles)
         {
-            await client.PayoutAsync(SandboxClient.NewTradeNo(), mobile);
-            await client.PayinAsync(SandboxClient.NewTradeNo(), mobile, receiver.NotifyUrl);
+            await client.PayoutAsync(TestTradeNos.New(), mobile);
+            await client.PayinAsync(TestTradeNos.New(), mobile, receiver.NotifyUrl);
         }
         var forged = SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", "FORGED"));
         await client.PostAsync(PayproPaths.Payout, forged, sign: "0123456789abcdef0123456789abcdef");
         host.Faults.Add(new SandboxFault { Kind = FaultKind.ExecuteThenAbort });
-        await Assert.ThrowsAsync<HttpRequestException>(() => client.PayoutAsync(SandboxClient.NewTradeNo(), TestMobiles.Success));
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.PayoutAsync(TestTradeNos.New(), TestMobiles.Success));
         // 3 payouts and 3 payins executed (endings 14 and 15 are not), plus the aborted payout.
         await Eventually.UntilAsync(() => host.Callbacks.Count(c => c.State == CallbackState.Delivered) == 7, "every callback is delivered");
 
-        var lines = logs.Lines;
+        var lines = logs.GetSnapshot().Select(record => record.FullText()).ToList();
         Assert.Contains(lines, l => l.Contains("254******600"));
         Assert.Contains(lines, l => l.Contains("?code=***"));
         var signs = receiver.Received.Select(r => r.Fields.Sign!).Append("0123456789abcdef0123456789abcdef").ToArray();

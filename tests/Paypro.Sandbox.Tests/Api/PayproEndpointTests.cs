@@ -21,7 +21,7 @@ public sealed partial class PayproEndpointTests
     public async Task Payout_is_accepted_as_processing_with_the_documented_envelope()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var reply = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
 
@@ -41,7 +41,7 @@ public sealed partial class PayproEndpointTests
     public async Task Payout_status_query_shows_processing_then_success_with_a_numeric_amount()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success, amount: "120");
 
         var processing = await sandbox.Client.QueryPayoutAsync(tradeNo);
@@ -66,7 +66,7 @@ public sealed partial class PayproEndpointTests
     public async Task Success_time_is_Kenya_local_time()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
 
         var reply = await sandbox.Client.QueryPayoutAsync(tradeNo);
@@ -79,7 +79,7 @@ public sealed partial class PayproEndpointTests
     public async Task Payin_and_payin_status_query()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo("P");
+        var tradeNo = TestTradeNos.New("P");
 
         var created = await sandbox.Client.PayinAsync(tradeNo, TestMobiles.Success, sandbox.Receiver.NotifyUrl, amount: "75");
         Assert.Equal("0000", created.Code);
@@ -100,7 +100,7 @@ public sealed partial class PayproEndpointTests
     public async Task Payin_and_payout_status_queries_look_in_their_own_space()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
 
         Assert.Equal("8000", (await sandbox.Client.QueryPayinAsync(tradeNo)).Code);
@@ -114,7 +114,7 @@ public sealed partial class PayproEndpointTests
     public async Task Checkout_returns_a_payment_url_to_a_page_the_sandbox_serves()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
-        var tradeNo = SandboxClient.NewTradeNo("C");
+        var tradeNo = TestTradeNos.New("C");
 
         var reply = await sandbox.Client.CheckoutAsync(tradeNo, sandbox.Receiver.NotifyUrl, amount: "1500");
 
@@ -136,7 +136,7 @@ public sealed partial class PayproEndpointTests
     public async Task Checkout_succeeds_on_its_own_after_the_success_delay()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo("C");
+        var tradeNo = TestTradeNos.New("C");
         await sandbox.Client.CheckoutAsync(tradeNo, sandbox.Receiver.NotifyUrl);
 
         var callback = await sandbox.DeliveredCallbackAsync(tradeNo);
@@ -151,7 +151,7 @@ public sealed partial class PayproEndpointTests
     public async Task Checkout_page_buttons_settle_the_payment_at_once(string button, string status)
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
-        var tradeNo = SandboxClient.NewTradeNo("C");
+        var tradeNo = TestTradeNos.New("C");
         var url = (await sandbox.Client.CheckoutAsync(tradeNo, sandbox.Receiver.NotifyUrl)).DataString("paymentUrl");
 
         using var pressed = await sandbox.Client.Http.PostAsync($"{url}/{button}", null);
@@ -182,7 +182,7 @@ public sealed partial class PayproEndpointTests
     public async Task Mpesa_code_lookup_finds_a_successful_transaction_by_its_receipt()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess, amount: "300");
         var receipt = sandbox.Host.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)!.MpesaReceiptNumber;
         Assert.Matches(ReceiptCode(), receipt);
@@ -248,7 +248,7 @@ public sealed partial class PayproEndpointTests
     public async Task Numeric_field_values_are_accepted_and_signed_as_written()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         var timestamp = SandboxClient.Timestamp();
         var sign = PayproSignature.Compute(SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)), sandbox.Host.Options.AppSecret);
         var body = $$"""{"amount":50,"mobile":"{{TestMobiles.Success}}","timestamp":{{timestamp}},"tradeNo":"{{tradeNo}}","sign":"{{sign}}"}""";

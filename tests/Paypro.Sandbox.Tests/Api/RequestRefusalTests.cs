@@ -10,7 +10,7 @@ public sealed class RequestRefusalTests
     public async Task Wrong_sign_is_refused_with_1002_and_nothing_is_executed()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         var fields = SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo));
 
         var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, fields, secret: "not-the-secret");
@@ -24,7 +24,7 @@ public sealed class RequestRefusalTests
     public async Task A_field_changed_after_signing_is_refused()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         var timestamp = SandboxClient.Timestamp();
         var sign = PayproSignature.Compute(SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)), sandbox.Host.Options.AppSecret);
 
@@ -38,7 +38,7 @@ public sealed class RequestRefusalTests
     public async Task Missing_sign_is_refused_with_1002()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         var body = SandboxClient.Json(SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo)), sign: null);
 
         var reply = await sandbox.Client.PostRawAsync(PayproPaths.Payout, body);
@@ -52,7 +52,7 @@ public sealed class RequestRefusalTests
     public async Task Upper_case_sign_is_refused()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         var fields = SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo));
         var sign = PayproSignature.Compute(fields, sandbox.Host.Options.AppSecret).ToUpperInvariant();
 
@@ -66,8 +66,8 @@ public sealed class RequestRefusalTests
     public async Task The_salt_position_follows_the_setting()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.SaltPosition = SaltPosition.Prepend);
-        var appended = SandboxClient.NewTradeNo();
-        var prepended = SandboxClient.NewTradeNo();
+        var appended = TestTradeNos.New();
+        var prepended = TestTradeNos.New();
 
         var refused = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", appended)), salt: SaltPosition.Append);
         var accepted = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", prepended)), salt: SaltPosition.Prepend);
@@ -95,7 +95,7 @@ public sealed class RequestRefusalTests
     public async Task Unknown_or_missing_merchant_is_refused_with_1001(string? merchantNo, string message)
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         var fields = SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo));
 
         var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, fields, merchantNo: merchantNo);
@@ -243,7 +243,7 @@ public sealed class RequestRefusalTests
     public async Task A_duplicate_tradeNo_is_refused_with_8000_and_never_executed_twice()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var first = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success, amount: "50");
         var second = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success, amount: "900");
@@ -260,7 +260,7 @@ public sealed class RequestRefusalTests
     public async Task A_duplicate_is_refused_even_after_the_first_one_failed()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Rejected);
         await Eventually.UntilAsync(() => sandbox.Host.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)!.Status == "00029", "the payout failed");
 
@@ -274,7 +274,7 @@ public sealed class RequestRefusalTests
     public async Task Racing_duplicates_execute_exactly_once()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success)));
 

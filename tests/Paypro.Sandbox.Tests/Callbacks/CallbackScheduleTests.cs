@@ -24,7 +24,7 @@ public sealed class CallbackScheduleTests
         var start = new DateTimeOffset(2024, 7, 1, 9, 0, 0, TimeSpan.Zero);
         var time = new FakeTimeProvider(start);
         await using var sandbox = await TestSandbox.StartAsync(o => o.TimeScale = 1, time, answer: "FAIL");
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
         await Eventually.UntilAsync(() => sandbox.Host.CallbackAttempts.Count == 1, "the first attempt is made");
@@ -60,7 +60,7 @@ public sealed class CallbackScheduleTests
     {
         const double Scale = 0.0001;
         await using var sandbox = await TestSandbox.StartAsync(o => o.TimeScale = Scale, answer: "not ok");
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
         await Eventually.UntilAsync(() => sandbox.Host.Callbacks.Single().State == CallbackState.Exhausted, "all nine attempts are made", TimeSpan.FromSeconds(60));
@@ -92,7 +92,7 @@ public sealed class CallbackScheduleTests
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2024, 7, 1, 9, 0, 0, TimeSpan.Zero));
         await using var sandbox = await TestSandbox.StartAsync(o => o.TimeScale = 1, time);
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
         await sandbox.DeliveredCallbackAsync(tradeNo);

@@ -10,7 +10,7 @@ public sealed class CallbackTests
     public async Task A_signed_callback_carries_the_documented_fields_with_their_types()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success, amount: "50", notifyUrl: sandbox.Receiver.NotifyUrl);
 
         var callback = await sandbox.DeliveredCallbackAsync(tradeNo);
@@ -34,7 +34,7 @@ public sealed class CallbackTests
     public async Task The_callback_sign_covers_the_amount_token_as_written()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success, amount: "3");
 
         var fields = (await sandbox.DeliveredCallbackAsync(tradeNo)).Fields;
@@ -47,7 +47,7 @@ public sealed class CallbackTests
     public async Task Callbacks_are_signed_with_the_configured_salt_position()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.SaltPosition = SaltPosition.Prepend);
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
 
         var fields = (await sandbox.DeliveredCallbackAsync(tradeNo)).Fields;
@@ -60,8 +60,8 @@ public sealed class CallbackTests
     public async Task Unsigned_callbacks_carry_neither_timestamp_nor_sign_and_the_switch_works_at_run_time()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.SignCallbacks = false);
-        var unsigned = SandboxClient.NewTradeNo("U");
-        var signed = SandboxClient.NewTradeNo("S");
+        var unsigned = TestTradeNos.New("U");
+        var signed = TestTradeNos.New("S");
 
         await sandbox.Client.PayoutAsync(unsigned, TestMobiles.ImmediateSuccess);
         var first = (await sandbox.DeliveredCallbackAsync(unsigned)).Fields;
@@ -79,7 +79,7 @@ public sealed class CallbackTests
     public async Task A_changed_secret_signs_the_next_callbacks()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         sandbox.Host.Options.AppSecret = "rotated-secret-0001";
         using var client = new SandboxClient(sandbox.Host);
 
@@ -94,9 +94,9 @@ public sealed class CallbackTests
     {
         await using var other = await CallbackReceiver.StartAsync();
         await using var sandbox = await TestSandbox.StartAsync();
-        var toRequestUrl = SandboxClient.NewTradeNo("R");
-        var toDefault = SandboxClient.NewTradeNo("D");
-        var toOverride = SandboxClient.NewTradeNo("O");
+        var toRequestUrl = TestTradeNos.New("R");
+        var toDefault = TestTradeNos.New("D");
+        var toOverride = TestTradeNos.New("O");
 
         await sandbox.Client.PayoutAsync(toRequestUrl, TestMobiles.ImmediateSuccess, notifyUrl: other.NotifyUrl);
         await sandbox.Client.PayoutAsync(toDefault, TestMobiles.ImmediateSuccess);
@@ -112,7 +112,7 @@ public sealed class CallbackTests
     public async Task Without_any_notify_url_no_callback_is_sent()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.DefaultNotifyUrl = null);
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
 
@@ -126,7 +126,7 @@ public sealed class CallbackTests
     public async Task The_function_key_in_the_notify_url_is_masked_in_the_callback_log()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
 
         var received = await sandbox.DeliveredCallbackAsync(tradeNo);
@@ -149,7 +149,7 @@ public sealed class CallbackTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Receiver.Answer = n => n == 0 ? answer : "OK";
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
         await sandbox.DeliveredCallbackAsync(tradeNo);
@@ -165,7 +165,7 @@ public sealed class CallbackTests
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.CallbackTimeout = TimeSpan.FromMilliseconds(200));
         sandbox.Receiver.Hang = true;
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
         await Eventually.UntilAsync(() => sandbox.Host.CallbackAttempts.Count >= 1, "the first attempt ends");
@@ -182,7 +182,7 @@ public sealed class CallbackTests
     public async Task An_unreachable_notify_url_fails_and_is_retried()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.DefaultNotifyUrl = "http://127.0.0.1:9/notify");
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
         await Eventually.UntilAsync(() => sandbox.Host.CallbackAttempts.Count >= 2, "the callback is retried");
@@ -195,7 +195,7 @@ public sealed class CallbackTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Receiver.StatusCode = 500;
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
         await sandbox.DeliveredCallbackAsync(tradeNo);
@@ -209,7 +209,7 @@ public sealed class CallbackTests
     {
         await using var sandbox = await TestSandbox.StartAsync(answer: "FAIL");
         sandbox.Receiver.Answer = n => n < 3 ? "FAIL" : "OK";
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
         await sandbox.DeliveredCallbackAsync(tradeNo);

@@ -11,8 +11,8 @@ public sealed class CallbackFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.DropCallback });
-        var dropped = SandboxClient.NewTradeNo("D");
-        var barrier = SandboxClient.NewTradeNo("B");
+        var dropped = TestTradeNos.New("D");
+        var barrier = TestTradeNos.New("B");
 
         await sandbox.Client.PayoutAsync(dropped, TestMobiles.ImmediateSuccess);
         await sandbox.Client.PayoutAsync(barrier, TestMobiles.ImmediateSuccess);
@@ -32,7 +32,7 @@ public sealed class CallbackFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Kind = FaultKind.DuplicateCallback });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
         await Eventually.UntilAsync(() => sandbox.Host.Callbacks.Count(c => c.State == CallbackState.Delivered) == 2, "both copies are delivered");
@@ -50,7 +50,7 @@ public sealed class CallbackFaultTests
         var time = new FakeTimeProvider(new DateTimeOffset(2024, 7, 1, 9, 0, 0, TimeSpan.Zero));
         await using var sandbox = await TestSandbox.StartAsync(o => o.TimeScale = 1, time);
         sandbox.Host.Faults.Add(new SandboxFault { Kind = FaultKind.DelayCallback, Delay = TimeSpan.FromMinutes(5) });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         var createdAt = time.GetUtcNow();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
@@ -89,7 +89,7 @@ public sealed class CallbackFaultTests
         // Out-of-order delivery for one transaction: the final result, then an older processing one.
         await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
         sandbox.Host.Faults.Add(new SandboxFault { Kind = FaultKind.ReorderCallbacks, Count = 2 });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
 
         sandbox.Host.Redeliver(SandboxTransactionKind.Payout, tradeNo);
@@ -119,8 +119,8 @@ public sealed class CallbackFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payin, Kind = FaultKind.DropCallback, Count = null });
-        var payout = SandboxClient.NewTradeNo("O");
-        var payin = SandboxClient.NewTradeNo("I");
+        var payout = TestTradeNos.New("O");
+        var payin = TestTradeNos.New("I");
 
         await sandbox.Client.PayinAsync(payin, TestMobiles.ImmediateSuccess, sandbox.Receiver.NotifyUrl);
         await sandbox.Client.PayoutAsync(payout, TestMobiles.ImmediateSuccess);
@@ -135,7 +135,7 @@ public sealed class CallbackFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Kind = FaultKind.DropCallback, Count = null });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var reply = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
 

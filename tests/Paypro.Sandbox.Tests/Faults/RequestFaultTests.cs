@@ -12,7 +12,7 @@ public sealed class RequestFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.Latency, Delay = TimeSpan.FromMilliseconds(300) });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var watch = Stopwatch.StartNew();
         var reply = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
@@ -32,7 +32,7 @@ public sealed class RequestFaultTests
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.Latency, Delay = TimeSpan.FromMilliseconds(600) });
         using var impatient = new SandboxClient(sandbox.Host, TimeSpan.FromMilliseconds(150));
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await Assert.ThrowsAnyAsync<TaskCanceledException>(() => impatient.PayoutAsync(tradeNo, TestMobiles.Success));
 
@@ -48,7 +48,7 @@ public sealed class RequestFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.HttpError, StatusCode = statusCode });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var reply = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
 
@@ -68,7 +68,7 @@ public sealed class RequestFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payin, Kind = FaultKind.SystemError });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var reply = await sandbox.Client.PayinAsync(tradeNo, TestMobiles.Success, sandbox.Receiver.NotifyUrl);
 
@@ -83,7 +83,7 @@ public sealed class RequestFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.ExecuteThenHttpError });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var reply = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
 
@@ -101,7 +101,7 @@ public sealed class RequestFaultTests
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.ExecuteThenTimeout, Count = 1 });
         using var client = new SandboxClient(sandbox.Host, TimeSpan.FromMilliseconds(500));
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var watch = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<TaskCanceledException>(() => client.PayoutAsync(tradeNo, TestMobiles.Success));
@@ -122,7 +122,7 @@ public sealed class RequestFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.ExecuteThenAbort });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         await Assert.ThrowsAsync<HttpRequestException>(() => sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success));
 
@@ -139,7 +139,7 @@ public sealed class RequestFaultTests
         var codes = new List<string?>();
         for (var i = 0; i < 4; i++)
         {
-            codes.Add((await sandbox.Client.PayoutAsync(SandboxClient.NewTradeNo(), TestMobiles.Success)).Code);
+            codes.Add((await sandbox.Client.PayoutAsync(TestTradeNos.New(), TestMobiles.Success)).Code);
         }
 
         Assert.Equal(["5000", "5000", "0000", "0000"], codes);
@@ -151,7 +151,7 @@ public sealed class RequestFaultTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.QueryPayoutResult, Kind = FaultKind.HttpError, Count = null });
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var created = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
         var first = await sandbox.Client.QueryPayoutAsync(tradeNo);

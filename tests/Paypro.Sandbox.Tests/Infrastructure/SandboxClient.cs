@@ -24,8 +24,6 @@ internal sealed class SandboxClient : IDisposable
 
     public static string Timestamp() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 
-    public static string NewTradeNo(string prefix = "T") => prefix + Guid.NewGuid().ToString("N")[..20];
-
     public Task<PayproReply> PayoutAsync(string tradeNo, string mobile, string amount = "50", string? notifyUrl = null) =>
         PostAsync(PayproPaths.Payout, Fields(("amount", amount), ("mobile", mobile), ("notifyUrl", notifyUrl), ("remark", "test"), ("timestamp", Timestamp()), ("tradeNo", tradeNo)));
 

@@ -22,7 +22,7 @@ public sealed class TestInputTests
     public async Task Accepted_as_processing_then_final_by_callback_and_query(string kind, string mobile, string status, string message)
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var created = await Create(sandbox, kind, tradeNo, mobile);
         Assert.Equal("0000", created.Code);
@@ -52,8 +52,8 @@ public sealed class TestInputTests
             o.SuccessDelay = TimeSpan.FromSeconds(5);
             o.LongProcessingDelay = TimeSpan.FromMinutes(10);
         }, time);
-        var slow = SandboxClient.NewTradeNo("S");
-        var usual = SandboxClient.NewTradeNo("U");
+        var slow = TestTradeNos.New("S");
+        var usual = TestTradeNos.New("U");
         await Create(sandbox, kind, slow, TestMobiles.LongProcessing);
         await Create(sandbox, kind, usual, TestMobiles.Success);
 
@@ -79,7 +79,7 @@ public sealed class TestInputTests
     public async Task Endings_14_and_15_are_refused_and_never_executed(string kind, string mobile, string code)
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var created = await Create(sandbox, kind, tradeNo, mobile);
 
@@ -97,7 +97,7 @@ public sealed class TestInputTests
     public async Task Ending_16_succeeds_in_the_create_answer(string kind)
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var created = await Create(sandbox, kind, tradeNo, TestMobiles.ImmediateSuccess);
 
@@ -111,7 +111,7 @@ public sealed class TestInputTests
     public async Task A_payout_above_the_available_balance_ends_as_insufficient_balance()
     {
         await using var sandbox = await TestSandbox.StartAsync(o => o.InitialBalance = 100);
-        var tradeNo = SandboxClient.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
 
         var created = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success, amount: "101");
         var callback = await sandbox.DeliveredCallbackAsync(tradeNo);
@@ -125,7 +125,7 @@ public sealed class TestInputTests
     public async Task Every_executed_transaction_gets_its_own_platform_number_and_receipt()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var tradeNos = Enumerable.Range(0, 10).Select(_ => SandboxClient.NewTradeNo()).ToArray();
+        var tradeNos = Enumerable.Range(0, 10).Select(_ => TestTradeNos.New()).ToArray();
 
         foreach (var tradeNo in tradeNos)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Paypro.Tests.Infrastructure;
 
@@ -13,7 +14,6 @@ public sealed class PayproLoggingTests
     [Fact]
     public async Task Logs_never_hold_the_secret_a_sign_or_a_full_mobile_number()
     {
-        var logs = new ListLoggerProvider();
         var signs = new List<string>();
         var handler = new FakePayproHandler((request, _) =>
         {
@@ -27,14 +27,15 @@ public sealed class PayproLoggingTests
             return Task.FromResult(FakePayproHandler.Json(HttpStatusCode.OK, body));
         });
         var time = new FakeTimeProvider(TestPaypro.Now);
-        using var provider = TestPaypro.Services(handler, time, o => o.QueryMaxRetries = 1, s => s.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
+        using var provider = TestPaypro.Services(handler, time, o => o.QueryMaxRetries = 1, s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace)).AddFakeLogging());
         var client = provider.GetRequiredService<PayproClient>();
+        var logs = provider.GetFakeLogCollector();
 
         await TestPaypro.DriveAsync(client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "L-1", Amount = 500, Mobile = Mobile, Remark = "r" }), time);
         await TestPaypro.DriveAsync(client.QueryPayoutAsync("L-1"), time);
         await TestPaypro.DriveAsync(client.CreatePayinAsync(new PayinCreateOptions { TradeNo = "L-2", Amount = 500, Mobile = Mobile, NotifyUrl = new Uri("https://merchant.example/notify") }), time);
 
-        var text = string.Join("\n", logs.Entries.Select(e => e.Text));
+        var text = logs.AllText();
         Assert.Contains("L-1", text);
         Assert.Contains("254******678", text);
         Assert.NotEmpty(signs);
@@ -47,16 +48,14 @@ public sealed class PayproLoggingTests
     [Fact]
     public async Task Outcomes_are_logged_at_levels_that_fit_them()
     {
-        var logs = new ListLoggerProvider();
-        using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        var logger = factory.CreateLogger<PayproClient>();
+        var logger = new FakeLogger<PayproClient>();
         var payout = new PayoutCreateOptions { TradeNo = "L-1", Amount = 500, Mobile = Mobile };
 
         await TestPaypro.Client(TestPaypro.Answer(TestPaypro.AcceptedCreate), logger: logger).CreatePayoutAsync(payout);
         await TestPaypro.Client(TestPaypro.Answer(TestPaypro.Envelope("8000")), logger: logger).CreatePayoutAsync(payout);
         await TestPaypro.Client(TestPaypro.Answer("", HttpStatusCode.BadGateway), logger: logger).CreatePayoutAsync(payout);
 
-        var levels = logs.Entries.Where(e => e.Category == typeof(PayproClient).FullName).Select(e => e.Level).ToArray();
+        var levels = logger.Collector.GetSnapshot().Where(r => r.Category == typeof(PayproClient).FullName).Select(r => r.Level).ToArray();
         Assert.Equal([LogLevel.Information, LogLevel.Warning, LogLevel.Error], levels);
     }
 }

@@ -63,7 +63,7 @@ public sealed class PayproResilienceTests
     /// <summary>Lets the request reach the handler, then moves the clock to just short of the timeout and past it.</summary>
     private async Task<PayproCreateResult> TimesOutAfterAsync(Task<PayproCreateResult> call, FakePayproHandler handler, TimeSpan timeout)
     {
-        await TestPaypro.WaitUntilAsync(() => handler.Count == 1, "the request reaches Paypro");
+        await Eventually.UntilAsync(() => handler.Count == 1, "the request reaches Paypro");
         _time.Advance(timeout - TimeSpan.FromMilliseconds(1));
         Assert.False(call.IsCompleted, "the call ended before its timeout");
         _time.Advance(TimeSpan.FromMilliseconds(1));

@@ -66,20 +66,6 @@ public static class TestPaypro
         return await call;
     }
 
-    /// <summary>Polls a condition until it holds, within a real-time deadline.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Gave up waiting until {what}.");
-            }
-            await Task.Delay(5);
-        }
-    }
-
     public static string Envelope(string code, string? dataJson = null, string msg = "success") =>
         dataJson is null
             ? $$"""{"msg":"{{msg}}","code":"{{code}}","timestamp":1715941384000,"success":{{(code == "0000" ? "true" : "false")}}}"""
