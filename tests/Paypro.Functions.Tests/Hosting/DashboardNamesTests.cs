@@ -29,13 +29,12 @@ public sealed partial class DashboardNamesTests
     [Fact]
     public void Every_log_marker_and_span_name_the_dashboard_queries_is_one_the_app_writes()
     {
-        var source = string.Join('\n', Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "src"), "*.cs", SearchOption.AllDirectories)
-            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Select(File.ReadAllText));
+        // The markers are the event names of the app's log entries: one constant each, in LogMarkers.
+        var written = typeof(LogMarkers).GetFields().Where(field => field.IsLiteral).Select(field => (string)field.GetRawConstantValue()!).ToList();
         var markers = Queries.SelectMany(query => Markers().Matches(query).Select(m => m.Value)).Distinct().ToList();
 
         Assert.NotEmpty(markers);
-        Assert.All(markers, marker => Assert.Contains($"\"{marker} ", source, StringComparison.Ordinal));
+        Assert.All(markers, marker => Assert.Contains(marker, written));
         // The latency panel reads the client spans, whose names are "paypro " + the endpoint path.
         Assert.Contains(Queries, query => query.Contains("name startswith \"paypro /api/\"", StringComparison.Ordinal));
         Assert.StartsWith("paypro /api/", "paypro " + PayproPaths.Payout, StringComparison.Ordinal);
