@@ -19,10 +19,10 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         // Paypro keeps it processing for a day, so no callback or later work adds to the count.
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(1));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = PayproAppHarness.NewTradeNo("BUDGET");
+        var tradeNo = TestTradeNos.New("BUDGET");
         app.Storage.Reset();
 
-        await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
+        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
 
         var requests = app.Storage.Requests;
@@ -44,12 +44,12 @@ public sealed class BudgetTests(AzuriteFixture azurite)
             services.AddSingleton<OutboxDispatcher>(sp => new HeldDispatcher(sp.GetRequiredService<TransactionStore>(), sp.GetRequiredService<QueueServiceClient>(),
                 sp.GetRequiredService<QueueNames>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(), () => atSend.TrySetResult(counter!.Requests), release.Task)));
         counter = app.Storage;
-        var tradeNo = PayproAppHarness.NewTradeNo("NBUDGET");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
+        var tradeNo = TestTradeNos.New("NBUDGET");
+        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
         app.Storage.Reset();
 
-        var posting = app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
+        var posting = app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
         var recording = await atSend.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(recording.Count <= 3, $"{recording.Count} Table Storage round trips to record one notify (budget 3: read, write, audit):\n{string.Join("\n", recording)}");
         Assert.Equal(TransactionState.Succeeded, (await app.GetAsync(tradeNo))!.State);

@@ -36,7 +36,7 @@ public sealed class DirectInvocationTests(AzuriteFixture azurite) : PayproAppTes
     [Fact]
     public async Task A_valid_message_at_its_last_delivery_is_submitted_once_and_a_redelivery_sends_nothing()
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("DI");
+        var tradeNo = TestTradeNos.New("DI");
         var body = new BinaryData(PayproAppHarness.PayoutMessage(tradeNo));
 
         await Function<SubmitPayout>().Run(QueuesModelFactory.QueueMessage("m-a", "pop", body, 5, DateTimeOffset.UtcNow), CancellationToken.None);

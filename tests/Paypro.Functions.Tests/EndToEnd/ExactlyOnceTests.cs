@@ -40,9 +40,9 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (text, _) => await app.EnqueueAsync(app.PayoutsQueue, text));
 
         var wanted = tradeNos.ToHashSet();
-        await Eventually.WaitUntilAsync(async () => (await app.EventsAsync()).Select(e => e.GetProperty("tradeNo").GetString()!).Where(wanted.Contains).Distinct().Count() == distinct,
+        await Eventually.UntilAsync(async () => (await app.EventsAsync()).Select(e => e.GetProperty("tradeNo").GetString()!).Where(wanted.Contains).Distinct().Count() == distinct,
             $"every one of the {distinct} tradeNos announced its result", BulkTimeout);
-        await Eventually.WaitUntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "every message, redeliveries included, was handled", BulkTimeout);
+        await Eventually.UntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "every message, redeliveries included, was handled", BulkTimeout);
         Assert.Equal(5, flaky.Failures);
 
         // A producer that sends a few messages once more, long after: nothing happens again.
@@ -50,7 +50,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         {
             await app.EnqueueAsync(app.PayoutsQueue, PayproAppHarness.PayoutMessage(tradeNo));
         }
-        await Eventually.WaitUntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "the late copies were handled", BulkTimeout);
+        await Eventually.UntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "the late copies were handled", BulkTimeout);
 
         var creates = sandbox.Ledger.Requests.Where(r => r.IsCreate).ToList();
         Assert.Equal(distinct, creates.Count);
@@ -67,7 +67,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         var events = await app.EventsAsync();
         Assert.Equal(distinct, events.Count);
         Assert.All(events.GroupBy(e => e.GetProperty("tradeNo").GetString()), group => Assert.Equal("payout.succeeded", Assert.Single(group).GetProperty("type").GetString()));
-        Assert.Contains(app.Logs.Messages, m => m.Contains("duplicate delivery ignored", StringComparison.Ordinal));
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains("duplicate delivery ignored", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = PayproAppHarness.NewTradeNo("LOST");
+        var tradeNo = TestTradeNos.New("LOST");
         sandbox.Faults.Add(new SandboxFault { Endpoint = "/api/payout", TradeNo = tradeNo, Kind = FaultKind.ExecuteThenTimeout });
         sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
 
@@ -107,16 +107,16 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
             services.AddSingleton<PayproClient>(sp => paypro = new CrashAfterCreate(
                 sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<PayproClientOptions>>(), sp.GetRequiredService<IPayproSecretSource>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PayproClient>>())));
-        var tradeNo = PayproAppHarness.NewTradeNo("CRASH");
+        var tradeNo = TestTradeNos.New("CRASH");
         sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
 
         await app.EnqueuePayoutAsync(tradeNo);
 
-        await Eventually.WaitUntilAsync(() => paypro?.Crashes == 1, "the process 'died' right after Paypro executed the payout");
+        await Eventually.UntilAsync(() => paypro?.Crashes == 1, "the process 'died' right after Paypro executed the payout");
         Assert.Single(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
         // The message comes back after the visibility timeout, finds the record, and is done with.
-        await Eventually.WaitUntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "the redelivered message was handled");
-        Assert.Contains(app.Logs.Messages, m => m.Contains(tradeNo, StringComparison.Ordinal) && m.Contains("duplicate delivery ignored", StringComparison.Ordinal));
+        await Eventually.UntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "the redelivered message was handled");
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains(tradeNo, StringComparison.Ordinal) && r.Message.Contains("duplicate delivery ignored", StringComparison.Ordinal));
         Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
         // The record written before the call is the trace: still "submitting", so the poller looks it up.
         Assert.Equal(TransactionState.Submitting, (await app.GetAsync(tradeNo))!.State);
@@ -133,7 +133,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
     [Fact]
     public async Task Two_instances_handed_the_same_payout_at_once_call_Paypro_once()
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("RACE");
+        var tradeNo = TestTradeNos.New("RACE");
         var id = Guid.NewGuid().ToString("N")[..10];
         // Both instances read "no record" before either writes, so the conditional insert alone decides.
         var race = new RaceGate(tradeNo);
@@ -148,13 +148,13 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         {
             // Instance A takes the first copy and waits at the gate; only then may B take the second.
             await a.EnqueuePayoutAsync(tradeNo);
-            await Eventually.WaitUntilAsync(() => race.Arrived.Contains("A"), "instance A holds the first copy");
+            await Eventually.UntilAsync(() => race.Arrived.Contains("A"), "instance A holds the first copy");
             receivesA.Close();
-            await Eventually.WaitUntilAsync(() => receivesA.Waiting > 0, "instance A no longer receives");
+            await Eventually.UntilAsync(() => receivesA.Waiting > 0, "instance A no longer receives");
             receivesB.Open();
             await b.EnqueuePayoutAsync(tradeNo);
 
-            await Eventually.WaitUntilAsync(async () => await a.QueueLengthAsync(a.PayoutsQueue) == 0, "both copies were handled");
+            await Eventually.UntilAsync(async () => await a.QueueLengthAsync(a.PayoutsQueue) == 0, "both copies were handled");
         }
         finally
         {
@@ -165,7 +165,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         Assert.Equal(["A", "B"], race.Arrived.Order().ToArray());
         Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
         const string lost = "is being submitted by another instance";
-        Assert.True(a.Logs.Messages.Count(m => m.Contains(lost, StringComparison.Ordinal)) + b.Logs.Messages.Count(m => m.Contains(lost, StringComparison.Ordinal)) == 1,
+        Assert.True(a.Logs.GetSnapshot().Count(r => r.Message.Contains(lost, StringComparison.Ordinal)) + b.Logs.GetSnapshot().Count(r => r.Message.Contains(lost, StringComparison.Ordinal)) == 1,
             "exactly one instance lost the insert and did nothing");
         await a.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         Assert.Single(await a.StateChangesAsync(tradeNo), h => h.Verdict == "submitting");

@@ -18,7 +18,7 @@ public sealed class HttpSubmitTests(AzuriteFixture azurite) : PayproAppTest(azur
     [Fact]
     public async Task A_valid_payout_is_accepted_with_its_location_and_performed_once()
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("HS");
+        var tradeNo = TestTradeNos.New("HS");
 
         using var response = await PostAsync("payouts", PayproAppHarness.PayoutMessage(tradeNo));
 
@@ -31,7 +31,7 @@ public sealed class HttpSubmitTests(AzuriteFixture azurite) : PayproAppTest(azur
     [Fact]
     public async Task The_same_tradeNo_with_the_same_body_is_accepted_again_and_nothing_more_happens()
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("HSD");
+        var tradeNo = TestTradeNos.New("HSD");
         var body = PayproAppHarness.PayoutMessage(tradeNo);
         using var first = await PostAsync("payouts", body);
         await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
@@ -48,8 +48,8 @@ public sealed class HttpSubmitTests(AzuriteFixture azurite) : PayproAppTest(azur
     [Fact]
     public async Task The_same_tradeNo_with_another_body_is_a_conflict_whether_it_came_over_HTTP_or_the_queue()
     {
-        var overHttp = PayproAppHarness.NewTradeNo("HSC");
-        var overQueue = PayproAppHarness.NewTradeNo("HSQ");
+        var overHttp = TestTradeNos.New("HSC");
+        var overQueue = TestTradeNos.New("HSQ");
         using var first = await PostAsync("payouts", PayproAppHarness.PayoutMessage(overHttp, amount: 120));
         await App.EnqueuePayoutAsync(overQueue, amount: 120);
         await App.WaitForStateAsync(overQueue, TransactionState.Succeeded);
@@ -71,7 +71,7 @@ public sealed class HttpSubmitTests(AzuriteFixture azurite) : PayproAppTest(azur
     [Fact]
     public async Task A_payin_is_accepted_under_payins()
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("HSP");
+        var tradeNo = TestTradeNos.New("HSP");
 
         using var response = await PostAsync("payins", PayproAppHarness.PayoutMessage(tradeNo));
 
@@ -169,7 +169,7 @@ public sealed class HttpSubmitSettingsTests(AzuriteFixture azurite)
         };
         using var allowed = new HttpRequestMessage(HttpMethod.Post, $"/api/payouts?code={PayproAppHarness.FunctionKey}")
         {
-            Content = new StringContent(PayproAppHarness.PayoutMessage(PayproAppHarness.NewTradeNo("IPS")), Encoding.UTF8, "application/json"),
+            Content = new StringContent(PayproAppHarness.PayoutMessage(TestTradeNos.New("IPS")), Encoding.UTF8, "application/json"),
         };
         allowed.Headers.Add("X-Forwarded-For", "203.0.113.9");
 

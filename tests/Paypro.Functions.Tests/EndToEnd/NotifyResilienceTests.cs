@@ -14,10 +14,10 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.SignCallbacks = false);
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = PayproAppHarness.NewTradeNo("U");
+        var tradeNo = TestTradeNos.New("U");
 
         await app.EnqueuePayoutAsync(tradeNo);
-        await Eventually.WaitUntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered),
+        await Eventually.UntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered),
             "the sandbox delivered its unsigned callback");
 
         var record = await app.GetAsync(tradeNo);
@@ -38,11 +38,11 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(7));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:UnsignedPolicy"] = "Reject" });
-        var tradeNo = PayproAppHarness.NewTradeNo("R");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
+        var tradeNo = TestTradeNos.New("R");
+        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
 
-        var response = await app.PostNotifyAsync(PayproAppHarness.NotifyJson(PayproAppHarness.NotifyFields(tradeNo, "0000"), null, sign: null));
+        var response = await app.PostNotifyAsync(NotifyBodies.Json(NotifyBodies.Fields(tradeNo, "0000"), sign: null));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(TransactionState.Submitted, (await app.GetAsync(tradeNo))!.State);
@@ -53,9 +53,9 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:AllowedIpRanges"] = "203.0.113.0/24" });
-        var tradeNo = PayproAppHarness.NewTradeNo("IP");
+        var tradeNo = TestTradeNos.New("IP");
 
-        var response = await app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
+        var response = await app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
@@ -67,8 +67,8 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
         // front end added); the development host does the same. The direct caller here is 127.0.0.1.
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(1));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:AllowedIpRanges"] = "203.0.113.0/24, 127.0.0.1/32" });
-        var tradeNo = PayproAppHarness.NewTradeNo("FWD");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
+        var tradeNo = TestTradeNos.New("FWD");
+        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
         var body = SignedBody(sandbox, tradeNo, "0015");
 
@@ -92,11 +92,8 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
         Assert.Equal(["198.51.100.9", "198.51.100.9"], refused.Select(row => row.GetString("SourceIp")));
     }
 
-    private static string SignedBody(SandboxHost sandbox, string tradeNo, string status)
-    {
-        var fields = PayproAppHarness.NotifyFields(tradeNo, status);
-        return PayproAppHarness.NotifyJson(fields, null, PayproSignature.Compute(fields, sandbox.Options.AppSecret));
-    }
+    private static string SignedBody(SandboxHost sandbox, string tradeNo, string status) =>
+        NotifyBodies.Signed(NotifyBodies.Fields(tradeNo, status), sandbox.Options.AppSecret);
 
     private static Task<HttpResponseMessage> PostAsync(PayproAppHarness app, string body, string? forwardedFor)
     {
@@ -120,23 +117,23 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
             options.TimeScale = 0.001;
         });
         await using var app = await PayproAppHarness.StartAsync(privateAzurite, sandbox);
-        var tradeNo = PayproAppHarness.NewTradeNo("S");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: "254712345613");
+        var tradeNo = TestTradeNos.New("S");
+        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
 
         await privateAzurite.StopTableServiceAsync();
-        var whileDown = await app.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
+        var whileDown = await app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
         Assert.True((int)whileDown.StatusCode >= 500, $"expected 5xx while storage is down, got {(int)whileDown.StatusCode}");
 
         // Paypro's own retry: the sandbox decides the result and delivers it, retrying until it gets OK.
         var notification = sandbox.SetTransactionStatus(SandboxTransactionKind.Payout, tradeNo, "0000", "SUCCESS");
         Assert.NotNull(notification);
-        await Eventually.WaitUntilAsync(() => sandbox.CallbackAttempts.Count(a => a.TradeNo == tradeNo) >= 2, "Paypro retried while storage was down");
+        await Eventually.UntilAsync(() => sandbox.CallbackAttempts.Count(a => a.TradeNo == tradeNo) >= 2, "Paypro retried while storage was down");
         await privateAzurite.StartTableServiceAsync();
 
         await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
-        await Eventually.WaitUntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered), "a retry was answered OK");
+        await Eventually.UntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered), "a retry was answered OK");
         Assert.Single(await app.WaitForEventsAsync(tradeNo, 1));
-        Assert.Contains(app.Logs.Messages, m => m.Contains("answering 503", StringComparison.Ordinal));
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains("answering 503", StringComparison.Ordinal));
     }
 }

@@ -15,8 +15,8 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
 
     private async Task<string> SubmittedPayoutAsync(long amount = 120)
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("N");
-        await App.EnqueuePayoutAsync(tradeNo, amount, mobile: "254712345613");
+        var tradeNo = TestTradeNos.New("N");
+        await App.EnqueuePayoutAsync(tradeNo, amount, mobile: TestMobiles.LongProcessing);
         await App.WaitForStateAsync(tradeNo, TransactionState.Submitted);
         return tradeNo;
     }
@@ -50,7 +50,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         var revisionsBefore = await RevisionRowsAsync(tradeNo);
         // Paypro's eight deliveries, a stale "processing" among them, all at once and out of order.
         var deliveries = new[] { "0000", "0015", "0000", "0000", "0015", "0000", "0000", "0000" }
-            .Select(status => App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, status), rawAmount: "120.0000"))
+            .Select(status => App.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, status), rawAmount: "120.0000"))
             .ToArray();
         var responses = await Task.WhenAll(deliveries);
 
@@ -78,7 +78,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         var tradeNo = await SubmittedPayoutAsync();
         var before = await App.GetAsync(tradeNo);
 
-        var response = await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"), secret: "not-the-app-secret");
+        var response = await App.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"), secret: "not-the-app-secret");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var after = await App.GetAsync(tradeNo);
@@ -87,7 +87,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         var audit = await AuditAsync(tradeNo);
         Assert.Contains(audit, row => row.GetString("Verdict") == "rejected-forged");
         Assert.All(audit, row => Assert.DoesNotContain("\"sign\"", row.GetString("Body") ?? ""));
-        Assert.Contains(App.Logs.Messages, m => m.StartsWith("PAYPRO_CALLBACK_REJECTED forged", StringComparison.Ordinal));
+        Assert.Contains(App.Logs.GetSnapshot(), r => r.Message.StartsWith("PAYPRO_CALLBACK_REJECTED forged", StringComparison.Ordinal));
         Assert.Empty(await App.EventsForAsync(tradeNo));
     }
 
@@ -95,9 +95,9 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
     public async Task A_tampered_amount_under_a_valid_sign_is_refused()
     {
         var tradeNo = await SubmittedPayoutAsync();
-        var fields = PayproAppHarness.NotifyFields(tradeNo, "0000");
-        var sign = PayproSignature.Compute(fields, Sandbox.Options.AppSecret);
-        var body = PayproAppHarness.NotifyJson(fields, rawAmount: "1200", sign);
+        var fields = NotifyBodies.Fields(tradeNo, "0000");
+        // Signed over the amount 120, sent with 1200.
+        var body = NotifyBodies.Json(fields, NotifyBodies.Sign(fields, Sandbox.Options.AppSecret), rawAmount: "1200");
 
         var response = await App.PostNotifyAsync(body);
 
@@ -123,7 +123,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
     public async Task A_signed_body_with_a_field_of_the_wrong_shape_gets_400_and_changes_nothing()
     {
         var tradeNo = await SubmittedPayoutAsync();
-        var fields = PayproAppHarness.NotifyFields(tradeNo, "0000").Select(f => f.Key == "successTime" ? new KeyValuePair<string, string?>("successTime", "yesterday") : f).ToList();
+        var fields = NotifyBodies.Fields(tradeNo, "0000").Select(f => f.Key == "successTime" ? new KeyValuePair<string, string?>("successTime", "yesterday") : f).ToList();
 
         var response = await App.PostSignedNotifyAsync(fields);
 
@@ -136,7 +136,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
     public async Task An_oversized_body_gets_413_and_changes_nothing()
     {
         var tradeNo = await SubmittedPayoutAsync();
-        var fields = PayproAppHarness.NotifyFields(tradeNo, "0000");
+        var fields = NotifyBodies.Fields(tradeNo, "0000");
         fields.Add(new("padding", new string('x', 20_000)));
 
         var response = await App.PostSignedNotifyAsync(fields);
@@ -148,9 +148,9 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
     [Fact]
     public async Task A_result_for_an_unknown_tradeNo_is_recorded_for_investigation_and_answered_OK()
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("UNKNOWN");
+        var tradeNo = TestTradeNos.New("UNKNOWN");
 
-        var response = await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"));
+        var response = await App.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Null(await App.GetAsync(tradeNo));
@@ -163,25 +163,25 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
     public async Task A_contradicting_result_after_success_is_kept_as_an_anomaly_and_announced()
     {
         var tradeNo = await SubmittedPayoutAsync();
-        Assert.Equal(HttpStatusCode.OK, (await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "0000"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"))).StatusCode);
 
-        Assert.Equal(HttpStatusCode.OK, (await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "00029"))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await App.PostSignedNotifyAsync(PayproAppHarness.NotifyFields(tradeNo, "00029"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "00029"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "00029"))).StatusCode);
 
         var record = await App.GetAsync(tradeNo);
         Assert.Equal(TransactionState.Succeeded, record!.State);
         Assert.Single(record.Anomalies);
         var events = await App.WaitForEventsAsync(tradeNo, 2);
         Assert.Equal(new[] { "payout.anomaly", "payout.succeeded" }, events.Select(e => e.GetProperty("type").GetString()!).Order().ToArray());
-        Assert.Contains(App.Logs.Messages, m => m.StartsWith("PAYPRO_ANOMALY", StringComparison.Ordinal));
+        Assert.Contains(App.Logs.GetSnapshot(), r => r.Message.StartsWith("PAYPRO_ANOMALY", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Without_the_function_key_the_callback_never_reaches_the_handler()
     {
         var tradeNo = await SubmittedPayoutAsync();
-        var fields = PayproAppHarness.NotifyFields(tradeNo, "0000");
-        var body = PayproAppHarness.NotifyJson(fields, null, PayproSignature.Compute(fields, Sandbox.Options.AppSecret));
+        var fields = NotifyBodies.Fields(tradeNo, "0000");
+        var body = NotifyBodies.Signed(fields, Sandbox.Options.AppSecret);
 
         var response = await App.Http.PostAsync("/api/paypro/notify", new StringContent(body, Encoding.UTF8, "application/json"));
 

@@ -19,12 +19,12 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azu
 
     private async Task<string> SucceededAsync(TransactionKind kind, long amount = 120)
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("OP");
+        var tradeNo = TestTradeNos.New("OP");
         await App.EnqueueAsync(kind, tradeNo, amount, "254712345678");
         await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         // The callback's audit row is the last thing its invocation writes, after the event; the sandbox sees
         // the callback delivered only once the app answered it.
-        await Eventually.WaitUntilAsync(() => Sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered),
+        await Eventually.UntilAsync(() => Sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered),
             $"the callback for {tradeNo} was answered");
         return tradeNo;
     }
@@ -76,7 +76,7 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azu
     [InlineData("payins")]
     public async Task An_unknown_tradeNo_is_404_and_an_invalid_one_is_400(string collection)
     {
-        var unknown = await JsonAsync(await App.GetApiAsync($"{collection}/{PayproAppHarness.NewTradeNo("NOPE")}"), HttpStatusCode.NotFound);
+        var unknown = await JsonAsync(await App.GetApiAsync($"{collection}/{TestTradeNos.New("NOPE")}"), HttpStatusCode.NotFound);
         Assert.Equal(404, unknown.GetProperty("status").GetInt32());
 
         var invalid = await JsonAsync(await App.GetApiAsync($"{collection}/{Uri.EscapeDataString("no spaces allowed")}"), HttpStatusCode.BadRequest);
@@ -96,11 +96,11 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azu
     [Fact]
     public async Task Check_asks_Paypro_now_and_records_the_result()
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("CHK");
+        var tradeNo = TestTradeNos.New("CHK");
         Sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
         await App.EnqueuePayoutAsync(tradeNo);
         await App.WaitForStateAsync(tradeNo, TransactionState.Submitted);
-        await Eventually.WaitUntilAsync(() => Sandbox.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)?.Status == "0000", "Paypro paid it (and dropped the callback)");
+        await Eventually.UntilAsync(() => Sandbox.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)?.Status == "0000", "Paypro paid it (and dropped the callback)");
         Assert.DoesNotContain(Sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
 
         var view = await JsonAsync(await App.PostApiAsync($"payouts/{tradeNo}/check"), HttpStatusCode.OK);
@@ -113,7 +113,7 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azu
         // Checking a final payout again asks Paypro nothing and changes nothing.
         Assert.Equal("succeeded", (await JsonAsync(await App.PostApiAsync($"payouts/{tradeNo}/check"), HttpStatusCode.OK)).GetProperty("state").GetString());
         Assert.Single(Sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
-        await JsonAsync(await App.PostApiAsync($"payouts/{PayproAppHarness.NewTradeNo("NOPE")}/check"), HttpStatusCode.NotFound);
+        await JsonAsync(await App.PostApiAsync($"payouts/{TestTradeNos.New("NOPE")}/check"), HttpStatusCode.NotFound);
         await JsonAsync(await App.PostApiAsync($"payouts/{Uri.EscapeDataString("bad tradeNo")}/check"), HttpStatusCode.BadRequest);
     }
 

@@ -9,7 +9,7 @@ public sealed class PayoutHappyPathTests(AzuriteFixture azurite) : PayproAppTest
     [Fact]
     public async Task A_queued_payout_is_paid_once_and_succeeds_through_the_signed_callback()
     {
-        var tradeNo = PayproAppHarness.NewTradeNo();
+        var tradeNo = TestTradeNos.New();
         await App.EnqueuePayoutAsync(tradeNo, amount: 150, mobile: "0712345600");
 
         var record = await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
@@ -20,7 +20,7 @@ public sealed class PayoutHappyPathTests(AzuriteFixture azurite) : PayproAppTest
         Assert.NotNull(record.PlatFormTradeNo);
         var entry = Assert.Single(Sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
         Assert.Equal(150, entry.Amount);
-        Assert.Equal("254712345600", entry.Mobile);
+        Assert.Equal(TestMobiles.Success, entry.Mobile);
         Assert.Single(Sandbox.Ledger.CreateAttempts(tradeNo));
         var succeeded = Assert.Single(events);
         Assert.Equal("payout.succeeded", succeeded.GetProperty("type").GetString());

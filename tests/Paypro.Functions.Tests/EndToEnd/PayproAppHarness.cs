@@ -1,15 +1,18 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Azure.Functions.Worker;
+using Paypro.Functions.Configuration;
 using Paypro.Functions.DevHost;
 using Paypro.Functions.Functions;
 using Paypro.Functions.Storage;
@@ -32,17 +35,17 @@ public sealed class PayproAppHarness : IAsyncDisposable
     private readonly List<JsonElement> _events = [];
     private readonly SemaphoreSlim _eventsGate = new(1, 1);
 
-    private PayproAppHarness(WebApplication app, SandboxHost sandbox, AzuriteFixture azurite, string id, Uri baseAddress, StorageCounter storage, LogCollector logs, string contentRoot)
+    private PayproAppHarness(WebApplication app, SandboxHost sandbox, AzuriteFixture azurite, string id, StorageCounter storage, string contentRoot)
     {
         App = app;
         Sandbox = sandbox;
         Azurite = azurite;
         Id = id;
-        BaseAddress = baseAddress;
+        BaseAddress = ListeningAddress(app.Services);
         Storage = storage;
-        Logs = logs;
+        Logs = app.Services.GetFakeLogCollector();
         _contentRoot = contentRoot;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Queues = azurite.CreateQueueServiceClient();
         Tables = azurite.CreateTableServiceClient();
         // The test's own reads go through a client the StorageCounter does not see, so waiting for a state
@@ -56,7 +59,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public string Id { get; }
     public Uri BaseAddress { get; }
     public StorageCounter Storage { get; }
-    public LogCollector Logs { get; }
+    public FakeLogCollector Logs { get; }
     public HttpClient Http { get; }
     public QueueServiceClient Queues { get; }
     public TableServiceClient Tables { get; }
@@ -65,7 +68,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public string PayinsQueue => $"payins-{Id}";
     public string EventsQueue => $"events-{Id}";
     public string TablePrefix => $"T{Id}";
-    public Uri NotifyUrl => new(BaseAddress, $"/api/paypro/notify?code={FunctionKey}");
+    public Uri NotifyUrl => NotifyUrlOf(BaseAddress);
 
     public TransactionStore Store => App.Services.GetRequiredService<TransactionStore>();
 
@@ -83,8 +86,6 @@ public sealed class PayproAppHarness : IAsyncDisposable
         Action<IServiceCollection>? configure = null, string? id = null)
     {
         id ??= Guid.NewGuid().ToString("N")[..10];
-        var port = FreeLoopbackPort();
-        var baseAddress = new Uri($"http://127.0.0.1:{port}");
         var values = new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
@@ -99,7 +100,6 @@ public sealed class PayproAppHarness : IAsyncDisposable
             ["Paypro:MerchantNo"] = sandbox.Options.MerchantNo,
             ["Paypro:AppSecret"] = sandbox.Options.AppSecret,
             ["Paypro:RequestTimeout"] = "00:00:02",
-            ["Paypro:NotifyUrl"] = $"http://127.0.0.1:{port}/api/paypro/notify?code={FunctionKey}",
             ["Poll:FirstCheckAfter"] = "00:00:00.200",
             ["Poll:MaxBackoff"] = "00:00:00.500",
             ["Poll:UnknownGracePeriod"] = "00:00:03",
@@ -108,7 +108,8 @@ public sealed class PayproAppHarness : IAsyncDisposable
             ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:03",
             ["DevHost:FunctionKey"] = FunctionKey,
             ["DevHost:MasterKey"] = MasterKey,
-            ["urls"] = baseAddress.AbsoluteUri.TrimEnd('/'),
+            // A port of its own, chosen when the server binds; Paypro:NotifyUrl follows it (NotifyUrlOnceListening).
+            ["urls"] = "http://127.0.0.1:0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -116,22 +117,22 @@ public sealed class PayproAppHarness : IAsyncDisposable
         }
 
         var storage = new StorageCounter();
-        var logs = new LogCollector();
         // One folder per instance: instances sharing an id must not delete each other's.
         var contentRoot = Path.Combine(Path.GetTempPath(), "paypro-e2e-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(contentRoot);
         var args = values.Where(v => v.Value is not null).Select(v => $"--{v.Key}={v.Value}").ToArray();
         var app = DevelopmentHost.Build(args, builder =>
         {
-            builder.Logging.AddProvider(logs);
+            builder.Logging.AddFakeLogging();
             // Few, quick retries: a test that stops storage must see the failure within a callback's timeout.
             var options = new TableClientOptions { Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(50), NetworkTimeout = TimeSpan.FromSeconds(5) } };
             options.AddPolicy(storage, Azure.Core.HttpPipelinePosition.PerRetry);
             builder.Services.AddSingleton(new TableServiceClient(azurite.ConnectionString, options));
+            builder.Services.AddSingleton<IOptions<PayproAppOptions>, NotifyUrlOnceListening>();
             configure?.Invoke(builder.Services);
         }, contentRoot);
         await app.StartAsync();
-        var harness = new PayproAppHarness(app, sandbox, azurite, id, baseAddress, storage, logs, contentRoot);
+        var harness = new PayproAppHarness(app, sandbox, azurite, id, storage, contentRoot);
         sandbox.Options.DefaultNotifyUrl = harness.NotifyUrl.AbsoluteUri;
         return harness;
     }
@@ -146,9 +147,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
             configure?.Invoke(options);
         }).GetAwaiter().GetResult();
 
-    public static string NewTradeNo(string prefix = "T") => $"{prefix}{DateTime.UtcNow:yyyyMMddHHmmss}{Random.Shared.Next(100000, 999999)}";
-
-    public static string PayoutMessage(string tradeNo, long amount = 120, string mobile = "254712345600", string? extra = null) =>
+    public static string PayoutMessage(string tradeNo, long amount = 120, string mobile = TestMobiles.Success, string? extra = null) =>
         $$"""{"tradeNo":"{{tradeNo}}","amount":{{amount}},"mobile":"{{mobile}}","remark":"test","metadata":{"correlationId":"c-{{tradeNo}}"}{{extra}}}""";
 
     public async Task EnqueueAsync(string queue, string text)
@@ -158,9 +157,9 @@ public sealed class PayproAppHarness : IAsyncDisposable
         await client.SendMessageAsync(text);
     }
 
-    public Task EnqueuePayoutAsync(string tradeNo, long amount = 120, string mobile = "254712345600") => EnqueueAsync(PayoutsQueue, PayoutMessage(tradeNo, amount, mobile));
+    public Task EnqueuePayoutAsync(string tradeNo, long amount = 120, string mobile = TestMobiles.Success) => EnqueueAsync(PayoutsQueue, PayoutMessage(tradeNo, amount, mobile));
 
-    public Task EnqueuePayinAsync(string tradeNo, long amount = 120, string mobile = "254712345600") => EnqueueAsync(PayinsQueue, PayoutMessage(tradeNo, amount, mobile));
+    public Task EnqueuePayinAsync(string tradeNo, long amount = 120, string mobile = TestMobiles.Success) => EnqueueAsync(PayinsQueue, PayoutMessage(tradeNo, amount, mobile));
 
     public Task<TransactionRecord?> GetAsync(string tradeNo) => UncountedStore.GetAsync(tradeNo, CancellationToken.None);
 
@@ -169,7 +168,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
         TransactionRecord? record = null;
         try
         {
-            await Eventually.WaitUntilAsync(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 record = await GetAsync(tradeNo);
                 return record is not null && condition(record.State);
@@ -199,7 +198,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
         TransactionRecord? record = null;
         try
         {
-            await Eventually.WaitUntilAsync(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 await PollAsync();
                 record = await GetAsync(tradeNo);
@@ -247,7 +246,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public async Task<IReadOnlyList<JsonElement>> WaitForEventsAsync(string tradeNo, int count, TimeSpan? timeout = null)
     {
         IReadOnlyList<JsonElement> events = [];
-        await Eventually.WaitUntilAsync(async () => (events = await EventsForAsync(tradeNo)).Count >= count, $"{count} event(s) for {tradeNo} (seen {events.Count})", timeout);
+        await Eventually.UntilAsync(async () => (events = await EventsForAsync(tradeNo)).Count >= count, $"{count} event(s) for {tradeNo} (seen {events.Count})", timeout);
         return events;
     }
 
@@ -270,44 +269,11 @@ public sealed class PayproAppHarness : IAsyncDisposable
     }
 
     /// <summary>Signs <paramref name="fields"/> as Paypro does and posts them to the notify URL.</summary>
-    public Task<HttpResponseMessage> PostSignedNotifyAsync(IEnumerable<KeyValuePair<string, string?>> fields, string? secret = null, string? rawAmount = null)
-    {
-        var list = fields.ToList();
-        var sign = PayproSignature.Compute(rawAmount is null ? list : list.Select(f => f.Key == "amount" ? new KeyValuePair<string, string?>("amount", rawAmount) : f), secret ?? Sandbox.Options.AppSecret);
-        return PostNotifyAsync(NotifyJson(list, rawAmount, sign));
-    }
+    public Task<HttpResponseMessage> PostSignedNotifyAsync(IEnumerable<KeyValuePair<string, string?>> fields, string? secret = null, string? rawAmount = null) =>
+        PostNotifyAsync(NotifyBodies.Signed(fields, secret ?? Sandbox.Options.AppSecret, rawAmount: rawAmount));
 
     public Task<HttpResponseMessage> PostNotifyAsync(string body) =>
         Http.PostAsync(NotifyUrl.PathAndQuery, new StringContent(body, Encoding.UTF8, "application/json"));
-
-    public static List<KeyValuePair<string, string?>> NotifyFields(string tradeNo, string status, string amount = "120", string? message = null) =>
-    [
-        new("platFormTradeNo", "5286e98841194687a95d25b5f3be346d"),
-        new("tradeNo", tradeNo),
-        new("amount", amount),
-        new("status", status),
-        new("message", message ?? (status == "0000" ? "SUCCESS" : status == "0015" ? "PROCESSING" : "REJECTED_TRANSACTION")),
-        new("successTime", "2026-11-24 12:00:00"),
-        new("timestamp", "1719830071094"),
-    ];
-
-    /// <summary>Writes fields as a JSON object; amount as a raw number token when <paramref name="rawAmount"/> is given.</summary>
-    public static string NotifyJson(IEnumerable<KeyValuePair<string, string?>> fields, string? rawAmount, string? sign)
-    {
-        var builder = new StringBuilder("{");
-        foreach (var (key, value) in fields)
-        {
-            builder.Append(JsonSerializer.Serialize(key)).Append(':');
-            builder.Append(key == "amount" && rawAmount is not null ? rawAmount : JsonSerializer.Serialize(value));
-            builder.Append(',');
-        }
-        if (sign is not null)
-        {
-            builder.Append("\"sign\":").Append(JsonSerializer.Serialize(sign)).Append(',');
-        }
-        builder.Length--;
-        return builder.Append('}').ToString();
-    }
 
     /// <summary>A GET on the operator's API, with the function key.</summary>
     public Task<HttpResponseMessage> GetApiAsync(string path) => Http.GetAsync($"/api/{path}?code={FunctionKey}");
@@ -329,10 +295,38 @@ public sealed class PayproAppHarness : IAsyncDisposable
         }
     }
 
-    private static int FreeLoopbackPort()
+    private static Uri NotifyUrlOf(Uri baseAddress) => new(baseAddress, $"/api/paypro/notify?code={FunctionKey}");
+
+    /// <summary>The address Kestrel bound for <c>http://127.0.0.1:0</c>.</summary>
+    private static Uri ListeningAddress(IServiceProvider services) =>
+        new(services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+
+    /// <summary>
+    /// Paypro:NotifyUrl, the app's own address with the function key, which is known only once the server listens
+    /// (on port 0). The app reads these options once, when its TransactionSubmitter is first built on a function's
+    /// first invocation, and the development host starts its queue listeners before the server binds: so the value
+    /// is made when first read, after the host has started (a message already queued waits that moment out).
+    /// Start-up validation reads the options through IOptionsMonitor, which this leaves as configured. A
+    /// Paypro:NotifyUrl in the settings is used as it is.
+    /// </summary>
+    private sealed class NotifyUrlOnceListening(IOptionsFactory<PayproAppOptions> factory, IHostApplicationLifetime lifetime, IServiceProvider services)
+        : IOptions<PayproAppOptions>
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+        private PayproAppOptions? _value;
+
+        public PayproAppOptions Value => LazyInitializer.EnsureInitialized(ref _value, () =>
+        {
+            var options = factory.Create(Options.DefaultName);
+            if (options.NotifyUrl is null)
+            {
+                if (!lifetime.ApplicationStarted.WaitHandle.WaitOne(StartTimeout))
+                {
+                    throw new InvalidOperationException($"The app had not started {StartTimeout.TotalSeconds:0} s after its notify URL was first needed.");
+                }
+                options.NotifyUrl = NotifyUrlOf(ListeningAddress(services));
+            }
+            return options;
+        });
     }
 }

@@ -18,9 +18,9 @@ public sealed class PoisonRedriveTests(AzuriteFixture azurite) : PayproAppTest(a
     {
         // One the app poisoned itself (no usable tradeNo), one the host moved after its last delivery.
         await App.EnqueueAsync(App.PayoutsQueue, """{"amount":120,"mobile":"254712345678"}""");
-        await Eventually.WaitUntilAsync(async () => (await App.PeekAsync(Poison)).Count == 1, "the app poisoned the message without a tradeNo");
-        var movedByHost = PayproAppHarness.NewTradeNo("PZH");
-        await App.EnqueueAsync(Poison, PayproAppHarness.PayoutMessage(movedByHost, mobile: "254712345611"));
+        await Eventually.UntilAsync(async () => (await App.PeekAsync(Poison)).Count == 1, "the app poisoned the message without a tradeNo");
+        var movedByHost = TestTradeNos.New("PZH");
+        await App.EnqueueAsync(Poison, PayproAppHarness.PayoutMessage(movedByHost, mobile: TestMobiles.Rejected));
 
         var listing = await ListAsync();
 
@@ -36,13 +36,13 @@ public sealed class PoisonRedriveTests(AzuriteFixture azurite) : PayproAppTest(a
         Assert.False(Has(host, "recordedState"));
         var raw = listing.GetRawText();
         Assert.DoesNotContain("254712345678", raw, StringComparison.Ordinal);
-        Assert.DoesNotContain("254712345611", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestMobiles.Rejected, raw, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_redriven_message_of_a_tradeNo_already_paid_sends_nothing_and_leaves_only_when_asked()
     {
-        var tradeNo = PayproAppHarness.NewTradeNo("PZP");
+        var tradeNo = TestTradeNos.New("PZP");
         await App.EnqueuePayoutAsync(tradeNo);
         await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         await App.EnqueueAsync(Poison, PayproAppHarness.PayoutMessage(tradeNo));
@@ -61,7 +61,7 @@ public sealed class PoisonRedriveTests(AzuriteFixture azurite) : PayproAppTest(a
     [Fact]
     public async Task Redriving_all_resubmits_unknown_tradeNos_once_and_keeps_what_cannot_be_performed()
     {
-        var fresh = PayproAppHarness.NewTradeNo("PZF");
+        var fresh = TestTradeNos.New("PZF");
         await App.EnqueueAsync(Poison, PayproAppHarness.PayoutMessage(fresh));
         await App.EnqueueAsync(Poison, "not json at all");
 

@@ -75,7 +75,7 @@ public sealed class PollCostTests
         Kind = TransactionKind.Payout,
         State = state,
         Amount = 120,
-        Mobile = "254712345600",
+        Mobile = TestMobiles.Success,
         CreatedAt = now,
         UpdatedAt = now,
         SubmittedAt = now,

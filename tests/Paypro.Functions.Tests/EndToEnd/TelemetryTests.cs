@@ -26,12 +26,12 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
             services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(activities)));
         var traceId = ActivityTraceId.CreateRandom();
         var producerSpan = ActivitySpanId.CreateRandom();
-        var tradeNo = PayproAppHarness.NewTradeNo("TR");
+        var tradeNo = TestTradeNos.New("TR");
 
         await app.EnqueueAsync(app.PayoutsQueue, PayproAppHarness.PayoutMessage(tradeNo, extra: $",\"traceparent\":\"00-{traceId}-{producerSpan}-01\""));
         await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         var announced = Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1));
-        await Eventually.WaitUntilAsync(() => Spans(activities).Any(a => a.OperationName == TransactionTracing.EventSend && Tag(a, "paypro.trade_no") == tradeNo),
+        await Eventually.UntilAsync(() => Spans(activities).Any(a => a.OperationName == TransactionTracing.EventSend && Tag(a, "paypro.trade_no") == tradeNo),
             "the event's send span was exported");
 
         var trace = Spans(activities).Where(a => a.TraceId == traceId).ToList();
@@ -49,7 +49,7 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         var callback = Assert.Single(trace, a => a.OperationName == TransactionTracing.Callback);
         Assert.Equal("applied", Tag(callback, "paypro.verdict"));
         // The callback's invocation span ends once the answer is written, a moment after the callback span.
-        await Eventually.WaitUntilAsync(() => callback.Links.Any(l => Spans(activities).Any(a => a.OperationName == "Invoke PayproNotify" && a.SpanId == l.Context.SpanId)),
+        await Eventually.UntilAsync(() => callback.Links.Any(l => Spans(activities).Any(a => a.OperationName == "Invoke PayproNotify" && a.SpanId == l.Context.SpanId)),
             "the callback span is linked to the notify invocation's span");
         Assert.Contains(trace, a => a.OperationName == TransactionTracing.Write && Tag(a, "paypro.state") == "succeeded");
         Assert.Contains(trace, a => a.OperationName == TransactionTracing.EventSend && a.Kind == ActivityKind.Producer);
@@ -69,7 +69,7 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
             services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(activities)));
-        var tradeNo = PayproAppHarness.NewTradeNo("TN");
+        var tradeNo = TestTradeNos.New("TN");
 
         await app.EnqueuePayoutAsync(tradeNo);
         await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
@@ -92,10 +92,10 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
             services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(activities));
             services.ConfigureOpenTelemetryMeterProvider(meters => meters.AddInMemoryExporter(metrics));
         });
-        const string mobile = "254712345600";
-        const string pendingMobile = "254712345613";
-        var paid = PayproAppHarness.NewTradeNo("PIIA");
-        var pending = PayproAppHarness.NewTradeNo("PIIB");
+        const string mobile = TestMobiles.Success;
+        const string pendingMobile = TestMobiles.LongProcessing;
+        var paid = TestTradeNos.New("PIIA");
+        var pending = TestTradeNos.New("PIIB");
         var signs = new List<string>();
 
         // A payout paid through the callback, one left processing and followed up by a poll, an HTTP submit, a
@@ -106,19 +106,19 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         await app.WaitForStateAsync(pending, TransactionState.Submitted);
         await app.PollUntilAsync(pending, TransactionState.Processing);
         using var submitted = await app.Http.PostAsync($"/api/payouts?code={PayproAppHarness.FunctionKey}",
-            new StringContent(PayproAppHarness.PayoutMessage(PayproAppHarness.NewTradeNo("PIIC"), mobile: "254712345601"), System.Text.Encoding.UTF8, "application/json"));
+            new StringContent(PayproAppHarness.PayoutMessage(TestTradeNos.New("PIIC"), mobile: "254712345601"), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
-        var forgedFields = PayproAppHarness.NotifyFields(pending, "0000");
-        var forgedSign = PayproSignature.Compute(forgedFields, "not-the-secret");
+        var forgedFields = NotifyBodies.Fields(pending, "0000");
+        var forgedSign = NotifyBodies.Sign(forgedFields, "not-the-secret");
         signs.Add(forgedSign);
-        using var forged = await app.PostNotifyAsync(PayproAppHarness.NotifyJson(forgedFields, null, forgedSign));
+        using var forged = await app.PostNotifyAsync(NotifyBodies.Json(forgedFields, forgedSign));
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
         using var malformed = await app.PostNotifyAsync("{\"tradeNo\":");
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         await app.EnqueueAsync(app.PayoutsQueue, """{"tradeNo":"PIIREJECT1","amount":10,"mobile":"254712345602"}""");
         await app.EnqueueAsync(app.PayoutsQueue, """{"amount":120,"mobile":"254712345603"}""");
         await app.WaitForStateAsync("PIIREJECT1", TransactionState.Rejected);
-        await Eventually.WaitUntilAsync(async () => (await app.PeekAsync(Paypro.Functions.Configuration.QueueNames.PoisonOf(app.PayoutsQueue))).Count == 1, "the message without a tradeNo was poisoned");
+        await Eventually.UntilAsync(async () => (await app.PeekAsync(Paypro.Functions.Configuration.QueueNames.PoisonOf(app.PayoutsQueue))).Count == 1, "the message without a tradeNo was poisoned");
         using var view = await app.GetApiAsync($"payouts/{paid}");
         Assert.Equal(HttpStatusCode.OK, view.StatusCode);
         signs.AddRange(sandbox.Callbacks.Select(c => JsonDocument.Parse(c.Body).RootElement)

@@ -8,7 +8,7 @@ namespace Paypro.Functions.Tests.EndToEnd;
 /// <summary>What differs between a payout and a payin in an end-to-end test: the queue, the Paypro path, the sandbox's ledger space.</summary>
 internal static class TransactionKinds
 {
-    public static Task EnqueueAsync(this PayproAppHarness app, TransactionKind kind, string tradeNo, long amount = 120, string mobile = "254712345600") =>
+    public static Task EnqueueAsync(this PayproAppHarness app, TransactionKind kind, string tradeNo, long amount = 120, string mobile = TestMobiles.Success) =>
         kind == TransactionKind.Payout ? app.EnqueuePayoutAsync(tradeNo, amount, mobile) : app.EnqueuePayinAsync(tradeNo, amount, mobile);
 
     public static string CreatePath(TransactionKind kind) => kind == TransactionKind.Payout ? "/api/payout" : "/api/payin";
@@ -33,7 +33,7 @@ internal static class TransactionKinds
     public static async Task<IReadOnlyList<JsonElement>> ExactlyEventsAsync(this PayproAppHarness app, string tradeNo, int count)
     {
         await app.WaitForEventsAsync(tradeNo, count);
-        await Infrastructure.Eventually.HoldsForAsync(async () => (await app.EventsForAsync(tradeNo)).Count == count,
+        await Eventually.HoldsForAsync(async () => (await app.EventsForAsync(tradeNo)).Count == count,
             $"exactly {count} event(s) for {tradeNo}", TimeSpan.FromMilliseconds(400));
         return await app.EventsForAsync(tradeNo);
     }

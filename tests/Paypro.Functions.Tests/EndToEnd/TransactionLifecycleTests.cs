@@ -13,7 +13,7 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = PayproAppHarness.NewTradeNo("PI");
+        var tradeNo = TestTradeNos.New("PI");
 
         await app.EnqueuePayinAsync(tradeNo, amount: 275, mobile: "0712345600");
 
@@ -23,7 +23,7 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
         Assert.Equal("0000", record.PayproStatus);
         var entry = Assert.Single(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
         Assert.Equal(SandboxTransactionKind.Payin, entry.Kind);
-        Assert.Equal("254712345600", entry.Mobile);
+        Assert.Equal(TestMobiles.Success, entry.Mobile);
         Assert.Equal(entry.PlatFormTradeNo, record.PlatFormTradeNo);
         Assert.Equal("/api/payin", Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo)).Endpoint);
         Assert.StartsWith("callback", (await app.ChangeToAsync(tradeNo, TransactionState.Succeeded)).Detail);
@@ -41,12 +41,12 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = PayproAppHarness.NewTradeNo("DROP");
+        var tradeNo = TestTradeNos.New("DROP");
         sandbox.DropCallbacks(kind, tradeNo);
 
         await app.EnqueueAsync(kind, tradeNo);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
-        await Eventually.WaitUntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.Status == "0000" && c.State == CallbackState.Dropped),
+        await Eventually.UntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.Status == "0000" && c.State == CallbackState.Dropped),
             "Paypro decided the result and its callback was dropped");
         Assert.Equal(TransactionState.Submitted, (await app.GetAsync(tradeNo))!.State);
         Assert.Empty(await app.EventsForAsync(tradeNo));
@@ -64,15 +64,15 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
     }
 
     [Theory]
-    [InlineData(TransactionKind.Payout, "254712345611", "00029", "REJECTED_TRANSACTION")]
-    [InlineData(TransactionKind.Payout, "254712345612", "00031", "INSUFFICIENT_BALANCE")]
-    [InlineData(TransactionKind.Payin, "254712345611", "00029", "REJECTED_TRANSACTION")]
-    [InlineData(TransactionKind.Payin, "254712345612", "00031", "INSUFFICIENT_BALANCE")]
+    [InlineData(TransactionKind.Payout, TestMobiles.Rejected, "00029", "REJECTED_TRANSACTION")]
+    [InlineData(TransactionKind.Payout, TestMobiles.InsufficientBalance, "00031", "INSUFFICIENT_BALANCE")]
+    [InlineData(TransactionKind.Payin, TestMobiles.Rejected, "00029", "REJECTED_TRANSACTION")]
+    [InlineData(TransactionKind.Payin, TestMobiles.InsufficientBalance, "00031", "INSUFFICIENT_BALANCE")]
     public async Task A_failure_is_recorded_and_announced_with_Paypros_status_and_message(TransactionKind kind, string mobile, string status, string message)
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = PayproAppHarness.NewTradeNo("F");
+        var tradeNo = TestTradeNos.New("F");
 
         await app.EnqueueAsync(kind, tradeNo, mobile: mobile);
 
@@ -102,9 +102,9 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
         // Mobile ending 13 stays "0015 processing" for LongProcessingDelay (at the harness's time scale of 1/1000: 4 s).
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromSeconds(4000));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = PayproAppHarness.NewTradeNo("SLOW");
+        var tradeNo = TestTradeNos.New("SLOW");
 
-        await app.EnqueueAsync(kind, tradeNo, mobile: "254712345613");
+        await app.EnqueueAsync(kind, tradeNo, mobile: TestMobiles.LongProcessing);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
 
         // A poll finds it processing at Paypro; that is recorded, but it is not a result to announce.

@@ -18,11 +18,11 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
     public async Task A_range_lists_its_transactions_by_kind_and_state_in_pages_and_as_csv()
     {
         var from = DateTimeOffset.UtcNow.AddSeconds(-1);
-        var paid = PayproAppHarness.NewTradeNo("LSA");
-        var failed = PayproAppHarness.NewTradeNo("LSB");
-        var payin = PayproAppHarness.NewTradeNo("LSC");
-        await App.EnqueuePayoutAsync(paid, amount: 150, mobile: "254712345600");
-        await App.EnqueuePayoutAsync(failed, amount: 160, mobile: "254712345611");
+        var paid = TestTradeNos.New("LSA");
+        var failed = TestTradeNos.New("LSB");
+        var payin = TestTradeNos.New("LSC");
+        await App.EnqueuePayoutAsync(paid, amount: 150, mobile: TestMobiles.Success);
+        await App.EnqueuePayoutAsync(failed, amount: 160, mobile: TestMobiles.Rejected);
         await App.EnqueuePayinAsync(payin, amount: 170);
         await App.WaitForStateAsync(paid, TransactionState.Succeeded);
         await App.WaitForStateAsync(failed, TransactionState.Failed);
@@ -54,7 +54,7 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
         // Oldest first, as the JSON listing orders them.
         Assert.Equal(TradeNos(all), lines.Skip(1).Select(line => line.Split(',')[0]));
         Assert.Contains(lines, line => line.StartsWith($"{paid},payout,succeeded,true,150,254******600,", StringComparison.Ordinal));
-        Assert.DoesNotContain("254712345600", string.Join('\n', lines), StringComparison.Ordinal);
+        Assert.DoesNotContain(TestMobiles.Success, string.Join('\n', lines), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -92,7 +92,7 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
         var today = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            var tradeNo = PayproAppHarness.NewTradeNo($"LD{i}");
+            var tradeNo = TestTradeNos.New($"LD{i}");
             today.Add(tradeNo);
             await App.EnqueuePayoutAsync(tradeNo);
         }
@@ -112,12 +112,12 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
     [Fact]
     public async Task The_pending_list_shows_open_transactions_oldest_first_with_their_age()
     {
-        var processing = PayproAppHarness.NewTradeNo("LPA");
-        var later = PayproAppHarness.NewTradeNo("LPB");
-        var done = PayproAppHarness.NewTradeNo("LPC");
-        await App.EnqueuePayoutAsync(processing, mobile: "254712345613");
+        var processing = TestTradeNos.New("LPA");
+        var later = TestTradeNos.New("LPB");
+        var done = TestTradeNos.New("LPC");
+        await App.EnqueuePayoutAsync(processing, mobile: TestMobiles.LongProcessing);
         await App.WaitForStateAsync(processing, TransactionState.Submitted);
-        await App.EnqueuePayoutAsync(later, mobile: "254712345613");
+        await App.EnqueuePayoutAsync(later, mobile: TestMobiles.LongProcessing);
         await App.EnqueuePayoutAsync(done);
         await App.WaitForStateAsync(later, TransactionState.Submitted);
         await App.WaitForStateAsync(done, TransactionState.Succeeded);

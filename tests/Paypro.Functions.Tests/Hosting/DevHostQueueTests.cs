@@ -33,8 +33,8 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
 
         var sent = await queue.SendMessageAsync(text);
 
-        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == 1, "the function received the message");
-        await Eventually.WaitUntilAsync(async () => await CountAsync(queue) == 0, "the message was deleted");
+        await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 1, "the function received the message");
+        await Eventually.UntilAsync(async () => await CountAsync(queue) == 0, "the message was deleted");
         var trigger = Assert.Single(recorder.QueueTriggers);
         Assert.Equal(text, trigger.MessageText);
         Assert.Equal(sent.Value.MessageId, trigger.MessageId);
@@ -55,7 +55,7 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
 
         var sent = await queue.SendMessageAsync(text);
 
-        await Eventually.WaitUntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the message reached the poison queue");
+        await Eventually.UntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the message reached the poison queue");
         Assert.Equal([1L, 2L, 3L], recorder.QueueTriggers.Select(t => t.DequeueCount));
         Assert.Equal(0, await CountAsync(queue));
         var poisoned = (await poison.PeekMessageAsync()).Value;
@@ -64,12 +64,12 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         var raw = (await azurite.CreateQueueServiceClient(QueueMessageEncoding.None).GetQueueClient(queueName + "-poison").PeekMessageAsync()).Value;
         Assert.Equal(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text)), raw.Body.ToString());
 
-        var marker = Assert.Single(app.Logs.Entries, entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
+        var marker = Assert.Single(app.Logs.GetSnapshot(), entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Error, marker.Level);
         Assert.Contains(sent.Value.MessageId, marker.Message, StringComparison.Ordinal);
         Assert.Contains(queueName, marker.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("254712345611", app.Logs.AllText, StringComparison.Ordinal);
-        Assert.DoesNotContain("T-2002", app.Logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("254712345611", app.Logs.AllText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("T-2002", app.Logs.AllText(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -92,14 +92,14 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
 
         await queue.SendMessageAsync("retry me");
 
-        await Eventually.WaitUntilAsync(() => !failedAt.IsEmpty, "the first attempt failed");
+        await Eventually.UntilAsync(() => !failedAt.IsEmpty, "the first attempt failed");
         // Straight after the failure the message is hidden from every reader, not only from this listener.
         Assert.Empty((await queue.PeekMessagesAsync(10)).Value);
-        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == 2, "the message was retried");
+        await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 2, "the message was retried");
         var retriedAfter = Stopwatch.GetElapsedTime(failedAt.Single());
         Assert.True(retriedAfter >= TimeSpan.FromSeconds(2), $"The retry came {retriedAfter.TotalSeconds:0.00} s after the failure; the visibility timeout is 3 s.");
         Assert.Equal(2, recorder.QueueTriggers[1].DequeueCount);
-        await Eventually.WaitUntilAsync(async () => await CountAsync(queue) == 0, "the retried message was deleted");
+        await Eventually.UntilAsync(async () => await CountAsync(queue) == 0, "the retried message was deleted");
     }
 
     [Fact]
@@ -112,13 +112,13 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         var queue = await CreateQueueAsync(queueName);
 
         await queue.SendMessageAsync("slow");
-        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == 1, "the function started");
+        await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 1, "the function started");
 
         // Two and a half lease lengths: without renewal the message would be visible and delivered again by now.
         await Eventually.HoldsForAsync(async () => recorder.QueueTriggers.Count == 1 && (await queue.PeekMessagesAsync(10)).Value.Length == 0,
             "the message to stay invisible and undelivered while the function runs", TimeSpan.FromSeconds(5));
         release.SetResult();
-        await Eventually.WaitUntilAsync(async () => await CountAsync(queue) == 0, "the message was deleted");
+        await Eventually.UntilAsync(async () => await CountAsync(queue) == 0, "the message was deleted");
         Assert.Single(recorder.QueueTriggers);
     }
 
@@ -134,12 +134,12 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
 
         await Task.WhenAll(Enumerable.Range(0, total).Select(i => queue.SendMessageAsync("message " + i)));
 
-        await Eventually.WaitUntilAsync(() => recorder.Running == Bound, $"{Bound} messages run at once");
+        await Eventually.UntilAsync(() => recorder.Running == Bound, $"{Bound} messages run at once");
         await Eventually.HoldsForAsync(() => Task.FromResult(recorder.QueueTriggers.Count == Bound),
             "no message beyond the bound to start", TimeSpan.FromSeconds(1));
         release.SetResult();
-        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == total, "every message ran");
-        await Eventually.WaitUntilAsync(async () => await CountAsync(queue) == 0, "every message was deleted");
+        await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == total, "every message ran");
+        await Eventually.UntilAsync(async () => await CountAsync(queue) == 0, "every message was deleted");
         Assert.Equal(Bound, recorder.MaxRunning);
     }
 
@@ -151,10 +151,10 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         await using var app = await StartAsync(recorder, queueName);
         var queue = azurite.CreateQueueServiceClient().GetQueueClient(queueName);
 
-        await Eventually.WaitUntilAsync(async () => (await queue.ExistsAsync()).Value, "the listener created the queue");
+        await Eventually.UntilAsync(async () => (await queue.ExistsAsync()).Value, "the listener created the queue");
         await queue.SendMessageAsync("hello");
 
-        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == 1, "the function received the message");
+        await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 1, "the function received the message");
         Assert.Equal("hello", recorder.QueueTriggers[0].MessageText);
     }
 
@@ -174,13 +174,13 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         var app = await StartAsync(recorder, queueName, (VisibilityTimeout, "00:00:01"));
         var queue = await CreateQueueAsync(queueName);
         await queue.SendMessageAsync("in flight");
-        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == 1, "the function started");
+        await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 1, "the function started");
 
         await app.DisposeAsync();
 
         Assert.True(cancelled.Task.IsCompleted, "The function's cancellation token was not cancelled on shutdown.");
-        await Eventually.WaitUntilAsync(async () => (await queue.PeekMessagesAsync(1)).Value.Length == 1, "the message became visible again");
-        Assert.DoesNotContain(app.Logs.Entries, entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
+        await Eventually.UntilAsync(async () => (await queue.PeekMessagesAsync(1)).Value.Length == 1, "the message became visible again");
+        Assert.DoesNotContain(app.Logs.GetSnapshot(), entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         await using var app = await StartAsync(recorder, queueName, (MaxDequeueCount, "2"));
         var poison = azurite.CreateQueueServiceClient().GetQueueClient(queueName + "-poison");
 
-        await Eventually.WaitUntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the message reached the poison queue");
+        await Eventually.UntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the message reached the poison queue");
 
         Assert.Empty(recorder.QueueTriggers);
         Assert.Equal(0, await CountAsync(queue));
@@ -217,15 +217,15 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         await using var app = await StartAsync(recorder, queueName);
         var poison = azurite.CreateQueueServiceClient().GetQueueClient(queueName + "-poison");
 
-        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == 1, "the well-encoded message was delivered");
-        await Eventually.WaitUntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the undecodable message reached the poison queue");
+        await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 1, "the well-encoded message was delivered");
+        await Eventually.UntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the undecodable message reached the poison queue");
 
         Assert.Equal("well encoded", recorder.QueueTriggers[0].MessageText);
         Assert.Equal("{\"tradeNo\":\"T-3001\"} sent without base64", (await poison.PeekMessageAsync()).Value.Body.ToString());
-        await Eventually.WaitUntilAsync(async () => await CountAsync(raw) == 0, "both messages left the queue");
-        var marker = Assert.Single(app.Logs.Entries, entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
+        await Eventually.UntilAsync(async () => await CountAsync(raw) == 0, "both messages left the queue");
+        var marker = Assert.Single(app.Logs.GetSnapshot(), entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
         Assert.Contains(bad.Value.MessageId, marker.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("T-3001", app.Logs.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("T-3001", app.Logs.AllText(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -239,15 +239,15 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         settings[QueueSetting] = queueName;
         await using var app = await HostingTestApp.StartAsync(settings, [typeof(RecordingQueueFunction)], builder => Register(builder, recorder));
         var queue = own.CreateQueueServiceClient().GetQueueClient(queueName);
-        await Eventually.WaitUntilAsync(async () => (await queue.ExistsAsync()).Value, "the listener created the queue");
+        await Eventually.UntilAsync(async () => (await queue.ExistsAsync()).Value, "the listener created the queue");
 
         await own.StopQueueServiceAsync();
-        await Eventually.WaitUntilAsync(() => app.Logs.Entries.Any(e => e.Message.StartsWith("Receiving from queue", StringComparison.Ordinal)), "the listener noticed the outage");
+        await Eventually.UntilAsync(() => app.Logs.GetSnapshot().Any(e => e.Message.StartsWith("Receiving from queue", StringComparison.Ordinal)), "the listener noticed the outage");
         await own.StartQueueServiceAsync();
         await queue.CreateIfNotExistsAsync();
         await queue.SendMessageAsync("after the outage");
 
-        await Eventually.WaitUntilAsync(() => recorder.QueueTriggers.Count == 1, "the message sent after the outage was delivered");
+        await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 1, "the message sent after the outage was delivered");
         Assert.Equal("after the outage", recorder.QueueTriggers[0].MessageText);
     }
 

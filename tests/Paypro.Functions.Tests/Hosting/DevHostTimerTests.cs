@@ -55,7 +55,7 @@ public sealed class DevHostTimerTests
         await AdvanceToAsync(time, At(10, 1), () => recorder.TimerTriggers.Count == 1);
         await AdvanceToAsync(time, At(10, 2), () => recorder.TimerTriggers.Count == 2);
 
-        Assert.Contains(app.Logs.Entries, entry => entry.Level == LogLevel.Error && entry.Exception?.Message == "poll failed");
+        Assert.Contains(app.Logs.GetSnapshot(), entry => entry.Level == LogLevel.Error && entry.Exception?.Message == "poll failed");
         Assert.Equal(At(10, 1).UtcDateTime, recorder.TimerTriggers[1].ScheduleStatus!.Last);
     }
 
@@ -65,7 +65,7 @@ public sealed class DevHostTimerTests
         var recorder = new FunctionRecorder();
         await using var app = await StartAsync(recorder, TimeProvider.System, "* * * * * *");
 
-        await Eventually.WaitUntilAsync(() => recorder.TimerTriggers.Count >= 2, "the timer fired twice", TimeSpan.FromSeconds(15));
+        await Eventually.UntilAsync(() => recorder.TimerTriggers.Count >= 2, "the timer fired twice", TimeSpan.FromSeconds(15));
 
         var second = recorder.TimerTriggers[1].ScheduleStatus!;
         Assert.NotEqual(default, second.Last);
@@ -116,9 +116,9 @@ public sealed class DevHostTimerTests
     /// </summary>
     private static async Task AdvanceToAsync(TimerFakeTimeProvider time, DateTimeOffset occurrence, Func<bool> ran)
     {
-        await Eventually.WaitUntilAsync(() => time.LatestTimerDue == occurrence, $"the listener waited for {occurrence:O}");
+        await Eventually.UntilAsync(() => time.LatestTimerDue == occurrence, $"the listener waited for {occurrence:O}");
         time.SetUtcNow(occurrence);
-        await Eventually.WaitUntilAsync(ran, $"the timer fired at {occurrence:O}");
+        await Eventually.UntilAsync(ran, $"the timer fired at {occurrence:O}");
     }
 
     /// <summary>Fake time that also tells when the most recently created timer is due.</summary>

@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Paypro.Functions.DevHost;
-using Paypro.Functions.Tests.Infrastructure;
 
 namespace Paypro.Functions.Tests.Hosting;
 
@@ -17,11 +17,11 @@ internal sealed class HostingTestApp : IAsyncDisposable
 {
     private readonly string _contentRoot;
 
-    private HostingTestApp(WebApplication app, string contentRoot, LogCollector logs)
+    private HostingTestApp(WebApplication app, string contentRoot)
     {
         App = app;
         _contentRoot = contentRoot;
-        Logs = logs;
+        Logs = app.Services.GetFakeLogCollector();
         BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -29,7 +29,7 @@ internal sealed class HostingTestApp : IAsyncDisposable
     public WebApplication App { get; }
     public Uri BaseAddress { get; }
     public HttpClient Http { get; }
-    public LogCollector Logs { get; }
+    public FakeLogCollector Logs { get; }
 
     public const string FunctionKey = "test-function-key-0123456789";
     public const string MasterKey = "test-master-key-0123456789";
@@ -46,11 +46,10 @@ internal sealed class HostingTestApp : IAsyncDisposable
     public static async Task<HostingTestApp> StartAsync(IReadOnlyDictionary<string, string?> settings, Type[] functions, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
     {
         var root = contentRoot ?? CreateContentRoot();
-        var logs = new LogCollector();
         var args = settings.Where(setting => setting.Value is not null).Select(setting => $"--{setting.Key}={setting.Value}").ToArray();
         var app = DevelopmentHost.Build(args, FunctionCatalog.FromTypes(functions), builder =>
         {
-            builder.Logging.AddProvider(logs);
+            builder.Logging.AddFakeLogging();
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
             configure?.Invoke(builder);
         }, root);
@@ -63,7 +62,7 @@ internal sealed class HostingTestApp : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        return new HostingTestApp(app, contentRoot is null ? root : "", logs);
+        return new HostingTestApp(app, contentRoot is null ? root : "");
     }
 
     public static string CreateContentRoot()

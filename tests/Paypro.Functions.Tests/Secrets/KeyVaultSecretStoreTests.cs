@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Identity;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
@@ -18,11 +19,11 @@ public sealed class KeyVaultSecretStoreTests
 
     private readonly FakeTimeProvider _time = new(Start);
     private readonly FakeVault _vault = new();
-    private readonly CapturingLoggerProvider _logs = new();
+    private readonly FakeLogCollector _logs = new();
     private readonly KeyVaultOptions _options = new() { VaultUri = FakeVault.VaultUri };
 
     private KeyVaultSecretStore CreateStore() =>
-        new(_vault.Client.Object, Options.Create(_options), _time, _logs.CreateLogger<KeyVaultSecretStore>());
+        new(_vault.Client.Object, Options.Create(_options), _time, new FakeLogger<KeyVaultSecretStore>(_logs));
 
     [Fact]
     public async Task Current_secret_is_read_once_and_then_served_from_the_cache()
@@ -40,7 +41,7 @@ public sealed class KeyVaultSecretStoreTests
         _vault.VerifyCurrentReads(Times.Once());
         // The current version is older than the window, so there is no previous version to look for.
         _vault.VerifyListings(Times.Never());
-        _logs.AssertNoSecret(SecretA);
+        Assert.Null(_logs.FindSecret(SecretA));
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public sealed class KeyVaultSecretStoreTests
         _time.Advance(TimeSpan.FromSeconds(1));
         // This read triggers the refresh; the cached secret keeps serving while it runs.
         await store.GetSigningSecretAsync();
-        await Eventually(async () => await store.GetSigningSecretAsync() == SecretB, "the refreshed secret is served");
+        await Eventually.UntilAsync(async () => await store.GetSigningSecretAsync() == SecretB, "the refreshed secret is served");
         _vault.VerifyCurrentReads(Times.Exactly(2));
 
         for (var i = 0; i < 20; i++)
@@ -67,7 +68,7 @@ public sealed class KeyVaultSecretStoreTests
         }
 
         _vault.VerifyCurrentReads(Times.Exactly(2));
-        _logs.AssertNoSecret(SecretA, SecretB);
+        Assert.Null(_logs.FindSecret(SecretA, SecretB));
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public sealed class KeyVaultSecretStoreTests
             .Select(_ => Task.Run(async () => await store.RefreshAfterVerificationMissAsync()))
             .ToList();
 
-        await Eventually(() => Task.FromResult(_vault.CurrentReads == 2), "the miss read reaches the vault");
+        await Eventually.UntilAsync(() => _vault.CurrentReads == 2, "the miss read reaches the vault");
         Assert.All(misses, m => Assert.False(m.IsCompleted));
         _vault.Gate.SetResult();
         var results = await Task.WhenAll(misses);
@@ -107,7 +108,7 @@ public sealed class KeyVaultSecretStoreTests
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.False(await store.RefreshAfterVerificationMissAsync());
         _vault.VerifyCurrentReads(Times.Exactly(3));
-        _logs.AssertNoSecret(SecretA, SecretB);
+        Assert.Null(_logs.FindSecret(SecretA, SecretB));
     }
 
     [Fact]
@@ -148,9 +149,9 @@ public sealed class KeyVaultSecretStoreTests
         Assert.Equal([SecretB, SecretA], await store.GetVerificationSecretsAsync());
         // The old current version became the previous one: its value was already cached.
         _vault.VerifyVersionReads(versionA, Times.Never());
-        var read = Assert.Single(_logs.Lines, l => l.EventId.Id == 4100 && l.Message.Contains("previous version " + versionA, StringComparison.Ordinal));
+        var read = Assert.Single(_logs.GetSnapshot(), l => l.Id.Id == 4100 && l.Message.Contains("previous version " + versionA, StringComparison.Ordinal));
         Assert.Equal(LogLevel.Information, read.Level);
-        _logs.AssertNoSecret(SecretA, SecretB);
+        Assert.Null(_logs.FindSecret(SecretA, SecretB));
     }
 
     [Fact]
@@ -177,12 +178,12 @@ public sealed class KeyVaultSecretStoreTests
         // A read after the window no longer even lists the versions.
         _time.Advance(_options.RefreshInterval);
         await store.GetVerificationSecretsAsync();
-        await Eventually(() => Task.FromResult(_vault.CurrentReads == 3), "the scheduled read");
+        await Eventually.UntilAsync(() => _vault.CurrentReads == 3, "the scheduled read");
         Assert.Equal([SecretB], await store.GetVerificationSecretsAsync());
         Assert.Equal(SecretB, await store.GetSigningSecretAsync());
         _vault.VerifyListings(Times.Exactly(2));
         _vault.VerifyVersionReads(versionA, Times.Once());
-        _logs.AssertNoSecret(SecretA, SecretB);
+        Assert.Null(_logs.FindSecret(SecretA, SecretB));
     }
 
     [Fact]
@@ -221,7 +222,7 @@ public sealed class KeyVaultSecretStoreTests
         _vault.Disable(versionA);
         _time.Advance(_options.RefreshInterval);
         await store.GetVerificationSecretsAsync();
-        await Eventually(async () => (await store.GetVerificationSecretsAsync()).Count == 1, "the revoked version to drop out");
+        await Eventually.UntilAsync(async () => (await store.GetVerificationSecretsAsync()).Count == 1, "the revoked version to drop out");
         Assert.Equal([SecretB], await store.GetVerificationSecretsAsync());
         // Dropping a secret never asks a failed callback to verify again.
         _time.Advance(_options.MissRefreshInterval);
@@ -238,9 +239,9 @@ public sealed class KeyVaultSecretStoreTests
         _vault.Failure = new RequestFailedException(403, "Caller is not authorized to perform action on resource.", "Forbidden", null);
         _time.Advance(_options.RefreshInterval);
         Assert.Equal(SecretA, await store.GetSigningSecretAsync());
-        await Eventually(() => Task.FromResult(_logs.At(LogLevel.Warning).Any()), "the warning");
+        await Eventually.UntilAsync(() => At(LogLevel.Warning).Any(), "the warning");
 
-        var warning = Assert.Single(_logs.At(LogLevel.Warning));
+        var warning = Assert.Single(At(LogLevel.Warning));
         Assert.Contains("KeyVault:VaultUri 'https://paypro-test.vault.azure.net/'", warning.Message, StringComparison.Ordinal);
         Assert.Contains("KeyVault:SecretName 'paypro-app-secret'", warning.Message, StringComparison.Ordinal);
         Assert.Contains("error code Forbidden", warning.Message, StringComparison.Ordinal);
@@ -261,7 +262,7 @@ public sealed class KeyVaultSecretStoreTests
         _time.Advance(_options.MissRefreshInterval);
         Assert.True(await store.RefreshAfterVerificationMissAsync());
         Assert.Equal(SecretB, await store.GetSigningSecretAsync());
-        _logs.AssertNoSecret(SecretA, SecretB);
+        Assert.Null(_logs.FindSecret(SecretA, SecretB));
     }
 
     [Fact]
@@ -277,7 +278,7 @@ public sealed class KeyVaultSecretStoreTests
         Assert.Contains("KeyVault:SecretName 'paypro-app-secret'", error.Message, StringComparison.Ordinal);
         Assert.Contains("error code Forbidden", error.Message, StringComparison.Ordinal);
         Assert.Contains("Key Vault Secrets User", error.Message, StringComparison.Ordinal);
-        Assert.Single(_logs.At(LogLevel.Error));
+        Assert.Single(At(LogLevel.Error));
 
         for (var i = 0; i < 20; i++)
         {
@@ -292,7 +293,7 @@ public sealed class KeyVaultSecretStoreTests
         Assert.Equal(SecretA, await store.GetSigningSecretAsync());
         _vault.VerifyCurrentReads(Times.Exactly(2));
         Assert.DoesNotContain(SecretA, error.ToString(), StringComparison.Ordinal);
-        _logs.AssertNoSecret(SecretA);
+        Assert.Null(_logs.FindSecret(SecretA));
     }
 
     [Fact]
@@ -339,10 +340,10 @@ public sealed class KeyVaultSecretStoreTests
 
         Assert.Equal(SecretB, await store.GetSigningSecretAsync());
         Assert.Equal([SecretB], await store.GetVerificationSecretsAsync());
-        var warning = Assert.Single(_logs.At(LogLevel.Warning));
+        var warning = Assert.Single(At(LogLevel.Warning));
         Assert.Contains("Could not read the previous version", warning.Message, StringComparison.Ordinal);
         Assert.Contains("error code Forbidden", warning.Message, StringComparison.Ordinal);
-        _logs.AssertNoSecret(SecretA, SecretB);
+        Assert.Null(_logs.FindSecret(SecretA, SecretB));
     }
 
     [Fact]
@@ -385,13 +386,5 @@ public sealed class KeyVaultSecretStoreTests
         Assert.DoesNotContain(SecretA, (await store.GetVerificationSecretsAsync()).ToString(), StringComparison.Ordinal);
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(10);
-        }
-    }
+    private IEnumerable<FakeLogRecord> At(LogLevel level) => _logs.GetSnapshot().Where(record => record.Level == level);
 }

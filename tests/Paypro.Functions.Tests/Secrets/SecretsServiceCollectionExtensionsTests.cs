@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Paypro.Functions.Secrets;
@@ -16,7 +17,7 @@ public sealed class SecretsServiceCollectionExtensionsTests
     private const string LocalSecret = "test-local-secret-e81f";
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
-    private readonly CapturingLoggerProvider _logs = new();
+    private readonly FakeLogCollector _logs = new();
     private readonly FakeVault _vault = new();
 
     [Fact]
@@ -32,11 +33,11 @@ public sealed class SecretsServiceCollectionExtensionsTests
         Assert.Equal([LocalSecret], await store.GetVerificationSecretsAsync());
         Assert.False(await store.RefreshAfterVerificationMissAsync());
 
-        var warning = Assert.Single(_logs.At(LogLevel.Warning));
+        var warning = Assert.Single(At(LogLevel.Warning));
         Assert.Equal(
             "No Key Vault configured (KeyVault:VaultUri is empty): using the plain setting Paypro:AppSecret. Use this only for local development.",
             warning.Message);
-        _logs.AssertNoSecret(LocalSecret);
+        Assert.Null(_logs.FindSecret(LocalSecret));
         await host.StopAsync();
     }
 
@@ -74,14 +75,14 @@ public sealed class SecretsServiceCollectionExtensionsTests
         var store = host.Services.GetRequiredService<IAppSecretStore>();
         Assert.IsType<KeyVaultSecretStore>(store);
         Assert.Same(store, host.Services.GetRequiredService<IPayproSecretSource>());
-        var warning = Assert.Single(_logs.At(LogLevel.Warning));
-        Assert.StartsWith("Paypro:AppSecret is set but ignored", warning.Message, StringComparison.Ordinal);
+        var warning = Assert.Single(At(LogLevel.Warning));
+        Assert.Equal(4111, warning.Id.Id); // LogAppSecretIgnored: "Paypro:AppSecret is set but ignored ..."
 
         // The first use reads the vault once; the next is served from the cache.
         Assert.Equal(VaultSecret, await store.GetSigningSecretAsync());
         Assert.Equal([VaultSecret], await store.GetVerificationSecretsAsync());
         _vault.VerifyCurrentReads(Moq.Times.Once());
-        _logs.AssertNoSecret(VaultSecret, LocalSecret);
+        Assert.Null(_logs.FindSecret(VaultSecret, LocalSecret));
         await host.StopAsync();
     }
 
@@ -97,7 +98,7 @@ public sealed class SecretsServiceCollectionExtensionsTests
         _time.Advance(TimeSpan.FromMinutes(1));
         await store.GetSigningSecretAsync();
 
-        await Eventually(() => _vault.CurrentReads == 2, "the scheduled read");
+        await Eventually.UntilAsync(() => _vault.CurrentReads == 2, "the scheduled read");
     }
 
     [Fact]
@@ -118,11 +119,11 @@ public sealed class SecretsServiceCollectionExtensionsTests
         using var host = Build(new() { ["KeyVault:VaultUri"] = FakeVault.VaultUri.AbsoluteUri });
 
         await host.StartAsync();
-        Assert.Empty(_logs.At(LogLevel.Error));
+        Assert.Empty(At(LogLevel.Error));
 
         var store = host.Services.GetRequiredService<IAppSecretStore>();
         await Assert.ThrowsAsync<AppSecretUnavailableException>(async () => await store.GetSigningSecretAsync());
-        var error = Assert.Single(_logs.At(LogLevel.Error));
+        var error = Assert.Single(At(LogLevel.Error));
         Assert.Contains("KeyVault:SecretName 'paypro-app-secret'", error.Message, StringComparison.Ordinal);
         Assert.Contains("error code Forbidden", error.Message, StringComparison.Ordinal);
         await host.StopAsync();
@@ -134,7 +135,7 @@ public sealed class SecretsServiceCollectionExtensionsTests
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddProvider(_logs);
+        builder.Logging.AddProvider(new FakeLoggerProvider(_logs));
         builder.Services.AddSingleton<TimeProvider>(_time);
         builder.Services.AddPayproSecrets(builder.Configuration);
 
@@ -143,13 +144,5 @@ public sealed class SecretsServiceCollectionExtensionsTests
         return builder.Build();
     }
 
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(10);
-        }
-    }
+    private IEnumerable<FakeLogRecord> At(LogLevel level) => _logs.GetSnapshot().Where(record => record.Level == level);
 }
