@@ -25,8 +25,10 @@ public static class PayproFunctionsExtensions
 
         // Bound one by one: the binder source generator does not handle a generic helper.
         services.AddOptions<NotifyOptions>().Bind(configuration.GetSection(NotifyOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NotifyOptions>, NotifyOptionsAnnotationsValidator>();
         services.AddSingleton<IValidateOptions<NotifyOptions>, NotifyOptionsValidator>();
         services.AddOptions<PollOptions>().Bind(configuration.GetSection(PollOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PollOptions>, PollOptionsAnnotationsValidator>();
         services.AddSingleton<IValidateOptions<PollOptions>, PollOptionsValidator>();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Configuration;
@@ -18,8 +19,10 @@ public sealed class NotifyOptions
     public const string SectionName = "Notify";
 
     /// <summary>Largest accepted body; Paypro's callbacks are a few hundred bytes.</summary>
+    [Range(512, 1024 * 1024, ErrorMessage = "Notify:MaxBodyBytes must be between 512 and 1048576.")]
     public int MaxBodyBytes { get; set; } = 16 * 1024;
 
+    [EnumDataType(typeof(UnsignedCallbackPolicy), ErrorMessage = "Notify:UnsignedPolicy must be ConfirmByQuery or Reject.")]
     public UnsignedCallbackPolicy UnsignedPolicy { get; set; } = UnsignedCallbackPolicy.ConfirmByQuery;
 
     /// <summary>Comma-separated CIDR ranges (or single addresses) allowed to call; empty allows any caller that has the function key.</summary>
@@ -28,27 +31,22 @@ public sealed class NotifyOptions
     internal IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, "Notify:AllowedIpRanges");
 }
 
+[OptionsValidator]
+internal sealed partial class NotifyOptionsAnnotationsValidator : IValidateOptions<NotifyOptions>;
+
+/// <summary>Checks the allow-list, written by hand because the check is a parse, not an annotation.</summary>
 public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
 {
     public ValidateOptionsResult Validate(string? name, NotifyOptions options)
     {
-        var failures = new List<string>();
-        if (options.MaxBodyBytes is < 512 or > 1024 * 1024)
-        {
-            failures.Add("Notify:MaxBodyBytes must be between 512 and 1048576.");
-        }
-        if (!Enum.IsDefined(options.UnsignedPolicy))
-        {
-            failures.Add("Notify:UnsignedPolicy must be ConfirmByQuery or Reject.");
-        }
         try
         {
             options.ParseAllowedRanges();
+            return ValidateOptionsResult.Success;
         }
         catch (FormatException ex)
         {
-            failures.Add(ex.Message);
+            return ValidateOptionsResult.Fail(ex.Message);
         }
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

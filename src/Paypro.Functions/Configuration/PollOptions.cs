@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Configuration;
@@ -8,6 +9,7 @@ public sealed class PollOptions
     public const string SectionName = "Poll";
 
     /// <summary>Queries to Paypro in flight at once during a poll: the ceiling of what one run asks of Paypro.</summary>
+    [Range(1, 64, ErrorMessage = "Poll:MaxConcurrency must be between 1 and 64.")]
     public int MaxConcurrency { get; set; } = 8;
 
     /// <summary>A poll stops starting new checks (and reading more due entries) after this long, well before the function timeout.</summary>
@@ -17,6 +19,7 @@ public sealed class PollOptions
     /// Due entries read at once. A poll keeps reading batches until every entry that was due when it started
     /// has been taken or <see cref="TimeBudget"/> is spent, so this sets the size of one read, not the work of a run.
     /// </summary>
+    [Range(1, 5000, ErrorMessage = "Poll:BatchSize must be between 1 and 5000.")]
     public int BatchSize { get; set; } = 500;
 
     /// <summary>First check after a submission; later checks back off exponentially from here.</summary>
@@ -31,19 +34,18 @@ public sealed class PollOptions
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromHours(6);
 }
 
+[OptionsValidator]
+internal sealed partial class PollOptionsAnnotationsValidator : IValidateOptions<PollOptions>;
+
+/// <summary>
+/// The time spans and how they relate, written by hand: a range annotation cannot say "positive" for a
+/// TimeSpan without an upper bound, nor compare two settings.
+/// </summary>
 public sealed class PollOptionsValidator : IValidateOptions<PollOptions>
 {
     public ValidateOptionsResult Validate(string? name, PollOptions options)
     {
         var failures = new List<string>();
-        if (options.MaxConcurrency is < 1 or > 64)
-        {
-            failures.Add("Poll:MaxConcurrency must be between 1 and 64.");
-        }
-        if (options.BatchSize is < 1 or > 5000)
-        {
-            failures.Add("Poll:BatchSize must be between 1 and 5000.");
-        }
         Positive(options.TimeBudget, "Poll:TimeBudget", failures);
         Positive(options.FirstCheckAfter, "Poll:FirstCheckAfter", failures);
         Positive(options.UnknownGracePeriod, "Poll:UnknownGracePeriod", failures);
