@@ -190,12 +190,12 @@ public sealed class BadInputScenario : IScenario
         var salt = environment.Sandbox.Options.SaltPosition;
         var path = environment.NotifyPathAndQuery;
         byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
-        string Signed(List<KeyValuePair<string, string?>> fields) => Workload.NotifyJson(fields, PayproSignature.Compute(fields, secret, salt));
+        string Signed(List<KeyValuePair<string, string?>> fields) => NotifyBodies.Signed(fields, secret, salt);
         List<KeyValuePair<string, string?>> Fields(int i) => Workload.NotifyFields(existing[i % existing.Length]);
 
         var generators = new List<Func<int, BadCallback>>
         {
-            i => new("forged", Utf8(Workload.NotifyJson(Fields(i), PayproSignature.Compute(Fields(i), "not-the-secret-" + i, salt))), path, HttpStatusCode.Unauthorized),
+            i => new("forged", Utf8(NotifyBodies.Signed(Fields(i), "not-the-secret-" + i, salt)), path, HttpStatusCode.Unauthorized),
             i =>
             {
                 // Signed as Paypro would, then one field changed on the way.
@@ -210,7 +210,7 @@ public sealed class BadInputScenario : IScenario
                 };
                 return new("tampered", Utf8(tampered), path, existing.Length < 2 && i % 4 == 2 ? HttpStatusCode.OK : HttpStatusCode.Unauthorized);
             },
-            i => new("unsigned (a hint; a query decides)", Utf8(Workload.NotifyJson(Fields(i), null)), path, HttpStatusCode.OK),
+            i => new("unsigned (a hint; a query decides)", Utf8(NotifyBodies.Json(Fields(i), sign: null)), path, HttpStatusCode.OK),
             i => new("malformed", Utf8((i % 10) switch
             {
                 0 => "",

@@ -38,10 +38,9 @@ public sealed class BaselineServer : IAsyncDisposable
 
     public static async Task<BaselineServer> StartAsync(Azurite azurite, string tablePrefix, string? eventsQueue, CancellationToken cancellationToken)
     {
-        var port = Loopback.FreePort();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
 
         var tables = azurite.CreateTableServiceClient();
@@ -55,7 +54,7 @@ public sealed class BaselineServer : IAsyncDisposable
         }
         app.MapPost(Path, (HttpContext context) => HandleAsync(context, transactions, audit, due, events));
         await app.StartAsync(cancellationToken);
-        return new BaselineServer(app, new Uri($"http://127.0.0.1:{port}"));
+        return new BaselineServer(app, new Uri(app.Urls.Single()));
     }
 
     private static async Task HandleAsync(HttpContext context, TableClient transactions, TableClient audit, TableClient due, QueueClient? events)

@@ -102,7 +102,9 @@ public sealed class LoadEnvironment : IAsyncDisposable
         var environment = new LoadEnvironment(id, contentRoot, options, appLogLevel);
         try
         {
-            environment.Azurite = await Azurite.StartAsync(repositoryRoot, options.PersistentStorage, cancellationToken);
+            // In memory, or on disk when a scenario stops storage and starts it again and needs what was written to survive.
+            var storage = options.PersistentStorage ? AzuriteStorage.OnDisk : AzuriteStorage.InMemory;
+            environment.Azurite = await Azurite.StartAsync(repositoryRoot, tables: storage, queues: storage, cancellationToken);
             environment.Queues = environment.Azurite.CreateQueueServiceClient();
             environment.Tables = environment.Azurite.CreateTableServiceClient();
             environment.Store = new TransactionStore(environment.Tables, Microsoft.Extensions.Options.Options.Create(new StorageOptions { TablePrefix = environment.TablePrefix }), TimeProvider.System);
@@ -117,7 +119,9 @@ public sealed class LoadEnvironment : IAsyncDisposable
                 options.Sandbox?.Invoke(sandbox);
             }, cancellationToken);
 
-            var port = Loopback.FreePort();
+            // Not port 0: the app's notify URL (its port) is in its settings before it starts, and a child app is
+            // started again on the same port after a kill (FreeLoopbackPort says more).
+            var port = FreeLoopbackPort.Probe();
             environment.BaseAddress = new Uri($"http://127.0.0.1:{port}");
             environment.Sandbox.Options.DefaultNotifyUrl = new Uri(environment.BaseAddress, environment.NotifyPathAndQuery).AbsoluteUri;
             await environment.StartAppAsync(cancellationToken);

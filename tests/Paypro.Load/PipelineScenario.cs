@@ -63,7 +63,7 @@ public sealed class PipelineScenario : IScenario
 
         // 2. To final: Paypro finishes these after a short delay and calls back.
         var quick = Workload.TradeNos(environment, "Q", count);
-        var quickMobile = "254712345600";
+        var quickMobile = TestMobiles.Success;
         counter.Reset();
         firstEnqueue = DateTimeOffset.UtcNow;
         enqueued = await Workload.EnqueuePayoutsAsync(environment, quick.Select(t => (t, quickMobile)).ToList(), cancellationToken);

@@ -70,7 +70,7 @@ foreach (var name in options.Scenarios)
         setupFailed = true;
         break;
     }
-    catch (LoadSetupException ex)
+    catch (Exception ex) when (ex is LoadSetupException or AzuriteException)
     {
         report.Fail(scenario.Name, "setup failed: " + ex.Message);
         setupFailed = true;

@@ -25,10 +25,9 @@ public sealed record BurstResult(TimeSpan Elapsed, double[] LatenciesMs, int Non
 public static class Workload
 {
     public const long Amount = 120;
-    private static readonly TimeSpan KenyaOffset = TimeSpan.FromHours(3);
 
     /// <summary>A mobile ending in 13: the sandbox keeps the payout processing for its LongProcessingDelay.</summary>
-    public const string HeldMobile = "254712345613";
+    public const string HeldMobile = TestMobiles.LongProcessing;
 
     public static string[] TradeNos(LoadEnvironment environment, string tag, int count) =>
         Enumerable.Range(1, count).Select(i => $"L{environment.Id.ToUpperInvariant()}{tag}{i:D6}").ToArray();
@@ -146,43 +145,13 @@ public static class Workload
         return await client.ExistsAsync(cancellationToken) ? (await client.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount : 0;
     }
 
-    /// <summary>A callback as Paypro sends it, signed with <paramref name="secret"/>.</summary>
-    public static string NotifyBody(LoadEnvironment environment, string tradeNo, string status = "0000", string? secret = null, string amount = "120")
-    {
-        var fields = NotifyFields(tradeNo, status, amount);
-        var sign = PayproSignature.Compute(fields, secret ?? environment.Sandbox.Options.AppSecret, environment.Sandbox.Options.SaltPosition);
-        return NotifyJson(fields, sign);
-    }
+    /// <summary>A callback as Paypro sends it now, signed with <paramref name="secret"/> (the sandbox's app secret by default).</summary>
+    public static string NotifyBody(LoadEnvironment environment, string tradeNo, string status = "0000", string? secret = null, string amount = "120") =>
+        NotifyBodies.Signed(NotifyFields(tradeNo, status, amount), secret ?? environment.Sandbox.Options.AppSecret, environment.Sandbox.Options.SaltPosition);
 
-    public static List<KeyValuePair<string, string?>> NotifyFields(string tradeNo, string status = "0000", string amount = "120")
-    {
-        var now = DateTimeOffset.UtcNow;
-        return
-        [
-            new("platFormTradeNo", Guid.NewGuid().ToString("N")),
-            new("tradeNo", tradeNo),
-            new("amount", amount),
-            new("status", status),
-            new("message", status == "0000" ? "SUCCESS" : status == "0015" ? "PROCESSING" : "REJECTED_TRANSACTION"),
-            new("successTime", now.ToOffset(KenyaOffset).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
-            new("timestamp", now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)),
-        ];
-    }
-
-    public static string NotifyJson(IEnumerable<KeyValuePair<string, string?>> fields, string? sign)
-    {
-        var json = new StringBuilder("{");
-        foreach (var (key, value) in fields)
-        {
-            json.Append(JsonSerializer.Serialize(key)).Append(':').Append(JsonSerializer.Serialize(value)).Append(',');
-        }
-        if (sign is not null)
-        {
-            json.Append("\"sign\":").Append(JsonSerializer.Serialize(sign)).Append(',');
-        }
-        json.Length--;
-        return json.Append('}').ToString();
-    }
+    /// <summary>A callback's fields as Paypro sends them now, with a fresh platFormTradeNo.</summary>
+    public static List<KeyValuePair<string, string?>> NotifyFields(string tradeNo, string status = "0000", string amount = "120") =>
+        NotifyBodies.Fields(tradeNo, status, amount, at: DateTimeOffset.UtcNow, platFormTradeNo: Guid.NewGuid().ToString("N"));
 
     public static HttpClient LoopbackClient(Uri baseAddress, int connections) =>
         new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = connections, ConnectTimeout = TimeSpan.FromSeconds(10) })
