@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Paypro.Sandbox.Callbacks;
 using Paypro.Sandbox.Transactions;
@@ -31,29 +30,17 @@ internal static class ControlEndpoints
         control.MapGet("/faults", ([FromServices] SandboxFaults faults) => ControlJson.Faults(faults.Active));
         control.MapPost("/faults", async (HttpContext http, [FromServices] SandboxFaults faults) =>
         {
-            var (document, error) = await ControlJson.ReadObjectAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
-            using (document)
+            var (body, error) = await ControlJson.ReadAsync(http, ControlJson.Context.FaultBody).ConfigureAwait(false);
+            if (body is null)
             {
-                if (document is null)
-                {
-                    return ControlJson.Error(error!);
-                }
-                SandboxFault fault;
-                try
-                {
-                    fault = ControlJson.ReadFault(document.RootElement);
-                }
-                catch (FormatException ex)
-                {
-                    return ControlJson.Error(ex.Message);
-                }
-                if (fault.Validate("fault") is { } invalid)
-                {
-                    return ControlJson.Error(invalid);
-                }
-                var id = faults.Add(fault);
-                return ControlJson.Faults(faults.Active.Where(f => f.Id == id).ToArray(), StatusCodes.Status201Created);
+                return ControlJson.Error(error!);
             }
+            if (body.Fault.Validate("fault") is { } invalid)
+            {
+                return ControlJson.Error(invalid);
+            }
+            var id = faults.Add(body.Fault);
+            return ControlJson.Faults(faults.Active.Where(f => f.Id == id), StatusCodes.Status201Created);
         });
         control.MapDelete("/faults", ([FromServices] SandboxFaults faults) =>
         {
@@ -61,7 +48,7 @@ internal static class ControlEndpoints
             return TypedResults.NoContent();
         });
         control.MapDelete("/faults/{id:int}", (int id, [FromServices] SandboxFaults faults) =>
-            faults.Remove(id) ? (IResult)TypedResults.NoContent() : ControlJson.Error($"No fault with id {id}.", StatusCodes.Status404NotFound));
+            faults.Remove(id) ? TypedResults.NoContent() : ControlJson.Error($"No fault with id {id}.", StatusCodes.Status404NotFound));
 
         control.MapGet("/callbacks", ([FromServices] CallbackDispatcher callbacks) => ControlJson.Callbacks(callbacks.Notifications, callbacks.Attempts));
 
@@ -71,53 +58,18 @@ internal static class ControlEndpoints
             {
                 return SpaceNotFound();
             }
-            var (document, error) = await ControlJson.ReadObjectAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
-            using (document)
+            var (body, error) = await ControlJson.ReadAsync(http, ControlJson.Context.StateBody).ConfigureAwait(false);
+            if (body is null)
             {
-                if (document is null)
-                {
-                    return ControlJson.Error(error!);
-                }
-                string? status = null;
-                string? message = null;
-                var notify = true;
-                try
-                {
-                    foreach (var property in document.RootElement.EnumerateObject())
-                    {
-                        switch (property.Name)
-                        {
-                            case "status":
-                                status = ControlJson.ReadStringOrNull(property.Value, "status");
-                                break;
-                            case "message":
-                                message = ControlJson.ReadStringOrNull(property.Value, "message");
-                                break;
-                            case "notify":
-                                notify = property.Value.ValueKind switch
-                                {
-                                    JsonValueKind.True => true,
-                                    JsonValueKind.False => false,
-                                    _ => throw new FormatException("notify must be true or false."),
-                                };
-                                break;
-                            default:
-                                throw new FormatException("Unknown property; a state change has status, message and notify.");
-                        }
-                    }
-                }
-                catch (FormatException ex)
-                {
-                    return ControlJson.Error(ex.Message);
-                }
-                if (!TestInputs.IsFinalStatus(status))
-                {
-                    return ControlJson.Error(TestInputs.FinalStatusRule);
-                }
-                return paypro.SetStatus(kind, tradeNo, status!, string.IsNullOrEmpty(message) ? null : message, notify) is { } entry
-                    ? ControlJson.Entry(entry)
-                    : TransactionNotFound(space, tradeNo);
+                return ControlJson.Error(error!);
             }
+            if (!TestInputs.IsFinalStatus(body.Status))
+            {
+                return ControlJson.Error(TestInputs.FinalStatusRule);
+            }
+            return paypro.SetStatus(kind, tradeNo, body.Status!, string.IsNullOrEmpty(body.Message) ? null : body.Message, body.Notify) is { } entry
+                ? ControlJson.Entry(entry)
+                : TransactionNotFound(space, tradeNo);
         });
         control.MapPost("/{space}/{tradeNo}/redeliver", (string space, string tradeNo, [FromServices] PayproEmulator paypro) =>
         {
@@ -133,30 +85,20 @@ internal static class ControlEndpoints
         control.MapGet("/settings", ([FromServices] SandboxOptions options) => ControlJson.Settings(options));
         control.MapPut("/settings", async (HttpContext http, [FromServices] SandboxOptions options) =>
         {
-            var (document, error) = await ControlJson.ReadObjectAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
-            using (document)
+            var (body, error) = await ControlJson.ReadAsync(http, ControlJson.Context.SettingsBody).ConfigureAwait(false);
+            if (body is null)
             {
-                if (document is null)
-                {
-                    return ControlJson.Error(error!);
-                }
-                // Checked on a copy, so a bad value changes nothing.
-                var changed = options.Clone();
-                try
-                {
-                    ControlJson.ReadSettings(document.RootElement, changed);
-                }
-                catch (FormatException ex)
-                {
-                    return ControlJson.Error(ex.Message);
-                }
-                if (SandboxOptionsValidator.Check(changed) is { Count: > 0 } failures)
-                {
-                    return ControlJson.Error(string.Join(" ", failures));
-                }
-                options.CopyRuntimeSettingsFrom(changed);
-                return ControlJson.Settings(options);
+                return ControlJson.Error(error!);
             }
+            // Checked on a copy, so a bad value changes nothing.
+            var changed = options.Clone();
+            body.ApplyTo(changed);
+            if (SandboxOptionsValidator.Check(changed) is { Count: > 0 } failures)
+            {
+                return ControlJson.Error(string.Join(" ", failures));
+            }
+            options.CopyRuntimeSettingsFrom(changed);
+            return ControlJson.Settings(options);
         });
         return app;
     }
@@ -168,9 +110,9 @@ internal static class ControlEndpoints
         _ => null,
     };
 
-    private static Utf8JsonResult SpaceNotFound() =>
+    private static IResult SpaceNotFound() =>
         ControlJson.Error("Use /_sandbox/payouts/{tradeNo}/... or /_sandbox/payins/{tradeNo}/... (checkout payins are payins).", StatusCodes.Status404NotFound);
 
-    private static Utf8JsonResult TransactionNotFound(string space, string tradeNo) =>
+    private static IResult TransactionNotFound(string space, string tradeNo) =>
         ControlJson.Error($"No {space[..^1]} with tradeNo {tradeNo}.", StatusCodes.Status404NotFound);
 }

@@ -119,7 +119,8 @@ internal sealed partial class PayproPipeline(
         }
     }
 
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The whole body, or null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
+    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
