@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Paypro.Functions.DevHost;
 
 /// <summary>Every log entry of the development host, with its event id (2xxx) and name.</summary>
@@ -23,7 +21,8 @@ internal static partial class DevHostLog
     [LoggerMessage(EventId = 2022, Level = LogLevel.Error, Message = "{FunctionName} failed for message {MessageId} on its last allowed attempt ({DequeueCount} of {MaxDequeueCount}).")]
     public static partial void LastAttemptFailed(this ILogger logger, Exception exception, string functionName, string messageId, long dequeueCount, int maxDequeueCount);
 
-    [LoggerMessage(EventId = 2023, Level = LogLevel.Error, Message = "{FunctionName} failed for message {MessageId} (attempt {DequeueCount} of {MaxDequeueCount}); retrying after {VisibilityTimeout}.")]
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Error,
+        Message = "{FunctionName} failed for message {MessageId} (attempt {DequeueCount} of {MaxDequeueCount}); retrying after {VisibilityTimeout}.")]
     public static partial void AttemptFailed(this ILogger logger, Exception exception, string functionName, string messageId, long dequeueCount, int maxDequeueCount, TimeSpan visibilityTimeout);
 
     [LoggerMessage(EventId = 2024, Level = LogLevel.Warning, Message = "Creating queue {Queue} failed; retrying in {Delay}.")]

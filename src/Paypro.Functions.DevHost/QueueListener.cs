@@ -141,7 +141,8 @@ internal sealed class QueueListener
         {
             lease.StartRenewing(stoppingToken);
             await using var scope = _scopes.CreateAsyncScope();
-            using var logScope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("FunctionName", _function.Name), new("MessageId", message.MessageId), new("DequeueCount", message.DequeueCount) });
+            using var logScope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("FunctionName", _function.Name), new("MessageId", message.MessageId), new("DequeueCount",
+                message.DequeueCount) });
             await _invoker.InvokeAsync(_function, scope.ServiceProvider, parameter => parameter.ParameterType == typeof(QueueMessage)
                 ? message
                 : throw FunctionInvoker.Unsupported(_function, parameter), stoppingToken).ConfigureAwait(false);

@@ -74,7 +74,8 @@ internal static partial class SandboxApp
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Paypro sandbox listening on {Urls}: merchant {MerchantNo}, salt {SaltPosition}, time scale {TimeScale}, callbacks {Signing}, control endpoints {Control}")]
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Paypro sandbox listening on {Urls}: merchant {MerchantNo}, salt {SaltPosition}, time scale {TimeScale}, callbacks {Signing}, control endpoints {Control}")]
     private static partial void LogStarted(ILogger logger, string urls, string merchantNo, SaltPosition saltPosition, double timeScale, string signing, string control);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox:AppSecret is not set: requests and callbacks use the public development secret")]

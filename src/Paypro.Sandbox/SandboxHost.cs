@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Paypro.Sandbox.Callbacks;
 using Paypro.Sandbox.Transactions;
 

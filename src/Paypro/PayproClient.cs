@@ -125,7 +125,8 @@ public partial class PayproClient
             Timestamp = Timestamp(),
             TradeNo = ValidTradeNo(options.TradeNo),
         };
-        return await CreateAsync("checkout", PayproPaths.PayinConsole, request, PayproJsonContext.Wire.CheckoutRequest, request.TradeNo, request.Amount, mobile: null, cancellationToken).ConfigureAwait(false);
+        return await CreateAsync("checkout", PayproPaths.PayinConsole, request, PayproJsonContext.Wire.CheckoutRequest, request.TradeNo, request.Amount, mobile: null,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The status of a payout. <see cref="PayproQueryOutcome.NotFound"/> means Paypro does not know the tradeNo.</summary>
@@ -149,9 +150,11 @@ public partial class PayproClient
         var request = new MpesaCodeQueryRequest { Code = code, Timestamp = Timestamp() };
         var started = _timeProvider.GetTimestamp();
         var activity = PayproTelemetry.Start(PayproPaths.QueryResultByCode, null);
-        var exchange = await SendTracedAsync(activity, QueryHttpClientName, PayproPaths.QueryResultByCode, request, PayproJsonContext.Wire.MpesaCodeQueryRequest, cancellationToken).ConfigureAwait(false);
+        var exchange = await SendTracedAsync(activity, QueryHttpClientName, PayproPaths.QueryResultByCode, request, PayproJsonContext.Wire.MpesaCodeQueryRequest,
+            cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToQueryResult(exchange, expectedTradeNo: null, "Paypro knows no transaction with this M-Pesa code (code 8000).");
-        PayproTelemetry.End(activity, PayproPaths.QueryResultByCode, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Transaction?.Status, result.Outcome == PayproQueryOutcome.Unknown);
+        PayproTelemetry.End(activity, PayproPaths.QueryResultByCode, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Transaction?.Status,
+            result.Outcome == PayproQueryOutcome.Unknown);
         LogQuery(_logger, QueryLevel(result.Outcome), "M-Pesa lookup", code, result.Outcome, result.HttpStatus, result.Code, result.Transaction?.Status, result.Detail);
         return result;
     }
@@ -172,7 +175,8 @@ public partial class PayproClient
         return result;
     }
 
-    private async Task<PayproCreateResult> CreateAsync<T>(string operation, string path, T request, JsonTypeInfo<T> typeInfo, string tradeNo, string amount, string? mobile, CancellationToken cancellationToken)
+    private async Task<PayproCreateResult> CreateAsync<T>(string operation, string path, T request, JsonTypeInfo<T> typeInfo, string tradeNo, string amount, string? mobile,
+        CancellationToken cancellationToken)
         where T : PayproRequest
     {
         var started = _timeProvider.GetTimestamp();
@@ -308,7 +312,8 @@ public partial class PayproClient
     private static LogLevel QueryLevel(PayproQueryOutcome outcome) => outcome == PayproQueryOutcome.Unknown ? LogLevel.Warning : LogLevel.Debug;
 
     [LoggerMessage(EventId = 1, Message = "Paypro {Operation} {TradeNo} of KES {Amount} for {Mobile}: {Outcome} (HTTP {HttpStatus}, code {Code}, status {Status}). {Detail}")]
-    private static partial void LogCreate(ILogger logger, LogLevel level, string operation, string tradeNo, string amount, string mobile, PayproOutcome outcome, int? httpStatus, string? code, string? status, string? detail);
+    private static partial void LogCreate(ILogger logger, LogLevel level, string operation, string tradeNo, string amount, string mobile, PayproOutcome outcome, int? httpStatus, string? code,
+        string? status, string? detail);
 
     [LoggerMessage(EventId = 2, Message = "Paypro {Operation} {Key}: {Outcome} (HTTP {HttpStatus}, code {Code}, status {Status}). {Detail}")]
     private static partial void LogQuery(ILogger logger, LogLevel level, string operation, string key, PayproQueryOutcome outcome, int? httpStatus, string? code, string? status, string? detail);

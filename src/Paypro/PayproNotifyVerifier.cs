@@ -87,7 +87,8 @@ public static class PayproNotifyVerifier
     /// <param name="secrets">Reads the app secrets to accept, current first (for example from a cache over Key Vault).</param>
     /// <param name="saltPosition">Where the secret goes in the signed string.</param>
     /// <param name="cancellationToken">Cancels the read of the secrets.</param>
-    public static async ValueTask<PayproNotifyResult> VerifyAsync(ReadOnlyMemory<byte> utf8Body, Func<CancellationToken, ValueTask<IReadOnlyList<string>>> secrets, SaltPosition saltPosition, CancellationToken cancellationToken = default)
+    public static async ValueTask<PayproNotifyResult> VerifyAsync(ReadOnlyMemory<byte> utf8Body, Func<CancellationToken, ValueTask<IReadOnlyList<string>>> secrets, SaltPosition saltPosition,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(secrets);
         if (TryParse(utf8Body.Span, out var fields) is { } malformed)
@@ -116,7 +117,8 @@ public static class PayproNotifyVerifier
         if (fields.Sign is not null && secretIndex < 0)
         {
             return new PayproNotifyResult(PayproNotifyFailure.Forged, null, fields,
-                "The sign does not match the body under any of the secrets given: make sure you are using the current app secret (and the previous one during a rotation) and the right salt position.", -1, null);
+                "The sign does not match the body under any of the secrets given: " +
+                "make sure you are using the current app secret (and the previous one during a rotation) and the right salt position.", -1, null);
         }
         PayproNotification notification;
         try
@@ -129,7 +131,8 @@ public static class PayproNotifyVerifier
             return new PayproNotifyResult(PayproNotifyFailure.InvalidFields, null, fields, ex.Message, secretIndex, null);
         }
         return fields.Sign is null
-            ? new PayproNotifyResult(PayproNotifyFailure.Unsigned, null, fields, "The body has no sign: confirm its result by querying Paypro before acting on it.", -1, new PayproUnsignedClaim(notification.TradeNo, notification.Status))
+            ? new PayproNotifyResult(PayproNotifyFailure.Unsigned, null, fields, "The body has no sign: confirm its result by querying Paypro before acting on it.", -1,
+                new PayproUnsignedClaim(notification.TradeNo, notification.Status))
             : new PayproNotifyResult(PayproNotifyFailure.None, notification, fields, null, secretIndex, null);
     }
 }

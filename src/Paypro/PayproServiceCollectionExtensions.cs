@@ -4,9 +4,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly.Retry;
 using Paypro.Wire;
 using Polly;
+using Polly.Retry;
 
 namespace Paypro;
 

@@ -108,7 +108,8 @@ public sealed class BadInputScenario : IScenario
                 withReason = record.State == TransactionState.Rejected && !string.IsNullOrEmpty((await environment.Store.GetAsync(tradeNo, cancellationToken))?.Reason);
             }
             else if (message.TradeNo is { } existingTradeNo && existing.Contains(existingTradeNo)
-                && logLines.Any(l => l.Contains(existingTradeNo, StringComparison.Ordinal) && (l.Contains("is invalid (", StringComparison.Ordinal) || l.Contains("different content", StringComparison.Ordinal))))
+                && logLines.Any(l => l.Contains(existingTradeNo, StringComparison.Ordinal) && (l.Contains("is invalid (", StringComparison.Ordinal) || l.Contains("different content",
+                    StringComparison.Ordinal))))
             {
                 observed = "refused for an existing tradeNo";
                 withReason = true;
@@ -136,7 +137,8 @@ public sealed class BadInputScenario : IScenario
         var refused4xx = refused.Count(a => a.Status is >= 400 and < 500);
         var fiveXx = answers.Count(a => a.Status >= 500 || a.Status == 0);
         var unexpected = answers.Count(a => a.Status != (int)a.Callback.Expected);
-        report.Budget(Name, "refused callbacks", $"{refused4xx} of {refused.Count} answered 4xx; 5xx or no answer {fiveXx}; answered otherwise than expected {unexpected} (of {answers.Count} callbacks)",
+        report.Budget(Name, "refused callbacks",
+            $"{refused4xx} of {refused.Count} answered 4xx; 5xx or no answer {fiveXx}; answered otherwise than expected {unexpected} (of {answers.Count} callbacks)",
             "all 4xx, never 5xx", refused4xx == refused.Count && fiveXx == 0 && unexpected == 0);
         foreach (var group in outcomes.GroupBy(o => o.Message.Class).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
@@ -282,8 +284,10 @@ public sealed class BadInputScenario : IScenario
         var generators = new List<Func<int, BadMessage>>
         {
             i => new("not JSON", Utf8((i % 3) switch { 0 => $"hello {prefix} {i}", 1 => $"{{\"tradeNo\":\"{prefix}J{i}\"", _ => $"tradeNo={prefix}J{i}&amount=120" }), true, Outcome.Poisoned, null),
-            i => new("not an object", Utf8((i % 3) switch { 0 => $"[\"{prefix}A{i}\"]", 1 => $"\"{prefix}S{i}\"", _ => (1_000_000 + i).ToString(CultureInfo.InvariantCulture) }), true, Outcome.Poisoned, null),
-            i => new("deep nesting", Utf8(Valid($"{prefix}N{i}", extra: ",\"metadata\":" + string.Concat(Enumerable.Repeat("{\"a\":", 4 + i % 60)) + "\"x\"" + new string('}', 4 + i % 60))), true, Outcome.Poisoned, null),
+            i => new("not an object", Utf8((i % 3) switch { 0 => $"[\"{prefix}A{i}\"]", 1 => $"\"{prefix}S{i}\"", _ => (1_000_000 + i).ToString(CultureInfo.InvariantCulture) }), true,
+                Outcome.Poisoned, null),
+            i => new("deep nesting", Utf8(Valid($"{prefix}N{i}", extra: ",\"metadata\":" + string.Concat(Enumerable.Repeat("{\"a\":", 4 + i % 60)) + "\"x\"" + new string('}', 4 + i % 60))), true,
+                Outcome.Poisoned, null),
             i => new("duplicate tradeNo", Utf8($$"""{"tradeNo":"{{prefix}}D{{i}}","tradeNo":"{{prefix}}E{{i}}","amount":120,"mobile":"254712345600"}"""), true, Outcome.Poisoned, null),
             i => new("duplicate field", Utf8($$"""{"tradeNo":"{{prefix}}F{{i}}","amount":120,"amount":100000,"mobile":"254712345600"}"""), true, Outcome.Rejected, $"{prefix}F{i}"),
             i => new("not base64", Utf8($"plain text, not base64: {prefix} {i} !"), false, Outcome.Poisoned, null),

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
-using Microsoft.Extensions.DependencyInjection;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
@@ -48,7 +47,8 @@ public sealed class CatchUpScenario : IScenario
         await SeedAsync(environment, tradeNos, cancellationToken);
         await Eventually.UntilAsync(() => sandbox.Ledger.Entries.Count(e => e.CompletedAt is not null) >= count, "Paypro (the sandbox) finished the seeded payouts", TimeSpan.FromMinutes(2));
         var finishedAt = sandbox.Ledger.Entries.Max(e => e.CompletedAt!.Value);
-        Console.WriteLine($"  seed: {count} payouts accepted by Paypro and recorded as submitted, finished by Paypro, no callback delivered ({sandbox.Callbacks.Count(c => c.State == CallbackState.Dropped)} dropped), in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
+        Console.WriteLine($"  seed: {count} payouts accepted by Paypro and recorded as submitted, finished by Paypro, no callback delivered " +
+            $"({sandbox.Callbacks.Count(c => c.State == CallbackState.Dropped)} dropped), in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
 
         // 2. The app again, at the default poll settings.
         await environment.StopAppAsync();
@@ -86,13 +86,18 @@ public sealed class CatchUpScenario : IScenario
         var peak = queries.GroupBy(q => q.ReceivedAt.ToUnixTimeSeconds()).Select(g => g.Count()).DefaultIfEmpty(0).Max();
         var firstQuery = queries.Count > 0 ? queries[0].ReceivedAt - started : (TimeSpan?)null;
 
-        var settings = context.Smoke ? $"schedule '{schedule}' (a smoke run does not wait for the minute)" : $"the defaults: schedule '{schedule}', MaxConcurrency {ceiling}, BatchSize {new PollOptions().BatchSize}, TimeBudget {new PollOptions().TimeBudget}";
+        var settings = context.Smoke
+            ? $"schedule '{schedule}' (a smoke run does not wait for the minute)"
+            : $"the defaults: schedule '{schedule}', MaxConcurrency {ceiling}, BatchSize {new PollOptions().BatchSize}, TimeBudget {new PollOptions().TimeBudget}";
         report.Budget(Name, "time until all final", done is { } elapsed
-                ? $"{Stats.Seconds(elapsed)} for {final}/{count} from the app's start ({Stats.Seconds(started - finishedAt)} after Paypro had finished them; first query after {(firstQuery is { } f ? Stats.Seconds(f) : "n/a")})"
+                ? $"{Stats.Seconds(elapsed)} for {final}/{count} from the app's start ({Stats.Seconds(started - finishedAt)} after Paypro had finished them; " +
+                    $"first query after {(firstQuery is { } f ? Stats.Seconds(f) : "n/a")})"
                 : $"{final}/{count} final after {Stats.Seconds(timeout)}",
             $"<= {Budget.TotalMinutes:0} min", done is { } d && d <= Budget && final == count, judged: !context.Smoke, note: settings);
-        report.Add(Name, "query rate Paypro sees", $"{queries.Count} queries in {Stats.Seconds(span)}: {Stats.Number(queries.Count / Math.Max(span.TotalSeconds, 0.001))} /s on average, {peak} in the busiest second");
-        report.Budget(Name, "queries in flight at once", $"at most {meter.MaxInFlight} (of {meter.Total} attempts)", $"<= Poll__MaxConcurrency ({ceiling})", meter.MaxInFlight <= ceiling && final == count);
+        report.Add(Name, "query rate Paypro sees",
+            $"{queries.Count} queries in {Stats.Seconds(span)}: {Stats.Number(queries.Count / Math.Max(span.TotalSeconds, 0.001))} /s on average, {peak} in the busiest second");
+        report.Budget(Name, "queries in flight at once", $"at most {meter.MaxInFlight} (of {meter.Total} attempts)", $"<= Poll__MaxConcurrency ({ceiling})",
+            meter.MaxInFlight <= ceiling && final == count);
     }
 
     private static async Task SeedAsync(LoadEnvironment environment, string[] tradeNos, CancellationToken cancellationToken)

@@ -132,7 +132,8 @@ public sealed class ChildApp : IAsyncDisposable
         var path = Path.Combine(AppContext.BaseDirectory, HostAssembly);
         if (!File.Exists(path) || !File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")))
         {
-            throw new LoadSetupException($"{HostAssembly} and its runtimeconfig.json are not beside the tool ({AppContext.BaseDirectory}); build tests/Paypro.Load, which references the development host.");
+            throw new LoadSetupException($"{HostAssembly} and its runtimeconfig.json are not beside the tool ({AppContext.BaseDirectory}); " +
+                "build tests/Paypro.Load, which references the development host.");
         }
         return path;
     }

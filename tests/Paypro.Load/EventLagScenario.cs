@@ -90,14 +90,16 @@ public sealed class EventLagScenario : IScenario
         Console.WriteLine($"  state-change time: the event's occurredAt; equals the succeeded revision row's At for {revisionCheck.Equal} of {drain.Succeeded.Count}" +
             (revisionCheck.Missing > 0 ? $" ({revisionCheck.Missing} without a succeeded revision row)" : "") +
             (revisionCheck.Different > 0 ? $" ({revisionCheck.Different} different, largest {revisionCheck.LargestDifferenceMs:0.000} ms)" : ""));
-        Console.WriteLine($"  send started after the change: p50={Stats.Ms(Stats.Percentile(sentLags, 50))} p99={Stats.Ms(Stats.Percentile(sentLags, 99))} max={Stats.Ms(Stats.Percentile(sentLags, 100))}" +
+        Console.WriteLine($"  send started after the change: p50={Stats.Ms(Stats.Percentile(sentLags, 50))} p99={Stats.Ms(Stats.Percentile(sentLags, 99))} " +
+            $"max={Stats.Ms(Stats.Percentile(sentLags, 100))}" +
             (unmatchedAcks > 0 ? $"; {unmatchedAcks} event(s) without a recorded send" : ""));
 
         report.Budget(Name, "callbacks answered", $"{count - burst.NonOk}/{count} OK at concurrency {concurrency}, {Stats.Number(burst.RequestsPerSecond)} /s, " +
             $"p50 {Stats.Ms(Stats.Percentile(burst.LatenciesMs, 50))}, p99 {Stats.Ms(Stats.Percentile(burst.LatenciesMs, 99))}", "every answer OK", burst.NonOk == 0);
         report.Budget(Name, "events on the queue", $"{drain.Succeeded.Count}/{count}" + (afterTenSeconds is { } after ? $" ({after} there 10 s after the burst)" : "") +
             $", duplicates {drain.Duplicates}", "every change announced once", missing == 0 && drain.Duplicates == 0 && revisionCheck.Missing == 0 && revisionCheck.Different == 0);
-        report.Budget(Name, "lag, state change to the queue's 201", $"p50 {Stats.Ms(Stats.Percentile(ackLags, 50))}, p99 {Stats.Ms(p99Acknowledged)}, max {Stats.Ms(Stats.Percentile(ackLags, 100))} (n={ackLags.Length}; exact, an upper bound)",
+        report.Budget(Name, "lag, state change to the queue's 201",
+            $"p50 {Stats.Ms(Stats.Percentile(ackLags, 50))}, p99 {Stats.Ms(p99Acknowledged)}, max {Stats.Ms(Stats.Percentile(ackLags, 100))} (n={ackLags.Length}; exact, an upper bound)",
             $"p99 < {BudgetMs:0} ms", missing == 0 && unmatchedAcks == 0 && p99Acknowledged < BudgetMs, judged: !context.Smoke);
         report.Add(Name, "lag by the queue's insertion time", $"p50 {Stats.Ms(Stats.Percentile(insertedLags, 50))}, p99 {Stats.Ms(p99Inserted)}" +
             (wholeSeconds ? " (the queue reports whole seconds: each value is up to 1 s below the true lag)" : ""));

@@ -213,12 +213,14 @@ public sealed class FaultsScenario : IScenario
         var fired = sandbox.Faults.Active.ToDictionary(f => f.Fault.Kind, f => f.Fired);
         var duplicatedCallbacks = sandbox.Callbacks.Count(c => c.DuplicateOf is not null);
         var poison = await Workload.QueueLengthAsync(environment.Queues, environment.PayoutsQueue + "-poison", cancellationToken);
-        report.Add(Name, "faults injected", $"{child.Kills} kills (SIGKILL) and restarts, storage stopped {outage.TotalSeconds:0} s; Paypro: execute-then-timeout {fired.GetValueOrDefault(FaultKind.ExecuteThenTimeout)}, " +
+        report.Add(Name, "faults injected",
+            $"{child.Kills} kills (SIGKILL) and restarts, storage stopped {outage.TotalSeconds:0} s; Paypro: execute-then-timeout {fired.GetValueOrDefault(FaultKind.ExecuteThenTimeout)}, " +
             $"503 {fired.GetValueOrDefault(FaultKind.HttpError)}, execute-then-drop {fired.GetValueOrDefault(FaultKind.ExecuteThenAbort)} of {ledger.Requests.Count} calls; " +
             $"callbacks dropped {fired.GetValueOrDefault(FaultKind.DropCallback)}, duplicated {duplicatedCallbacks} of {sandbox.Callbacks.Count}");
         report.Budget(Name, "paid twice", $"{paidTwice} (ledger); create calls sent twice {calledTwice}", "0", paidTwice == 0 && calledTwice == 0);
         report.Budget(Name, "lost", $"{lost.Count} of {count} not final {Stats.Seconds(timeout)} after the last was enqueued (poison messages {poison})", "0", lost.Count == 0);
-        report.Budget(Name, "disagreeing with the ledger", $"{disagree.Count} of {count - lost.Count} final; outcomes {Workload.DescribeStates(records.Where(r => tradeNos.Contains(r.Key)).ToDictionary())}", "0", disagree.Count == 0);
+        report.Budget(Name, "disagreeing with the ledger",
+            $"{disagree.Count} of {count - lost.Count} final; outcomes {Workload.DescribeStates(records.Where(r => tradeNos.Contains(r.Key)).ToDictionary())}", "0", disagree.Count == 0);
         report.Add(Name, "time until all final", allFinal is { } done
             ? $"{Stats.Seconds(done)} from the first enqueue ({Stats.Seconds(done - lastEnqueued)} after the last; payouts enqueued over {Stats.Seconds(pace)})"
             : $"not within {Stats.Seconds(timeout)} after the last enqueue",

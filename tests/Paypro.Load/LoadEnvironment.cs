@@ -2,10 +2,8 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Paypro.Functions.DevHost;
 using Paypro.Functions.Storage;
 using Paypro.Sandbox;
@@ -107,7 +105,8 @@ public sealed class LoadEnvironment : IAsyncDisposable
             environment.Azurite = await Azurite.StartAsync(repositoryRoot, tables: storage, queues: storage, cancellationToken);
             environment.Queues = environment.Azurite.CreateQueueServiceClient();
             environment.Tables = environment.Azurite.CreateTableServiceClient();
-            environment.Store = new TransactionStore(environment.Tables, Microsoft.Extensions.Options.Options.Create(new StorageOptions { TablePrefix = environment.TablePrefix }), TimeProvider.System);
+            environment.Store = new TransactionStore(environment.Tables, Microsoft.Extensions.Options.Options.Create(new StorageOptions { TablePrefix = environment.TablePrefix }),
+                TimeProvider.System);
 
             environment.Sandbox = await SandboxHost.StartAsync(sandbox =>
             {

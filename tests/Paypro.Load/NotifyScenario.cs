@@ -110,14 +110,18 @@ public sealed class NotifyScenario : IScenario
 
         foreach (var target in targets)
         {
-            report.Add(Name, target.Name, $"{Stats.Number(target.Rps)} /s, p50 {Stats.Ms(target.P(50))}, p99 {Stats.Ms(target.P(99))} ({target.Requests} callbacks at concurrency {concurrency}, non-OK {target.NonOk})");
+            report.Add(Name, target.Name,
+                $"{Stats.Number(target.Rps)} /s, p50 {Stats.Ms(target.P(50))}, p99 {Stats.Ms(target.P(99))} ({target.Requests} callbacks at concurrency {concurrency}, non-OK {target.NonOk})");
         }
         var (bare, announce, app) = (targets[0], targets[1], targets[2]);
         var ratio = bare.Rps / app.Rps;
-        var extra = "the app's notify also sends its event to the queue and makes 2 more table round trips (outbox row marked sent, due entry removed) inside the invocation, which the baseline the budget names does not";
-        report.Budget(Name, "cost ratio, app / baseline", $"{Stats.Number(ratio, "0.00")}x by throughput; p50 {Stats.Number(app.P(50) / bare.P(50), "0.00")}x, p99 {Stats.Number(app.P(99) / bare.P(99), "0.00")}x",
+        var extra = "the app's notify also sends its event to the queue and makes 2 more table round trips (outbox row marked sent, due entry removed) " +
+            "inside the invocation, which the baseline the budget names does not";
+        report.Budget(Name, "cost ratio, app / baseline",
+            $"{Stats.Number(ratio, "0.00")}x by throughput; p50 {Stats.Number(app.P(50) / bare.P(50), "0.00")}x, p99 {Stats.Number(app.P(99) / bare.P(99), "0.00")}x",
             $"<= {Budget:0.00}x", ratio <= Budget, judged: !context.Smoke, note: ratio <= Budget || context.Smoke ? null : "missed: " + extra);
-        report.Add(Name, "cost ratio, app / baseline+announce", $"{Stats.Number(announce.Rps / app.Rps, "0.00")}x by throughput; p50 {Stats.Number(app.P(50) / announce.P(50), "0.00")}x, p99 {Stats.Number(app.P(99) / announce.P(99), "0.00")}x",
+        report.Add(Name, "cost ratio, app / baseline+announce",
+            $"{Stats.Number(announce.Rps / app.Rps, "0.00")}x by throughput; p50 {Stats.Number(app.P(50) / announce.P(50), "0.00")}x, p99 {Stats.Number(app.P(99) / announce.P(99), "0.00")}x",
             note: "informational: a baseline making the same 5 table round trips and 1 queue send as the app's notify");
         report.Budget(Name, "callbacks applied", $"{succeeded}/{warmup + count} payouts succeeded; non-OK answers {targets.Sum(t => t.NonOk)}", "every callback answered OK and applied",
             succeeded == warmup + count && targets.All(t => t.NonOk == 0));

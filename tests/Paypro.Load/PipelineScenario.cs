@@ -49,7 +49,8 @@ public sealed class PipelineScenario : IScenario
         var otherCalls = ledger.Count(r => r.Endpoint != "/api/payout");
         var heldSet = held.ToHashSet(StringComparer.Ordinal);
         var callsPerPayout = held.Select(t => creates.GetValueOrDefault(t)).ToArray();
-        Console.WriteLine($"  until submitted: {counter.RoundTrips} table round trips ({counter.Unattributed} naming no payout), {counter.EntitiesRead} entities read, {ledger.Count} requests to Paypro in {Stats.Seconds(clock.Elapsed)}: {counter.DescribeRequests()}");
+        Console.WriteLine($"  until submitted: {counter.RoundTrips} table round trips ({counter.Unattributed} naming no payout), {counter.EntitiesRead} entities read, " +
+            $"{ledger.Count} requests to Paypro in {Stats.Seconds(clock.Elapsed)}: {counter.DescribeRequests()}");
 
         var submitSpan = lastSubmitted - firstEnqueue;
         report.Add(Name, "enqueued to submitted", $"{Stats.Number(submitted / Math.Max(submitSpan.TotalSeconds, 0.001))} payouts/s ({submitted}/{count} in {Stats.Seconds(submitSpan)}); " +

@@ -90,18 +90,21 @@ public sealed class PollCostScenario : IScenario
             var queries = environment.Sandbox.Ledger.Requests.Count - queriesBefore;
             series.Add((size, indexedRows, counter.EntitiesRead, counter.RoundTrips, queries, took));
             lastBreakdown = counter.DescribeRequests();
-            Console.WriteLine($"  poll over {size} finished + {pending} pending: {counter.EntitiesRead} entities read, {counter.RoundTrips} table round trips, {queries} Paypro queries, {Stats.Seconds(took)}: {counter.DescribeRequests()}");
+            Console.WriteLine($"  poll over {size} finished + {pending} pending: {counter.EntitiesRead} entities read, {counter.RoundTrips} table round trips, " +
+                $"{queries} Paypro queries, {Stats.Seconds(took)}: {counter.DescribeRequests()}");
         }
 
         string Series(Func<(int History, int Indexed, long Entities, long RoundTrips, long Queries, TimeSpan Took), string> value) => string.Join(" / ", series.Select(value));
         var flat = series.All(s => s.Entities == series[0].Entities && s.RoundTrips == series[0].RoundTrips);
-        report.Budget(Name, "entities read per poll", $"{Series(s => s.Entities.ToString(CultureInfo.InvariantCulture))} with {pending} pending over {Series(s => s.History.ToString("N0", CultureInfo.InvariantCulture))} finished " +
+        report.Budget(Name, "entities read per poll",
+            $"{Series(s => s.Entities.ToString(CultureInfo.InvariantCulture))} with {pending} pending over {Series(s => s.History.ToString("N0", CultureInfo.InvariantCulture))} finished " +
             $"(creation-index rows in the due partition {Series(s => s.Indexed.ToString("N0", CultureInfo.InvariantCulture))})",
             "flat: the same at every history size", flat && series.All(s => s.Queries == pending),
             note: $"{pending} due entries and {pending} record reads make {2 * pending}; the breakdown of the last poll: {lastBreakdown}");
         report.Add(Name, "table round trips per poll", Series(s => s.RoundTrips.ToString(CultureInfo.InvariantCulture)));
         report.Add(Name, "Paypro queries per poll", Series(s => s.Queries.ToString(CultureInfo.InvariantCulture)));
-        report.Add(Name, "poll wall time", Series(s => Stats.Seconds(s.Took)), note: "this machine, on Azurite, which scans a partition to answer a range query; Table Storage serves it from its index");
+        report.Add(Name, "poll wall time", Series(s => Stats.Seconds(s.Took)),
+            note: "this machine, on Azurite, which scans a partition to answer a range query; Table Storage serves it from its index");
     }
 
     /// <summary>
@@ -130,7 +133,8 @@ public sealed class PollCostScenario : IScenario
         }
         var tradeNos = Enumerable.Range(from, count).Select(i => $"H{environment.Id.ToUpperInvariant()}{i:D7}").ToArray();
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(tradeNos.Select((t, i) => (TradeNo: t, Index: i)), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (item, token) =>
+        await Parallel.ForEachAsync(tradeNos.Select((t, i) => (TradeNo: t, Index: i)), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (item,
+            token) =>
         {
             var entity = new TableEntity(templates[item.Index % 3 == 0 ? 1 : 0]) { PartitionKey = item.TradeNo, RowKey = TransactionStore.RecordRowKey };
             entity.Remove("odata.etag");
@@ -141,7 +145,8 @@ public sealed class PollCostScenario : IScenario
         var due = environment.Tables.GetTableClient(environment.DueTable);
         var indexed = tradeNos.Take(Math.Max(0, MaxCreationIndexRows - from)).ToArray();
         await Parallel.ForEachAsync(indexed.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (chunk, token) =>
-            await due.SubmitTransactionAsync(chunk.Select(tradeNo => new TableTransactionAction(TableTransactionActionType.Add, TransactionStore.NewTransactionRows(tradeNo, TransactionKind.Payout, now, now).Created)), token));
+            await due.SubmitTransactionAsync(chunk.Select(tradeNo => new TableTransactionAction(TableTransactionActionType.Add, TransactionStore.NewTransactionRows(tradeNo, TransactionKind.Payout,
+                now, now).Created)), token));
         Console.WriteLine($"  history: {count} records in {Stats.Seconds(recordsTook)}, {indexed.Length} creation-index rows in {Stats.Seconds(clock.Elapsed - recordsTook)}");
         return indexed.Length;
     }

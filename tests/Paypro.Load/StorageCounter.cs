@@ -74,7 +74,11 @@ public sealed partial class StorageCounter : HttpPipelinePolicy
         var table = path[(path.LastIndexOf('/') + 1)..];
         var paren = table.IndexOf('(', StringComparison.Ordinal);
         table = paren < 0 ? table : table[..paren];
-        var kind = $"{message.Request.Method} {(table.EndsWith("Due", StringComparison.Ordinal) ? "Due" : table.EndsWith("Transactions", StringComparison.Ordinal) ? "Transactions" : table.EndsWith("Audit", StringComparison.Ordinal) ? "Audit" : table)}";
+        var shortName = table.EndsWith("Due", StringComparison.Ordinal) ? "Due"
+            : table.EndsWith("Transactions", StringComparison.Ordinal) ? "Transactions"
+            : table.EndsWith("Audit", StringComparison.Ordinal) ? "Audit"
+            : table;
+        var kind = $"{message.Request.Method} {shortName}";
         _byKind.AddOrUpdate(kind, 1, static (_, count) => count + 1);
         if (message.Request.Method != RequestMethod.Get || !message.HasResponse || message.Response.Status != 200 || message.Response.Content is null)
         {

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -36,7 +34,8 @@ public static class Workload
         $$$"""{"tradeNo":"{{{tradeNo}}}","amount":{{{Amount}}},"mobile":"{{{mobile}}}","remark":"load","metadata":{"correlationId":"c-{{{tradeNo}}}"}}""";
 
     /// <summary>Enqueues payouts (16 sends at once); returns when each send was acknowledged, by tradeNo.</summary>
-    public static async Task<ConcurrentDictionary<string, DateTimeOffset>> EnqueuePayoutsAsync(LoadEnvironment environment, IReadOnlyList<(string TradeNo, string Mobile)> payouts, CancellationToken cancellationToken)
+    public static async Task<ConcurrentDictionary<string, DateTimeOffset>> EnqueuePayoutsAsync(LoadEnvironment environment, IReadOnlyList<(string TradeNo, string Mobile)> payouts,
+        CancellationToken cancellationToken)
     {
         var queue = environment.Queues.GetQueueClient(environment.PayoutsQueue);
         await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Paypro.Sandbox.Tests.Infrastructure;
 

@@ -400,7 +400,8 @@ public class TransactionStore
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey lt {before.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}");
         var deleted = 0;
         var batch = new List<TableTransactionAction>(100);
-        await foreach (var entity in _audit.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in _audit.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), select: ["PartitionKey", "RowKey"],
+            cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
             batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, entity, ETag.All));

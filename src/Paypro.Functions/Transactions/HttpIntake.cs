@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Storage;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -37,7 +36,8 @@ public class NotifyHandler
         _logger = null!;
     }
 
-    public NotifyHandler(TransactionStore store, TransactionProcessor processor, IAppSecretStore secrets, IOptions<PayproClientOptions> paypro, IOptions<NotifyOptions> options, TimeProvider time, ILogger<NotifyHandler> logger)
+    public NotifyHandler(TransactionStore store, TransactionProcessor processor, IAppSecretStore secrets, IOptions<PayproClientOptions> paypro, IOptions<NotifyOptions> options, TimeProvider time,
+        ILogger<NotifyHandler> logger)
     {
         _store = store;
         _processor = processor;
@@ -65,7 +65,8 @@ public class NotifyHandler
             var body = await BoundedBody.ReadAsync(context.Request, _options.MaxBodyBytes, cancellationToken);
             if (body is null)
             {
-                return await RefuseAsync(null, StatusCodes.Status413PayloadTooLarge, "oversized", $"The body is larger than {_options.MaxBodyBytes} bytes (Notify:MaxBodyBytes).", null, sourceIp, cancellationToken);
+                return await RefuseAsync(null, StatusCodes.Status413PayloadTooLarge, "oversized", $"The body is larger than {_options.MaxBodyBytes} bytes (Notify:MaxBodyBytes).", null, sourceIp,
+                    cancellationToken);
             }
 
             var verdict = await VerifyAsync(body, cancellationToken);
@@ -112,7 +113,8 @@ public class NotifyHandler
             var (updated, transition) = await _processor.ApplyAsync(record, PayproObservation.FromNotification(notification), $"callback: status {notification.Status}", cancellationToken);
             var applied = transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
             TransactionTracing.Outcome(activity, updated, applied);
-            var detail = notification.UnknownFields.Count == 0 ? $"now {updated.State.ToWire()}" : $"now {updated.State.ToWire()}; unknown fields kept, not used: {string.Join(", ", notification.UnknownFields)}";
+            var unknown = notification.UnknownFields.Count == 0 ? "" : $"; unknown fields kept, not used: {string.Join(", ", notification.UnknownFields)}";
+            var detail = $"now {updated.State.ToWire()}{unknown}";
             await AuditAsync(notification.TradeNo, applied, detail, stored, sourceIp, cancellationToken);
             FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", applied));
             return Ok();
@@ -146,7 +148,8 @@ public class NotifyHandler
             return Ok();
         }
         await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow(), 0, record.CreatedAt, cancellationToken);
-        await AuditAsync(record.TradeNo, "unsigned-hint", $"Unsigned callback claiming status {claimedStatus}; nothing changes until a query to Paypro confirms it.", stored, sourceIp, cancellationToken);
+        await AuditAsync(record.TradeNo, "unsigned-hint", $"Unsigned callback claiming status {claimedStatus}; nothing changes until a query to Paypro confirms it.", stored, sourceIp,
+            cancellationToken);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "hint"));
         return Ok();
     }

@@ -1,5 +1,4 @@
 using Azure.Storage.Queues;
-using Microsoft.Extensions.Logging;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Storage;
 

@@ -1,5 +1,3 @@
-using Paypro;
-
 namespace Paypro.Functions.Transactions;
 
 /// <summary>Where a result came from. Kept in the audit trail and the state-change log.</summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Microsoft.Extensions.Logging;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Storage;
 
@@ -133,10 +132,12 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, Transacti
             if (removeKnown)
             {
                 await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
-                return new RedriveOutcome(message.MessageId, tradeNo, "already-known-removed", $"tradeNo {tradeNo} is already {record.State.ToWire()}; nothing was sent, and the message left the poison queue.");
+                return new RedriveOutcome(message.MessageId, tradeNo, "already-known-removed",
+                    $"tradeNo {tradeNo} is already {record.State.ToWire()}; nothing was sent, and the message left the poison queue.");
             }
             held.Add((message.MessageId, message.PopReceipt));
-            return new RedriveOutcome(message.MessageId, tradeNo, "already-known", $"tradeNo {tradeNo} is already {record.State.ToWire()}; nothing was sent. Ask with removeKnown to take the message out of the poison queue.");
+            return new RedriveOutcome(message.MessageId, tradeNo, "already-known",
+                $"tradeNo {tradeNo} is already {record.State.ToWire()}; nothing was sent. Ask with removeKnown to take the message out of the poison queue.");
         }
         // The copy goes first: a crash between the two leaves a duplicate message, which the queue function
         // performs once, never a lost one.

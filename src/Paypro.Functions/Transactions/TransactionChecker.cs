@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Storage;
@@ -32,7 +31,8 @@ public class TransactionChecker
         _logger = null!;
     }
 
-    public TransactionChecker(TransactionStore store, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro, IOptions<PollOptions> options, TimeProvider time, ILogger<TransactionChecker> logger)
+    public TransactionChecker(TransactionStore store, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro, IOptions<PollOptions> options, TimeProvider time,
+        ILogger<TransactionChecker> logger)
     {
         _store = store;
         _processor = processor;
@@ -89,7 +89,8 @@ public class TransactionChecker
                 (record, _) = await _processor.ApplyAsync(record, PayproObservation.FromQuery(transaction), detail, cancellationToken).ConfigureAwait(false);
                 break;
             case PayproQueryOutcome.NotFound:
-                (record, _) = await _processor.UpdateAsync(record, (current, now) => TransactionRules.OnQueryNotFound(current, now, _options.UnknownGracePeriod), "query", detail, cancellationToken).ConfigureAwait(false);
+                (record, _) = await _processor.UpdateAsync(record, (current, now) => TransactionRules.OnQueryNotFound(current, now, _options.UnknownGracePeriod), "query", detail,
+                    cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 (record, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnNoAnswer(current), "query", detail, cancellationToken).ConfigureAwait(false);

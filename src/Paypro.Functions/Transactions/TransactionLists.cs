@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
@@ -181,7 +180,8 @@ public class TransactionLists(TransactionStore store, TimeProvider time)
     private async Task<Dictionary<string, TransactionRecord>> ReadAsync(IReadOnlyList<string> tradeNos, CancellationToken cancellationToken)
     {
         var records = new System.Collections.Concurrent.ConcurrentDictionary<string, TransactionRecord>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(tradeNos.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = ReadConcurrency, CancellationToken = cancellationToken }, async (tradeNo, token) =>
+        await Parallel.ForEachAsync(tradeNos.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = ReadConcurrency, CancellationToken = cancellationToken }, async (tradeNo,
+            token) =>
         {
             if (await store.GetAsync(tradeNo, token).ConfigureAwait(false) is { } record)
             {

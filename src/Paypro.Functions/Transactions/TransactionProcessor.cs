@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Storage;
@@ -58,7 +57,8 @@ public class TransactionProcessor
                 // event even if the process stops before this invocation does.
                 record.DueKey = (await _store.ScheduleAsync(record.TradeNo, now + _poll.FirstCheckAfter, 0, record.CreatedAt, cancellationToken).ConfigureAwait(false)).RowKey;
             }
-            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), OutboxRowFor(record, transition, now), cancellationToken).ConfigureAwait(false);
+            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), OutboxRowFor(record, transition, now),
+                cancellationToken).ConfigureAwait(false);
             if (written.Outcome == WriteOutcome.Written)
             {
                 await AnnounceAsync(record, previous, transition, source, written.Event, cancellationToken).ConfigureAwait(false);

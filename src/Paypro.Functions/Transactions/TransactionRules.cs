@@ -1,5 +1,4 @@
 using System.Globalization;
-using Paypro;
 
 namespace Paypro.Functions.Transactions;
 
@@ -97,7 +96,8 @@ public static class TransactionRules
             case PayproOutcome.Refused:
                 return record.State.IsFinal()
                     ? null
-                    : Finish(TransactionState.Failed, $"Paypro refused the request (code {result.Code}{(string.IsNullOrEmpty(result.Msg) ? "" : ": " + result.Msg)}); the money never left. Retry with a new tradeNo.");
+                    : Finish(TransactionState.Failed,
+                        $"Paypro refused the request (code {result.Code}{(string.IsNullOrEmpty(result.Msg) ? "" : ": " + result.Msg)}); the money never left. Retry with a new tradeNo.");
             default:
                 return MarkUnknown(record, $"Outcome of the create call unknown ({result.Detail ?? "no answer"}); resolving by query.");
         }

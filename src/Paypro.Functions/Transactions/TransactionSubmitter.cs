@@ -1,6 +1,5 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Storage;
@@ -169,7 +168,8 @@ public class TransactionSubmitter
             UpdatedAt = now,
             SubmittedAt = now,
         };
-        if (await _processor.CreateAsync(record, TransactionRules.OnNewRequest(), "message", $"message {messageId} (delivery {message.DequeueCount})", cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
+        if (await _processor.CreateAsync(record, TransactionRules.OnNewRequest(), "message", $"message {messageId} (delivery {message.DequeueCount})",
+            cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
             _logger.SubmittedElsewhere(kind.ToWire(), request.TradeNo);
             return;
@@ -179,8 +179,10 @@ public class TransactionSubmitter
         try
         {
             result = kind == TransactionKind.Payout
-                ? await _paypro.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl }, cancellationToken).ConfigureAwait(false)
-                : await _paypro.CreatePayinAsync(new PayinCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl! }, cancellationToken).ConfigureAwait(false);
+                ? await _paypro.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl },
+                    cancellationToken).ConfigureAwait(false)
+                : await _paypro.CreatePayinAsync(new PayinCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl! },
+                    cancellationToken).ConfigureAwait(false);
         }
         catch (PayproValidationException ex)
         {

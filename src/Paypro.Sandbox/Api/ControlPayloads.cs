@@ -24,7 +24,8 @@ internal sealed record AttemptJson(
     CallbackOutcome Outcome)
 {
     public static AttemptJson From(CallbackAttempt attempt) =>
-        new(attempt.NotificationId, attempt.Attempt, attempt.TradeNo, attempt.Status, attempt.Target, attempt.ScheduledAt, attempt.AttemptedAt, attempt.StatusCode, attempt.ResponseText, attempt.Outcome);
+        new(attempt.NotificationId, attempt.Attempt, attempt.TradeNo, attempt.Status, attempt.Target, attempt.ScheduledAt, attempt.AttemptedAt, attempt.StatusCode, attempt.ResponseText,
+            attempt.Outcome);
 }
 
 /// <summary><c>GET /_sandbox/faults</c>, and the answer to adding one.</summary>

@@ -1,5 +1,3 @@
-using Paypro.Sandbox.Transactions;
-
 namespace Paypro.Sandbox.Api;
 
 /// <summary>

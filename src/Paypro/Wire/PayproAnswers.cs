@@ -154,7 +154,8 @@ internal static class PayproAnswers
 
         if (exchange.HttpStatus == 404)
         {
-            return Result(PayproQueryOutcome.NotFound, $"Paypro answered HTTP 404 for {balancePath}: Paypro publishes no balance endpoint for Kenya; check {PayproClientOptions.SectionName}:BalancePath.");
+            return Result(PayproQueryOutcome.NotFound,
+                $"Paypro answered HTTP 404 for {balancePath}: Paypro publishes no balance endpoint for Kenya; check {PayproClientOptions.SectionName}:BalancePath.");
         }
         if (!exchange.IsSuccessStatus)
         {

@@ -74,7 +74,8 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
             var tradeNo = tradeNos[i];
             var at = createdAt.AddSeconds(i);
             await due.AddEntityAsync(new TableEntity(TransactionStore.DuePartition, TransactionStore.CreatedKey(at, tradeNo)) { ["TradeNo"] = tradeNo, ["Kind"] = "payout", ["CreatedAt"] = at });
-            await transactions.AddEntityAsync(new TableEntity(tradeNo, TransactionStore.RecordRowKey) { ["Kind"] = "payout", ["State"] = "succeeded", ["Amount"] = 120L, ["CreatedAt"] = at, ["UpdatedAt"] = at });
+            await transactions.AddEntityAsync(new TableEntity(tradeNo, TransactionStore.RecordRowKey) { ["Kind"] = "payout", ["State"] = "succeeded", ["Amount"] = 120L, ["CreatedAt"] = at,
+                ["UpdatedAt"] = at });
             await audit.SubmitTransactionAsync(Enumerable.Range(0, rowsEach).Select(r => new TableTransactionAction(TableTransactionActionType.Add, AuditRow(tradeNo, at.AddMinutes(r), "seeded"))));
         }
     }

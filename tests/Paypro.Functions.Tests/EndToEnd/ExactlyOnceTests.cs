@@ -28,7 +28,8 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         var flaky = new FirstScheduleFails(tradeNos.Skip(20).Take(5));
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
-            services.AddSingleton<TransactionStore>(sp => new FlakyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<TimeProvider>(), flaky)));
+            services.AddSingleton<TransactionStore>(sp => new FlakyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(),
+                sp.GetRequiredService<TimeProvider>(), flaky)));
 
         // Some copies sit next to their original, so two copies are often handled at the same moment.
         var messages = tradeNos.Select((t, i) => (TradeNo: t, Order: i * 10))
@@ -175,7 +176,8 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
 
     private static void Instance(IServiceCollection services, string name, RaceGate race, ReceiveGate receives)
     {
-        services.AddSingleton<TransactionStore>(sp => new RacingStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<TimeProvider>(), race, name));
+        services.AddSingleton<TransactionStore>(sp => new RacingStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), race, name));
         var options = new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 };
         options.AddPolicy(receives, Azure.Core.HttpPipelinePosition.PerCall);
         services.AddSingleton(sp => new Azure.Storage.Queues.QueueServiceClient(sp.GetRequiredService<IConfiguration>()["AzureWebJobsStorage"], options));

@@ -1,6 +1,5 @@
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
-using Paypro.Sandbox;
 
 namespace Paypro.Functions.Tests.EndToEnd;
 

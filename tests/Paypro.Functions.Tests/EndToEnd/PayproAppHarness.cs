@@ -6,12 +6,12 @@ using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using Microsoft.Azure.Functions.Worker;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.DevHost;
 using Paypro.Functions.Functions;
@@ -76,6 +76,8 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public TransactionStore UncountedStore { get; }
 
     /// <summary>Starts the app against <paramref name="azurite"/> and a running sandbox.</summary>
+    /// <param name="azurite">The storage the app uses.</param>
+    /// <param name="sandbox">The Paypro the app calls, and which calls it back.</param>
     /// <param name="settings">Overrides of the test defaults (configuration keys with ':').</param>
     /// <param name="configure">Service replacements, applied after the app's own registrations.</param>
     /// <param name="id">

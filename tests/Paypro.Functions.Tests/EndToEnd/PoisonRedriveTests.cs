@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Queues.Models;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;

@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Paypro.Functions.Tests.Infrastructure;
@@ -132,7 +131,8 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         Assert.Contains(TransactionTracing.Callback, text, StringComparison.Ordinal);
         Assert.Contains(FunctionsMetrics.Transitions.Name, text, StringComparison.Ordinal);
         Assert.Contains(PayproTelemetry.CallDurationName, text, StringComparison.Ordinal);
-        foreach (var secret in new[] { mobile, pendingMobile, "254712345601", "254712345602", "254712345603", sandbox.Options.AppSecret, PayproAppHarness.FunctionKey, PayproAppHarness.MasterKey }.Concat(signs))
+        foreach (var secret in new[] { mobile, pendingMobile, "254712345601", "254712345602", "254712345603", sandbox.Options.AppSecret, PayproAppHarness.FunctionKey,
+            PayproAppHarness.MasterKey }.Concat(signs))
         {
             Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
         }

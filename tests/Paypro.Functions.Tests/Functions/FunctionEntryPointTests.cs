@@ -187,7 +187,8 @@ public sealed class FunctionEntryPointTests
         Assert.IsType<Ok<TransactionListPage>>(page);
         Assert.Equal(400, Assert.IsType<ProblemHttpResult>(refused).StatusCode);
         Assert.IsType<Ok<PendingList>>(pending);
-        lists.Verify(l => l.ListAsync(It.Is<TransactionListQuery>(q => q.Kind == TransactionKind.Payin && q.From == new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero)), It.IsAny<CancellationToken>()), Times.Once);
+        lists.Verify(l => l.ListAsync(It.Is<TransactionListQuery>(q => q.Kind == TransactionKind.Payin && q.From == new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero)),
+            It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

@@ -1,10 +1,8 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using NCrontab;
 using Paypro.Functions.DevHost;
-using Paypro.Functions.Tests.Infrastructure;
 
 namespace Paypro.Functions.Tests.Hosting;
 

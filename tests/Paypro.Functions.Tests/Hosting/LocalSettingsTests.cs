@@ -12,7 +12,10 @@ public sealed class LocalSettingsTests : IDisposable
     [Fact]
     public async Task Values_become_configuration_with_double_underscore_as_the_section_separator()
     {
-        WriteSettings("""{ "IsEncrypted": false, "Values": { "PayoutsQueueName": "from-file", "AzureFunctionsJobHost__extensions__queues__maxDequeueCount": 7, "Paypro__BaseUrl": "http://127.0.0.1:5080" } }""");
+        WriteSettings("""
+            { "IsEncrypted": false, "Values": { "PayoutsQueueName": "from-file",
+            "AzureFunctionsJobHost__extensions__queues__maxDequeueCount": 7, "Paypro__BaseUrl": "http://127.0.0.1:5080" } }
+            """);
 
         await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [], contentRoot: _root);
 

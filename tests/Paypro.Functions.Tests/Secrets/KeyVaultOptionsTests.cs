@@ -42,7 +42,8 @@ public sealed class KeyVaultOptionsTests
     }
 
     [Theory]
-    [InlineData("KeyVault:VaultUri", "http://contoso.vault.azure.net/", "KeyVault:VaultUri must be an absolute https URI such as https://my-vault.vault.azure.net/; got 'http://contoso.vault.azure.net/'.")]
+    [InlineData("KeyVault:VaultUri", "http://contoso.vault.azure.net/",
+        "KeyVault:VaultUri must be an absolute https URI such as https://my-vault.vault.azure.net/; got 'http://contoso.vault.azure.net/'.")]
     [InlineData("KeyVault:VaultUri", "contoso.vault.azure.net", "KeyVault:VaultUri must be an absolute https URI such as https://my-vault.vault.azure.net/; got 'contoso.vault.azure.net'.")]
     [InlineData("KeyVault:SecretName", "paypro_app_secret", "KeyVault:SecretName must be 1 to 127 letters, digits or dashes (a Key Vault secret name); got 'paypro_app_secret'.")]
     [InlineData("KeyVault:RefreshInterval", "five minutes", "KeyVault:RefreshInterval must be a time span written as [d.]hh:mm:ss, for example 00:05:00 or 1.00:00:00; got 'five minutes'.")]

@@ -10,7 +10,10 @@ public class TransactionRequestTests
     [Fact]
     public void A_complete_message_is_parsed_and_normalised()
     {
-        Assert.True(Parse("""{"tradeNo":"T-1","amount":1500,"mobile":"0712 345 678","remark":"June","notifyUrl":"https://m.example/cb","metadata":{"correlationId":"c-9"}}""", out var request, out var tradeNo, out var error), error);
+        Assert.True(Parse("""
+            {"tradeNo":"T-1","amount":1500,"mobile":"0712 345 678","remark":"June",
+            "notifyUrl":"https://m.example/cb","metadata":{"correlationId":"c-9"}}
+            """, out var request, out var tradeNo, out var error), error);
         Assert.Equal("T-1", tradeNo);
         Assert.Equal(1500, request!.Amount);
         Assert.Equal("254712345678", request.Mobile);

@@ -396,5 +396,6 @@ public class TransactionRulesTests
     };
 
     private static string Snapshot(TransactionRecord record) =>
-        string.Join("|", record.State, record.Reason, record.NotSent, record.FinalAt, record.UpdatedAt, record.PayproStatus, record.SerialNumber, record.PaidAmount, record.StuckAt, record.Anomalies.Count);
+        string.Join("|", record.State, record.Reason, record.NotSent, record.FinalAt, record.UpdatedAt, record.PayproStatus, record.SerialNumber, record.PaidAmount, record.StuckAt,
+            record.Anomalies.Count);
 }

@@ -28,7 +28,8 @@ public sealed class RequestRefusalTests
         var timestamp = SandboxClient.Timestamp();
         var sign = PayproSignature.Compute(SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)), sandbox.Host.Options.AppSecret);
 
-        var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "5000"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)), sign: sign);
+        var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "5000"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)),
+            sign: sign);
 
         Assert.Equal("1002", reply.Code);
         AssertNothingExecuted(sandbox.Host, tradeNo, "1002");
@@ -69,8 +70,10 @@ public sealed class RequestRefusalTests
         var appended = TestTradeNos.New();
         var prepended = TestTradeNos.New();
 
-        var refused = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", appended)), salt: SaltPosition.Append);
-        var accepted = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", prepended)), salt: SaltPosition.Prepend);
+        var refused = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo",
+            appended)), salt: SaltPosition.Append);
+        var accepted = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo",
+            prepended)), salt: SaltPosition.Prepend);
 
         Assert.Equal("1002", refused.Code);
         Assert.Equal("0000", accepted.Code);
@@ -194,7 +197,8 @@ public sealed class RequestRefusalTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
 
-        var reply = await sandbox.Client.PostAsync(path, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("notifyUrl", notifyUrl), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", "N1")));
+        var reply = await sandbox.Client.PostAsync(path, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("notifyUrl", notifyUrl), ("timestamp", SandboxClient.Timestamp()),
+            ("tradeNo", "N1")));
 
         Assert.Equal("1003", reply.Code);
         Assert.Contains("notifyUrl", reply.Msg);

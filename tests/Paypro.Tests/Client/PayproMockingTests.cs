@@ -42,7 +42,8 @@ public sealed class PayproMockingTests
             (create.Outcome, create.Code, create.Msg, create.SerialNumber, create.Status, create.StatusMessage, create.CheckoutUrl, create.HttpStatus, create.Detail));
         Assert.Equal(
             ("00029", "T1", "P1", (decimal?)3m, "3.0000", "REJ", (DateTimeOffset?)successTime, "SHL2S6WAAU", PayproStatusKind.Failed),
-            (transaction.Status, transaction.TradeNo, transaction.PlatFormTradeNo, transaction.Amount, transaction.AmountText, transaction.Message, transaction.SuccessTimeUtc, transaction.MpesaReceiptNumber, transaction.Kind));
+            (transaction.Status, transaction.TradeNo, transaction.PlatFormTradeNo, transaction.Amount, transaction.AmountText, transaction.Message, transaction.SuccessTimeUtc,
+                transaction.MpesaReceiptNumber, transaction.Kind));
         Assert.Equal((PayproQueryOutcome.Unknown, "5000", "boom", (int?)200, "why"), (query.Outcome, query.Code, query.Msg, query.HttpStatus, query.Detail));
         Assert.Same(transaction, query.Transaction);
         Assert.Equal(

@@ -4,7 +4,10 @@ namespace Paypro.Tests.Notify;
 
 public sealed class PayproNotificationTests
 {
-    private const string Valid = """{"platFormTradeNo":"5286e98841194687a95d25b5f3be346d","tradeNo":"00000020","amount":3.0000,"status":"00029","message":"REJECTED_TRANSACTION","successTime":"2024-07-01 18:34:31","timestamp":"1719830071094"}""";
+    private const string Valid = """
+        {"platFormTradeNo":"5286e98841194687a95d25b5f3be346d","tradeNo":"00000020","amount":3.0000,"status":"00029",
+        "message":"REJECTED_TRANSACTION","successTime":"2024-07-01 18:34:31","timestamp":"1719830071094"}
+        """;
 
     private static PayproNotification Read(string json) => PayproNotification.FromFields(PayproFields.Parse(json));
 

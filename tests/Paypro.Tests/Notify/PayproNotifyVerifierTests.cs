@@ -7,7 +7,10 @@ public sealed class PayproNotifyVerifierTests
 {
     private const string Secret = "notify-test-secret-0001";
     private const string Previous = "notify-test-secret-0000";
-    private const string Body = """{"platFormTradeNo":"p1","tradeNo":"T-100","amount":"120.0000","status":"0000","message":"SUCCESS","successTime":"2026-11-30 12:00:00","timestamp":"1764493200000"}""";
+    private const string Body = """
+        {"platFormTradeNo":"p1","tradeNo":"T-100","amount":"120.0000","status":"0000",
+        "message":"SUCCESS","successTime":"2026-11-30 12:00:00","timestamp":"1764493200000"}
+        """;
 
     private static byte[] Signed(string json, string secret, SaltPosition salt = SaltPosition.Append)
     {

@@ -1,6 +1,6 @@
+using System.Text;
 using Paypro.Tests.Infrastructure;
 using Paypro.Wire;
-using System.Text;
 
 namespace Paypro.Tests.Parsing;
 
