@@ -117,7 +117,7 @@ public sealed class CatchUpScenario : IScenario
             }
             var record = Workload.SubmittedRecord(tradeNo, now, rows[tradeNo].Entry.RowKey, mobile);
             record.SerialNumber = created.SerialNumber;
-            var written = await environment.Store.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", null, token);
+            var written = await environment.Store.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", now, null, token);
             if (written.Outcome != WriteOutcome.Written)
             {
                 throw new LoadSetupException($"Seeding {tradeNo} found it written already.");

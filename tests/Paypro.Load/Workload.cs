@@ -78,7 +78,7 @@ public static class Workload
         await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (tradeNo, token) =>
         {
             var due = await store.ScheduleAsync(tradeNo, dueAt, 0, token);
-            var written = await store.WriteAsync(SubmittedRecord(tradeNo, now, due.RowKey), isNew: true, "seed", "seeded by the load tool", null, token);
+            var written = await store.WriteAsync(SubmittedRecord(tradeNo, now, due.RowKey), isNew: true, "seed", "seeded by the load tool", now, null, token);
             if (written.Outcome != WriteOutcome.Written)
             {
                 throw new LoadSetupException($"Seeding {tradeNo} found it written already.");

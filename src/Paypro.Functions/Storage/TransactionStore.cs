@@ -113,10 +113,14 @@ public class TransactionStore
     /// outbox row is the exact message, as given.
     /// </summary>
     /// <returns><see cref="WriteOutcome.Conflict"/> when another writer created or changed the record first; when written, the outbox event written with it.</returns>
-    /// <remarks>The detail (a Paypro answer, a callback's verdict) is kept on the revision row: the revision rows are the audit of every state change and every create call.</remarks>
-    public virtual async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, OutboxRow? outboxRow, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The detail (a Paypro answer, a callback's verdict) is kept on the revision row: the revision rows are the audit of
+    /// every state change and every create call. <c>at</c> is when the change was decided: the revision row's time and
+    /// the event's, which its payload carries too.
+    /// </remarks>
+    public virtual async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
+        var now = at;
         var revision = isNew ? 1 : record.Revision + 1;
         var entity = ToEntity(record, revision);
         var actions = new List<TableTransactionAction>(3)

@@ -57,7 +57,7 @@ public class TransactionProcessor
                 // event even if the process stops before this invocation does.
                 record.DueKey = (await _store.ScheduleAsync(record.TradeNo, now + _poll.FirstCheckAfter, 0, record.CreatedAt, cancellationToken).ConfigureAwait(false)).RowKey;
             }
-            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), OutboxRowFor(record, transition, now),
+            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), now, OutboxRowFor(record, transition, now),
                 cancellationToken).ConfigureAwait(false);
             if (written.Outcome == WriteOutcome.Written)
             {
@@ -85,7 +85,8 @@ public class TransactionProcessor
     {
         var now = _time.GetUtcNow();
         Apply(record, transition, now);
-        var written = await _store.WriteAsync(record, isNew: true, source, RevisionDetail(record, transition, detail), OutboxRowFor(record, transition, now), cancellationToken).ConfigureAwait(false);
+        var written = await _store.WriteAsync(record, isNew: true, source, RevisionDetail(record, transition, detail), now, OutboxRowFor(record, transition, now),
+            cancellationToken).ConfigureAwait(false);
         if (written.Outcome == WriteOutcome.Written)
         {
             await AnnounceAsync(record, null, transition, source, written.Event, cancellationToken).ConfigureAwait(false);

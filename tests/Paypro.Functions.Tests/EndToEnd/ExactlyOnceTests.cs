@@ -68,7 +68,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         var events = await app.EventsAsync();
         Assert.Equal(distinct, events.Count);
         Assert.All(events.GroupBy(e => e.GetProperty("tradeNo").GetString()), group => Assert.Equal("payout.succeeded", Assert.Single(group).GetProperty("type").GetString()));
-        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains("duplicate delivery ignored", StringComparison.Ordinal));
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.DuplicateDelivery));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         Assert.Single(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
         // The message comes back after the visibility timeout, finds the record, and is done with.
         await Eventually.UntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "the redelivered message was handled");
-        Assert.Contains(app.Logs.GetSnapshot(), r => r.Message.Contains(tradeNo, StringComparison.Ordinal) && r.Message.Contains("duplicate delivery ignored", StringComparison.Ordinal));
+        Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.DuplicateDelivery) && r.GetStructuredStateValue("TradeNo") == tradeNo);
         Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
         // The record written before the call is the trace: still "submitting", so the poller looks it up.
         Assert.Equal(TransactionState.Submitting, (await app.GetAsync(tradeNo))!.State);

@@ -83,7 +83,7 @@ public sealed class InvalidAndUnsentTests(AzuriteFixture azurite)
         await Eventually.UntilAsync(async () => (await app.PeekAsync(poison)).Count == messages.Length, "every message reached the poison queue");
         Assert.Equal(messages.Order().ToArray(), (await app.PeekAsync(poison)).Order().ToArray());
         await Eventually.UntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "the messages left the queue");
-        Assert.Equal(messages.Length, app.Logs.GetSnapshot().Count(r => r.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal)));
+        Assert.Equal(messages.Length, app.Logs.GetSnapshot().Count(r => r.Id.Name == LogMarkers.PoisonMessage));
         // The log names the message, never its content (it may hold a mobile number).
         Assert.DoesNotContain(TestMobiles.Success, app.Logs.AllText());
         Assert.Empty(sandbox.Ledger.Requests);

@@ -87,7 +87,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         var audit = await AuditAsync(tradeNo);
         Assert.Contains(audit, row => row.GetString("Verdict") == "rejected-forged");
         Assert.All(audit, row => Assert.DoesNotContain("\"sign\"", row.GetString("Body") ?? ""));
-        Assert.Contains(App.Logs.GetSnapshot(), r => r.Message.StartsWith("PAYPRO_CALLBACK_REJECTED forged", StringComparison.Ordinal));
+        Assert.Contains(App.Logs.GetSnapshot(), r => r.Id.Name == LogMarkers.CallbackRejected && r.GetStructuredStateValue("Verdict") == "forged");
         Assert.Empty(await App.EventsForAsync(tradeNo));
     }
 
@@ -173,7 +173,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         Assert.Single(record.Anomalies);
         var events = await App.WaitForEventsAsync(tradeNo, 2);
         Assert.Equal(new[] { "payout.anomaly", "payout.succeeded" }, events.Select(e => e.GetProperty("type").GetString()!).Order().ToArray());
-        Assert.Contains(App.Logs.GetSnapshot(), r => r.Message.StartsWith("PAYPRO_ANOMALY", StringComparison.Ordinal));
+        Assert.Contains(App.Logs.GetSnapshot(), r => r.Id.Name == LogMarkers.Anomaly);
     }
 
     [Fact]

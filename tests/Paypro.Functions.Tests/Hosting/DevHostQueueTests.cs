@@ -64,10 +64,10 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         var raw = (await azurite.CreateQueueServiceClient(QueueMessageEncoding.None).GetQueueClient(queueName + "-poison").PeekMessageAsync()).Value;
         Assert.Equal(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text)), raw.Body.ToString());
 
-        var marker = Assert.Single(app.Logs.GetSnapshot(), entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
+        var marker = Assert.Single(app.Logs.GetSnapshot(), entry => entry.Id.Name == LogMarkers.PoisonMessage);
         Assert.Equal(LogLevel.Error, marker.Level);
-        Assert.Contains(sent.Value.MessageId, marker.Message, StringComparison.Ordinal);
-        Assert.Contains(queueName, marker.Message, StringComparison.Ordinal);
+        Assert.Equal(sent.Value.MessageId, marker.GetStructuredStateValue("MessageId"));
+        Assert.Equal(queueName, marker.GetStructuredStateValue("Queue"));
         Assert.DoesNotContain("254712345611", app.Logs.AllText(), StringComparison.Ordinal);
         Assert.DoesNotContain("T-2002", app.Logs.AllText(), StringComparison.Ordinal);
     }
@@ -180,7 +180,7 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
 
         Assert.True(cancelled.Task.IsCompleted, "The function's cancellation token was not cancelled on shutdown.");
         await Eventually.UntilAsync(async () => (await queue.PeekMessagesAsync(1)).Value.Length == 1, "the message became visible again");
-        Assert.DoesNotContain(app.Logs.GetSnapshot(), entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
+        Assert.DoesNotContain(app.Logs.GetSnapshot(), entry => entry.Id.Name == LogMarkers.PoisonMessage);
     }
 
     [Fact]
@@ -223,8 +223,8 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         Assert.Equal("well encoded", recorder.QueueTriggers[0].MessageText);
         Assert.Equal("{\"tradeNo\":\"T-3001\"} sent without base64", (await poison.PeekMessageAsync()).Value.Body.ToString());
         await Eventually.UntilAsync(async () => await CountAsync(raw) == 0, "both messages left the queue");
-        var marker = Assert.Single(app.Logs.GetSnapshot(), entry => entry.Message.StartsWith("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
-        Assert.Contains(bad.Value.MessageId, marker.Message, StringComparison.Ordinal);
+        var marker = Assert.Single(app.Logs.GetSnapshot(), entry => entry.Id.Name == LogMarkers.PoisonMessage);
+        Assert.Equal(bad.Value.MessageId, marker.GetStructuredStateValue("MessageId"));
         Assert.DoesNotContain("T-3001", app.Logs.AllText(), StringComparison.Ordinal);
     }
 
@@ -242,7 +242,7 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         await Eventually.UntilAsync(async () => (await queue.ExistsAsync()).Value, "the listener created the queue");
 
         await own.StopQueueServiceAsync();
-        await Eventually.UntilAsync(() => app.Logs.GetSnapshot().Any(e => e.Message.StartsWith("Receiving from queue", StringComparison.Ordinal)), "the listener noticed the outage");
+        await Eventually.UntilAsync(() => app.Logs.GetSnapshot().Any(e => e.Id.Name == nameof(DevHostLog.ReceiveFailed)), "the listener noticed the outage");
         await own.StartQueueServiceAsync();
         await queue.CreateIfNotExistsAsync();
         await queue.SendMessageAsync("after the outage");
