@@ -26,7 +26,7 @@ public static class PayproFunctionsExtensions
         // Bound one by one: the binder source generator does not handle a generic helper.
         services.AddOptions<NotifyOptions>().Bind(configuration.GetSection(NotifyOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NotifyOptions>, NotifyOptionsAnnotationsValidator>();
-        services.AddSingleton<IValidateOptions<NotifyOptions>, NotifyOptionsValidator>();
+        services.AddSingleton<IValidateOptions<NotifyOptions>, AllowListValidator<NotifyOptions>>();
         services.AddOptions<PollOptions>().Bind(configuration.GetSection(PollOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PollOptions>, PollOptionsAnnotationsValidator>();
         services.AddSingleton<IValidateOptions<PollOptions>, PollOptionsValidator>();
@@ -38,7 +38,7 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
         services.AddOptions<SubmitOptions>().Bind(configuration.GetSection(SubmitOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SubmitOptions>, SubmitOptionsAnnotationsValidator>();
-        services.AddSingleton<IValidateOptions<SubmitOptions>, SubmitOptionsValidator>();
+        services.AddSingleton<IValidateOptions<SubmitOptions>, AllowListValidator<SubmitOptions>>();
         services.AddSingleton(QueueNames.From(configuration));
 
         services.AddSingleton<TransactionStore>();

@@ -14,7 +14,7 @@ public enum UnsignedCallbackPolicy
 }
 
 /// <summary>Settings of the notify callback (section <c>Notify</c>).</summary>
-public sealed class NotifyOptions
+public sealed class NotifyOptions : IAllowListOptions
 {
     public const string SectionName = "Notify";
 
@@ -28,16 +28,24 @@ public sealed class NotifyOptions
     /// <summary>Comma-separated CIDR ranges (or single addresses) allowed to call; empty allows any caller that has the function key.</summary>
     public string AllowedIpRanges { get; set; } = "";
 
-    internal IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, "Notify:AllowedIpRanges");
+    public IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, "Notify:AllowedIpRanges");
 }
 
 [OptionsValidator]
 internal sealed partial class NotifyOptionsAnnotationsValidator : IValidateOptions<NotifyOptions>;
 
-/// <summary>Checks the allow-list, written by hand because the check is a parse, not an annotation.</summary>
-public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
+/// <summary>Options that carry an IP allow-list.</summary>
+public interface IAllowListOptions
 {
-    public ValidateOptionsResult Validate(string? name, NotifyOptions options)
+    /// <summary>The allow-list the setting describes.</summary>
+    /// <exception cref="FormatException">An entry is not an address or a CIDR range; the message names the setting.</exception>
+    IpAllowList ParseAllowedRanges();
+}
+
+/// <summary>Checks an allow-list setting, written by hand because the check is a parse, not an annotation.</summary>
+public sealed class AllowListValidator<TOptions> : IValidateOptions<TOptions> where TOptions : class, IAllowListOptions
+{
+    public ValidateOptionsResult Validate(string? name, TOptions options)
     {
         try
         {

@@ -7,7 +7,7 @@ namespace Paypro.Functions.Configuration;
 /// Settings of the HTTP submit endpoints, <c>POST /api/payouts</c> and <c>POST /api/payins</c> (section <c>Submit</c>).
 /// They are a second way to move money, so they are off unless turned on.
 /// </summary>
-public sealed class SubmitOptions
+public sealed class SubmitOptions : IAllowListOptions
 {
     public const string SectionName = "Submit";
 
@@ -21,25 +21,8 @@ public sealed class SubmitOptions
     [Range(512, 1024 * 1024, ErrorMessage = "Submit:MaxBodyBytes must be between 512 and 1048576.")]
     public int MaxBodyBytes { get; set; } = 16 * 1024;
 
-    internal IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, "Submit:AllowedIpRanges");
+    public IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, "Submit:AllowedIpRanges");
 }
 
 [OptionsValidator]
 internal sealed partial class SubmitOptionsAnnotationsValidator : IValidateOptions<SubmitOptions>;
-
-/// <summary>Checks the allow-list as well; written by hand because the check is a parse, not an annotation.</summary>
-internal sealed class SubmitOptionsValidator : IValidateOptions<SubmitOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SubmitOptions options)
-    {
-        try
-        {
-            options.ParseAllowedRanges();
-            return ValidateOptionsResult.Success;
-        }
-        catch (FormatException ex)
-        {
-            return ValidateOptionsResult.Fail(ex.Message);
-        }
-    }
-}
