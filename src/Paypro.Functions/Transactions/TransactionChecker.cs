@@ -102,10 +102,7 @@ public class TransactionChecker
 
     private async Task<TransactionRecord> FlagIfStuckAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
-        if (TransactionRules.OnStuckCheck(record, _time.GetUtcNow(), _options.StuckAfter) is null)
-        {
-            return record;
-        }
+        // A rule that decides nothing costs no I/O: UpdateAsync returns at once.
         var (updated, transition) = await _processor.UpdateAsync(record, (current, now) => TransactionRules.OnStuckCheck(current, now, _options.StuckAfter),
             "poll", $"pending for more than {TransactionRules.FormatSpan(_options.StuckAfter)}", cancellationToken).ConfigureAwait(false);
         if (transition is not null)
