@@ -17,7 +17,7 @@ internal sealed class DevHostTriggers(
     IConfiguration configuration,
     IServiceProvider services,
     FunctionInvoker invoker,
-    TimeProvider time,
+    [FromKeyedServices(DevelopmentHost.ClockKey)] TimeProvider time,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();

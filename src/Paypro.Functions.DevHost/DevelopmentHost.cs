@@ -16,6 +16,14 @@ public static class DevelopmentHost
     /// <summary>Where the host listens when no URL is configured: the port Core Tools uses.</summary>
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
+    /// <summary>
+    /// The key of the host's own clock, a keyed <see cref="TimeProvider"/>: queue polling, message leases and timer
+    /// schedules run on it. It is <see cref="TimeProvider.System"/> unless one is registered under this key, and it is
+    /// not the app's <see cref="TimeProvider"/>, as the Functions host is a process of its own: a test that moves the
+    /// app's clock ahead moves the app's due times and grace periods, not the host's triggers.
+    /// </summary>
+    public const string ClockKey = "Paypro.Functions.DevHost.Clock";
+
     /// <param name="args">Command-line arguments (configuration overrides as <c>--Key=value</c>).</param>
     /// <param name="configure">Lets tests replace settings or services before the app is built.</param>
     /// <param name="contentRoot">Where local.settings.json is looked for; the current directory by default.</param>
@@ -50,7 +58,7 @@ public static class DevelopmentHost
     private static void AddHost(WebApplicationBuilder builder, FunctionCatalog catalog)
     {
         var services = builder.Services;
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(ClockKey, TimeProvider.System);
         services.AddSingleton(catalog);
         services.AddSingleton(sp => HostJson.Load(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<FunctionInvoker>();

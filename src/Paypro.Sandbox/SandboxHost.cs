@@ -34,6 +34,7 @@ public sealed class SandboxHost : IAsyncDisposable
         Faults = app.Services.GetRequiredService<SandboxFaults>();
         _paypro = app.Services.GetRequiredService<PayproEmulator>();
         _callbacks = app.Services.GetRequiredService<CallbackDispatcher>();
+        Time = app.Services.GetRequiredService<TimeProvider>();
     }
 
     /// <summary>The sandbox's address, for example <c>http://127.0.0.1:41234/</c>.</summary>
@@ -51,6 +52,9 @@ public sealed class SandboxHost : IAsyncDisposable
 
     /// <summary>The active faults.</summary>
     public SandboxFaults Faults { get; }
+
+    /// <summary>The sandbox's clock: its processing delays, callback schedule and timestamps run on it.</summary>
+    public TimeProvider Time { get; }
 
     /// <summary>Every callback attempt made so far, in order.</summary>
     public IReadOnlyList<CallbackAttempt> CallbackAttempts => _callbacks.Attempts;

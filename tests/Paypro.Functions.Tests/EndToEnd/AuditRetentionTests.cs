@@ -19,7 +19,7 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
     [Fact]
     public async Task Rows_older_than_the_retention_go_in_bounded_runs_and_rows_kept_are_never_read()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = App.Clock.GetUtcNow();
         var old = now.AddDays(-500);
         // 40 old transactions with 5 old audit rows each (200), one of them also with a recent row; 30 recent
         // transactions with 5 rows each; 20 old and 10 recent unmatched rows. Records are kept either way.

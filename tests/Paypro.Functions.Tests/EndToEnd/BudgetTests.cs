@@ -63,7 +63,7 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         var requests = app.Storage.Requests;
         Assert.True(requests.Count <= 5, $"{requests.Count} Table Storage round trips for one notify with its event (budget 3 + 2):\n{string.Join("\n", requests)}");
         Assert.Equal("payout.succeeded", Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
-        Assert.Empty(await app.UncountedStore.GetDueAsync(DateTimeOffset.UtcNow.AddYears(1), 1000, CancellationToken.None));
+        Assert.Empty(await app.UncountedStore.GetDueAsync(app.Clock.GetUtcNow().AddYears(1), 1000, CancellationToken.None));
     }
 
     private sealed class HeldDispatcher(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, Action onSend, Task release)

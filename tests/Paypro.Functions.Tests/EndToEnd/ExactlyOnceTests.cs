@@ -82,7 +82,10 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
 
         await app.EnqueuePayoutAsync(tradeNo);
 
-        // Paypro:RequestTimeout is 2 s in the harness: then the outcome is unknown, and the create call is not repeated.
+        // Paypro holds the answer until the app gives up (Paypro:RequestTimeout): then the outcome is unknown, and the
+        // create call is not repeated. Once Paypro has the call, the clock skips the timeout instead of waiting it out.
+        await Eventually.UntilAsync(() => sandbox.Ledger.CreateAttempts(tradeNo).Any(), "Paypro received the create call");
+        app.Clock.Skip(PayproAppHarness.RequestTimeout);
         var unknown = await app.WaitForStateAsync(tradeNo, TransactionState.Unknown);
         Assert.Contains("unknown", unknown.Reason, StringComparison.OrdinalIgnoreCase);
         var attempt = Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));

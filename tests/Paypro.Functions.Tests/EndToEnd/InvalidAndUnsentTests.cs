@@ -24,13 +24,22 @@ public sealed class InvalidAndUnsentTests(AzuriteFixture azurite)
         Assert.Equal("5000", attempt.Code);
         Assert.False(attempt.Executed);
 
-        // Within the grace period (Poll:UnknownGracePeriod, 3 s in the harness) "not found" decides nothing.
-        var record = await app.PollUntilAsync(tradeNo, TransactionState.Failed, TimeSpan.FromSeconds(20));
+        // Within the grace period (Poll:UnknownGracePeriod) "not found" decides nothing: the poll asks, and Paypro's
+        // answer (8000, no such tradeNo) is the positive signal that it ran.
+        app.Clock.Skip(PayproAppHarness.MaxBackoff);
+        await app.PollAsync();
+        Assert.Contains(sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo && r.Code == "8000");
+        Assert.Equal(TransactionState.Unknown, (await app.GetAsync(tradeNo))!.State);
+        Assert.Empty(await app.EventsForAsync(tradeNo));
+
+        // Past it, the next "not found" fails the payout as never sent. The clock skips the period instead of waiting it out.
+        app.Clock.Skip(PayproAppHarness.UnknownGracePeriod);
+        var record = await app.PollUntilAsync(tradeNo, TransactionState.Failed);
 
         Assert.True(record.NotSent);
         Assert.Contains("never left", record.Reason);
-        Assert.True(record.FinalAt - record.SubmittedAt >= TimeSpan.FromSeconds(3), $"failed {record.FinalAt - record.SubmittedAt} after it was sent, before the grace period ended");
-        Assert.Contains(sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo && r.Code == "8000");
+        Assert.True(record.FinalAt - record.SubmittedAt >= PayproAppHarness.UnknownGracePeriod,
+            $"failed {record.FinalAt - record.SubmittedAt} after it was sent, before the grace period ended");
         Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
         Assert.DoesNotContain(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
         var failed = Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
@@ -31,13 +32,23 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public const string FunctionKey = "e2e-function-key-0123456789";
     public const string MasterKey = "e2e-master-key-0123456789";
 
+    /// <summary>Poll:MaxBackoff in the harness: the longest a pending transaction waits between two checks.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Poll:UnknownGracePeriod in the harness: how long Paypro's "not found" decides nothing for an unknown transaction.</summary>
+    public static readonly TimeSpan UnknownGracePeriod = TimeSpan.FromMinutes(5);
+
+    /// <summary>Paypro:RequestTimeout in the harness: how long the app waits for an answer from Paypro.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
+
     private readonly string _contentRoot;
     private readonly List<JsonElement> _events = [];
     private readonly SemaphoreSlim _eventsGate = new(1, 1);
 
-    private PayproAppHarness(WebApplication app, SandboxHost sandbox, AzuriteFixture azurite, string id, StorageCounter storage, string contentRoot)
+    private PayproAppHarness(WebApplication app, SandboxHost sandbox, AzuriteFixture azurite, string id, StorageCounter storage, string contentRoot, TestClock clock)
     {
         App = app;
+        Clock = clock;
         Sandbox = sandbox;
         Azurite = azurite;
         Id = id;
@@ -50,10 +61,18 @@ public sealed class PayproAppHarness : IAsyncDisposable
         Tables = azurite.CreateTableServiceClient();
         // The test's own reads go through a client the StorageCounter does not see, so waiting for a state
         // never counts against the app's budgets.
-        UncountedStore = new TransactionStore(Tables, Options.Create(new StorageOptions { TablePrefix = TablePrefix }), TimeProvider.System);
+        UncountedStore = new TransactionStore(Tables, Options.Create(new StorageOptions { TablePrefix = TablePrefix }), clock);
     }
 
     public WebApplication App { get; }
+
+    /// <summary>
+    /// The app's clock (its TimeProvider), shared with the sandbox when the sandbox was started by
+    /// <see cref="StartSandbox"/>: it keeps pace with the wall clock, and a test skips it ahead instead of waiting
+    /// out a grace period, a back-off or the sandbox's processing time. The development host's triggers keep
+    /// their own clock (<see cref="DevelopmentHost.ClockKey"/>).
+    /// </summary>
+    public TestClock Clock { get; }
     public SandboxHost Sandbox { get; }
     public AzuriteFixture Azurite { get; }
     public string Id { get; }
@@ -101,10 +120,10 @@ public sealed class PayproAppHarness : IAsyncDisposable
             ["Paypro:BaseUrl"] = sandbox.BaseUrl.AbsoluteUri,
             ["Paypro:MerchantNo"] = sandbox.Options.MerchantNo,
             ["Paypro:AppSecret"] = sandbox.Options.AppSecret,
-            ["Paypro:RequestTimeout"] = "00:00:02",
+            ["Paypro:RequestTimeout"] = RequestTimeout.ToString("c", CultureInfo.InvariantCulture),
             ["Poll:FirstCheckAfter"] = "00:00:00.200",
-            ["Poll:MaxBackoff"] = "00:00:00.500",
-            ["Poll:UnknownGracePeriod"] = "00:00:03",
+            ["Poll:MaxBackoff"] = MaxBackoff.ToString("c", CultureInfo.InvariantCulture),
+            ["Poll:UnknownGracePeriod"] = UnknownGracePeriod.ToString("c", CultureInfo.InvariantCulture),
             // host.json's queue settings, overridden the way app settings override them under the host.
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.100",
             ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:03",
@@ -119,6 +138,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
         }
 
         var storage = new StorageCounter();
+        var clock = sandbox.Time as TestClock ?? new TestClock();
         // One folder per instance: instances sharing an id must not delete each other's.
         var contentRoot = Path.Combine(Path.GetTempPath(), "paypro-e2e-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(contentRoot);
@@ -130,15 +150,17 @@ public sealed class PayproAppHarness : IAsyncDisposable
             var options = new TableClientOptions { Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(50), NetworkTimeout = TimeSpan.FromSeconds(5) } };
             options.AddPolicy(storage, Azure.Core.HttpPipelinePosition.PerRetry);
             builder.Services.AddSingleton(new TableServiceClient(azurite.ConnectionString, options));
+            builder.Services.AddSingleton<TimeProvider>(clock);
             builder.Services.AddSingleton<IOptions<PayproAppOptions>, NotifyUrlOnceListening>();
             configure?.Invoke(builder.Services);
         }, contentRoot);
         await app.StartAsync();
-        var harness = new PayproAppHarness(app, sandbox, azurite, id, storage, contentRoot);
+        var harness = new PayproAppHarness(app, sandbox, azurite, id, storage, contentRoot, clock);
         sandbox.Options.DefaultNotifyUrl = harness.NotifyUrl.AbsoluteUri;
         return harness;
     }
 
+    /// <summary>A sandbox on a <see cref="TestClock"/> of its own, which the app started on it then shares.</summary>
     public static SandboxHost StartSandbox(Action<SandboxOptions>? configure = null) =>
         SandboxHost.StartAsync(options =>
         {
@@ -147,7 +169,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
             options.SuccessDelay = TimeSpan.FromMilliseconds(300);
             options.LongProcessingDelay = TimeSpan.FromSeconds(2);
             configure?.Invoke(options);
-        }).GetAwaiter().GetResult();
+        }, new TestClock()).GetAwaiter().GetResult();
 
     public static string PayoutMessage(string tradeNo, long amount = 120, string mobile = TestMobiles.Success, string? extra = null) =>
         $$"""{"tradeNo":"{{tradeNo}}","amount":{{amount}},"mobile":"{{mobile}}","remark":"test","metadata":{"correlationId":"c-{{tradeNo}}"}{{extra}}}""";
@@ -194,7 +216,11 @@ public sealed class PayproAppHarness : IAsyncDisposable
         await poll.Run(new TimerInfo(), CancellationToken.None);
     }
 
-    /// <summary>Polls until <paramref name="tradeNo"/> reaches <paramref name="state"/> or the deadline passes.</summary>
+    /// <summary>
+    /// Polls until <paramref name="tradeNo"/> reaches <paramref name="state"/> or the deadline passes. Each round first
+    /// skips the clock past the longest back-off (<see cref="MaxBackoff"/>), so every pending transaction is due
+    /// without waiting for it.
+    /// </summary>
     public async Task<TransactionRecord> PollUntilAsync(string tradeNo, TransactionState state, TimeSpan? timeout = null)
     {
         TransactionRecord? record = null;
@@ -202,6 +228,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
         {
             await Eventually.UntilAsync(async () =>
             {
+                Clock.Skip(MaxBackoff);
                 await PollAsync();
                 record = await GetAsync(tradeNo);
                 return record?.State == state;

@@ -24,7 +24,7 @@ public sealed class PollCostTests
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
         // Written around the app, through a client the counter does not see.
         var transactions = app.Tables.GetTableClient(app.TablePrefix + "Transactions");
-        var now = DateTimeOffset.UtcNow;
+        var now = app.Clock.GetUtcNow();
         var batch = $"{Guid.NewGuid():N}"[..8];
         var finished = Enumerable.Range(0, Finished).Select(i => Record($"FIN{batch}{i:D5}", i % 3 == 0 ? TransactionState.Failed : TransactionState.Succeeded, now));
         var due = Enumerable.Range(0, Due).Select(i => Record($"DUE{batch}{i:D3}", TransactionState.Submitted, now)).ToList();
@@ -64,8 +64,8 @@ public sealed class PollCostTests
         Assert.Equal(Due, queries.Count);
         Assert.True(dueTradeNos.SetEquals(queries.Select(q => q.TradeNo!)), "the queries are exactly the due transactions");
         // Still pending, so each is due again later: the poll moved its entry instead of dropping it.
-        Assert.Empty(await app.UncountedStore.GetDueAsync(DateTimeOffset.UtcNow - TimeSpan.FromMinutes(1), 1_000, CancellationToken.None));
-        Assert.Equal(Due + NotYetDue, (await app.UncountedStore.GetDueAsync(DateTimeOffset.UtcNow + TimeSpan.FromDays(1), 1_000, CancellationToken.None)).Count);
+        Assert.Empty(await app.UncountedStore.GetDueAsync(app.Clock.GetUtcNow() - TimeSpan.FromMinutes(1), 1_000, CancellationToken.None));
+        Assert.Equal(Due + NotYetDue, (await app.UncountedStore.GetDueAsync(app.Clock.GetUtcNow() + TimeSpan.FromDays(1), 1_000, CancellationToken.None)).Count);
     }
 
     private static TransactionRecord Record(string tradeNo, TransactionState state, DateTimeOffset now) => new()

@@ -100,7 +100,8 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
     public async Task A_transaction_that_stays_processing_is_followed_up_and_succeeds_later(TransactionKind kind)
     {
         // Mobile ending 13 stays "0015 processing" for LongProcessingDelay (at the harness's time scale of 1/1000: 4 s).
-        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromSeconds(4000));
+        var processingTime = TimeSpan.FromSeconds(4);
+        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = processingTime * 1000);
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
         var tradeNo = TestTradeNos.New("SLOW");
 
@@ -113,6 +114,8 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
         Assert.Equal("0015", sandbox.Ledger.Find(TransactionKinds.InSandbox(kind), tradeNo)!.Status);
         Assert.Empty(await app.EventsForAsync(tradeNo));
 
+        // The sandbox shares the app's clock: skipping its processing time completes the payout, which Paypro then announces.
+        app.Clock.Skip(processingTime);
         var record = await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
 
         Assert.Equal("0000", record.PayproStatus);

@@ -17,7 +17,7 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
     [Fact]
     public async Task A_range_lists_its_transactions_by_kind_and_state_in_pages_and_as_csv()
     {
-        var from = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var from = App.Clock.GetUtcNow().AddSeconds(-1);
         var paid = TestTradeNos.New("LSA");
         var failed = TestTradeNos.New("LSB");
         var payin = TestTradeNos.New("LSC");
@@ -27,7 +27,7 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
         await App.WaitForStateAsync(paid, TransactionState.Succeeded);
         await App.WaitForStateAsync(failed, TransactionState.Failed);
         await App.WaitForStateAsync(payin, TransactionState.Succeeded);
-        var range = $"from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddSeconds(1).ToString("O"))}";
+        var range = $"from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(App.Clock.GetUtcNow().AddSeconds(1).ToString("O"))}";
 
         var all = await ListAsync(range);
         var payouts = await ListAsync(range + "&kind=payout");
@@ -77,7 +77,7 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
     {
         // 10,000 index rows of earlier days, written in batches (they share the index partition).
         var due = App.Tables.GetTableClient(App.TablePrefix + "Due");
-        var older = DateTimeOffset.UtcNow.AddDays(-30);
+        var older = App.Clock.GetUtcNow().AddDays(-30);
         foreach (var chunk in Enumerable.Range(0, 10_000).Chunk(100))
         {
             await due.SubmitTransactionAsync(chunk.Select(i => new TableTransactionAction(TableTransactionActionType.Add,
@@ -88,7 +88,7 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
                     ["CreatedAt"] = older.AddSeconds(i),
                 })));
         }
-        var from = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var from = App.Clock.GetUtcNow().AddSeconds(-1);
         var today = new List<string>();
         for (var i = 0; i < 5; i++)
         {
@@ -102,7 +102,7 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
         }
         App.Storage.Reset();
 
-        var page = await ListAsync($"from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddSeconds(1).ToString("O"))}");
+        var page = await ListAsync($"from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(App.Clock.GetUtcNow().AddSeconds(1).ToString("O"))}");
 
         Assert.Equal(today.Order(StringComparer.Ordinal), TradeNos(page).Order(StringComparer.Ordinal));
         // The day's 5 index rows and their 5 records; none of the 10,000 older rows.

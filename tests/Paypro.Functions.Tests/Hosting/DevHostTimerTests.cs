@@ -34,6 +34,17 @@ public sealed class DevHostTimerTests
     }
 
     [Fact]
+    public async Task The_hosts_triggers_keep_the_system_clock_when_the_app_has_a_fake_one()
+    {
+        // The app's clock is the app's: a test that moves it moves the app's due times, not the host's triggers.
+        var appClock = new FakeTimeProvider(Start);
+        await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [], builder => builder.Services.AddSingleton<TimeProvider>(appClock));
+
+        Assert.Same(appClock, app.App.Services.GetRequiredService<TimeProvider>());
+        Assert.Same(TimeProvider.System, app.App.Services.GetRequiredKeyedService<TimeProvider>(DevelopmentHost.ClockKey));
+    }
+
+    [Fact]
     public async Task Missing_schedule_setting_stops_the_host_at_start_up_naming_it()
     {
         // The host has no default for a %Setting% expression, and neither has the development host.
@@ -143,7 +154,7 @@ public sealed class DevHostTimerTests
         settings[ScheduleSetting] = schedule;
         return HostingTestApp.StartAsync(settings, [typeof(RecordingTimerFunction)], builder =>
         {
-            builder.Services.AddSingleton(time);
+            builder.Services.AddKeyedSingleton(DevelopmentHost.ClockKey, time);
             builder.Services.AddSingleton(recorder);
         });
     }
