@@ -228,7 +228,9 @@ internal sealed class QueueListener
                 while (true)
                 {
                     await Task.Delay(timeout / 2, listener._time, linked.Token).ConfigureAwait(false);
-                    var receipt = await listener._queue.UpdateMessageAsync(message.MessageId, _popReceipt, visibilityTimeout: timeout, cancellationToken: linked.Token).ConfigureAwait(false);
+                    // A renewal already sent is seen through, not cancelled when the function ends: the queue may have
+                    // applied it, and then only its new pop receipt deletes the message. Shutdown still cancels it.
+                    var receipt = await listener._queue.UpdateMessageAsync(message.MessageId, _popReceipt, visibilityTimeout: timeout, cancellationToken: stoppingToken).ConfigureAwait(false);
                     _popReceipt = receipt.Value.PopReceipt;
                 }
             }
