@@ -13,6 +13,12 @@ namespace Paypro.Functions;
 /// </summary>
 public static class PayproFunctionsExtensions
 {
+    /// <summary>The log category prefix of the Azure SDK's own logs (Azure.Core, Azure.Identity, ...).</summary>
+    public const string AzureSdkLogCategory = "Azure";
+
+    /// <summary>The setting that overrides the level of the Azure SDK's logs (Error by default).</summary>
+    public const string AzureSdkLogLevelSetting = "Logging:LogLevel:" + AzureSdkLogCategory;
+
     public static IServiceCollection AddPayproFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -22,6 +28,14 @@ public static class PayproFunctionsExtensions
         services.AddPayproClient();
         services.AddPayproSecrets(configuration);
         services.AddStorageClients(configuration);
+
+        // AddAzureClients forwards the Azure SDK's own logs: a line per request at Information, and a warning per
+        // error response, the ones the app expects included (a lost ETag race, an intake row that exists already).
+        // Only its errors by default; Logging__LogLevel__Azure (or a narrower category, Azure.Core) brings the rest.
+        if (configuration[AzureSdkLogLevelSetting] is null)
+        {
+            services.AddLogging(logging => logging.AddFilter(AzureSdkLogCategory, LogLevel.Error));
+        }
 
         // Bound one by one: the binder source generator does not handle a generic helper.
         services.AddOptions<NotifyOptions>().Bind(configuration.GetSection(NotifyOptions.SectionName)).ValidateOnStart();

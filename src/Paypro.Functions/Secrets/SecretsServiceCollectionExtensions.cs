@@ -1,4 +1,5 @@
 using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -10,8 +11,9 @@ public static partial class SecretsServiceCollectionExtensions
     /// Registers the Paypro app secret: from Key Vault when <c>KeyVault:VaultUri</c> is set,
     /// otherwise from the plain setting <c>Paypro:AppSecret</c> (local development only), as a
     /// singleton <see cref="IAppSecretStore"/> and <see cref="IPayproSecretSource"/>. The settings
-    /// are validated at start-up. A <see cref="SecretClient"/> registered by the caller (a test
-    /// double) replaces the real one.
+    /// are validated at start-up. The <see cref="SecretClient"/> comes from the Azure client factory
+    /// (<c>AddAzureClients</c>); one registered by the caller, before or after this call (a test
+    /// double), replaces it.
     /// </summary>
     public static IServiceCollection AddPayproSecrets(this IServiceCollection services, IConfiguration configuration)
     {
@@ -27,7 +29,12 @@ public static partial class SecretsServiceCollectionExtensions
             _ => new KeyVaultOptionsValidator(configuration)));
 
         // Resolved only when a vault is configured, so a local run never builds a credential.
-        services.TryAddSingleton(sp => KeyVaultSecretClientFactory.Create(sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value));
+        if (!services.Any(service => service.ServiceType == typeof(SecretClient)))
+        {
+            services.AddAzureClients(azure => azure
+                .AddClient<SecretClient, SecretClientOptions>((options, sp) => KeyVaultSecretClientFactory.Create(sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value, options))
+                .ConfigureOptions(KeyVaultSecretClientFactory.Configure));
+        }
         services.TryAddSingleton(sp => CreateStore(sp, configuration));
         services.TryAddSingleton<IPayproSecretSource>(sp => sp.GetRequiredService<IAppSecretStore>());
         return services;

@@ -1,8 +1,7 @@
 using Azure.Core;
 using Azure.Data.Tables;
-using Azure.Identity;
 using Azure.Storage.Queues;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -20,9 +19,11 @@ public static class StorageAccount
     public const string ConnectionSetting = "AzureWebJobsStorage";
 
     /// <summary>
-    /// Registers <see cref="TableServiceClient"/> and <see cref="QueueServiceClient"/> singletons. Queue clients
-    /// encode messages as base64, as queue triggers expect. The settings are checked at start-up; a missing or
-    /// contradictory one stops the app with a message naming it.
+    /// Registers <see cref="TableServiceClient"/> and <see cref="QueueServiceClient"/> through the Azure client factory
+    /// (<c>AddAzureClients</c>), one of each for the app. Queue clients encode messages as base64, as queue triggers
+    /// expect. An identity-based connection gets its credential from the same settings the host reads
+    /// (<c>__credential</c>, <c>__clientId</c>), through the factory the host itself uses. The settings are checked at
+    /// start-up; a missing or contradictory one stops the app with a message naming it.
     /// </summary>
     public static IServiceCollection AddStorageClients(this IServiceCollection services, IConfiguration configuration)
     {
@@ -40,27 +41,37 @@ public static class StorageAccount
         services.AddSingleton<IValidateOptions<StorageAccountSettings>>(sp => sp.GetRequiredService<StorageAccountSettingsSetup>());
         services.AddOptions<StorageAccountSettings>().ValidateOnStart();
 
-        services.TryAddSingleton(sp =>
+        services.AddAzureClients(azure =>
         {
-            var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
-            return settings.ConnectionString is { } connectionString
-                ? new TableServiceClient(connectionString)
-                : new TableServiceClient(settings.TableServiceUri!, settings.CreateCredential());
-        });
-        services.TryAddSingleton(sp =>
-        {
-            var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
-            var logger = sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(StorageAccount).FullName!) ?? NullLogger.Instance;
-            var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
-            QueueServiceClient? client = null;
-            options.MessageDecodingFailed += args => MoveUndecodableToPoisonAsync(client!, args, logger);
-            client = settings.ConnectionString is { } connectionString
-                ? new QueueServiceClient(connectionString, options)
-                : new QueueServiceClient(settings.QueueServiceUri!, settings.CreateCredential(), options);
-            return client;
+            azure.AddClient<TableServiceClient, TableClientOptions>((options, sp) =>
+            {
+                var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
+                return settings.ConnectionString is { } connectionString
+                    ? new TableServiceClient(connectionString, options)
+                    : new TableServiceClient(settings.TableServiceUri!, CreateCredential(sp, configuration), options);
+            });
+            azure.AddClient<QueueServiceClient, QueueClientOptions>((options, sp) =>
+            {
+                var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
+                var logger = sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(StorageAccount).FullName!) ?? NullLogger.Instance;
+                QueueServiceClient? client = null;
+                options.MessageDecodingFailed += args => MoveUndecodableToPoisonAsync(client!, args, logger);
+                client = settings.ConnectionString is { } connectionString
+                    ? new QueueServiceClient(connectionString, options)
+                    : new QueueServiceClient(settings.QueueServiceUri!, CreateCredential(sp, configuration), options);
+                return client;
+            }).ConfigureOptions(options => options.MessageEncoding = QueueMessageEncoding.Base64);
         });
         return services;
     }
+
+    /// <summary>
+    /// The credential of an identity-based connection, made from <c>AzureWebJobsStorage__credential</c>,
+    /// <c>__clientId</c> and their siblings by the Azure client factory, as the host makes its own: a managed identity
+    /// (user-assigned with a client id) for <c>managedidentity</c>, <c>DefaultAzureCredential</c> otherwise.
+    /// </summary>
+    internal static TokenCredential CreateCredential(IServiceProvider services, IConfiguration configuration) =>
+        services.GetRequiredService<AzureComponentFactory>().CreateTokenCredential(configuration.GetSection(ConnectionSetting));
 
     /// <summary>
     /// A received message that is not base64 was put there by a producer that skipped the encoding queue
@@ -100,26 +111,9 @@ internal sealed class StorageAccountSettings
     public Uri? TableServiceUri { get; set; }
     public Uri? QueueServiceUri { get; set; }
     public string? Credential { get; set; }
-    public string? ClientId { get; set; }
     internal List<string> Errors { get; } = [];
 
     public bool UsesManagedIdentity => string.Equals(Credential, "managedidentity", StringComparison.OrdinalIgnoreCase);
-
-    public TokenCredential CreateCredential()
-    {
-        if (UsesManagedIdentity)
-        {
-            return new ManagedIdentityCredential(ClientId is { Length: > 0 } clientId
-                ? ManagedIdentityId.FromUserAssignedClientId(clientId)
-                : ManagedIdentityId.SystemAssigned);
-        }
-        var options = new DefaultAzureCredentialOptions();
-        if (ClientId is { Length: > 0 })
-        {
-            options.ManagedIdentityClientId = ClientId;
-        }
-        return new DefaultAzureCredential(options);
-    }
 }
 
 internal sealed class StorageAccountSettingsSetup(IConfiguration configuration) :
@@ -133,7 +127,6 @@ internal sealed class StorageAccountSettingsSetup(IConfiguration configuration) 
         settings.ConnectionString = section.Value is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
         settings.AccountName = Text(section["accountName"]);
         settings.Credential = Text(section["credential"]);
-        settings.ClientId = Text(section["clientId"]);
         settings.TableServiceUri = ServiceUri(settings, "tableServiceUri", "table");
         settings.QueueServiceUri = ServiceUri(settings, "queueServiceUri", "queue");
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 
@@ -26,5 +27,7 @@ public sealed class PayoutHappyPathTests(AzuriteFixture azurite) : PayproAppTest
         Assert.Equal($"{tradeNo}:succeeded", succeeded.GetProperty("id").GetString());
         Assert.Equal("c-" + tradeNo, succeeded.GetProperty("metadata").GetProperty("correlationId").GetString());
         Assert.Equal(150, succeeded.GetProperty("amount").GetInt64());
+        // The Azure SDK's own request logs, which the client factory forwards, stay out of the app's log below Error.
+        Assert.DoesNotContain(App.Logs.GetSnapshot(), r => r.Category?.StartsWith(PayproFunctionsExtensions.AzureSdkLogCategory, StringComparison.Ordinal) == true && r.Level < LogLevel.Error);
     }
 }

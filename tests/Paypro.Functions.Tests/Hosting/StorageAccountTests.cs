@@ -1,6 +1,8 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,6 +16,9 @@ namespace Paypro.Functions.Tests.Hosting;
 [Collection(AzuriteCollection.Name)]
 public sealed class StorageAccountTests(AzuriteFixture azurite)
 {
+    /// <summary>The name the Azure client factory gives a client registered without one.</summary>
+    private const string DefaultClient = "Default";
+
     [Fact]
     public async Task Connection_string_gives_working_clients_that_write_base64_queue_messages()
     {
@@ -34,6 +39,17 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public void The_clients_come_from_the_Azure_client_factory_one_of_each_for_the_app()
+    {
+        using var services = Build(("AzureWebJobsStorage", azurite.ConnectionString));
+
+        Assert.Same(services.GetRequiredService<IAzureClientFactory<TableServiceClient>>().CreateClient(DefaultClient), services.GetRequiredService<TableServiceClient>());
+        Assert.Same(services.GetRequiredService<IAzureClientFactory<QueueServiceClient>>().CreateClient(DefaultClient), services.GetRequiredService<QueueServiceClient>());
+        Assert.Same(services.GetRequiredService<TableServiceClient>(), services.GetRequiredService<TableServiceClient>());
+        Assert.Equal(QueueMessageEncoding.Base64, services.GetRequiredService<IOptionsMonitor<QueueClientOptions>>().Get(DefaultClient).MessageEncoding);
+    }
+
+    [Fact]
     public void Account_name_gives_the_public_endpoints_with_a_user_assigned_managed_identity()
     {
         using var services = Build(
@@ -43,7 +59,7 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
 
         Assert.Equal(new Uri("https://payprostore.table.core.windows.net/"), services.GetRequiredService<TableServiceClient>().Uri);
         Assert.Equal(new Uri("https://payprostore.queue.core.windows.net/"), services.GetRequiredService<QueueServiceClient>().Uri);
-        Assert.IsType<ManagedIdentityCredential>(Settings(services).CreateCredential());
+        Assert.IsType<ManagedIdentityCredential>(Credential(services));
     }
 
     [Fact]
@@ -56,7 +72,7 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
 
         Assert.Equal("tables.example.net", services.GetRequiredService<TableServiceClient>().Uri.Host);
         Assert.Equal("queues.example.net", services.GetRequiredService<QueueServiceClient>().Uri.Host);
-        Assert.IsType<DefaultAzureCredential>(Settings(services).CreateCredential());
+        Assert.IsType<DefaultAzureCredential>(Credential(services));
     }
 
     [Theory]
@@ -92,8 +108,9 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
     private static ServiceProvider Build(params (string Key, string Value)[] settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
-        return new ServiceCollection().AddStorageClients(configuration).BuildServiceProvider();
+        return new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddStorageClients(configuration).BuildServiceProvider();
     }
 
-    private static StorageAccountSettings Settings(IServiceProvider services) => services.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
+    /// <summary>The credential the clients of an identity-based connection get, from the settings the provider was built with.</summary>
+    private static TokenCredential Credential(ServiceProvider services) => StorageAccount.CreateCredential(services, services.GetRequiredService<IConfiguration>());
 }

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +14,9 @@ namespace Paypro.Functions.Tests.Secrets;
 
 public sealed class SecretsServiceCollectionExtensionsTests
 {
+    /// <summary>The name the Azure client factory gives a client registered without one.</summary>
+    private const string DefaultClient = "Default";
+
     private const string VaultSecret = "test-vault-secret-5d0a";
     private const string LocalSecret = "test-local-secret-e81f";
 
@@ -99,6 +103,40 @@ public sealed class SecretsServiceCollectionExtensionsTests
         await store.GetSigningSecretAsync();
 
         await Eventually.UntilAsync(() => _vault.CurrentReads == 2, "the scheduled read");
+    }
+
+    [Fact]
+    public void The_vault_client_comes_from_the_Azure_client_factory_with_short_retries_and_only_when_a_vault_is_set()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeyVault:VaultUri"] = FakeVault.VaultUri.AbsoluteUri }).Build();
+        using var provider = new ServiceCollection().AddLogging().AddPayproSecrets(configuration).BuildServiceProvider();
+
+        var client = provider.GetRequiredService<SecretClient>();
+
+        Assert.Same(provider.GetRequiredService<IAzureClientFactory<SecretClient>>().CreateClient(DefaultClient), client);
+        Assert.Equal(FakeVault.VaultUri, client.VaultUri);
+        var options = provider.GetRequiredService<IOptionsMonitor<SecretClientOptions>>().Get(DefaultClient);
+        Assert.Equal(2, options.Retry.MaxRetries);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.Retry.NetworkTimeout);
+
+        // Without a vault there is no client to make: asking for one says which setting is empty.
+        var localSettings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Paypro:AppSecret"] = LocalSecret }).Build();
+        using var local = new ServiceCollection().AddLogging().AddPayproSecrets(localSettings).BuildServiceProvider();
+        var error = Assert.Throws<InvalidOperationException>(() => local.GetRequiredService<SecretClient>());
+        Assert.Contains("KeyVault:VaultUri", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_vault_client_registered_before_the_secrets_is_kept()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddSingleton<SecretClient>(_vault.Client.Object);
+        services.AddPayproSecrets(new ConfigurationBuilder().Build());
+
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Same(_vault.Client.Object, provider.GetRequiredService<SecretClient>());
+        Assert.Null(provider.GetService<IAzureClientFactory<SecretClient>>());
     }
 
     [Fact]
