@@ -317,6 +317,7 @@ public class TransactionRulesTests
         Assert.Equal(TransactionState.Succeeded, TransactionRules.StateFor(PayproStatus.Classify("0000")));
         Assert.Equal(TransactionState.Processing, TransactionRules.StateFor(PayproStatus.Classify("0015")));
         Assert.Equal(TransactionState.Failed, TransactionRules.StateFor(PayproStatus.Classify("00029")));
+        Assert.Equal(TransactionState.Failed, TransactionRules.StateFor(PayproStatus.Classify("00031")));
         Assert.Equal(TransactionState.Failed, TransactionRules.StateFor(PayproStatus.Classify("9999")));
     }
 
