@@ -351,23 +351,23 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
     [LoggerMessage(EventId = 4100, Level = LogLevel.Information,
         Message = "Read the Paypro app secret from Key Vault (KeyVault:SecretName '{SecretName}'): current version {CurrentVersion}; " +
                   "previous version {PreviousVersion} accepted for verification until {PreviousAcceptedUntil}.")]
-    private static partial void LogSecretRead(ILogger logger, string secretName, string currentVersion, string previousVersion, string previousAcceptedUntil);
+    internal static partial void LogSecretRead(ILogger logger, string secretName, string currentVersion, string previousVersion, string previousAcceptedUntil);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Warning,
         Message = "Could not refresh the Paypro app secret from Key Vault (KeyVault:VaultUri '{VaultUri}', KeyVault:SecretName '{SecretName}', " +
                   "error code {ErrorCode}): {Reason} Still using the cached version {CachedVersion}; next attempt after {RetryAt:O}.")]
-    private static partial void LogRefreshFailed(ILogger logger, string vaultUri, string secretName, string errorCode, string reason, string cachedVersion, DateTimeOffset retryAt);
+    internal static partial void LogRefreshFailed(ILogger logger, string vaultUri, string secretName, string errorCode, string reason, string cachedVersion, DateTimeOffset retryAt);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Error,
         Message = "Could not read the Paypro app secret from Key Vault (KeyVault:VaultUri '{VaultUri}', KeyVault:SecretName '{SecretName}', " +
                   "error code {ErrorCode}): {Reason} Nothing is cached, so calls to Paypro and callbacks fail until the vault answers; " +
                   "next attempt after {RetryAt:O}.")]
-    private static partial void LogReadFailed(ILogger logger, string vaultUri, string secretName, string errorCode, string reason, DateTimeOffset retryAt);
+    internal static partial void LogReadFailed(ILogger logger, string vaultUri, string secretName, string errorCode, string reason, DateTimeOffset retryAt);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning,
         Message = "Could not read the previous version of the Paypro app secret (KeyVault:SecretName '{SecretName}', error code {ErrorCode}): " +
                   "{Reason} Only the current version verifies callbacks.")]
-    private static partial void LogPreviousUnavailable(ILogger logger, string secretName, string errorCode, string reason);
+    internal static partial void LogPreviousUnavailable(ILogger logger, string secretName, string errorCode, string reason);
 
     private sealed class EmptySecretException : Exception;
 

@@ -75,9 +75,9 @@ public static partial class SecretsServiceCollectionExtensions
 
     [LoggerMessage(EventId = 4110, Level = LogLevel.Warning,
         Message = "No Key Vault configured (KeyVault:VaultUri is empty): using the plain setting Paypro:AppSecret. Use this only for local development.")]
-    private static partial void LogPlainSetting(ILogger logger);
+    internal static partial void LogPlainSetting(ILogger logger);
 
     [LoggerMessage(EventId = 4111, Level = LogLevel.Warning,
         Message = "Paypro:AppSecret is set but ignored: the Paypro app secret is read from Key Vault (KeyVault:VaultUri). Remove Paypro:AppSecret from the app settings.")]
-    private static partial void LogAppSecretIgnored(ILogger logger);
+    internal static partial void LogAppSecretIgnored(ILogger logger);
 }

@@ -149,7 +149,7 @@ public sealed class KeyVaultSecretStoreTests
         Assert.Equal([SecretB, SecretA], await store.GetVerificationSecretsAsync());
         // The old current version became the previous one: its value was already cached.
         _vault.VerifyVersionReads(versionA, Times.Never());
-        var read = Assert.Single(_logs.GetSnapshot(), l => l.Id.Id == 4100 && l.Message.Contains("previous version " + versionA, StringComparison.Ordinal));
+        var read = Assert.Single(_logs.GetSnapshot(), l => l.Id.Name == nameof(KeyVaultSecretStore.LogSecretRead) && l.GetStructuredStateValue("PreviousVersion") == versionA);
         Assert.Equal(LogLevel.Information, read.Level);
         Assert.Null(_logs.FindSecret(SecretA, SecretB));
     }
@@ -242,10 +242,11 @@ public sealed class KeyVaultSecretStoreTests
         await Eventually.UntilAsync(() => At(LogLevel.Warning).Any(), "the warning");
 
         var warning = Assert.Single(At(LogLevel.Warning));
-        Assert.Contains("KeyVault:VaultUri 'https://paypro-test.vault.azure.net/'", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("KeyVault:SecretName 'paypro-app-secret'", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("error code Forbidden", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("Still using the cached version", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(KeyVaultSecretStore.LogRefreshFailed), warning.Id.Name);
+        Assert.Equal("https://paypro-test.vault.azure.net/", warning.GetStructuredStateValue("VaultUri"));
+        Assert.Equal("paypro-app-secret", warning.GetStructuredStateValue("SecretName"));
+        Assert.Equal("Forbidden", warning.GetStructuredStateValue("ErrorCode"));
+        Assert.False(string.IsNullOrEmpty(warning.GetStructuredStateValue("CachedVersion")));
 
         // The failed read is retried after MissRefreshInterval, not on every access.
         for (var i = 0; i < 50; i++)
@@ -278,7 +279,7 @@ public sealed class KeyVaultSecretStoreTests
         Assert.Contains("KeyVault:SecretName 'paypro-app-secret'", error.Message, StringComparison.Ordinal);
         Assert.Contains("error code Forbidden", error.Message, StringComparison.Ordinal);
         Assert.Contains("Key Vault Secrets User", error.Message, StringComparison.Ordinal);
-        Assert.Single(At(LogLevel.Error));
+        Assert.Equal(nameof(KeyVaultSecretStore.LogReadFailed), Assert.Single(At(LogLevel.Error)).Id.Name);
 
         for (var i = 0; i < 20; i++)
         {
@@ -341,8 +342,8 @@ public sealed class KeyVaultSecretStoreTests
         Assert.Equal(SecretB, await store.GetSigningSecretAsync());
         Assert.Equal([SecretB], await store.GetVerificationSecretsAsync());
         var warning = Assert.Single(At(LogLevel.Warning));
-        Assert.Contains("Could not read the previous version", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("error code Forbidden", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(KeyVaultSecretStore.LogPreviousUnavailable), warning.Id.Name);
+        Assert.Equal("Forbidden", warning.GetStructuredStateValue("ErrorCode"));
         Assert.Null(_logs.FindSecret(SecretA, SecretB));
     }
 

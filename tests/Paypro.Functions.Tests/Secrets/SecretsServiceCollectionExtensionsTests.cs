@@ -37,10 +37,7 @@ public sealed class SecretsServiceCollectionExtensionsTests
         Assert.Equal([LocalSecret], await store.GetVerificationSecretsAsync());
         Assert.False(await store.RefreshAfterVerificationMissAsync());
 
-        var warning = Assert.Single(At(LogLevel.Warning));
-        Assert.Equal(
-            "No Key Vault configured (KeyVault:VaultUri is empty): using the plain setting Paypro:AppSecret. Use this only for local development.",
-            warning.Message);
+        Assert.Equal(nameof(SecretsServiceCollectionExtensions.LogPlainSetting), Assert.Single(At(LogLevel.Warning)).Id.Name);
         Assert.Null(_logs.FindSecret(LocalSecret));
         await host.StopAsync();
     }
@@ -79,8 +76,7 @@ public sealed class SecretsServiceCollectionExtensionsTests
         var store = host.Services.GetRequiredService<IAppSecretStore>();
         Assert.IsType<KeyVaultSecretStore>(store);
         Assert.Same(store, host.Services.GetRequiredService<IPayproSecretSource>());
-        var warning = Assert.Single(At(LogLevel.Warning));
-        Assert.Equal(4111, warning.Id.Id); // LogAppSecretIgnored: "Paypro:AppSecret is set but ignored ..."
+        Assert.Equal(nameof(SecretsServiceCollectionExtensions.LogAppSecretIgnored), Assert.Single(At(LogLevel.Warning)).Id.Name);
 
         // The first use reads the vault once; the next is served from the cache.
         Assert.Equal(VaultSecret, await store.GetSigningSecretAsync());
@@ -162,8 +158,9 @@ public sealed class SecretsServiceCollectionExtensionsTests
         var store = host.Services.GetRequiredService<IAppSecretStore>();
         await Assert.ThrowsAsync<AppSecretUnavailableException>(async () => await store.GetSigningSecretAsync());
         var error = Assert.Single(At(LogLevel.Error));
-        Assert.Contains("KeyVault:SecretName 'paypro-app-secret'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("error code Forbidden", error.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(KeyVaultSecretStore.LogReadFailed), error.Id.Name);
+        Assert.Equal("paypro-app-secret", error.GetStructuredStateValue("SecretName"));
+        Assert.Equal("Forbidden", error.GetStructuredStateValue("ErrorCode"));
         await host.StopAsync();
     }
 
