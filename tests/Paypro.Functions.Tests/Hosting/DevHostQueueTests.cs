@@ -237,7 +237,17 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         var settings = HostingTestApp.DevHost();
         settings["AzureWebJobsStorage"] = own.ConnectionString;
         settings[QueueSetting] = queueName;
-        await using var app = await HostingTestApp.StartAsync(settings, [typeof(RecordingQueueFunction)], builder => Register(builder, recorder));
+        await using var app = await HostingTestApp.StartAsync(settings, [typeof(RecordingQueueFunction)], builder =>
+        {
+            Register(builder, recorder);
+            // Few, quick retries (the client factory's options, by the client's name): the storage SDK's defaults
+            // would spend half a minute retrying the first receive of the outage before the listener hears of it.
+            builder.Services.Configure<QueueClientOptions>("Default", options =>
+            {
+                options.Retry.MaxRetries = 1;
+                options.Retry.Delay = TimeSpan.FromMilliseconds(50);
+            });
+        });
         var queue = own.CreateQueueServiceClient().GetQueueClient(queueName);
         await Eventually.UntilAsync(async () => (await queue.ExistsAsync()).Value, "the listener created the queue");
 
