@@ -41,6 +41,9 @@ public static class StorageAccount
         services.AddSingleton<IValidateOptions<StorageAccountSettings>>(sp => sp.GetRequiredService<StorageAccountSettingsSetup>());
         services.AddOptions<StorageAccountSettings>().ValidateOnStart();
 
+        // One credential for both clients, so a token is fetched once for the account; made only for an
+        // identity-based connection, when a client first needs it.
+        services.AddSingleton(sp => new StorageCredential(CreateCredential(sp, configuration)));
         services.AddAzureClients(azure =>
         {
             azure.AddClient<TableServiceClient, TableClientOptions>((options, sp) =>
@@ -48,7 +51,7 @@ public static class StorageAccount
                 var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
                 return settings.ConnectionString is { } connectionString
                     ? new TableServiceClient(connectionString, options)
-                    : new TableServiceClient(settings.TableServiceUri!, CreateCredential(sp, configuration), options);
+                    : new TableServiceClient(settings.TableServiceUri!, sp.GetRequiredService<StorageCredential>().Value, options);
             });
             azure.AddClient<QueueServiceClient, QueueClientOptions>((options, sp) =>
             {
@@ -58,7 +61,7 @@ public static class StorageAccount
                 options.MessageDecodingFailed += args => MoveUndecodableToPoisonAsync(client!, args, logger);
                 client = settings.ConnectionString is { } connectionString
                     ? new QueueServiceClient(connectionString, options)
-                    : new QueueServiceClient(settings.QueueServiceUri!, CreateCredential(sp, configuration), options);
+                    : new QueueServiceClient(settings.QueueServiceUri!, sp.GetRequiredService<StorageCredential>().Value, options);
                 return client;
             }).ConfigureOptions(options => options.MessageEncoding = QueueMessageEncoding.Base64);
         });
@@ -102,6 +105,9 @@ public static class StorageAccount
         logger.MessagePoisoned(message.MessageId, args.Queue.Name, poison.Name, "its text is not base64, the encoding queue triggers expect.");
     }
 }
+
+/// <summary>The credential of an identity-based storage connection, shared by the table and queue clients.</summary>
+internal sealed record StorageCredential(TokenCredential Value);
 
 /// <summary>The storage account settings, as read from <c>AzureWebJobsStorage</c> and its <c>__</c> children.</summary>
 internal sealed class StorageAccountSettings

@@ -60,6 +60,7 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
         Assert.Equal(new Uri("https://payprostore.table.core.windows.net/"), services.GetRequiredService<TableServiceClient>().Uri);
         Assert.Equal(new Uri("https://payprostore.queue.core.windows.net/"), services.GetRequiredService<QueueServiceClient>().Uri);
         Assert.IsType<ManagedIdentityCredential>(Credential(services));
+        Assert.Same(Credential(services), Credential(services));
     }
 
     [Fact]
@@ -108,9 +109,9 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
     private static ServiceProvider Build(params (string Key, string Value)[] settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
-        return new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddStorageClients(configuration).BuildServiceProvider();
+        return new ServiceCollection().AddStorageClients(configuration).BuildServiceProvider();
     }
 
-    /// <summary>The credential the clients of an identity-based connection get, from the settings the provider was built with.</summary>
-    private static TokenCredential Credential(ServiceProvider services) => StorageAccount.CreateCredential(services, services.GetRequiredService<IConfiguration>());
+    /// <summary>The credential the clients of an identity-based connection share, from the settings the provider was built with.</summary>
+    private static TokenCredential Credential(ServiceProvider services) => services.GetRequiredService<StorageCredential>().Value;
 }
