@@ -73,7 +73,7 @@ public static class StorageAccount
     /// <c>__clientId</c> and their siblings by the Azure client factory, as the host makes its own: a managed identity
     /// (user-assigned with a client id) for <c>managedidentity</c>, <c>DefaultAzureCredential</c> otherwise.
     /// </summary>
-    internal static TokenCredential CreateCredential(IServiceProvider services, IConfiguration configuration) =>
+    private static TokenCredential CreateCredential(IServiceProvider services, IConfiguration configuration) =>
         services.GetRequiredService<AzureComponentFactory>().CreateTokenCredential(configuration.GetSection(ConnectionSetting));
 
     /// <summary>

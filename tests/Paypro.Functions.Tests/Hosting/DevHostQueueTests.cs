@@ -242,7 +242,7 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
             Register(builder, recorder);
             // Few, quick retries (the client factory's options, by the client's name): the storage SDK's defaults
             // would spend half a minute retrying the first receive of the outage before the listener hears of it.
-            builder.Services.Configure<QueueClientOptions>("Default", options =>
+            builder.Services.Configure<QueueClientOptions>(AzureClientNames.Default, options =>
             {
                 options.Retry.MaxRetries = 1;
                 options.Retry.Delay = TimeSpan.FromMilliseconds(50);

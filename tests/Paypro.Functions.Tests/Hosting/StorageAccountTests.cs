@@ -16,9 +16,6 @@ namespace Paypro.Functions.Tests.Hosting;
 [Collection(AzuriteCollection.Name)]
 public sealed class StorageAccountTests(AzuriteFixture azurite)
 {
-    /// <summary>The name the Azure client factory gives a client registered without one.</summary>
-    private const string DefaultClient = "Default";
-
     [Fact]
     public async Task Connection_string_gives_working_clients_that_write_base64_queue_messages()
     {
@@ -43,10 +40,10 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
     {
         using var services = Build(("AzureWebJobsStorage", azurite.ConnectionString));
 
-        Assert.Same(services.GetRequiredService<IAzureClientFactory<TableServiceClient>>().CreateClient(DefaultClient), services.GetRequiredService<TableServiceClient>());
-        Assert.Same(services.GetRequiredService<IAzureClientFactory<QueueServiceClient>>().CreateClient(DefaultClient), services.GetRequiredService<QueueServiceClient>());
+        Assert.Same(services.GetRequiredService<IAzureClientFactory<TableServiceClient>>().CreateClient(AzureClientNames.Default), services.GetRequiredService<TableServiceClient>());
+        Assert.Same(services.GetRequiredService<IAzureClientFactory<QueueServiceClient>>().CreateClient(AzureClientNames.Default), services.GetRequiredService<QueueServiceClient>());
         Assert.Same(services.GetRequiredService<TableServiceClient>(), services.GetRequiredService<TableServiceClient>());
-        Assert.Equal(QueueMessageEncoding.Base64, services.GetRequiredService<IOptionsMonitor<QueueClientOptions>>().Get(DefaultClient).MessageEncoding);
+        Assert.Equal(QueueMessageEncoding.Base64, services.GetRequiredService<IOptionsMonitor<QueueClientOptions>>().Get(AzureClientNames.Default).MessageEncoding);
     }
 
     [Fact]

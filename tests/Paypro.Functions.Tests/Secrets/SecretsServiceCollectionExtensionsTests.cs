@@ -9,14 +9,12 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Paypro.Functions.Secrets;
+using Paypro.Functions.Tests.Infrastructure;
 
 namespace Paypro.Functions.Tests.Secrets;
 
 public sealed class SecretsServiceCollectionExtensionsTests
 {
-    /// <summary>The name the Azure client factory gives a client registered without one.</summary>
-    private const string DefaultClient = "Default";
-
     private const string VaultSecret = "test-vault-secret-5d0a";
     private const string LocalSecret = "test-local-secret-e81f";
 
@@ -109,9 +107,9 @@ public sealed class SecretsServiceCollectionExtensionsTests
 
         var client = provider.GetRequiredService<SecretClient>();
 
-        Assert.Same(provider.GetRequiredService<IAzureClientFactory<SecretClient>>().CreateClient(DefaultClient), client);
+        Assert.Same(provider.GetRequiredService<IAzureClientFactory<SecretClient>>().CreateClient(AzureClientNames.Default), client);
         Assert.Equal(FakeVault.VaultUri, client.VaultUri);
-        var options = provider.GetRequiredService<IOptionsMonitor<SecretClientOptions>>().Get(DefaultClient);
+        var options = provider.GetRequiredService<IOptionsMonitor<SecretClientOptions>>().Get(AzureClientNames.Default);
         Assert.Equal(2, options.Retry.MaxRetries);
         Assert.Equal(TimeSpan.FromSeconds(10), options.Retry.NetworkTimeout);
 
