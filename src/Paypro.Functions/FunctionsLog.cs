@@ -45,6 +45,16 @@ internal static partial class FunctionsLog
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Due entry of final {TradeNo} not removed yet; the poller will clear it.")]
     public static partial void DueEntryNotRemoved(this ILogger logger, Exception exception, string tradeNo);
 
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "An event of {TradeNo} went out but is not recorded as sent; the poller will send it once more.")]
+    public static partial void UnsentNotRecorded(this ILogger logger, Exception exception, string tradeNo);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning,
+        Message = "Due entry of {TradeNo} has no record after {Age}; kept until the record insert can no longer succeed ({Window}).")]
+    public static partial void OrphanKept(this ILogger logger, string tradeNo, TimeSpan age, TimeSpan window);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Due entry of {TradeNo} removed: no record was written within {Window}.")]
+    public static partial void OrphanRemoved(this ILogger logger, string tradeNo, TimeSpan window);
+
     [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Event {EventName} of {TradeNo} not sent yet; the poller will send it.")]
     public static partial void EventNotSent(this ILogger logger, Exception exception, string eventName, string tradeNo);
 
@@ -53,6 +63,10 @@ internal static partial class FunctionsLog
 
     [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "{Kind} {TradeNo} is being submitted by another instance; this delivery does nothing.")]
     public static partial void SubmittedElsewhere(this ILogger logger, string kind, string tradeNo);
+
+    [LoggerMessage(EventId = 1027, Level = LogLevel.Information,
+        Message = "{Kind} {TradeNo}: the record insert's answer was lost and the retry conflicted with it; the record carries this attempt's nonce, so the create call goes ahead.")]
+    public static partial void OwnInsertRecognised(this ILogger logger, string kind, string tradeNo);
 
     [LoggerMessage(EventId = 1022, Level = LogLevel.Information, Message = "{Kind} {TradeNo} for {Amount} to {Mobile}: {Detail}; now {State}")]
     public static partial void CreateCallAnswered(this ILogger logger, string kind, string tradeNo, long amount, string mobile, string detail, string state);

@@ -136,9 +136,9 @@ public sealed class BaselineServer : IAsyncDisposable
             await events.SendMessageAsync(payload, cancellationToken);
             await transactions.UpdateEntityAsync(new TableEntity(tradeNo, "event|succeeded") { ["Dispatched"] = true, ["DispatchedAt"] = DateTimeOffset.UtcNow },
                 written.Value[^1].Headers.ETag ?? ETag.All, TableUpdateMode.Merge, cancellationToken);
-            if (record.GetString("DueKey") is { } dueKey)
+            if (record.GetString("DueETag") is { } dueETag)
             {
-                await due.DeleteEntityAsync("due", dueKey, ETag.All, cancellationToken);
+                await due.DeleteEntityAsync("due", "d|" + tradeNo, new ETag(dueETag), cancellationToken);
             }
         }
 

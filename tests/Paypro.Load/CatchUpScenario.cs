@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Azure;
 using Azure.Data.Tables;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Storage;
@@ -108,6 +109,21 @@ public sealed class CatchUpScenario : IScenario
         var notifyUrl = new Uri(environment.BaseAddress, environment.NotifyPathAndQuery);
         var now = DateTimeOffset.UtcNow;
         var rows = tradeNos.ToDictionary(t => t, t => TransactionStore.NewTransactionRows(t, TransactionKind.Payout, now, now.AddSeconds(1)), StringComparer.Ordinal);
+        // The due entries first, as the submit path writes them, so each record knows its entry's version.
+        var dueETags = new Dictionary<string, ETag>(StringComparer.Ordinal);
+        var due = environment.Tables.GetTableClient(environment.DueTable);
+        foreach (var chunk in tradeNos.Chunk(50))
+        {
+            var response = await due.SubmitTransactionAsync(chunk.SelectMany(t => new[]
+            {
+                new TableTransactionAction(TableTransactionActionType.Add, rows[t].Due),
+                new TableTransactionAction(TableTransactionActionType.Add, rows[t].Created),
+            }), cancellationToken);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                dueETags[chunk[i]] = response.Value[2 * i].Headers.ETag ?? default;
+            }
+        }
         await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (tradeNo, token) =>
         {
             var created = await client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = Workload.Amount, Mobile = mobile, Remark = "load", NotifyUrl = notifyUrl }, token);
@@ -115,7 +131,7 @@ public sealed class CatchUpScenario : IScenario
             {
                 throw new LoadSetupException($"Paypro (the sandbox) answered {created.Outcome} ({created.Code} {created.Msg}) to seeding {tradeNo}.");
             }
-            var record = Workload.SubmittedRecord(tradeNo, now, rows[tradeNo].Entry.RowKey, mobile);
+            var record = Workload.SubmittedRecord(tradeNo, now, dueETags[tradeNo], mobile);
             record.SerialNumber = created.SerialNumber;
             var written = await environment.Store.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", now, null, token);
             if (written.Outcome != WriteOutcome.Written)
@@ -123,14 +139,5 @@ public sealed class CatchUpScenario : IScenario
                 throw new LoadSetupException($"Seeding {tradeNo} found it written already.");
             }
         });
-        var due = environment.Tables.GetTableClient(environment.DueTable);
-        foreach (var chunk in tradeNos.Chunk(50))
-        {
-            await due.SubmitTransactionAsync(chunk.SelectMany(t => new[]
-            {
-                new TableTransactionAction(TableTransactionActionType.Add, rows[t].Due),
-                new TableTransactionAction(TableTransactionActionType.Add, rows[t].Created),
-            }), cancellationToken);
-        }
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;
 
@@ -225,5 +227,72 @@ public sealed class FaultsScenario : IScenario
             ? $"{Stats.Seconds(done)} from the first enqueue ({Stats.Seconds(done - lastEnqueued)} after the last; payouts enqueued over {Stats.Seconds(pace)})"
             : $"not within {Stats.Seconds(timeout)} after the last enqueue",
             note: "this machine; poll every 2 s, first check after 3 s, unknown outcomes failed as never sent after " + (context.Smoke ? "8 s" : "20 s"));
+
+        await EventsOutageAsync(context, environment, timeout, cancellationToken);
     }
+
+    /// <summary>
+    /// Settlement by polling alone while the events queue is away: every callback is dropped and the events queue is
+    /// deleted until every payout is final and several polls have run over them, then created again. Each final payout
+    /// must still be announced: the poller sends what the outbox holds, and no transaction leaves the due index before.
+    /// </summary>
+    private async Task EventsOutageAsync(ScenarioContext context, LoadEnvironment environment, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var count = context.Count(60, 10);
+        var sandbox = environment.Sandbox;
+        sandbox.Faults.Clear();
+        sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.DropCallback, Count = null });
+        var events = environment.Queues.GetQueueClient(environment.EventsQueue);
+        await events.DeleteIfExistsAsync(cancellationToken);
+        var clock = Stopwatch.StartNew();
+        Console.WriteLine($"  events queue deleted; {count} payouts to settle by polling alone");
+        var tradeNos = Workload.TradeNos(environment, "E", count);
+        var queue = environment.Queues.GetQueueClient(environment.PayoutsQueue);
+        foreach (var tradeNo in tradeNos)
+        {
+            await queue.SendMessageAsync(Workload.PayoutMessage(tradeNo, TestMobiles.Success), cancellationToken);
+        }
+        await Workload.WaitForRecordsAsync(environment, r => tradeNos.All(t => r.TryGetValue(t, out var record) && record.State.IsFinal()),
+            $"{count} payouts final by polling while the events queue is away", timeout, cancellationToken);
+        var settled = clock.Elapsed;
+        // The outage goes on for a fixed time by definition (about a minute in a full run), so that several polls run
+        // over the final transactions while their events cannot be sent.
+        var outage = context.Smoke ? settled + TimeSpan.FromSeconds(5) : Max(settled + TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60));
+        await Task.Delay(outage - clock.Elapsed, cancellationToken);
+        await events.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        Console.WriteLine($"  {Stats.Seconds(clock.Elapsed)}: events queue created again");
+
+        var announced = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var wanted = tradeNos.ToHashSet(StringComparer.Ordinal);
+        var deadline = clock.Elapsed + timeout;
+        // Bounded in count as well as time: every receive either brings messages or waits.
+        for (var receive = 0; receive < 10_000 && announced.Count < count && clock.Elapsed < deadline; receive++)
+        {
+            QueueMessage[] batch = (await events.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5), cancellationToken)).Value;
+            if (batch.Length == 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+                continue;
+            }
+            foreach (var message in batch)
+            {
+                using var document = JsonDocument.Parse(message.Body.ToString());
+                var tradeNo = document.RootElement.GetProperty("tradeNo").GetString() ?? "";
+                var type = document.RootElement.GetProperty("type").GetString() ?? "";
+                if (wanted.Contains(tradeNo) && type is "payout.succeeded" or "payout.failed" or "payout.rejected")
+                {
+                    (announced.TryGetValue(tradeNo, out var ids) ? ids : announced[tradeNo] = []).Add(document.RootElement.GetProperty("id").GetString() ?? "");
+                }
+                await events.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            }
+        }
+        var missing = count - announced.Count;
+        var announcedAt = clock.Elapsed;
+        context.Report.Budget(Name, "final without their events",
+            $"{missing} of {count} payouts settled by polling alone while the events queue was away {Stats.Seconds(outage)} " +
+            $"(all final after {Stats.Seconds(settled)}; every event on the queue {Stats.Seconds(announcedAt - outage)} after it was back)",
+            "0", missing == 0 && announced.Values.All(ids => ids.Count == 1));
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Azure;
 using Azure.Data.Tables;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
@@ -69,7 +70,7 @@ public sealed class PollCostScenario : IScenario
             // Exactly the pending transactions due: whatever a previous poll left in the index goes, they come back due.
             foreach (var entry in await store.GetDueAsync(DateTimeOffset.UtcNow.AddYears(10), 100_000, cancellationToken))
             {
-                await store.RemoveDueAsync(entry.RowKey, cancellationToken);
+                await store.RemoveDueAsync(entry.TradeNo, ETag.All, cancellationToken);
             }
             var now = DateTimeOffset.UtcNow;
             for (var i = 0; i < pendingTradeNos.Length; i++)

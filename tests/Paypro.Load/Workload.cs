@@ -49,7 +49,7 @@ public static class Workload
     }
 
     /// <summary>A payout record as the app writes it when Paypro has accepted it (state submitted), with its due entry.</summary>
-    public static TransactionRecord SubmittedRecord(string tradeNo, DateTimeOffset now, string? dueKey = null, string mobile = HeldMobile) => new()
+    public static TransactionRecord SubmittedRecord(string tradeNo, DateTimeOffset now, ETag? dueETag = null, string mobile = HeldMobile) => new()
     {
         TradeNo = tradeNo,
         Kind = TransactionKind.Payout,
@@ -63,7 +63,7 @@ public static class Workload
         SubmittedAt = now,
         PayproStatus = "0015",
         SerialNumber = Guid.NewGuid().ToString("N"),
-        DueKey = dueKey,
+        DueETag = dueETag,
     };
 
     /// <summary>
@@ -78,7 +78,7 @@ public static class Workload
         await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (tradeNo, token) =>
         {
             var due = await store.ScheduleAsync(tradeNo, dueAt, 0, token);
-            var written = await store.WriteAsync(SubmittedRecord(tradeNo, now, due.RowKey), isNew: true, "seed", "seeded by the load tool", now, null, token);
+            var written = await store.WriteAsync(SubmittedRecord(tradeNo, now, due.ETag), isNew: true, "seed", "seeded by the load tool", now, null, token);
             if (written.Outcome != WriteOutcome.Written)
             {
                 throw new LoadSetupException($"Seeding {tradeNo} found it written already.");

@@ -16,11 +16,14 @@ public enum WriteOutcome
     Conflict,
 }
 
-/// <summary>A pending transaction's place in the due index.</summary>
-public sealed record DueEntry(string TradeNo, DateTimeOffset DueAt, int Attempt, string RowKey, DateTimeOffset? CreatedAt = null);
+/// <summary>
+/// A transaction's one entry in the due index (row key <c>d|</c> + tradeNo): when the poller looks at it next, and the
+/// entry's storage version, on which every move and the removal are conditional.
+/// </summary>
+public sealed record DueEntry(string TradeNo, DateTimeOffset DueAt, int Attempt, ETag ETag, DateTimeOffset? CreatedAt = null);
 
-/// <summary>An event waiting in the outbox, or already sent.</summary>
-public sealed record OutboxEvent(string TradeNo, string EventName, string Payload, bool Dispatched, ETag ETag, DateTimeOffset CreatedAt);
+/// <summary>An event of the outbox: the exact message, and when its change was decided.</summary>
+public sealed record OutboxEvent(string TradeNo, string EventName, string Payload, DateTimeOffset CreatedAt);
 
 /// <summary>An event to keep in the outbox with a change: its name (one per transaction), its id and the exact message.</summary>
 public sealed record OutboxRow(string Name, string EventId, string Payload);
@@ -44,11 +47,13 @@ public sealed record HistoryEntry(DateTimeOffset At, string Category, string Ver
 /// in over HTTP (<c>intake</c>), one row per revision (<c>rev|000001</c>,
 /// the state-change log) and one outbox row per announced event (<c>event|succeeded</c>). A state change,
 /// its revision row and its event are one batch in one partition, so they are written together or not at all.</item>
-/// <item>Due: partition <c>due</c>. The due index: row key = due time in ticks + tradeNo; the poller reads only rows
-/// whose time has come, so its cost follows the number of pending transactions, not the number ever made; a
-/// transaction leaves it when it is final and its events are out. And the creation index: row key =
-/// <c>~created|</c> + creation time in ticks + tradeNo, written in one batch with the first due entry, before the
-/// record; listings by creation time read a range of it.</item>
+/// <item>Due: partition <c>due</c>. The due index: one row per transaction that needs the poller (row key
+/// <c>d|</c> + tradeNo, so there is never a second one), with the time of its next check; the poller reads only the
+/// entries whose time has come, so its cost follows the number of pending transactions, not the number ever made.
+/// A transaction leaves it only when it is final and every event it wrote is on the events queue (the outbox
+/// invariant, docs/architecture.md). And the creation index: row key = <c>~created|</c> + creation time in ticks +
+/// tradeNo, written in one batch with the first due entry, before the record; listings by creation time read a range
+/// of it.</item>
 /// <item>Audit: partition = tradeNo (or <c>_unmatched</c>), append-only: every callback with its verdict, every call to Paypro.</item>
 /// </list>
 /// </summary>
@@ -62,6 +67,7 @@ public class TransactionStore
     private const string RetentionPartition = "_retention";
     private const string RevisionPrefix = "rev|";
     private const string EventPrefix = "event|";
+    private const string DuePrefix = "d|";
 
     /// <summary>Row keys of the creation index in the due partition; '~' sorts after the due entries' digits.</summary>
     public const string CreatedPrefix = "~created|";
@@ -80,12 +86,37 @@ public class TransactionStore
         _time = TimeProvider.System;
     }
 
-    public TransactionStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time)
+    /// <param name="tables">The account's tables.</param>
+    /// <param name="options">The table names.</param>
+    /// <param name="time">The clock of every time the store writes.</param>
+    /// <param name="clientOptions">
+    /// The table client's options as the Azure client factory registered them: their retry settings bound how long an
+    /// insert may still succeed (<see cref="RecordInsertWindow"/>). The SDK's defaults when absent.
+    /// </param>
+    public TransactionStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, IOptionsMonitor<TableClientOptions>? clientOptions = null)
     {
         _transactions = tables.GetTableClient(options.Value.TransactionsTable);
         _audit = tables.GetTableClient(options.Value.AuditTable);
         _due = tables.GetTableClient(options.Value.DueTable);
         _time = time;
+        RecordInsertWindow = InsertWindowOf((clientOptions?.Get(DefaultClientName) ?? new TableClientOptions()).Retry);
+    }
+
+    /// <summary>The name under which the Azure client factory keeps the options of a client registered without one.</summary>
+    private const string DefaultClientName = "Default";
+
+    /// <summary>
+    /// The longest time after a new transaction's due entry is written during which its record's insert may still
+    /// succeed: the entry's own write and then the record's batch, each retried by the storage client (every try up to
+    /// its network timeout, the waits between tries up to the longest delay), plus a minute for a request the client
+    /// gave up on that the service still executes. Until then an entry without a record is not an orphan.
+    /// </summary>
+    public TimeSpan RecordInsertWindow { get; } = InsertWindowOf(new TableClientOptions().Retry);
+
+    internal static TimeSpan InsertWindowOf(Azure.Core.RetryOptions retry)
+    {
+        var oneWrite = (retry.MaxRetries + 1) * retry.NetworkTimeout + retry.MaxRetries * (retry.Mode == Azure.Core.RetryMode.Fixed ? retry.Delay : retry.MaxDelay);
+        return 2 * oneWrite + TimeSpan.FromMinutes(1);
     }
 
     public virtual async Task CreateTablesAsync(CancellationToken cancellationToken)
@@ -118,7 +149,8 @@ public class TransactionStore
     /// every state change and every create call. <c>at</c> is when the change was decided: the revision row's time and
     /// the event's, which its payload carries too.
     /// </remarks>
-    public virtual async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow, CancellationToken cancellationToken)
+    public virtual async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow,
+        CancellationToken cancellationToken)
     {
         var now = at;
         var revision = isNew ? 1 : record.Revision + 1;
@@ -142,7 +174,6 @@ public class TransactionStore
             {
                 ["EventId"] = outboxRow.EventId,
                 ["Payload"] = outboxRow.Payload,
-                ["Dispatched"] = false,
                 ["CreatedAt"] = now,
             }));
         }
@@ -155,9 +186,7 @@ public class TransactionStore
             var response = await _transactions.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             record.Revision = revision;
             record.ETag = response.Value[0].Headers.ETag ?? default;
-            var written = outboxRow is not null
-                ? new OutboxEvent(record.TradeNo, outboxRow.Name, outboxRow.Payload, false, response.Value[^1].Headers.ETag ?? ETag.All, now)
-                : null;
+            var written = outboxRow is not null ? new OutboxEvent(record.TradeNo, outboxRow.Name, outboxRow.Payload, now) : null;
             return new WriteResult(WriteOutcome.Written, written);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
@@ -197,35 +226,45 @@ public class TransactionStore
         return response.HasValue ? response.Value!.GetString("Fingerprint") : null;
     }
 
-    /// <summary>The outbox events of a transaction that were not yet sent.</summary>
-    public virtual async Task<IReadOnlyList<OutboxEvent>> GetUndispatchedAsync(string tradeNo, CancellationToken cancellationToken)
+    /// <summary>The outbox events of a transaction named in <paramref name="names"/> (its unconfirmed ones), oldest first.</summary>
+    public virtual async Task<IReadOnlyList<OutboxEvent>> GetOutboxAsync(string tradeNo, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {EventPrefix} and RowKey lt {"event}"} and Dispatched eq {false}");
-        var result = new List<OutboxEvent>();
+        var result = new List<OutboxEvent>(names.Count);
+        if (names.Count == 0)
+        {
+            return result;
+        }
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {EventPrefix} and RowKey lt {"event}"}");
         await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
-            result.Add(new OutboxEvent(tradeNo, entity.RowKey[EventPrefix.Length..], entity.GetString("Payload") ?? "", false, entity.ETag,
-                entity.GetDateTimeOffset("CreatedAt") ?? _time.GetUtcNow()));
+            var name = entity.RowKey[EventPrefix.Length..];
+            if (names.Contains(name))
+            {
+                result.Add(new OutboxEvent(tradeNo, name, entity.GetString("Payload") ?? "", entity.GetDateTimeOffset("CreatedAt") ?? _time.GetUtcNow()));
+            }
         }
+        result.Sort(static (a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
         return result;
     }
 
-    /// <summary>Marks an outbox event as sent. A conflict means someone else marked it (or is sending it too).</summary>
-    public virtual async Task MarkDispatchedAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records that the events a pending transaction wrote are on the queue: its unconfirmed list becomes
+    /// <see cref="TransactionRecord.Unsent"/> as it is now. Conditional on the record as read; a conflict leaves the list
+    /// as stored, and the poller sends what it names once more (a duplicate with the same id, never a loss).
+    /// </summary>
+    public virtual async Task<bool> SetUnsentAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(outboxEvent.TradeNo, EventPrefix + outboxEvent.EventName)
-        {
-            ["Dispatched"] = true,
-            ["DispatchedAt"] = _time.GetUtcNow(),
-        };
         try
         {
-            await _transactions.UpdateEntityAsync(entity, outboxEvent.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            var response = await _transactions.UpdateEntityAsync(new TableEntity(record.TradeNo, RecordRowKey) { ["Unsent"] = WriteNames(record.Unsent) },
+                record.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            record.ETag = response.Headers.ETag ?? record.ETag;
+            return true;
         }
-        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            // Already marked by a concurrent dispatcher: the event went out at least once, which is the contract.
+            return false;
         }
     }
 
@@ -236,18 +275,18 @@ public class TransactionStore
     public virtual async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
     {
         var (entry, due, created) = NewTransactionRows(tradeNo, kind, createdAt, dueAt);
-        await _due.SubmitTransactionAsync(
+        var response = await _due.SubmitTransactionAsync(
         [
             new TableTransactionAction(TableTransactionActionType.UpsertReplace, due),
             new TableTransactionAction(TableTransactionActionType.UpsertReplace, created),
         ], cancellationToken).ConfigureAwait(false);
-        return entry;
+        return entry with { ETag = response.Value[0].Headers.ETag ?? default };
     }
 
     /// <summary>A new transaction's first due entry and its row in the creation index (both in the due partition).</summary>
     internal static (DueEntry Entry, TableEntity Due, TableEntity Created) NewTransactionRows(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt)
     {
-        var entry = new DueEntry(tradeNo, dueAt, 0, DueKey(dueAt, tradeNo), createdAt);
+        var entry = new DueEntry(tradeNo, dueAt, 0, default, createdAt);
         return (entry, DueEntity(entry), new TableEntity(DuePartition, CreatedKey(createdAt, tradeNo))
         {
             ["TradeNo"] = tradeNo,
@@ -282,40 +321,106 @@ public class TransactionStore
         return new CreatedPage([], null);
     }
 
-    /// <summary>Every entry of the due index (pending transactions), earliest due first, at most <paramref name="max"/>.</summary>
-    public virtual Task<IReadOnlyList<DueEntry>> GetScheduledAsync(int max, CancellationToken cancellationToken) =>
-        GetDueAsync(null, max, cancellationToken);
-
-    /// <summary>Puts a transaction in the due index; the poller looks at it once <paramref name="dueAt"/> has passed.</summary>
+    /// <summary>
+    /// Puts a transaction in the due index, or moves its entry, unconditionally (seeding, tests). The engine moves an
+    /// entry with <see cref="MoveDueAsync"/>, conditional on the version it read.
+    /// </summary>
     public virtual Task<DueEntry> ScheduleAsync(string tradeNo, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken) =>
         ScheduleAsync(tradeNo, dueAt, attempt, createdAt: null, cancellationToken);
 
     /// <summary>Puts a transaction in the due index with its creation time, which the pending gauges read.</summary>
     public virtual async Task<DueEntry> ScheduleAsync(string tradeNo, DateTimeOffset dueAt, int attempt, DateTimeOffset? createdAt, CancellationToken cancellationToken)
     {
-        var entry = new DueEntry(tradeNo, dueAt, attempt, DueKey(dueAt, tradeNo), createdAt);
-        await _due.UpsertEntityAsync(DueEntity(entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        return entry;
+        var entry = new DueEntry(tradeNo, dueAt, attempt, default, createdAt);
+        var response = await _due.UpsertEntityAsync(DueEntity(entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        return entry with { ETag = response.Headers.ETag ?? default };
     }
 
-    /// <summary>The entries whose time has come, earliest first, at most <paramref name="max"/>.</summary>
+    /// <summary>
+    /// Makes sure a transaction has its entry, for an event written on a final record: inserts one, or, when it has
+    /// one already, brings it forward to <paramref name="dueAt"/>.
+    /// </summary>
+    /// <returns>The entry, and whether it was there before (when not, every event the transaction wrote earlier is out).</returns>
+    public virtual async Task<(DueEntry Entry, bool Existed)> EnsureDueAsync(string tradeNo, DateTimeOffset dueAt, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
+        var entry = new DueEntry(tradeNo, dueAt, 0, default, createdAt);
+        try
+        {
+            var response = await _due.AddEntityAsync(DueEntity(entry), cancellationToken).ConfigureAwait(false);
+            return (entry with { ETag = response.Headers.ETag ?? default }, false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return (await ScheduleAsync(tradeNo, dueAt, 0, createdAt, cancellationToken).ConfigureAwait(false), true);
+        }
+    }
+
+    /// <summary>
+    /// Moves a transaction's entry to <paramref name="dueAt"/>, if it is still the version <paramref name="entry"/> was
+    /// read at: a hint or a writer that moved or removed it meanwhile wins.
+    /// </summary>
+    /// <returns>The entry as moved, or null when it had changed or was gone.</returns>
+    public virtual async Task<DueEntry?> MoveDueAsync(DueEntry entry, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken)
+    {
+        var moved = entry with { DueAt = dueAt, Attempt = attempt };
+        try
+        {
+            var response = await _due.UpdateEntityAsync(DueEntity(moved), entry.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return moved with { ETag = response.Headers.ETag ?? default };
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Brings a transaction's next check forward to <paramref name="dueAt"/>; never adds an entry.</summary>
+    /// <returns>False when the transaction has no entry (it is final and its events are out).</returns>
+    public virtual async Task<bool> BringDueForwardAsync(string tradeNo, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _due.UpdateEntityAsync(new TableEntity(DuePartition, DuePrefix + tradeNo) { ["DueAt"] = dueAt, ["Attempt"] = 0 }, ETag.All, TableUpdateMode.Merge,
+                cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The entries whose time has come, at most <paramref name="max"/>.</summary>
     public virtual Task<IReadOnlyList<DueEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
         GetDueAsync((DateTimeOffset?)now, max, cancellationToken);
 
+    /// <summary>Every entry of the due index (pending transactions), at most <paramref name="max"/>.</summary>
+    public virtual Task<IReadOnlyList<DueEntry>> GetScheduledAsync(int max, CancellationToken cancellationToken) =>
+        GetDueAsync(null, max, cancellationToken);
+
+    /// <summary>A transaction's entry, or null when it has none.</summary>
+    public virtual async Task<DueEntry?> GetDueEntryAsync(string tradeNo, CancellationToken cancellationToken)
+    {
+        var response = await _due.GetEntityIfExistsAsync<TableEntity>(DuePartition, DuePrefix + tradeNo, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? DueEntryOf(response.Value!) : null;
+    }
+
     private async Task<IReadOnlyList<DueEntry>> GetDueAsync(DateTimeOffset? now, int max, CancellationToken cancellationToken)
     {
-        // Row keys of due entries are the due time in ticks, so this range holds exactly the due entries; the
-        // creation index's row keys start with '~', which sorts after every digit, so no range here reaches them.
-        var upper = now is { } at ? (at.UtcTicks + 1).ToString("D19", System.Globalization.CultureInfo.InvariantCulture) : CreatedPrefix;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition} and RowKey lt {upper}");
+        // The row-key range holds exactly the due entries (the creation index's keys start with '~'); the time filter is
+        // applied by the service, so only the entries whose time has come are returned.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DuePartition} and RowKey ge {DuePrefix} and RowKey lt {"d}"}");
+        if (now is { } at)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"DueAt le {at}");
+        }
         var result = new List<DueEntry>();
         await foreach (var page in _due.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
         {
             foreach (var entity in page.Values)
             {
                 FunctionsMetrics.EntitiesRead.Add(1);
-                result.Add(new DueEntry(entity.GetString("TradeNo") ?? "", entity.GetDateTimeOffset("DueAt") ?? default, entity.GetInt32("Attempt") ?? 0, entity.RowKey,
-                    entity.GetDateTimeOffset("CreatedAt")));
+                result.Add(DueEntryOf(entity));
                 if (result.Count >= max)
                 {
                     return result;
@@ -325,19 +430,32 @@ public class TransactionStore
         return result;
     }
 
-    /// <summary>Takes an entry out of the due index; an entry that is gone already is no error.</summary>
-    public virtual async Task RemoveDueAsync(string rowKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a transaction out of the due index, if its entry is still the version <paramref name="ifMatch"/> names: an
+    /// entry moved or re-made since (for an event written after) stays.
+    /// </summary>
+    /// <returns>Whether this call removed it.</returns>
+    public virtual async Task<bool> RemoveDueAsync(string tradeNo, ETag ifMatch, CancellationToken cancellationToken)
     {
-        await _due.DeleteEntityAsync(DuePartition, rowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _due.DeleteEntityAsync(DuePartition, DuePrefix + tradeNo, ifMatch, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
     }
 
     /// <summary>
-    /// Records on the transaction which due entry is now its own. A merge of that one property, unconditional:
-    /// it changes the record's ETag, so a writer holding an older read re-reads and decides again.
+    /// Records on the transaction the version of its due entry, so that reaching a final state can take the entry out
+    /// in the same invocation. A merge of that one property, unconditional: it changes the record's ETag, so a writer
+    /// holding an older read re-reads and decides again; a version that is out of date only leaves the removal to the poller.
     /// </summary>
-    public virtual async Task SetDueKeyAsync(string tradeNo, string rowKey, CancellationToken cancellationToken)
+    public virtual async Task SetDueETagAsync(string tradeNo, ETag dueETag, CancellationToken cancellationToken)
     {
-        await _transactions.UpdateEntityAsync(new TableEntity(tradeNo, RecordRowKey) { [nameof(TransactionRecord.DueKey)] = rowKey },
+        await _transactions.UpdateEntityAsync(new TableEntity(tradeNo, RecordRowKey) { ["DueETag"] = dueETag.ToString() },
             ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
 
@@ -463,7 +581,7 @@ public class TransactionStore
 
     internal static string RevisionKey(int revision) => RevisionPrefix + revision.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static TableEntity DueEntity(DueEntry entry) => new(DuePartition, entry.RowKey)
+    private static TableEntity DueEntity(DueEntry entry) => new(DuePartition, DuePrefix + entry.TradeNo)
     {
         ["TradeNo"] = entry.TradeNo,
         ["DueAt"] = entry.DueAt,
@@ -476,8 +594,9 @@ public class TransactionStore
     private static string CreatedBound(DateTimeOffset at) =>
         CreatedPrefix + Math.Max(at.UtcTicks, 0).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 
-    internal static string DueKey(DateTimeOffset dueAt, string tradeNo) =>
-        dueAt.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + tradeNo;
+    private static DueEntry DueEntryOf(TableEntity entity) =>
+        new(entity.GetString("TradeNo") ?? entity.RowKey[DuePrefix.Length..], entity.GetDateTimeOffset("DueAt") ?? default, entity.GetInt32("Attempt") ?? 0, entity.ETag,
+            entity.GetDateTimeOffset("CreatedAt"));
 
     internal static TableEntity ToEntity(TransactionRecord record, int revision) => new(record.TradeNo, RecordRowKey)
     {
@@ -502,8 +621,10 @@ public class TransactionStore
         ["SuccessTime"] = record.SuccessTimeUtc,
         ["MpesaReceiptNumber"] = record.MpesaReceiptNumber,
         ["StuckAt"] = record.StuckAt,
-        ["Anomalies"] = record.Anomalies.Count == 0 ? null : WriteStringArray(record.Anomalies),
-        ["DueKey"] = record.DueKey,
+        ["Anomalies"] = record.Anomalies.Count == 0 ? null : WriteNames(record.Anomalies),
+        ["DueETag"] = record.DueETag.HasValue ? record.DueETag.Value.ToString() : null,
+        ["Unsent"] = record.Unsent.Count == 0 ? null : WriteNames(record.Unsent),
+        ["SubmitNonce"] = record.SubmitNonce,
         ["TraceParent"] = record.TraceParent,
         ["EnqueuedAt"] = record.EnqueuedAt,
         ["Revision"] = revision,
@@ -541,7 +662,9 @@ public class TransactionStore
             MpesaReceiptNumber = entity.GetString("MpesaReceiptNumber"),
             StuckAt = entity.GetDateTimeOffset("StuckAt"),
             Anomalies = ReadStringArray(entity.GetString("Anomalies")),
-            DueKey = entity.GetString("DueKey"),
+            DueETag = entity.GetString("DueETag") is { } dueETag ? new ETag(dueETag) : null,
+            Unsent = ReadStringArray(entity.GetString("Unsent")),
+            SubmitNonce = entity.GetString("SubmitNonce"),
             TraceParent = entity.GetString("TraceParent"),
             EnqueuedAt = entity.GetDateTimeOffset("EnqueuedAt"),
             Revision = entity.GetInt32("Revision") ?? 0,
@@ -549,7 +672,7 @@ public class TransactionStore
         };
     }
 
-    private static string WriteStringArray(List<string> values)
+    private static string WriteNames(List<string> values)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))

@@ -147,7 +147,8 @@ public class NotifyHandler
             await AuditAsync(record.TradeNo, "unsigned-hint-ignored", $"Unsigned callback; the transaction is already {record.State.ToWire()}.", stored, sourceIp, cancellationToken);
             return Ok();
         }
-        await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow(), 0, record.CreatedAt, cancellationToken);
+        // Moves the transaction's one entry forward; never a second entry, so hints cannot multiply the checks.
+        await _store.BringDueForwardAsync(record.TradeNo, _time.GetUtcNow(), cancellationToken);
         await AuditAsync(record.TradeNo, "unsigned-hint", $"Unsigned callback claiming status {claimedStatus}; nothing changes until a query to Paypro confirms it.", stored, sourceIp,
             cancellationToken);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "hint"));

@@ -7,17 +7,17 @@ namespace Paypro.Functions.Transactions;
 /// <summary>
 /// Sends outbox events to the events queue. A change's event is sent by the invocation that wrote it, right
 /// after the write, because under the Functions host an instance may be frozen as soon as its invocations
-/// end: nothing is left to a background sender. If the send fails or the process stops first, the event
-/// stays unsent in the outbox and the transaction stays in the due index, so the poller sends it. Delivery
-/// is at least once: an event sent just before a crash is sent again with the same id, which consumers use
-/// to de-duplicate.
+/// end: nothing is left to a background sender. The record names every event it wrote that is not confirmed
+/// (<see cref="TransactionRecord.Unsent"/>), and a transaction keeps its due entry until it is final and that list is
+/// empty, so whatever fails (the queue, a table write, the process) the poller sends what is missing. Delivery is at
+/// least once: an event sent just before a failure is sent again with the same id, which consumers use to de-duplicate.
 /// </summary>
 public class OutboxDispatcher
 {
     // The invocation that wrote an event and the poller (or "check now") may both try to send the same
-    // unsent row. One send per transaction at a time in this process (striped, so memory stays fixed) leaves
-    // the second one nothing to send; enough stripes that a burst of callbacks rarely makes unrelated
-    // transactions wait for each other's sends.
+    // unsent row. One send per transaction at a time in this process (striped, so memory stays fixed) keeps
+    // their sends in order; enough stripes that a burst of callbacks rarely makes unrelated transactions wait
+    // for each other's sends.
     private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly TransactionStore _store;
     private readonly QueueClient _events;
@@ -54,17 +54,28 @@ public class OutboxDispatcher
         }
     }
 
-    /// <summary>Sends the transaction's unsent events now (the poller, for what a failure or a crash left behind).</summary>
-    public virtual async Task<int> DispatchAsync(string tradeNo, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends every event <paramref name="record"/> names as unconfirmed, oldest first, taking each name off the list in
+    /// memory once it is on the queue (the poller, for what a failure or a stop left behind). A failed send throws, and
+    /// the names not yet sent stay on the list.
+    /// </summary>
+    /// <returns>How many events were sent.</returns>
+    public virtual async Task<int> SendUnsentAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
-        var gate = GateOf(tradeNo);
+        if (record.Unsent.Count == 0)
+        {
+            return 0;
+        }
+        var gate = GateOf(record.TradeNo);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var sent = 0;
-            foreach (var outboxEvent in await _store.GetUndispatchedAsync(tradeNo, cancellationToken).ConfigureAwait(false))
+            var events = await _store.GetOutboxAsync(record.TradeNo, [.. record.Unsent], cancellationToken).ConfigureAwait(false);
+            foreach (var outboxEvent in events)
             {
                 await SendAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
+                record.Unsent.Remove(outboxEvent.EventName);
                 sent++;
             }
             return sent;
@@ -84,7 +95,6 @@ public class OutboxDispatcher
         activity?.SetTag("paypro.event", outboxEvent.EventName);
         await _events.SendMessageAsync(outboxEvent.Payload, cancellationToken).ConfigureAwait(false);
         FunctionsMetrics.EventLag.Record((_time.GetUtcNow() - outboxEvent.CreatedAt).TotalSeconds);
-        await _store.MarkDispatchedAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
         FunctionsMetrics.EventsSent.Add(1);
     }
 

@@ -43,19 +43,36 @@ public class TransactionChecker
         _logger = logger;
     }
 
-    /// <summary>Handles one due entry: checks the transaction, then removes the entry or moves it later.</summary>
+    /// <summary>
+    /// Handles one due entry: checks a pending transaction and moves its entry to the next check; sends what a final
+    /// one has not confirmed and only then takes it out (the outbox invariant); keeps an entry without a record until
+    /// the record's insert can no longer succeed.
+    /// </summary>
     public async Task CheckDueAsync(DueEntry entry, CancellationToken cancellationToken)
     {
-        var record = await CheckAsync(entry.TradeNo, cancellationToken).ConfigureAwait(false);
-        if (record is not null && !record.State.IsFinal())
+        var record = await _store.GetAsync(entry.TradeNo, cancellationToken).ConfigureAwait(false);
+        if (record is null)
         {
-            // The new entry goes in before the old one leaves, so a pending transaction is never out of the index;
-            // the record learns its key, so reaching a final state later can take the entry out at once.
-            var attempt = entry.Attempt + 1;
-            var next = await _store.ScheduleAsync(record.TradeNo, _time.GetUtcNow() + Backoff(attempt), attempt, record.CreatedAt, cancellationToken).ConfigureAwait(false);
-            await _store.SetDueKeyAsync(record.TradeNo, next.RowKey, cancellationToken).ConfigureAwait(false);
+            await HandleOrphanAsync(entry, cancellationToken).ConfigureAwait(false);
+            return;
         }
-        await _store.RemoveDueAsync(entry.RowKey, cancellationToken).ConfigureAwait(false);
+        if (!record.State.IsFinal())
+        {
+            record = await CheckAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        if (record.State.IsFinal())
+        {
+            // Final before or by this check: what the record still names as unconfirmed goes out, then the entry.
+            await FlushAsync(record, entry, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var attempt = entry.Attempt + 1;
+        // Conditional on the entry as read: an unsigned hint that brought it forward meanwhile wins. The record learns
+        // the entry's new version, so reaching a final state later can take it out at once.
+        if (await _store.MoveDueAsync(entry, _time.GetUtcNow() + Backoff(attempt), attempt, cancellationToken).ConfigureAwait(false) is { } moved)
+        {
+            await _store.SetDueETagAsync(record.TradeNo, moved.ETag, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Checks one transaction now; returns the record as stored afterwards, or null when the tradeNo is unknown.</summary>
@@ -65,15 +82,22 @@ public class TransactionChecker
         return record is null ? null : await CheckAsync(record, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Checks a transaction just read; returns it as stored afterwards.</summary>
+    /// <summary>
+    /// Checks a transaction just read; returns it as stored afterwards. A final one is not asked about again: if it is
+    /// still in the due index, what it has not confirmed is sent and it leaves.
+    /// </summary>
     public virtual async Task<TransactionRecord> CheckAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
         var tradeNo = record.TradeNo;
         if (record.State.IsFinal())
         {
-            await _dispatcher.DispatchAsync(tradeNo, cancellationToken).ConfigureAwait(false);
+            if (await _store.GetDueEntryAsync(tradeNo, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                await FlushAsync(record, entry, cancellationToken).ConfigureAwait(false);
+            }
             return record;
         }
+        await SendPendingEventsAsync(record, cancellationToken).ConfigureAwait(false);
 
         using var activity = TransactionTracing.StartWork(TransactionTracing.Check, record.TraceParent, tradeNo, record.Kind);
         record = await FlagIfStuckAsync(record, cancellationToken).ConfigureAwait(false);
@@ -98,6 +122,59 @@ public class TransactionChecker
         }
         TransactionTracing.Outcome(activity, record, result.Outcome.ToString());
         return record;
+    }
+
+    /// <summary>
+    /// The outbox invariant's last step for a final transaction: every event it names as unconfirmed goes to the queue
+    /// (a failure throws, and the entry stays due), then the entry leaves, if it is still the version that was read.
+    /// </summary>
+    private async Task FlushAsync(TransactionRecord record, DueEntry entry, CancellationToken cancellationToken)
+    {
+        await _dispatcher.SendUnsentAsync(record, cancellationToken).ConfigureAwait(false);
+        await _store.RemoveDueAsync(record.TradeNo, entry.ETag, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Events a pending transaction wrote whose send failed (a stuck flag, an anomaly): sent again, and the record says so.
+    /// A failure is logged and the check goes on; the names stay, and the next check tries again.
+    /// </summary>
+    private async Task SendPendingEventsAsync(TransactionRecord record, CancellationToken cancellationToken)
+    {
+        if (record.Unsent.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await _dispatcher.SendUnsentAsync(record, cancellationToken).ConfigureAwait(false);
+            await _store.SetUnsentAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.EventNotSent(ex, string.Join(", ", record.Unsent), record.TradeNo);
+        }
+    }
+
+    /// <summary>
+    /// An entry whose record is not there. The submit path writes the entry before the record, and the record's insert
+    /// may still succeed while the storage client retries it, so the entry is an orphan only once it is older than
+    /// <see cref="TransactionStore.RecordInsertWindow"/>; until then it is kept as it is (moving it would change the
+    /// version the record will learn), and looked at again by each poll.
+    /// </summary>
+    private async Task HandleOrphanAsync(DueEntry entry, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var age = now - (entry.CreatedAt ?? entry.DueAt);
+        var window = _store.RecordInsertWindow;
+        if (age > window)
+        {
+            if (await _store.RemoveDueAsync(entry.TradeNo, entry.ETag, cancellationToken).ConfigureAwait(false))
+            {
+                _logger.OrphanRemoved(entry.TradeNo, window);
+            }
+            return;
+        }
+        _logger.OrphanKept(entry.TradeNo, age, window);
     }
 
     private async Task<TransactionRecord> FlagIfStuckAsync(TransactionRecord record, CancellationToken cancellationToken)

@@ -89,7 +89,7 @@ public class TransactionPoller
             var fresh = 0;
             foreach (var entry in batch)
             {
-                if (taken.Add(entry.RowKey))
+                if (taken.Add(entry.TradeNo))
                 {
                     fresh++;
                     run.Taken++;

@@ -51,14 +51,24 @@ public class TransactionProcessor
                 return (record, null);
             }
             Apply(record, transition, now);
-            if (wasFinal && transition.EventName is not null)
+            var outboxRow = OutboxRowFor(record, transition, now);
+            if (outboxRow is not null)
             {
-                // A final record has left the due index; an entry makes sure the poller sends this
-                // event even if the process stops before this invocation does.
-                record.DueKey = (await _store.ScheduleAsync(record.TradeNo, now + _poll.FirstCheckAfter, 0, record.CreatedAt, cancellationToken).ConfigureAwait(false)).RowKey;
+                if (wasFinal)
+                {
+                    // A final record may have left the due index already: an entry goes in before the write, so the
+                    // poller sends this event even if the process stops right after it. An entry that was gone means
+                    // every earlier event is out.
+                    var (entry, existed) = await _store.EnsureDueAsync(record.TradeNo, now + _poll.FirstCheckAfter, record.CreatedAt, cancellationToken).ConfigureAwait(false);
+                    record.DueETag = entry.ETag;
+                    if (!existed)
+                    {
+                        record.Unsent.Clear();
+                    }
+                }
+                record.Unsent.Add(outboxRow.Name);
             }
-            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), now, OutboxRowFor(record, transition, now),
-                cancellationToken).ConfigureAwait(false);
+            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), now, outboxRow, cancellationToken).ConfigureAwait(false);
             if (written.Outcome == WriteOutcome.Written)
             {
                 await AnnounceAsync(record, previous, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
@@ -85,8 +95,12 @@ public class TransactionProcessor
     {
         var now = _time.GetUtcNow();
         Apply(record, transition, now);
-        var written = await _store.WriteAsync(record, isNew: true, source, RevisionDetail(record, transition, detail), now, OutboxRowFor(record, transition, now),
-            cancellationToken).ConfigureAwait(false);
+        var outboxRow = OutboxRowFor(record, transition, now);
+        if (outboxRow is not null)
+        {
+            record.Unsent.Add(outboxRow.Name);
+        }
+        var written = await _store.WriteAsync(record, isNew: true, source, RevisionDetail(record, transition, detail), now, outboxRow, cancellationToken).ConfigureAwait(false);
         if (written.Outcome == WriteOutcome.Written)
         {
             await AnnounceAsync(record, null, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
@@ -156,7 +170,7 @@ public class TransactionProcessor
 
     /// <summary>
     /// Logs and counts a change that is now durable, sends its event within this invocation, and once a final
-    /// record's events are out, takes it out of the due index, so the poller's time goes to what is pending.
+    /// record's events are all out, takes it out of the due index, so the poller's time goes to what is pending.
     /// </summary>
     private async Task AnnounceAsync(TransactionRecord record, TransactionState? previous, Transition transition, string source, OutboxEvent? written, CancellationToken cancellationToken)
     {
@@ -175,19 +189,50 @@ public class TransactionProcessor
                     new KeyValuePair<string, object?>("kind", record.Kind.ToWire()), new KeyValuePair<string, object?>("state", record.State.ToWire()));
             }
         }
-        var sent = written is null || await _dispatcher.SendWrittenAsync(written, cancellationToken).ConfigureAwait(false);
-        if (sent && record.State.IsFinal() && record.DueKey is { } dueKey)
+        if (written is null || !await _dispatcher.SendWrittenAsync(written, cancellationToken).ConfigureAwait(false))
         {
-            try
+            // Not sent: the record names the event, and the transaction keeps its due entry, so the poller sends it.
+            return;
+        }
+        record.Unsent.Remove(written.EventName);
+        if (record.Unsent.Count == 0 && record.State.IsFinal())
+        {
+            await LeaveDueIndexAsync(record, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        // Pending, or final with an earlier event still unconfirmed: take this one's name off, so the poller sends only
+        // what is missing. A conflict or a failure leaves it named, and the poller sends it once more with the same id.
+        try
+        {
+            await _store.SetUnsentAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.UnsentNotRecorded(ex, record.TradeNo);
+        }
+    }
+
+    /// <summary>
+    /// Takes a final transaction out of the due index when every event it wrote is on the queue (the outbox invariant):
+    /// only an entry still at the version this record knows, so an entry re-made for a later event stays.
+    /// </summary>
+    internal async Task LeaveDueIndexAsync(TransactionRecord record, CancellationToken cancellationToken)
+    {
+        if (!record.State.IsFinal() || record.Unsent.Count > 0 || record.DueETag is not { } dueETag)
+        {
+            return;
+        }
+        try
+        {
+            if (await _store.RemoveDueAsync(record.TradeNo, dueETag, cancellationToken).ConfigureAwait(false))
             {
-                await _store.RemoveDueAsync(dueKey, cancellationToken).ConfigureAwait(false);
-                record.DueKey = null;
+                record.DueETag = null;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The change and its event are out; the poller clears the entry when it comes to it.
-                _logger.DueEntryNotRemoved(ex, record.TradeNo);
-            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The change and its events are out; the poller clears the entry when it comes to it.
+            _logger.DueEntryNotRemoved(ex, record.TradeNo);
         }
     }
 }

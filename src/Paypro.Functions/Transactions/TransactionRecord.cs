@@ -51,10 +51,23 @@ public sealed class TransactionRecord
     public List<string> Anomalies { get; init; } = [];
 
     /// <summary>
-    /// The row key of the transaction's current entry in the due index, so that reaching a final state can
-    /// take it out in the same invocation instead of leaving it for the poller to clear.
+    /// The storage version of the transaction's entry in the due index as last written by the app, so that reaching
+    /// a final state can take the entry out in the same invocation, and only if nothing moved or re-made it since.
     /// </summary>
-    public string? DueKey { get; set; }
+    public ETag? DueETag { get; set; }
+
+    /// <summary>
+    /// The events this transaction wrote that are not known to be on the events queue (outbox row names). Written with
+    /// each event, in the same batch. While the transaction is pending, a confirmed send takes the name off; once it is
+    /// final, leaving the due index is the confirmation, and the list is read only while the transaction still has an entry.
+    /// </summary>
+    public List<string> Unsent { get; init; } = [];
+
+    /// <summary>
+    /// The processing attempt that inserted this record (a nonce of one delivery). An insert whose answer was lost is
+    /// retried by the storage client and then conflicts with itself; finding its own nonce tells the attempt the record is its own.
+    /// </summary>
+    public string? SubmitNonce { get; init; }
 
     /// <summary>The W3C trace context of the transaction (its submit span), carried by every event it announces.</summary>
     public string? TraceParent { get; init; }

@@ -151,9 +151,13 @@ public class TransactionSubmitter
         var now = _time.GetUtcNow();
         // The due entry goes in first: whatever happens after the insert, the poller will look.
         var due = await _store.ScheduleNewAsync(request.TradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
+        // This attempt's mark on the record: neither the message id nor the content can tell an insert of our own whose
+        // answer was lost from a record left by an earlier delivery that crashed after its create call.
+        var nonce = Guid.NewGuid().ToString("N");
         var record = new TransactionRecord
         {
-            DueKey = due.RowKey,
+            DueETag = due.ETag,
+            SubmitNonce = nonce,
             TraceParent = TransactionTracing.ContextToStore(activity, request.TraceParent),
             EnqueuedAt = message.InsertedOn ?? now,
             TradeNo = request.TradeNo,
@@ -171,8 +175,16 @@ public class TransactionSubmitter
         if (await _processor.CreateAsync(record, TransactionRules.OnNewRequest(), "message", $"message {messageId} (delivery {message.DequeueCount})",
             cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
-            _logger.SubmittedElsewhere(kind.ToWire(), request.TradeNo);
-            return;
+            // The storage client retries an insert whose answer was lost, and the retry conflicts with the insert itself:
+            // only the record carrying this attempt's nonce is ours to send.
+            var inserted = await _store.GetAsync(request.TradeNo, cancellationToken).ConfigureAwait(false);
+            if (inserted?.SubmitNonce != nonce || inserted.State != TransactionState.Submitting)
+            {
+                _logger.SubmittedElsewhere(kind.ToWire(), request.TradeNo);
+                return;
+            }
+            _logger.OwnInsertRecognised(kind.ToWire(), request.TradeNo);
+            record = inserted;
         }
 
         PayproCreateResult result;
@@ -210,7 +222,7 @@ public class TransactionSubmitter
         var due = await _store.ScheduleNewAsync(tradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
         var record = new TransactionRecord
         {
-            DueKey = due.RowKey,
+            DueETag = due.ETag,
             TradeNo = tradeNo,
             Kind = kind,
             State = TransactionState.Submitting,
