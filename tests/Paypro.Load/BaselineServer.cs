@@ -13,13 +13,13 @@ using Paypro.Functions.Transactions;
 namespace Paypro.Load;
 
 /// <summary>
-/// The baseline of the notify measurement: a bare ASP.NET Core endpoint in this process that makes the table
-/// round trips a notify makes, on the same Azurite, with the same entities: a point read of the record, a
-/// conditional write (the record replaced under its ETag, with a revision row and an outbox row, in one batch, as
-/// the app writes a change) and an audit insert. No signature check, no field checks, no state rules: what is left
-/// when the app's own work is taken away. With <c>announce</c>, it also makes the round trips the app's notify makes
-/// after the write (the event sent to a queue, the outbox row marked sent, the due entry removed): an informational
-/// second baseline, so the budget's baseline and the app's extra work can be told apart.
+/// The baselines of the notify measurement: a bare ASP.NET Core endpoint in this process, on the same Azurite, with
+/// the same entities, and no signature check, no field checks, no state rules: what is left when the app's own work
+/// is taken away. Without an events queue it makes three table round trips: a point read of the record, a
+/// conditional write (the record replaced under its ETag, with a revision row and an outbox row, in one batch) and an
+/// audit insert. With one, it makes the four operations of the app's finalising notify: the read, one batch holding
+/// the record, the revision row, the outbox row and the audit row, the event sent to the queue, and the due entry
+/// removed under its version.
 /// </summary>
 public sealed class BaselineServer : IAsyncDisposable
 {
@@ -91,6 +91,7 @@ public sealed class BaselineServer : IAsyncDisposable
         record["FinalAt"] = now;
         record["PayproStatus"] = "0000";
         record["Revision"] = revision;
+        record["Unsent"] = "[\"succeeded\"]";
         var payload = TransactionEvents.Build(new TransactionRecord
         {
             TradeNo = tradeNo,
@@ -101,28 +102,41 @@ public sealed class BaselineServer : IAsyncDisposable
             CreatedAt = record.GetDateTimeOffset("CreatedAt") ?? now,
         }, TransactionRules.Succeeded, now);
 
-        // 2. Conditional write: the record under its ETag, its revision row and its outbox row, in one batch.
-        Response<IReadOnlyList<Response>> written;
+        var auditRow = new TableEntity(tradeNo, $"audit|{now.UtcTicks:D19}-{Guid.NewGuid():N}")
+        {
+            ["At"] = now,
+            ["Category"] = "callback",
+            ["Verdict"] = "applied",
+            ["Detail"] = "now succeeded",
+            ["Body"] = Encoding.UTF8.GetString(body),
+            ["SourceIp"] = context.Connection.RemoteIpAddress?.ToString(),
+        };
+        // 2. Conditional write: the record under its ETag, its revision row and its outbox row in one batch, and, for
+        // the four-operation baseline, the audit row in the same batch (as the app writes a callback's change).
+        List<TableTransactionAction> actions =
+        [
+            new TableTransactionAction(TableTransactionActionType.UpdateReplace, record, record.ETag),
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, $"rev|{revision:D6}")
+            {
+                ["State"] = "succeeded",
+                ["Source"] = "callback",
+                ["At"] = now,
+                ["Detail"] = "callback: status 0000; announces payout.succeeded",
+            }),
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, "event|succeeded")
+            {
+                ["EventId"] = tradeNo + ":succeeded",
+                ["Payload"] = payload,
+                ["CreatedAt"] = now,
+            }),
+        ];
+        if (events is not null)
+        {
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, auditRow));
+        }
         try
         {
-            written = await transactions.SubmitTransactionAsync(
-            [
-                new TableTransactionAction(TableTransactionActionType.UpdateReplace, record, record.ETag),
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, $"rev|{revision:D6}")
-                {
-                    ["State"] = "succeeded",
-                    ["Source"] = "callback",
-                    ["At"] = now,
-                    ["Detail"] = "callback: status 0000; announces payout.succeeded",
-                }),
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, "event|succeeded")
-                {
-                    ["EventId"] = tradeNo + ":succeeded",
-                    ["Payload"] = payload,
-                    ["Dispatched"] = false,
-                    ["CreatedAt"] = now,
-                }),
-            ], cancellationToken);
+            await transactions.SubmitTransactionAsync(actions, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -132,26 +146,18 @@ public sealed class BaselineServer : IAsyncDisposable
 
         if (events is not null)
         {
-            // The app's notify, after its write: the event to the queue, the outbox row marked sent, the due entry removed.
+            // 3. and 4. The app's notify, after its write: the event to the queue, the due entry removed under its version.
             await events.SendMessageAsync(payload, cancellationToken);
-            await transactions.UpdateEntityAsync(new TableEntity(tradeNo, "event|succeeded") { ["Dispatched"] = true, ["DispatchedAt"] = DateTimeOffset.UtcNow },
-                written.Value[^1].Headers.ETag ?? ETag.All, TableUpdateMode.Merge, cancellationToken);
             if (record.GetString("DueETag") is { } dueETag)
             {
                 await due.DeleteEntityAsync("due", "d|" + tradeNo, new ETag(dueETag), cancellationToken);
             }
         }
-
-        // 3. Audit insert.
-        await audit.AddEntityAsync(new TableEntity(tradeNo, $"{now.UtcTicks:D19}-{Guid.NewGuid():N}")
+        else
         {
-            ["At"] = now,
-            ["Category"] = "callback",
-            ["Verdict"] = "applied",
-            ["Detail"] = "now succeeded",
-            ["Body"] = Encoding.UTF8.GetString(body),
-            ["SourceIp"] = context.Connection.RemoteIpAddress?.ToString(),
-        }, cancellationToken);
+            // 3. Audit insert, a round trip of its own.
+            await audit.AddEntityAsync(auditRow, cancellationToken);
+        }
 
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync("OK", cancellationToken);

@@ -133,7 +133,7 @@ public sealed class CatchUpScenario : IScenario
             }
             var record = Workload.SubmittedRecord(tradeNo, now, dueETags[tradeNo], mobile);
             record.SerialNumber = created.SerialNumber;
-            var written = await environment.Store.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", now, null, token);
+            var written = await environment.Store.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", now, null, null, token);
             if (written.Outcome != WriteOutcome.Written)
             {
                 throw new LoadSetupException($"Seeding {tradeNo} found it written already.");

@@ -129,7 +129,7 @@ public sealed class PollCostScenario : IScenario
             record.FinalAt = now;
             record.PayproStatus = status;
             record.Reason = state == TransactionState.Failed ? "Paypro reported 00029 REJECTED_TRANSACTION." : null;
-            await environment.Store.WriteAsync(record, isNew: true, "seed", "history seeded by the load tool", now, null, cancellationToken);
+            await environment.Store.WriteAsync(record, isNew: true, "seed", "history seeded by the load tool", now, null, null, cancellationToken);
             templates.Add((await transactions.GetEntityAsync<TableEntity>(tradeNo, TransactionStore.RecordRowKey, cancellationToken: cancellationToken)).Value);
         }
         var tradeNos = Enumerable.Range(from, count).Select(i => $"H{environment.Id.ToUpperInvariant()}{i:D7}").ToArray();

@@ -78,7 +78,7 @@ public static class Workload
         await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (tradeNo, token) =>
         {
             var due = await store.ScheduleAsync(tradeNo, dueAt, 0, token);
-            var written = await store.WriteAsync(SubmittedRecord(tradeNo, now, due.ETag), isNew: true, "seed", "seeded by the load tool", now, null, token);
+            var written = await store.WriteAsync(SubmittedRecord(tradeNo, now, due.ETag), isNew: true, "seed", "seeded by the load tool", now, null, null, token);
             if (written.Outcome != WriteOutcome.Written)
             {
                 throw new LoadSetupException($"Seeding {tradeNo} found it written already.");

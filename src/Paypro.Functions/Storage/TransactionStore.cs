@@ -37,6 +37,14 @@ public sealed record CreatedEntry(string TradeNo, TransactionKind Kind, DateTime
 /// <summary>A page of the creation index and the token of the next one (null after the last).</summary>
 public sealed record CreatedPage(IReadOnlyList<CreatedEntry> Entries, string? ContinuationToken);
 
+/// <summary>An audit row: what happened (a callback, a query to Paypro, a failed delivery), its verdict, and what came with it.</summary>
+/// <param name="Category">What kind of thing: <c>callback</c>, <c>paypro-query</c>, <c>message</c>.</param>
+/// <param name="Verdict">What the app made of it: <c>applied</c>, <c>duplicate</c>, <c>rejected-forged</c>...</param>
+/// <param name="Detail">Why, in words.</param>
+/// <param name="Body">The body as received, without its <c>sign</c>.</param>
+/// <param name="SourceIp">The caller's address, for a callback.</param>
+public sealed record AuditEntry(string Category, string Verdict, string? Detail, string? Body = null, string? SourceIp = null);
+
 /// <summary>One line of a transaction's history.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string Category, string Verdict, string? Detail);
 
@@ -54,7 +62,13 @@ public sealed record HistoryEntry(DateTimeOffset At, string Category, string Ver
 /// invariant, docs/architecture.md). And the creation index: row key = <c>~created|</c> + creation time in ticks +
 /// tradeNo, written in one batch with the first due entry, before the record; listings by creation time read a range
 /// of it.</item>
-/// <item>Audit: partition = tradeNo (or <c>_unmatched</c>), append-only: every callback with its verdict, every call to Paypro.</item>
+/// <item>Transactions, partition = tradeNo, also holds the transaction's audit rows (<c>audit|</c> + write time in ticks):
+/// every callback applied to it with its verdict, every query to Paypro, every failed delivery of its message. A
+/// callback's audit row is written in the same batch as the change it makes.</item>
+/// <item>Audit: callbacks that belong to no transaction, append-only, each in a partition of its own kind: refused
+/// ones (<c>_refused</c>: forged, malformed, refused unsigned, not allowed), never in the partition of the transaction
+/// they name, and those naming a tradeNo the app does not know (<c>_unmatched</c>); the reasons of poisoned messages
+/// (<c>_poison</c>) and the retention cursor.</item>
 /// </list>
 /// </summary>
 public class TransactionStore
@@ -63,11 +77,13 @@ public class TransactionStore
     public const string IntakeRowKey = "intake";
     public const string DuePartition = "due";
     public const string UnmatchedPartition = "_unmatched";
+    public const string RefusedPartition = "_refused";
     public const string PoisonPartition = "_poison";
     private const string RetentionPartition = "_retention";
     private const string RevisionPrefix = "rev|";
     private const string EventPrefix = "event|";
     private const string DuePrefix = "d|";
+    private const string AuditPrefix = "audit|";
 
     /// <summary>Row keys of the creation index in the due partition; '~' sorts after the due entries' digits.</summary>
     public const string CreatedPrefix = "~created|";
@@ -150,12 +166,12 @@ public class TransactionStore
     /// the event's, which its payload carries too.
     /// </remarks>
     public virtual async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow,
-        CancellationToken cancellationToken)
+        AuditEntry? audit, CancellationToken cancellationToken)
     {
         var now = at;
         var revision = isNew ? 1 : record.Revision + 1;
         var entity = ToEntity(record, revision);
-        var actions = new List<TableTransactionAction>(3)
+        var actions = new List<TableTransactionAction>(4)
         {
             isNew
                 ? new TableTransactionAction(TableTransactionActionType.Add, entity)
@@ -176,6 +192,10 @@ public class TransactionStore
                 ["Payload"] = outboxRow.Payload,
                 ["CreatedAt"] = now,
             }));
+        }
+        if (audit is not null)
+        {
+            actions.Add(new(TableTransactionActionType.Add, AuditEntity(record.TradeNo, AuditPrefix, now, audit)));
         }
         using var activity = Transactions.TransactionTracing.Source.StartActivity(Transactions.TransactionTracing.Write, System.Diagnostics.ActivityKind.Client);
         activity?.SetTag("paypro.trade_no", record.TradeNo);
@@ -459,23 +479,33 @@ public class TransactionStore
             ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Appends to the audit trail. Bodies are stored without their <c>sign</c>.</summary>
-    public virtual async Task AppendAuditAsync(string? tradeNo, string category, string verdict, string? detail, string? body, string? sourceIp, CancellationToken cancellationToken)
+    /// <summary>Appends to a transaction's audit trail, in its partition. Bodies are stored without their <c>sign</c>.</summary>
+    public virtual async Task AppendAuditAsync(string tradeNo, AuditEntry entry, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        var partition = tradeNo is not null && Paypro.PayproValidation.TryValidateTradeNo(tradeNo, out _) ? tradeNo : UnmatchedPartition;
-        var entity = new TableEntity(partition, $"{now.UtcTicks:D19}-{Guid.NewGuid():N}")
-        {
-            ["At"] = now,
-            ["Category"] = category,
-            ["Verdict"] = verdict,
-            ["Detail"] = Truncate(detail, 4_000),
-            ["Body"] = Truncate(body, 30_000),
-            ["SourceIp"] = sourceIp,
-            ["ClaimedTradeNo"] = partition == UnmatchedPartition ? Truncate(tradeNo, 128) : null,
-        };
+        await _transactions.AddEntityAsync(AuditEntity(tradeNo, AuditPrefix, _time.GetUtcNow(), entry), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records a callback that belongs to no transaction, in the audit table's partition <paramref name="partition"/>
+    /// (<see cref="RefusedPartition"/> or <see cref="UnmatchedPartition"/>), with the tradeNo it claims.
+    /// </summary>
+    public virtual async Task AppendAsideAsync(string partition, string? claimedTradeNo, AuditEntry entry, CancellationToken cancellationToken)
+    {
+        var entity = AuditEntity(partition, "", _time.GetUtcNow(), entry);
+        entity["ClaimedTradeNo"] = Truncate(claimedTradeNo, 128);
         await _audit.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
     }
+
+    private static TableEntity AuditEntity(string partition, string prefix, DateTimeOffset at, AuditEntry entry) =>
+        new(partition, $"{prefix}{at.UtcTicks:D19}-{Guid.NewGuid():N}")
+        {
+            ["At"] = at,
+            ["Category"] = entry.Category,
+            ["Verdict"] = entry.Verdict,
+            ["Detail"] = Truncate(entry.Detail, 4_000),
+            ["Body"] = Truncate(entry.Body, 30_000),
+            ["SourceIp"] = entry.SourceIp,
+        };
 
     /// <summary>
     /// Records why the app moved a message to a poison queue, keyed by the poison message's id (partition
@@ -503,8 +533,9 @@ public class TransactionStore
     public virtual async Task<string?> GetLastDeliveryFailureAsync(string tradeNo, CancellationToken cancellationToken)
     {
         string? last = null;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and Category eq {"message"} and Verdict eq {"delivery-failed"}");
-        await foreach (var entity in _audit.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {tradeNo} and RowKey ge {AuditPrefix} and RowKey lt {"audit}"} and Category eq {"message"} and Verdict eq {"delivery-failed"}");
+        await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             last = entity.GetString("Detail");
         }
@@ -512,24 +543,36 @@ public class TransactionStore
     }
 
     /// <summary>
-    /// Deletes a partition's audit rows written before <paramref name="before"/>, at most <paramref name="max"/>, in
+    /// Deletes a transaction's audit rows written before <paramref name="before"/>, at most <paramref name="max"/>, in
     /// batches of up to 100. Audit row keys start with the time they were written, so the query reads only the rows it
     /// deletes, never the ones that are kept.
     /// </summary>
     /// <returns>How many rows were deleted.</returns>
-    public virtual async Task<int> DeleteAuditBeforeAsync(string partition, DateTimeOffset before, int max, CancellationToken cancellationToken)
+    public virtual Task<int> DeleteAuditBeforeAsync(string tradeNo, DateTimeOffset before, int max, CancellationToken cancellationToken) =>
+        DeleteBeforeAsync(_transactions, tradeNo, AuditPrefix, before, max, cancellationToken);
+
+    /// <summary>Deletes the rows of a partition of the audit table (refused, unmatched) written before <paramref name="before"/>, likewise.</summary>
+    public virtual Task<int> DeleteAsideBeforeAsync(string partition, DateTimeOffset before, int max, CancellationToken cancellationToken) =>
+        DeleteBeforeAsync(_audit, partition, "", before, max, cancellationToken);
+
+    private static async Task<int> DeleteBeforeAsync(TableClient table, string partition, string prefix, DateTimeOffset before, int max, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey lt {before.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}");
+        if (max <= 0)
+        {
+            return 0;
+        }
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {prefix + before.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}");
         var deleted = 0;
         var batch = new List<TableTransactionAction>(100);
-        await foreach (var entity in _audit.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), select: ["PartitionKey", "RowKey"],
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), select: ["PartitionKey", "RowKey"],
             cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
             batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, entity, ETag.All));
             if (batch.Count == 100 || deleted + batch.Count >= max)
             {
-                await _audit.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+                await table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
                 deleted += batch.Count;
                 batch.Clear();
                 if (deleted >= max)
@@ -540,7 +583,7 @@ public class TransactionStore
         }
         if (batch.Count > 0)
         {
-            await _audit.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+            await table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
             deleted += batch.Count;
         }
         return deleted;
@@ -563,8 +606,8 @@ public class TransactionStore
     public virtual async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string tradeNo, CancellationToken cancellationToken)
     {
         var history = new List<HistoryEntry>();
-        var auditFilter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo}");
-        await foreach (var entity in _audit.QueryAsync<TableEntity>(auditFilter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var auditFilter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {AuditPrefix} and RowKey lt {"audit}"}");
+        await foreach (var entity in _transactions.QueryAsync<TableEntity>(auditFilter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
             history.Add(new HistoryEntry(entity.GetDateTimeOffset("At") ?? default, entity.GetString("Category") ?? "", entity.GetString("Verdict") ?? "", entity.GetString("Detail")));

@@ -7,7 +7,7 @@ namespace Paypro.Functions.Transactions;
 /// <summary>
 /// Deletes audit rows older than <see cref="AuditOptions.RetentionDays"/>, in bounded batches. It walks the creation
 /// index from where the last run stopped up to the cut-off less <see cref="LifetimeGrace"/>, and for each transaction
-/// deletes the audit rows written before the cut-off (plus the unmatched partition's). So a run reads the rows it deletes and the index rows of old
+/// deletes the audit rows written before the cut-off (plus those of the refused and unmatched callbacks). So a run reads the rows it deletes and the index rows of old
 /// transactions, never the rows that are kept, and its cost grows with the rows deleted, not with the history.
 /// </summary>
 public class AuditRetention(TransactionStore store, IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditRetention> logger)
@@ -26,7 +26,11 @@ public class AuditRetention(TransactionStore store, IOptions<AuditOptions> optio
         var settings = options.Value;
         var cutoff = time.GetUtcNow() - TimeSpan.FromDays(settings.RetentionDays);
         var budget = settings.MaxDeletesPerRun;
-        var deleted = await store.DeleteAuditBeforeAsync(TransactionStore.UnmatchedPartition, cutoff, budget, cancellationToken).ConfigureAwait(false);
+        var deleted = 0;
+        foreach (var partition in new[] { TransactionStore.UnmatchedPartition, TransactionStore.RefusedPartition })
+        {
+            deleted += await store.DeleteAsideBeforeAsync(partition, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
+        }
 
         var visitBefore = cutoff - LifetimeGrace;
         var from = await store.GetRetentionCursorAsync(cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UnixEpoch;

@@ -99,7 +99,8 @@ public class NotifyHandler
             if (record is null)
             {
                 _logger.CallbackForUnknownTradeNo(tradeNo, claimedStatus);
-                await AuditAsync(tradeNo, "unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp, cancellationToken);
+                await _store.AppendAsideAsync(TransactionStore.UnmatchedPartition, tradeNo,
+                    Callback("unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp), cancellationToken);
                 return Ok();
             }
             using var activity = TransactionTracing.StartWork(TransactionTracing.Callback, record.TraceParent, record.TradeNo, record.Kind);
@@ -110,12 +111,12 @@ public class NotifyHandler
                 return await RecordHintAsync(record, claimedStatus, stored, sourceIp, cancellationToken);
             }
 
-            var (updated, transition) = await _processor.ApplyAsync(record, PayproObservation.FromNotification(notification), $"callback: status {notification.Status}", cancellationToken);
-            var applied = transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
-            TransactionTracing.Outcome(activity, updated, applied);
+            // The callback's audit row goes in the same batch as the change it makes (or alone when it changes nothing).
             var unknown = notification.UnknownFields.Count == 0 ? "" : $"; unknown fields kept, not used: {string.Join(", ", notification.UnknownFields)}";
-            var detail = $"now {updated.State.ToWire()}{unknown}";
-            await AuditAsync(notification.TradeNo, applied, detail, stored, sourceIp, cancellationToken);
+            var (updated, transition) = await _processor.ApplyAsync(record, PayproObservation.FromNotification(notification), $"callback: status {notification.Status}",
+                (changed, change) => Callback(VerdictOf(change), $"now {changed.State.ToWire()}{unknown}", stored, sourceIp), cancellationToken);
+            var applied = VerdictOf(transition);
+            TransactionTracing.Outcome(activity, updated, applied);
             FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", applied));
             return Ok();
         }
@@ -144,12 +145,14 @@ public class NotifyHandler
     {
         if (TransactionRules.OnUnsignedHint(record) == UnsignedHintAnswer.Ignore)
         {
-            await AuditAsync(record.TradeNo, "unsigned-hint-ignored", $"Unsigned callback; the transaction is already {record.State.ToWire()}.", stored, sourceIp, cancellationToken);
+            await _store.AppendAuditAsync(record.TradeNo,
+                Callback("unsigned-hint-ignored", $"Unsigned callback; the transaction is already {record.State.ToWire()}.", stored, sourceIp), cancellationToken);
             return Ok();
         }
         // Moves the transaction's one entry forward; never a second entry, so hints cannot multiply the checks.
         await _store.BringDueForwardAsync(record.TradeNo, _time.GetUtcNow(), cancellationToken);
-        await AuditAsync(record.TradeNo, "unsigned-hint", $"Unsigned callback claiming status {claimedStatus}; nothing changes until a query to Paypro confirms it.", stored, sourceIp,
+        await _store.AppendAuditAsync(record.TradeNo,
+            Callback("unsigned-hint", $"Unsigned callback claiming status {claimedStatus}; nothing changes until a query to Paypro confirms it.", stored, sourceIp),
             cancellationToken);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "hint"));
         return Ok();
@@ -159,12 +162,14 @@ public class NotifyHandler
     {
         _logger.CallbackRejected(verdict, sourceIp ?? "unknown", reason);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
-        await AuditAsync(tradeNo, "rejected-" + verdict, reason, body, sourceIp, cancellationToken);
+        // One write, in a partition of refused callbacks: never in the partition of the transaction it claims to be about.
+        await _store.AppendAsideAsync(TransactionStore.RefusedPartition, tradeNo, Callback("rejected-" + verdict, reason, body, sourceIp), cancellationToken);
         return TypedResults.Problem(title: "Callback refused", detail: reason, statusCode: status);
     }
 
-    private Task AuditAsync(string? tradeNo, string verdict, string detail, string? body, string? sourceIp, CancellationToken cancellationToken) =>
-        _store.AppendAuditAsync(tradeNo, "callback", verdict, detail, body, sourceIp, cancellationToken);
+    private static AuditEntry Callback(string verdict, string detail, string? body, string? sourceIp) => new("callback", verdict, detail, body, sourceIp);
+
+    private static string VerdictOf(Transition? transition) => transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
 
     private static IResult Ok() => TypedResults.Text("OK", "text/plain", Encoding.UTF8);
 

@@ -105,7 +105,7 @@ public class TransactionChecker
             ? await _paypro.QueryPayoutAsync(tradeNo, cancellationToken).ConfigureAwait(false)
             : await _paypro.QueryPayinAsync(tradeNo, cancellationToken).ConfigureAwait(false);
         var detail = DescribeQuery(result);
-        await _store.AppendAuditAsync(tradeNo, "paypro-query", result.Outcome.ToString(), detail, null, null, cancellationToken).ConfigureAwait(false);
+        await _store.AppendAuditAsync(tradeNo, new AuditEntry("paypro-query", result.Outcome.ToString(), detail), cancellationToken).ConfigureAwait(false);
 
         switch (result.Outcome)
         {

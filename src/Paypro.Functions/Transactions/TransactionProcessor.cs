@@ -33,11 +33,25 @@ public class TransactionProcessor
     /// <paramref name="record"/> (null when nothing), applies the change and writes the result.
     /// </summary>
     /// <returns>The record as stored afterwards, and the transition that was written (null when none).</returns>
+    public Task<(TransactionRecord Record, Transition? Transition)> UpdateAsync(
+        TransactionRecord record,
+        Func<TransactionRecord, DateTimeOffset, Transition?> decide,
+        string source,
+        string? detail,
+        CancellationToken cancellationToken) =>
+        UpdateAsync(record, decide, source, detail, audit: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="UpdateAsync(TransactionRecord, Func{TransactionRecord, DateTimeOffset, Transition?}, string, string?, CancellationToken)"/>, and
+    /// records what led to it: <paramref name="audit"/> makes the audit row from the record as changed and the
+    /// transition (null when nothing changes). The row goes in the change's batch, or alone when nothing changes.
+    /// </summary>
     public async Task<(TransactionRecord Record, Transition? Transition)> UpdateAsync(
         TransactionRecord record,
         Func<TransactionRecord, DateTimeOffset, Transition?> decide,
         string source,
         string? detail,
+        Func<TransactionRecord, Transition?, AuditEntry>? audit,
         CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -48,6 +62,10 @@ public class TransactionProcessor
             var transition = decide(record, now);
             if (transition is null)
             {
+                if (audit is not null)
+                {
+                    await _store.AppendAuditAsync(record.TradeNo, audit(record, null), cancellationToken).ConfigureAwait(false);
+                }
                 return (record, null);
             }
             Apply(record, transition, now);
@@ -68,7 +86,8 @@ public class TransactionProcessor
                 }
                 record.Unsent.Add(outboxRow.Name);
             }
-            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), now, outboxRow, cancellationToken).ConfigureAwait(false);
+            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), now, outboxRow, audit?.Invoke(record, transition),
+                cancellationToken).ConfigureAwait(false);
             if (written.Outcome == WriteOutcome.Written)
             {
                 await AnnounceAsync(record, previous, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
@@ -85,7 +104,12 @@ public class TransactionProcessor
 
     /// <summary>Applies what Paypro reported, by the state rules.</summary>
     public Task<(TransactionRecord Record, Transition? Transition)> ApplyAsync(TransactionRecord record, PayproObservation observation, string? detail, CancellationToken cancellationToken) =>
-        UpdateAsync(record, (current, _) => TransactionRules.OnReport(current, observation), SourceName(observation.Source), detail, cancellationToken);
+        ApplyAsync(record, observation, detail, audit: null, cancellationToken);
+
+    /// <summary>Applies what Paypro reported, by the state rules, with the audit row of what reported it (in the same batch).</summary>
+    public Task<(TransactionRecord Record, Transition? Transition)> ApplyAsync(TransactionRecord record, PayproObservation observation, string? detail,
+        Func<TransactionRecord, Transition?, AuditEntry>? audit, CancellationToken cancellationToken) =>
+        UpdateAsync(record, (current, _) => TransactionRules.OnReport(current, observation), SourceName(observation.Source), detail, audit, cancellationToken);
 
     /// <summary>
     /// Applies <paramref name="transition"/> to a new record and writes it; a conflict means the tradeNo exists
@@ -100,7 +124,8 @@ public class TransactionProcessor
         {
             record.Unsent.Add(outboxRow.Name);
         }
-        var written = await _store.WriteAsync(record, isNew: true, source, RevisionDetail(record, transition, detail), now, outboxRow, cancellationToken).ConfigureAwait(false);
+        var written = await _store.WriteAsync(record, isNew: true, source, RevisionDetail(record, transition, detail), now, outboxRow, audit: null, cancellationToken)
+            .ConfigureAwait(false);
         if (written.Outcome == WriteOutcome.Written)
         {
             await AnnounceAsync(record, null, transition, source, written.Event, cancellationToken).ConfigureAwait(false);

@@ -110,8 +110,8 @@ public class TransactionSubmitter
         try
         {
             // The exception's type and message only: a storage or Paypro failure, never a secret or a mobile.
-            await _store.AppendAuditAsync(tradeNo, "message", "delivery-failed",
-                $"message {message.MessageId}, delivery {message.DequeueCount}: {failure.GetType().Name}: {failure.Message}", null, null, cancellationToken).ConfigureAwait(false);
+            await _store.AppendAuditAsync(tradeNo!, new AuditEntry("message", "delivery-failed",
+                $"message {message.MessageId}, delivery {message.DequeueCount}: {failure.GetType().Name}: {failure.Message}"), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -22,7 +22,7 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         var now = App.Clock.GetUtcNow();
         var old = now.AddDays(-500);
         // 40 old transactions with 5 old audit rows each (200), one of them also with a recent row; 30 recent
-        // transactions with 5 rows each; 20 old and 10 recent unmatched rows. Records are kept either way.
+        // transactions with 5 rows each; 20 old and 10 recent unmatched rows, 10 old refused callbacks. Records are kept either way.
         var oldTradeNos = Enumerable.Range(0, 40).Select(i => $"AROLD{i:D3}").ToList();
         var recentTradeNos = Enumerable.Range(0, 30).Select(i => $"ARNEW{i:D3}").ToList();
         await SeedAsync(oldTradeNos, old, rowsEach: 5);
@@ -36,13 +36,17 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         {
             await AddAuditAsync(TransactionStore.UnmatchedPartition, now.AddMinutes(-i - 1), "recent unmatched");
         }
+        for (var i = 0; i < 10; i++)
+        {
+            await AddAuditAsync(TransactionStore.RefusedPartition, old.AddMinutes(i), "old refused");
+        }
 
         App.Storage.Reset();
         await Purge();
         var firstRunRead = App.Storage.EntitiesRead;
         var afterFirst = await CountOldAsync(oldTradeNos, old);
 
-        Assert.InRange(afterFirst, 1, 220 - 150);
+        Assert.InRange(afterFirst, 1, 230 - 150);
         Assert.True(firstRunRead <= 150 + 40 + 1, $"the first run read {firstRunRead} entities for 150 deletions");
 
         App.Storage.Reset();
@@ -50,8 +54,8 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         var secondRunRead = App.Storage.EntitiesRead;
 
         Assert.Equal(0, await CountOldAsync(oldTradeNos, old));
-        // 70 rows left to delete, the old transactions' index rows, the cursor: the 150 + 11 kept rows never.
-        Assert.True(secondRunRead <= 70 + 40 + 1, $"the second run read {secondRunRead} entities for 70 deletions");
+        // 80 rows left to delete, the old transactions' index rows, the cursor: the 150 + 11 kept rows never.
+        Assert.True(secondRunRead <= 80 + 40 + 1, $"the second run read {secondRunRead} entities for 80 deletions");
         Assert.Equal(30 * 5, await CountAsync(recentTradeNos));
         Assert.Single(await RowsAsync(oldTradeNos[0]));
         Assert.Equal(10, (await RowsAsync(TransactionStore.UnmatchedPartition)).Count);
@@ -68,7 +72,6 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
     {
         var due = App.Tables.GetTableClient(App.TablePrefix + "Due");
         var transactions = App.Tables.GetTableClient(App.TablePrefix + "Transactions");
-        var audit = App.Tables.GetTableClient(App.TablePrefix + "Audit");
         for (var i = 0; i < tradeNos.Count; i++)
         {
             var tradeNo = tradeNos[i];
@@ -76,20 +79,34 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
             await due.AddEntityAsync(new TableEntity(TransactionStore.DuePartition, TransactionStore.CreatedKey(at, tradeNo)) { ["TradeNo"] = tradeNo, ["Kind"] = "payout", ["CreatedAt"] = at });
             await transactions.AddEntityAsync(new TableEntity(tradeNo, TransactionStore.RecordRowKey) { ["Kind"] = "payout", ["State"] = "succeeded", ["Amount"] = 120L, ["CreatedAt"] = at,
                 ["UpdatedAt"] = at });
-            await audit.SubmitTransactionAsync(Enumerable.Range(0, rowsEach).Select(r => new TableTransactionAction(TableTransactionActionType.Add, AuditRow(tradeNo, at.AddMinutes(r), "seeded"))));
+            await transactions.SubmitTransactionAsync(Enumerable.Range(0, rowsEach)
+                .Select(r => new TableTransactionAction(TableTransactionActionType.Add, AuditRow(tradeNo, at.AddMinutes(r), "seeded"))));
         }
     }
 
-    private Task AddAuditAsync(string partition, DateTimeOffset at, string detail) =>
-        App.Tables.GetTableClient(App.TablePrefix + "Audit").AddEntityAsync(AuditRow(partition, at, detail));
+    private Task AddAuditAsync(string partition, DateTimeOffset at, string detail) => TableOf(partition).AddEntityAsync(AuditRow(partition, at, detail));
+
+    /// <summary>
+    /// A transaction's audit rows are in its partition of the transactions table (row key <c>audit|</c> + time); the
+    /// callbacks that belong to no transaction in partitions of the audit table whose names start with '_'.
+    /// </summary>
+    private static bool IsAside(string partition) => partition.StartsWith('_');
+
+    private TableClient TableOf(string partition) => App.Tables.GetTableClient(App.TablePrefix + (IsAside(partition) ? "Audit" : "Transactions"));
 
     private static TableEntity AuditRow(string partition, DateTimeOffset at, string detail) =>
-        new(partition, $"{at.UtcTicks:D19}-{Guid.NewGuid():N}") { ["At"] = at, ["Category"] = "callback", ["Verdict"] = "applied", ["Detail"] = detail };
+        new(partition, $"{(IsAside(partition) ? "" : "audit|")}{at.UtcTicks:D19}-{Guid.NewGuid():N}")
+        {
+            ["At"] = at,
+            ["Category"] = "callback",
+            ["Verdict"] = "applied",
+            ["Detail"] = detail,
+        };
 
     private async Task<int> CountOldAsync(IEnumerable<string> tradeNos, DateTimeOffset old)
     {
         var count = 0;
-        foreach (var partition in tradeNos.Append(TransactionStore.UnmatchedPartition))
+        foreach (var partition in tradeNos.Append(TransactionStore.UnmatchedPartition).Append(TransactionStore.RefusedPartition))
         {
             count += (await RowsAsync(partition)).Count(row => row.GetDateTimeOffset("At") < old.AddDays(1));
         }
@@ -109,7 +126,10 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
     private async Task<List<TableEntity>> RowsAsync(string partition)
     {
         var rows = new List<TableEntity>();
-        await foreach (var row in App.Tables.GetTableClient(App.TablePrefix + "Audit").QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}")))
+        var filter = IsAside(partition)
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {"audit|"} and RowKey lt {"audit}"}");
+        await foreach (var row in TableOf(partition).QueryAsync<TableEntity>(filter))
         {
             rows.Add(row);
         }

@@ -33,7 +33,7 @@ public sealed class BudgetTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task A_signed_notify_for_a_pending_payout_costs_three_table_round_trips_to_record_and_two_more_to_announce_and_leave_the_due_index()
+    public async Task A_signed_notify_that_makes_a_payout_final_costs_a_read_a_batch_the_event_send_and_leaving_the_due_index()
     {
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(1));
         // The event is sent inside the invocation, after the durable write; holding the send shows what recording cost.
@@ -51,7 +51,8 @@ public sealed class BudgetTests(AzuriteFixture azurite)
 
         var posting = app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
         var recording = await atSend.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(recording.Count <= 3, $"{recording.Count} Table Storage round trips to record one notify (budget 3: read, write, audit):\n{string.Join("\n", recording)}");
+        Assert.True(recording.Count <= 2,
+            $"{recording.Count} Table Storage round trips to record one notify (budget 2: the read, one batch of record, revision, outbox row and audit row):\n{string.Join("\n", recording)}");
         Assert.Equal(TransactionState.Succeeded, (await app.GetAsync(tradeNo))!.State);
         Assert.False(posting.IsCompleted, "The notify was answered before its event was sent.");
         release.SetResult();
@@ -59,11 +60,31 @@ public sealed class BudgetTests(AzuriteFixture azurite)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("OK", await response.Content.ReadAsStringAsync());
-        // Announcing: the event goes to the queue and its outbox row is marked sent; then the final record leaves the due index.
+        // Announcing: the event goes to the queue (not a table round trip), then the final record leaves the due index.
+        // Nothing marks the outbox row sent: leaving the due index is the confirmation (the outbox invariant).
         var requests = app.Storage.Requests;
-        Assert.True(requests.Count <= 5, $"{requests.Count} Table Storage round trips for one notify with its event (budget 3 + 2):\n{string.Join("\n", requests)}");
+        Assert.True(requests.Count <= 3, $"{requests.Count} Table Storage round trips for one notify with its event (budget 2 + 1):\n{string.Join("\n", requests)}");
         Assert.Equal("payout.succeeded", Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
         Assert.Empty(await app.UncountedStore.GetDueAsync(app.Clock.GetUtcNow().AddYears(1), 1000, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_forged_notify_costs_one_audit_write_outside_the_partition_of_the_transaction_it_names()
+    {
+        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(1));
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
+        var tradeNo = TestTradeNos.New("FBUDGET");
+        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
+        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        var history = (await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None)).Count;
+        app.Storage.Reset();
+
+        using var response = await app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"), secret: "not-the-app-secret");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var request = Assert.Single(app.Storage.Requests);
+        Assert.EndsWith(app.TablePrefix + "Audit", request, StringComparison.Ordinal);
+        Assert.Equal(history, (await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None)).Count);
     }
 
     private sealed class HeldDispatcher(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, Action onSend, Task release)

@@ -1,4 +1,5 @@
 using System.Net;
+using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;
@@ -83,12 +84,7 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.Forbidden, forwardedOutside.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, spoofed.StatusCode);
         Assert.Equal(TransactionState.Processing, (await app.GetAsync(tradeNo))!.State);
-        var refused = new List<Azure.Data.Tables.TableEntity>();
-        await foreach (var row in app.Tables.GetTableClient(app.TablePrefix + "Audit").QueryAsync<Azure.Data.Tables.TableEntity>(
-            Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {"_unmatched"} and Verdict eq {"rejected-ip-not-allowed"}")))
-        {
-            refused.Add(row);
-        }
+        var refused = (await app.AuditAsync(TransactionStore.RefusedPartition)).Where(row => row.GetString("Verdict") == "rejected-ip-not-allowed").ToList();
         Assert.Equal(["198.51.100.9", "198.51.100.9"], refused.Select(row => row.GetString("SourceIp")));
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Azure.Data.Tables;
+using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;
@@ -32,16 +33,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         return count;
     }
 
-    private async Task<List<TableEntity>> AuditAsync(string partition)
-    {
-        var table = App.Tables.GetTableClient(App.TablePrefix + "Audit");
-        var rows = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}")))
-        {
-            rows.Add(row);
-        }
-        return rows;
-    }
+    private Task<List<TableEntity>> AuditAsync(string partition) => App.AuditAsync(partition);
 
     [Fact]
     public async Task A_signed_result_delivered_eight_times_out_of_order_isApplied_exactly_once()
@@ -84,9 +76,11 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         var after = await App.GetAsync(tradeNo);
         Assert.Equal(before!.State, after!.State);
         Assert.Equal(before.Revision, after.Revision);
-        var audit = await AuditAsync(tradeNo);
+        // Recorded aside, with the tradeNo it claims: never in the partition of the transaction it names.
+        var audit = (await AuditAsync(TransactionStore.RefusedPartition)).Where(row => row.GetString("ClaimedTradeNo") == tradeNo).ToList();
         Assert.Contains(audit, row => row.GetString("Verdict") == "rejected-forged");
         Assert.All(audit, row => Assert.DoesNotContain("\"sign\"", row.GetString("Body") ?? ""));
+        Assert.DoesNotContain(await AuditAsync(tradeNo), row => row.GetString("Verdict")!.StartsWith("rejected-", StringComparison.Ordinal));
         Assert.Contains(App.Logs.GetSnapshot(), r => r.Id.Name == LogMarkers.CallbackRejected && r.GetStructuredStateValue("Verdict") == "forged");
         Assert.Empty(await App.EventsForAsync(tradeNo));
     }
@@ -116,7 +110,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(expected, await response.Content.ReadAsStringAsync());
-        Assert.Contains(await AuditAsync("_unmatched"), row => row.GetString("Verdict") == "rejected-malformed");
+        Assert.Contains(await AuditAsync(TransactionStore.RefusedPartition), row => row.GetString("Verdict") == "rejected-malformed");
     }
 
     [Fact]
@@ -154,7 +148,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Null(await App.GetAsync(tradeNo));
-        var audit = Assert.Single(await AuditAsync(tradeNo));
+        var audit = Assert.Single(await AuditAsync(TransactionStore.UnmatchedPartition), row => row.GetString("ClaimedTradeNo") == tradeNo);
         Assert.Equal("unknown-tradeNo", audit.GetString("Verdict"));
         Assert.Contains("\"status\":\"0000\"", audit.GetString("Body"));
     }

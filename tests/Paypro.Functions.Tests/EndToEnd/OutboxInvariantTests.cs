@@ -493,13 +493,13 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         : TransactionStore(tables, options, time)
     {
         public override async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow,
-            CancellationToken cancellationToken)
+            AuditEntry? audit, CancellationToken cancellationToken)
         {
             if (isNew && record.TradeNo == tradeNo)
             {
                 await gate.PassAsync(cancellationToken);
             }
-            return await base.WriteAsync(record, isNew, source, detail, at, outboxRow, cancellationToken);
+            return await base.WriteAsync(record, isNew, source, detail, at, outboxRow, audit, cancellationToken);
         }
     }
 
@@ -532,14 +532,14 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         }
 
         public override async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow,
-            CancellationToken cancellationToken)
+            AuditEntry? audit, CancellationToken cancellationToken)
         {
             if (source == "create-call")
             {
                 // The create call has been made; its answer is never written.
                 stop.At("after-create-call", record.TradeNo);
             }
-            var written = await base.WriteAsync(record, isNew, source, detail, at, outboxRow, cancellationToken);
+            var written = await base.WriteAsync(record, isNew, source, detail, at, outboxRow, audit, cancellationToken);
             stop.At(isNew ? "after-insert" : record.State.IsFinal() && source == "callback" ? "after-final-write" : "none", record.TradeNo);
             return written;
         }

@@ -279,6 +279,25 @@ public sealed class PayproAppHarness : IAsyncDisposable
         return events;
     }
 
+    /// <summary>
+    /// Audit rows: a transaction's (in its partition of the transactions table, row keys <c>audit|</c>…), or those of a
+    /// partition of the audit table (<see cref="TransactionStore.RefusedPartition"/>, <see cref="TransactionStore.UnmatchedPartition"/>).
+    /// </summary>
+    public async Task<List<TableEntity>> AuditAsync(string partition)
+    {
+        var aside = partition is TransactionStore.RefusedPartition or TransactionStore.UnmatchedPartition;
+        var table = Tables.GetTableClient(TablePrefix + (aside ? "Audit" : "Transactions"));
+        var filter = aside
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {"audit|"} and RowKey lt {"audit}"}");
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+
     /// <summary>Messages in a queue (peeked, not removed).</summary>
     public async Task<IReadOnlyList<string>> PeekAsync(string queue)
     {
