@@ -55,7 +55,11 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<IValidateOptions<SubmitOptions>, AllowListValidator<SubmitOptions>>();
         services.AddSingleton(QueueNames.From(configuration));
 
-        services.AddSingleton<TransactionStore>();
+        services.AddSingleton<IndexPartitions>();
+        services.AddSingleton<ITransactionStore, TransactionStore>();
+        services.AddSingleton<IDueIndex, DueIndex>();
+        services.AddSingleton<ICreationIndex, CreationIndex>();
+        services.AddSingleton<IOperationsStore, OperationsStore>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<TransactionProcessor>();
         services.AddSingleton<TransactionChecker>();

@@ -105,7 +105,7 @@ public sealed class BadInputScenario : IScenario
             else if (message.TradeNo is { } tradeNo && !existing.Contains(tradeNo) && after.TryGetValue(tradeNo, out var record))
             {
                 observed = record.State == TransactionState.Rejected ? "rejected" : "recorded as " + record.State.ToWire();
-                withReason = record.State == TransactionState.Rejected && !string.IsNullOrEmpty((await environment.Store.GetAsync(tradeNo, cancellationToken))?.Reason);
+                withReason = record.State == TransactionState.Rejected && !string.IsNullOrEmpty((await environment.Store.Transactions.GetAsync(tradeNo, cancellationToken))?.Reason);
             }
             else if (message.TradeNo is { } existingTradeNo && existing.Contains(existingTradeNo)
                 && logLines.Any(l => l.Contains(existingTradeNo, StringComparison.Ordinal) && (l.Contains("is invalid (", StringComparison.Ordinal) || l.Contains("different content",

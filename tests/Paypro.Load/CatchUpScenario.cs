@@ -68,7 +68,7 @@ public sealed class CatchUpScenario : IScenario
         while (clock.Elapsed < timeout)
         {
             // Cheap: one entity at most. A final payout whose event is out has left the due index.
-            if ((await environment.Store.GetDueAsync(DateTimeOffset.UtcNow.AddYears(10), 1, cancellationToken)).Count == 0)
+            if ((await environment.Store.Due.GetDueAsync(DateTimeOffset.UtcNow.AddYears(10), 1, cancellationToken)).Entries.Count == 0)
             {
                 done = clock.Elapsed;
                 break;
@@ -108,11 +108,13 @@ public sealed class CatchUpScenario : IScenario
         var client = paypro.Client;
         var notifyUrl = new Uri(environment.BaseAddress, environment.NotifyPathAndQuery);
         var now = DateTimeOffset.UtcNow;
-        var rows = tradeNos.ToDictionary(t => t, t => TransactionStore.NewTransactionRows(t, TransactionKind.Payout, now, now.AddSeconds(1)), StringComparer.Ordinal);
+        var rows = tradeNos.ToDictionary(t => t, t => DueIndex.NewTransactionRows(environment.Store.Partitions.PartitionOf(t), t, TransactionKind.Payout, now, now.AddSeconds(1)),
+            StringComparer.Ordinal);
         // The due entries first, as the submit path writes them, so each record knows its entry's version.
         var dueETags = new Dictionary<string, ETag>(StringComparer.Ordinal);
         var due = environment.Tables.GetTableClient(environment.DueTable);
-        foreach (var chunk in tradeNos.Chunk(50))
+        // A batch covers one partition: the rows go in by partition, 50 transactions at a time.
+        foreach (var chunk in tradeNos.GroupBy(t => rows[t].Entry.Partition).SelectMany(g => g.Chunk(50)))
         {
             var response = await due.SubmitTransactionAsync(chunk.SelectMany(t => new[]
             {
@@ -131,9 +133,9 @@ public sealed class CatchUpScenario : IScenario
             {
                 throw new LoadSetupException($"Paypro (the sandbox) answered {created.Outcome} ({created.Code} {created.Msg}) to seeding {tradeNo}.");
             }
-            var record = Workload.SubmittedRecord(tradeNo, now, dueETags[tradeNo], mobile);
+            var record = Workload.SubmittedRecord(tradeNo, now, dueETags[tradeNo], mobile, rows[tradeNo].Entry.Partition);
             record.SerialNumber = created.SerialNumber;
-            var written = await environment.Store.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", now, null, null, token);
+            var written = await environment.Store.Transactions.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", now, null, null, token);
             if (written.Outcome != WriteOutcome.Written)
             {
                 throw new LoadSetupException($"Seeding {tradeNo} found it written already.");

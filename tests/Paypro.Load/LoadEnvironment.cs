@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Paypro.Functions.DevHost;
-using Paypro.Functions.Storage;
 using Paypro.Sandbox;
 
 namespace Paypro.Load;
@@ -75,7 +74,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
     public EventSendRecorder EventSends { get; }
 
     /// <summary>The app's tables through a client of this tool, which no counter of the app sees.</summary>
-    public TransactionStore Store { get; private set; } = null!;
+    public Stores Store { get; private set; } = null!;
 
     /// <summary>The app in this process, when it runs here.</summary>
     public WebApplication? App => _app;
@@ -105,8 +104,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
             environment.Azurite = await Azurite.StartAsync(repositoryRoot, tables: storage, queues: storage, cancellationToken);
             environment.Queues = environment.Azurite.CreateQueueServiceClient();
             environment.Tables = environment.Azurite.CreateTableServiceClient();
-            environment.Store = new TransactionStore(environment.Tables, Microsoft.Extensions.Options.Options.Create(new StorageOptions { TablePrefix = environment.TablePrefix }),
-                TimeProvider.System);
+            environment.Store = new Stores(environment.Tables, environment.TablePrefix);
 
             environment.Sandbox = await SandboxHost.StartAsync(sandbox =>
             {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Options;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Load;
@@ -24,12 +22,12 @@ public sealed class NotifyScenario : IScenario
 
     public string Title => "notify throughput and latency against a bare endpoint doing the same table round trips";
 
-    private sealed class Target(string name, Uri baseAddress, string pathAndQuery, TransactionStore store)
+    private sealed class Target(string name, Uri baseAddress, string pathAndQuery, Stores store)
     {
         public string Name { get; } = name;
         public Uri BaseAddress { get; } = baseAddress;
         public string PathAndQuery { get; } = pathAndQuery;
-        public TransactionStore Store { get; } = store;
+        public Stores Store { get; } = store;
         public List<double> Latencies { get; } = [];
         public TimeSpan Elapsed { get; set; }
         public int Requests { get; set; }
@@ -46,7 +44,7 @@ public sealed class NotifyScenario : IScenario
         var rounds = context.Smoke ? 2 : 4;
         var warmup = Math.Max(8, count / 10);
         await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions(), cancellationToken);
-        var store = (string prefix) => new TransactionStore(environment.Tables, Options.Create(new StorageOptions { TablePrefix = prefix }), TimeProvider.System);
+        var store = (string prefix) => new Stores(environment.Tables, prefix);
         var baselinePrefix = "B" + environment.Id;
         var announcePrefix = "A" + environment.Id;
         await using var baseline = await BaselineServer.StartAsync(environment.Azurite, baselinePrefix, eventsQueue: null, cancellationToken);

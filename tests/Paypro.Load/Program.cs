@@ -20,7 +20,8 @@ if (options.Help)
     return 0;
 }
 
-IScenario[] known = [new NotifyScenario(), new EventLagScenario(), new PipelineScenario(), new PollCostScenario(), new FaultsScenario(), new CatchUpScenario(), new BadInputScenario()];
+IScenario[] known = [new NotifyScenario(), new EventLagScenario(), new PipelineScenario(), new PollCostScenario(), new FaultsScenario(), new CatchUpScenario(), new BadInputScenario(),
+    new HistoryScenario()];
 var machine = $"{Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription}";
 var started = DateTimeOffset.UtcNow;
 Console.WriteLine($"machine: {machine}");

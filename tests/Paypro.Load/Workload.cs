@@ -5,7 +5,6 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Load;
@@ -49,7 +48,7 @@ public static class Workload
     }
 
     /// <summary>A payout record as the app writes it when Paypro has accepted it (state submitted), with its due entry.</summary>
-    public static TransactionRecord SubmittedRecord(string tradeNo, DateTimeOffset now, ETag? dueETag = null, string mobile = HeldMobile) => new()
+    public static TransactionRecord SubmittedRecord(string tradeNo, DateTimeOffset now, ETag? dueETag = null, string mobile = HeldMobile, string? partition = null) => new()
     {
         TradeNo = tradeNo,
         Kind = TransactionKind.Payout,
@@ -64,6 +63,7 @@ public static class Workload
         PayproStatus = "0015",
         SerialNumber = Guid.NewGuid().ToString("N"),
         DueETag = dueETag,
+        IndexPartition = partition,
     };
 
     /// <summary>
@@ -71,14 +71,15 @@ public static class Workload
     /// revision row), each with a due entry at <paramref name="dueAt"/>: what the submit path leaves, without
     /// calling Paypro. Setup, not measured.
     /// </summary>
-    public static async Task SeedSubmittedAsync(TransactionStore store, IReadOnlyList<string> tradeNos, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    public static async Task SeedSubmittedAsync(Stores store, IReadOnlyList<string> tradeNos, DateTimeOffset dueAt, CancellationToken cancellationToken)
     {
         await store.CreateTablesAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
         await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (tradeNo, token) =>
         {
-            var due = await store.ScheduleAsync(tradeNo, dueAt, 0, token);
-            var written = await store.WriteAsync(SubmittedRecord(tradeNo, now, due.ETag), isNew: true, "seed", "seeded by the load tool", now, null, null, token);
+            var due = await store.Due.ScheduleAsync(tradeNo, dueAt, 0, now, token);
+            var record = SubmittedRecord(tradeNo, now, due.ETag, partition: due.Partition);
+            var written = await store.Transactions.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", now, null, null, token);
             if (written.Outcome != WriteOutcome.Written)
             {
                 throw new LoadSetupException($"Seeding {tradeNo} found it written already.");

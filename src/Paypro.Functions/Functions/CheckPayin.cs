@@ -1,11 +1,10 @@
 using Microsoft.Azure.Functions.Worker;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Functions;
 
 /// <summary>Queries Paypro for one payin now and applies the answer.</summary>
-public sealed class CheckPayin(TransactionStore store, TransactionChecker checker)
+public sealed class CheckPayin(ITransactionStore store, TransactionChecker checker)
 {
     [Function(nameof(CheckPayin))]
     public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "post", Route = "payins/{tradeNo}/check")] HttpRequest request, string tradeNo) =>

@@ -1,11 +1,10 @@
 using Microsoft.Azure.Functions.Worker;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Functions;
 
 /// <summary>A payin with its history, mobile masked.</summary>
-public sealed class GetPayin(TransactionStore store)
+public sealed class GetPayin(ITransactionStore store)
 {
     [Function(nameof(GetPayin))]
     public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "payins/{tradeNo}")] HttpRequest request, string tradeNo) =>

@@ -10,6 +10,12 @@ public sealed class StorageOptions
     /// <summary>Prefix of the table names: <c>{prefix}Transactions</c>, <c>{prefix}Audit</c>, <c>{prefix}Due</c>.</summary>
     public string TablePrefix { get; set; } = "Paypro";
 
+    /// <summary>
+    /// How many partitions the due index and the creation index are spread over: a new transaction's index rows go to
+    /// one of them by a hash of its tradeNo. Raising or lowering it strands nothing (docs/operations.md).
+    /// </summary>
+    public int IndexPartitions { get; set; } = 8;
+
     public string TransactionsTable => TablePrefix + "Transactions";
     public string AuditTable => TablePrefix + "Audit";
     public string DueTable => TablePrefix + "Due";
@@ -24,6 +30,10 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         if (string.IsNullOrEmpty(prefix) || prefix.Length > 51 || !char.IsAsciiLetter(prefix[0]) || !prefix.All(char.IsAsciiLetterOrDigit))
         {
             return ValidateOptionsResult.Fail("Storage:TablePrefix must be 1-51 letters or digits starting with a letter (table names are built from it).");
+        }
+        if (options.IndexPartitions is < 1 or > 100)
+        {
+            return ValidateOptionsResult.Fail("Storage:IndexPartitions must be between 1 and 100.");
         }
         return ValidateOptionsResult.Success;
     }

@@ -1,4 +1,6 @@
+using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
 
 namespace Paypro.Functions.Storage;
@@ -7,11 +9,15 @@ namespace Paypro.Functions.Storage;
 /// Creates the tables and queues the app uses. In Azure the deployment creates them, so the app never does
 /// this at start-up there (start-up makes no storage round trip); a local run calls it once.
 /// </summary>
-public sealed class StorageProvisioner(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<StorageProvisioner> logger)
+public sealed class StorageProvisioner(TableServiceClient tables, IOptions<StorageOptions> options, QueueServiceClient queues, QueueNames names,
+    ILogger<StorageProvisioner> logger)
 {
     public async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        await store.CreateTablesAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var table in new[] { options.Value.TransactionsTable, options.Value.DueTable, options.Value.AuditTable })
+        {
+            await tables.GetTableClient(table).CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        }
         foreach (var queue in new[] { names.Payouts, names.Payins, names.Events })
         {
             await queues.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);

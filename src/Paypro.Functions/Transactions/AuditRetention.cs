@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -10,7 +9,8 @@ namespace Paypro.Functions.Transactions;
 /// deletes the audit rows written before the cut-off (plus those of the refused and unmatched callbacks). So a run reads the rows it deletes and the index rows of old
 /// transactions, never the rows that are kept, and its cost grows with the rows deleted, not with the history.
 /// </summary>
-public class AuditRetention(TransactionStore store, IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditRetention> logger)
+public class AuditRetention(ITransactionStore store, ICreationIndex created, IOperationsStore operations, IOptions<AuditOptions> options, TimeProvider time,
+    ILogger<AuditRetention> logger)
 {
     private const int IndexPageSize = 500;
 
@@ -27,13 +27,13 @@ public class AuditRetention(TransactionStore store, IOptions<AuditOptions> optio
         var cutoff = time.GetUtcNow() - TimeSpan.FromDays(settings.RetentionDays);
         var budget = settings.MaxDeletesPerRun;
         var deleted = 0;
-        foreach (var partition in new[] { TransactionStore.UnmatchedPartition, TransactionStore.RefusedPartition })
+        foreach (var partition in new[] { IOperationsStore.Unmatched, IOperationsStore.Refused })
         {
-            deleted += await store.DeleteAsideBeforeAsync(partition, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
+            deleted += await operations.DeleteAsideBeforeAsync(partition, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
         }
 
         var visitBefore = cutoff - LifetimeGrace;
-        var from = await store.GetRetentionCursorAsync(cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UnixEpoch;
+        var from = await operations.GetRetentionCursorAsync(cancellationToken).ConfigureAwait(false) ?? DateTimeOffset.UnixEpoch;
         var reached = from;
         string? continuation = null;
         var complete = true;
@@ -44,7 +44,7 @@ public class AuditRetention(TransactionStore store, IOptions<AuditOptions> optio
                 complete = false;
                 break;
             }
-            var page = await store.ListCreatedAsync(from, visitBefore, kind: null, IndexPageSize, continuation, cancellationToken).ConfigureAwait(false);
+            var page = await created.ListCreatedAsync(from, visitBefore, kind: null, IndexPageSize, continuation, cancellationToken).ConfigureAwait(false);
             foreach (var entry in page.Entries)
             {
                 if (deleted >= budget)
@@ -64,7 +64,7 @@ public class AuditRetention(TransactionStore store, IOptions<AuditOptions> optio
         var next = complete ? visitBefore : reached;
         if (next > from)
         {
-            await store.SetRetentionCursorAsync(next, cancellationToken).ConfigureAwait(false);
+            await operations.SetRetentionCursorAsync(next, cancellationToken).ConfigureAwait(false);
         }
         logger.AuditPurged(deleted, cutoff, complete ? "done" : "more next run");
         return deleted;

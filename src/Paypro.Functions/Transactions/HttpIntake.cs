@@ -3,7 +3,6 @@ using System.Text;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -17,7 +16,7 @@ public class HttpIntake
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly TransactionStore _store;
+    private readonly ITransactionStore _store;
     private readonly TransactionSubmitter _submitter;
     private readonly QueueServiceClient _queues;
     private readonly QueueNames _names;
@@ -25,7 +24,7 @@ public class HttpIntake
     private readonly IpAllowList _allowed;
     private readonly ILogger<HttpIntake> _logger;
 
-    public HttpIntake(TransactionStore store, TransactionSubmitter submitter, QueueServiceClient queues, QueueNames names, IOptions<SubmitOptions> options, ILogger<HttpIntake> logger)
+    public HttpIntake(ITransactionStore store, TransactionSubmitter submitter, QueueServiceClient queues, QueueNames names, IOptions<SubmitOptions> options, ILogger<HttpIntake> logger)
     {
         _store = store;
         _submitter = submitter;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Secrets;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -15,7 +14,9 @@ namespace Paypro.Functions.Transactions;
 /// </summary>
 public class NotifyHandler
 {
-    private readonly TransactionStore _store;
+    private readonly ITransactionStore _store;
+    private readonly IDueIndex _due;
+    private readonly IOperationsStore _operations;
     private readonly TransactionProcessor _processor;
     private readonly IAppSecretStore _secrets;
     private readonly SaltPosition _saltPosition;
@@ -28,6 +29,8 @@ public class NotifyHandler
     protected NotifyHandler()
     {
         _store = null!;
+        _due = null!;
+        _operations = null!;
         _processor = null!;
         _secrets = null!;
         _options = null!;
@@ -36,10 +39,13 @@ public class NotifyHandler
         _logger = null!;
     }
 
-    public NotifyHandler(TransactionStore store, TransactionProcessor processor, IAppSecretStore secrets, IOptions<PayproClientOptions> paypro, IOptions<NotifyOptions> options, TimeProvider time,
+    public NotifyHandler(ITransactionStore store, IDueIndex due, IOperationsStore operations, TransactionProcessor processor, IAppSecretStore secrets,
+        IOptions<PayproClientOptions> paypro, IOptions<NotifyOptions> options, TimeProvider time,
         ILogger<NotifyHandler> logger)
     {
         _store = store;
+        _due = due;
+        _operations = operations;
         _processor = processor;
         _secrets = secrets;
         _saltPosition = paypro.Value.SaltPosition;
@@ -99,7 +105,7 @@ public class NotifyHandler
             if (record is null)
             {
                 _logger.CallbackForUnknownTradeNo(tradeNo, claimedStatus);
-                await _store.AppendAsideAsync(TransactionStore.UnmatchedPartition, tradeNo,
+                await _operations.AppendAsideAsync(IOperationsStore.Unmatched, tradeNo,
                     Callback("unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp), cancellationToken);
                 return Ok();
             }
@@ -150,7 +156,7 @@ public class NotifyHandler
             return Ok();
         }
         // Moves the transaction's one entry forward; never a second entry, so hints cannot multiply the checks.
-        await _store.BringDueForwardAsync(record.TradeNo, _time.GetUtcNow(), cancellationToken);
+        await _due.BringDueForwardAsync(record.TradeNo, record.IndexPartition, _time.GetUtcNow(), cancellationToken);
         await _store.AppendAuditAsync(record.TradeNo,
             Callback("unsigned-hint", $"Unsigned callback claiming status {claimedStatus}; nothing changes until a query to Paypro confirms it.", stored, sourceIp),
             cancellationToken);
@@ -163,7 +169,7 @@ public class NotifyHandler
         _logger.CallbackRejected(verdict, sourceIp ?? "unknown", reason);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
         // One write, in a partition of refused callbacks: never in the partition of the transaction it claims to be about.
-        await _store.AppendAsideAsync(TransactionStore.RefusedPartition, tradeNo, Callback("rejected-" + verdict, reason, body, sourceIp), cancellationToken);
+        await _operations.AppendAsideAsync(IOperationsStore.Refused, tradeNo, Callback("rejected-" + verdict, reason, body, sourceIp), cancellationToken);
         return TypedResults.Problem(title: "Callback refused", detail: reason, statusCode: status);
     }
 

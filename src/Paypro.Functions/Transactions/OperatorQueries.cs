@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -10,7 +9,7 @@ namespace Paypro.Functions.Transactions;
 public static class OperatorQueries
 {
     public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> GetTransactionAsync(
-        TransactionKind kind, string tradeNo, TransactionStore store, CancellationToken cancellationToken)
+        TransactionKind kind, string tradeNo, ITransactionStore store, CancellationToken cancellationToken)
     {
         var (record, problem) = await FindAsync(kind, tradeNo, store, cancellationToken);
         if (record is null)
@@ -22,7 +21,7 @@ public static class OperatorQueries
     }
 
     public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> CheckAsync(
-        TransactionKind kind, string tradeNo, TransactionStore store, TransactionChecker checker, CancellationToken cancellationToken)
+        TransactionKind kind, string tradeNo, ITransactionStore store, TransactionChecker checker, CancellationToken cancellationToken)
     {
         var (record, problem) = await FindAsync(kind, tradeNo, store, cancellationToken);
         if (record is null)
@@ -34,7 +33,7 @@ public static class OperatorQueries
 
     /// <summary>The transaction of that kind, or the problem to answer: 400 for a malformed tradeNo, 404 when there is none.</summary>
     private static async Task<(TransactionRecord? Record, ProblemHttpResult? Problem)> FindAsync(
-        TransactionKind kind, string tradeNo, TransactionStore store, CancellationToken cancellationToken)
+        TransactionKind kind, string tradeNo, ITransactionStore store, CancellationToken cancellationToken)
     {
         if (!PayproValidation.TryValidateTradeNo(tradeNo, out var error))
         {
@@ -47,7 +46,7 @@ public static class OperatorQueries
     }
 
     public static async Task<Results<Ok<MpesaLookupView>, ProblemHttpResult>> MpesaLookupAsync(
-        string code, PayproClient paypro, TransactionStore store, CancellationToken cancellationToken)
+        string code, PayproClient paypro, ITransactionStore store, CancellationToken cancellationToken)
     {
         if (!PayproValidation.TryValidateMpesaCode(code, out var error))
         {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 

@@ -1,6 +1,5 @@
 using Azure.Storage.Queues;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -19,12 +18,12 @@ public class OutboxDispatcher
     // their sends in order; enough stripes that a burst of callbacks rarely makes unrelated transactions wait
     // for each other's sends.
     private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
-    private readonly TransactionStore _store;
+    private readonly ITransactionStore _store;
     private readonly QueueClient _events;
     private readonly ILogger<OutboxDispatcher> _logger;
     private readonly TimeProvider _time;
 
-    public OutboxDispatcher(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, TimeProvider? time = null)
+    public OutboxDispatcher(ITransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, TimeProvider? time = null)
     {
         _store = store;
         _events = queues.GetQueueClient(names.Events);

@@ -1,6 +1,5 @@
 using Azure.Storage.Queues;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -9,15 +8,15 @@ namespace Paypro.Functions.Transactions;
 /// <see cref="TransactionLists.MaxPending"/>; each carries its transaction's creation time) and the two poison
 /// queues' approximate lengths. It never reads a record or the history.
 /// </summary>
-public class PendingGauges(TransactionStore store, QueueServiceClient queues, QueueNames names, TimeProvider time, ILogger<PendingGauges> logger)
+public class PendingGauges(IDueIndex due, QueueServiceClient queues, QueueNames names, TimeProvider time, ILogger<PendingGauges> logger)
 {
     public virtual async Task RefreshAsync(CancellationToken cancellationToken)
     {
         try
         {
-            var due = await store.GetScheduledAsync(TransactionLists.MaxPending, cancellationToken).ConfigureAwait(false);
+            var entries = await due.GetScheduledAsync(TransactionLists.MaxPending, cancellationToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
-            var oldest = due.Where(e => e.CreatedAt is not null).Select(e => e.CreatedAt!.Value).DefaultIfEmpty(now).Min();
+            var oldest = entries.Where(e => e.CreatedAt is not null).Select(e => e.CreatedAt!.Value).DefaultIfEmpty(now).Min();
             var poison = new List<(string, long)>(2);
             foreach (var queue in new[] { names.Payouts, names.Payins })
             {
@@ -27,7 +26,7 @@ public class PendingGauges(TransactionStore store, QueueServiceClient queues, Qu
                     : 0;
                 poison.Add((client.Name, depth));
             }
-            PendingSnapshot.Set(due.Select(e => e.TradeNo).Distinct(StringComparer.Ordinal).Count(), Math.Max(0, (now - oldest).TotalSeconds), poison);
+            PendingSnapshot.Set(entries.Select(e => e.TradeNo).Distinct(StringComparer.Ordinal).Count(), Math.Max(0, (now - oldest).TotalSeconds), poison);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

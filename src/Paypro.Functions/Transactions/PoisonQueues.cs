@@ -2,7 +2,6 @@ using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -25,7 +24,7 @@ public sealed record RedriveReport(string Queue, IReadOnlyList<RedriveOutcome> M
 /// message whose tradeNo is already recorded is never sent again: it goes through the queue function, which records
 /// a tradeNo once, and it is not even re-enqueued here; it is reported as already known and removed only on request.
 /// </summary>
-public class PoisonQueues(QueueServiceClient queues, QueueNames names, TransactionStore store, ILogger<PoisonQueues> logger)
+public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransactionStore store, IOperationsStore operations, ILogger<PoisonQueues> logger)
 {
     /// <summary>Queue Storage returns at most 32 messages per peek or receive.</summary>
     public const int MaxBatch = 32;
@@ -58,7 +57,7 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, Transacti
         foreach (var message in peeked)
         {
             var (tradeNo, mobile) = Read(message.Body);
-            var reason = await store.GetPoisonReasonAsync(poison.Name, message.MessageId, cancellationToken).ConfigureAwait(false)
+            var reason = await operations.GetPoisonReasonAsync(poison.Name, message.MessageId, cancellationToken).ConfigureAwait(false)
                 ?? (tradeNo is null ? null : await store.GetLastDeliveryFailureAsync(tradeNo, cancellationToken).ConfigureAwait(false));
             var recorded = tradeNo is null ? null : (await store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false))?.State.ToWire();
             views.Add(new PoisonMessageView(message.MessageId, message.InsertedOn, message.DequeueCount, tradeNo, mobile is null ? null : PayproValidation.MaskMobile(mobile), reason, recorded));

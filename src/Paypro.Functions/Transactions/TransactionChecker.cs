@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -11,7 +10,8 @@ namespace Paypro.Functions.Transactions;
 /// </summary>
 public class TransactionChecker
 {
-    private readonly TransactionStore _store;
+    private readonly ITransactionStore _store;
+    private readonly IDueIndex _due;
     private readonly TransactionProcessor _processor;
     private readonly OutboxDispatcher _dispatcher;
     private readonly PayproClient _paypro;
@@ -23,6 +23,7 @@ public class TransactionChecker
     protected TransactionChecker()
     {
         _store = null!;
+        _due = null!;
         _processor = null!;
         _dispatcher = null!;
         _paypro = null!;
@@ -31,10 +32,12 @@ public class TransactionChecker
         _logger = null!;
     }
 
-    public TransactionChecker(TransactionStore store, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro, IOptions<PollOptions> options, TimeProvider time,
+    public TransactionChecker(ITransactionStore store, IDueIndex due, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro,
+        IOptions<PollOptions> options, TimeProvider time,
         ILogger<TransactionChecker> logger)
     {
         _store = store;
+        _due = due;
         _processor = processor;
         _dispatcher = dispatcher;
         _paypro = paypro;
@@ -69,7 +72,7 @@ public class TransactionChecker
         var attempt = entry.Attempt + 1;
         // Conditional on the entry as read: an unsigned hint that brought it forward meanwhile wins. The record learns
         // the entry's new version, so reaching a final state later can take it out at once.
-        if (await _store.MoveDueAsync(entry, _time.GetUtcNow() + Backoff(attempt), attempt, cancellationToken).ConfigureAwait(false) is { } moved)
+        if (await _due.MoveDueAsync(entry, _time.GetUtcNow() + Backoff(attempt), attempt, cancellationToken).ConfigureAwait(false) is { } moved)
         {
             await _store.SetDueETagAsync(record.TradeNo, moved.ETag, cancellationToken).ConfigureAwait(false);
         }
@@ -91,7 +94,7 @@ public class TransactionChecker
         var tradeNo = record.TradeNo;
         if (record.State.IsFinal())
         {
-            if (await _store.GetDueEntryAsync(tradeNo, cancellationToken).ConfigureAwait(false) is { } entry)
+            if (await _due.GetDueEntryAsync(tradeNo, record.IndexPartition, cancellationToken).ConfigureAwait(false) is { } entry)
             {
                 await FlushAsync(record, entry, cancellationToken).ConfigureAwait(false);
             }
@@ -131,7 +134,7 @@ public class TransactionChecker
     private async Task FlushAsync(TransactionRecord record, DueEntry entry, CancellationToken cancellationToken)
     {
         await _dispatcher.SendUnsentAsync(record, cancellationToken).ConfigureAwait(false);
-        await _store.RemoveDueAsync(record.TradeNo, entry.ETag, cancellationToken).ConfigureAwait(false);
+        await _due.RemoveDueAsync(record.TradeNo, entry.Partition, entry.ETag, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -158,7 +161,7 @@ public class TransactionChecker
     /// <summary>
     /// An entry whose record is not there. The submit path writes the entry before the record, and the record's insert
     /// may still succeed while the storage client retries it, so the entry is an orphan only once it is older than
-    /// <see cref="TransactionStore.RecordInsertWindow"/>; until then it is kept as it is (moving it would change the
+    /// <see cref="ITransactionStore.RecordInsertWindow"/>; until then it is kept as it is (moving it would change the
     /// version the record will learn), and looked at again by each poll.
     /// </summary>
     private async Task HandleOrphanAsync(DueEntry entry, CancellationToken cancellationToken)
@@ -168,7 +171,7 @@ public class TransactionChecker
         var window = _store.RecordInsertWindow;
         if (age > window)
         {
-            if (await _store.RemoveDueAsync(entry.TradeNo, entry.ETag, cancellationToken).ConfigureAwait(false))
+            if (await _due.RemoveDueAsync(entry.TradeNo, entry.Partition, entry.ETag, cancellationToken).ConfigureAwait(false))
             {
                 _logger.OrphanRemoved(entry.TradeNo, window);
             }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -110,7 +109,7 @@ public sealed record TransactionListQuery(DateTimeOffset From, DateTimeOffset To
 /// Listings for reconciliation and follow-up. A listing by creation time reads a range of the creation index and
 /// one record per row, so its cost follows the rows returned; the pending list reads the due index.
 /// </summary>
-public class TransactionLists(TransactionStore store, TimeProvider time)
+public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationIndex created, TimeProvider time)
 {
     /// <summary>The most open transactions the pending list reads at once.</summary>
     public const int MaxPending = 1000;
@@ -119,7 +118,7 @@ public class TransactionLists(TransactionStore store, TimeProvider time)
 
     public virtual async Task<TransactionListPage> ListAsync(TransactionListQuery query, CancellationToken cancellationToken)
     {
-        var page = await store.ListCreatedAsync(query.From, query.To, query.Kind, query.PageSize, query.ContinuationToken, cancellationToken).ConfigureAwait(false);
+        var page = await created.ListCreatedAsync(query.From, query.To, query.Kind, query.PageSize, query.ContinuationToken, cancellationToken).ConfigureAwait(false);
         var records = await ReadAsync(page.Entries.Select(e => e.TradeNo).ToList(), cancellationToken).ConfigureAwait(false);
         var items = new List<TransactionListItem>(page.Entries.Count);
         foreach (var entry in page.Entries)
@@ -162,10 +161,10 @@ public class TransactionLists(TransactionStore store, TimeProvider time)
 
     public virtual async Task<PendingList> PendingAsync(CancellationToken cancellationToken)
     {
-        var due = await store.GetScheduledAsync(MaxPending + 1, cancellationToken).ConfigureAwait(false);
-        var truncated = due.Count > MaxPending;
-        // A transaction may have two entries for a moment (an unsigned hint brings its next check forward).
-        var nextCheck = due.Take(MaxPending).GroupBy(e => e.TradeNo).ToDictionary(g => g.Key, g => g.Min(e => e.DueAt));
+        var scheduled = await due.GetScheduledAsync(MaxPending + 1, cancellationToken).ConfigureAwait(false);
+        var truncated = scheduled.Count > MaxPending;
+        // The entries come partition by partition: the soonest checks first, as the list promises.
+        var nextCheck = scheduled.OrderBy(e => e.DueAt).Take(MaxPending).GroupBy(e => e.TradeNo).ToDictionary(g => g.Key, g => g.Min(e => e.DueAt));
         var records = await ReadAsync([.. nextCheck.Keys], cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var items = records.Values

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -14,15 +13,15 @@ namespace Paypro.Functions.Transactions;
 /// </summary>
 public class TransactionPoller
 {
-    private readonly TransactionStore _store;
+    private readonly IDueIndex _due;
     private readonly TransactionChecker _checker;
     private readonly PollOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionPoller> _logger;
 
-    public TransactionPoller(TransactionStore store, TransactionChecker checker, IOptions<PollOptions> options, TimeProvider time, ILogger<TransactionPoller> logger)
+    public TransactionPoller(IDueIndex due, TransactionChecker checker, IOptions<PollOptions> options, TimeProvider time, ILogger<TransactionPoller> logger)
     {
-        _store = store;
+        _due = due;
         _checker = checker;
         _options = options.Value;
         _time = time;
@@ -32,7 +31,7 @@ public class TransactionPoller
     /// <summary>For mocking: a test double overrides <see cref="PollAsync"/>.</summary>
     protected TransactionPoller()
     {
-        _store = null!;
+        _due = null!;
         _checker = null!;
         _options = null!;
         _time = TimeProvider.System;
@@ -84,7 +83,7 @@ public class TransactionPoller
         var taken = new HashSet<string>(StringComparer.Ordinal);
         while (!overBudget())
         {
-            var batch = await _store.GetDueAsync(run.Started, batchSize, cancellationToken).ConfigureAwait(false);
+            var (batch, more) = await _due.GetDueAsync(run.Started, batchSize, cancellationToken).ConfigureAwait(false);
             run.Batches++;
             var fresh = 0;
             foreach (var entry in batch)
@@ -96,7 +95,7 @@ public class TransactionPoller
                     yield return entry;
                 }
             }
-            if (batch.Count < batchSize || fresh == 0)
+            if (!more || fresh == 0)
             {
                 yield break;
             }

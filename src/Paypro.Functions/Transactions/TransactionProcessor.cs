@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -13,15 +12,18 @@ public class TransactionProcessor
 {
     private const int MaxAttempts = 5;
 
-    private readonly TransactionStore _store;
+    private readonly ITransactionStore _store;
+    private readonly IDueIndex _due;
     private readonly OutboxDispatcher _dispatcher;
     private readonly PollOptions _poll;
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionProcessor> _logger;
 
-    public TransactionProcessor(TransactionStore store, OutboxDispatcher dispatcher, IOptions<PollOptions> poll, TimeProvider time, ILogger<TransactionProcessor> logger)
+    public TransactionProcessor(ITransactionStore store, IDueIndex due, OutboxDispatcher dispatcher, IOptions<PollOptions> poll, TimeProvider time,
+        ILogger<TransactionProcessor> logger)
     {
         _store = store;
+        _due = due;
         _dispatcher = dispatcher;
         _poll = poll.Value;
         _time = time;
@@ -77,7 +79,8 @@ public class TransactionProcessor
                     // A final record may have left the due index already: an entry goes in before the write, so the
                     // poller sends this event even if the process stops right after it. An entry that was gone means
                     // every earlier event is out.
-                    var (entry, existed) = await _store.EnsureDueAsync(record.TradeNo, now + _poll.FirstCheckAfter, record.CreatedAt, cancellationToken).ConfigureAwait(false);
+                    var (entry, existed) = await _due.EnsureDueAsync(record.TradeNo, record.IndexPartition, now + _poll.FirstCheckAfter, record.CreatedAt,
+                        cancellationToken).ConfigureAwait(false);
                     record.DueETag = entry.ETag;
                     if (!existed)
                     {
@@ -249,7 +252,7 @@ public class TransactionProcessor
         }
         try
         {
-            if (await _store.RemoveDueAsync(record.TradeNo, dueETag, cancellationToken).ConfigureAwait(false))
+            if (await _due.RemoveDueAsync(record.TradeNo, record.IndexPartition, dueETag, cancellationToken).ConfigureAwait(false))
             {
                 record.DueETag = null;
             }

@@ -56,6 +56,9 @@ public sealed class TransactionRecord
     /// </summary>
     public ETag? DueETag { get; set; }
 
+    /// <summary>The partition of the index that holds the transaction's due entry and creation row, chosen when it was created.</summary>
+    public string? IndexPartition { get; init; }
+
     /// <summary>
     /// The events this transaction wrote that are not known to be on the events queue (outbox row names). Written with
     /// each event, in the same batch. While the transaction is pending, a confirmed send takes the name off; once it is

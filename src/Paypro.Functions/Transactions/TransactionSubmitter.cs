@@ -2,7 +2,6 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Transactions;
 
@@ -13,7 +12,9 @@ namespace Paypro.Functions.Transactions;
 /// </summary>
 public class TransactionSubmitter
 {
-    private readonly TransactionStore _store;
+    private readonly ITransactionStore _store;
+    private readonly IDueIndex _due;
+    private readonly IOperationsStore _operations;
     private readonly TransactionProcessor _processor;
     private readonly PayproClient _paypro;
     private readonly QueueServiceClient _queues;
@@ -27,6 +28,8 @@ public class TransactionSubmitter
     protected TransactionSubmitter()
     {
         _store = null!;
+        _due = null!;
+        _operations = null!;
         _processor = null!;
         _paypro = null!;
         _queues = null!;
@@ -37,7 +40,9 @@ public class TransactionSubmitter
     }
 
     public TransactionSubmitter(
-        TransactionStore store,
+        ITransactionStore store,
+        IDueIndex due,
+        IOperationsStore operations,
         TransactionProcessor processor,
         PayproClient paypro,
         QueueServiceClient queues,
@@ -48,6 +53,8 @@ public class TransactionSubmitter
         ILogger<TransactionSubmitter> logger)
     {
         _store = store;
+        _due = due;
+        _operations = operations;
         _processor = processor;
         _paypro = paypro;
         _queues = queues;
@@ -150,13 +157,14 @@ public class TransactionSubmitter
 
         var now = _time.GetUtcNow();
         // The due entry goes in first: whatever happens after the insert, the poller will look.
-        var due = await _store.ScheduleNewAsync(request.TradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
+        var due = await _due.ScheduleNewAsync(request.TradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
         // This attempt's mark on the record: neither the message id nor the content can tell an insert of our own whose
         // answer was lost from a record left by an earlier delivery that crashed after its create call.
         var nonce = Guid.NewGuid().ToString("N");
         var record = new TransactionRecord
         {
             DueETag = due.ETag,
+            IndexPartition = due.Partition,
             SubmitNonce = nonce,
             TraceParent = TransactionTracing.ContextToStore(activity, request.TraceParent),
             EnqueuedAt = message.InsertedOn ?? now,
@@ -219,10 +227,11 @@ public class TransactionSubmitter
             return;
         }
         var now = _time.GetUtcNow();
-        var due = await _store.ScheduleNewAsync(tradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
+        var due = await _due.ScheduleNewAsync(tradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
         var record = new TransactionRecord
         {
             DueETag = due.ETag,
+            IndexPartition = due.Partition,
             TradeNo = tradeNo,
             Kind = kind,
             State = TransactionState.Submitting,
@@ -247,7 +256,7 @@ public class TransactionSubmitter
         // body: the poison queue keeps that, and it may hold a mobile number.
         var poison = _queues.GetQueueClient(QueueNames.PoisonOf(queueName));
         var receipt = await poison.SendMessageAsync(messageText, cancellationToken).ConfigureAwait(false);
-        await _store.RecordPoisonReasonAsync(poison.Name, receipt.Value.MessageId, $"message {messageId} from {queueName}: {reason}", cancellationToken).ConfigureAwait(false);
+        await _operations.RecordPoisonReasonAsync(poison.Name, receipt.Value.MessageId, $"message {messageId} from {queueName}: {reason}", cancellationToken).ConfigureAwait(false);
         FunctionsMetrics.MessagesPoisoned.Add(1, new KeyValuePair<string, object?>("queue", queueName));
         _logger.MessagePoisoned(messageId, queueName, poison.Name, reason);
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Paypro.Functions.Functions;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Infrastructure;
+using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Tests.EndToEnd;
 
@@ -30,15 +31,15 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         await AddAuditAsync(oldTradeNos[0], now.AddDays(-1), "late callback");
         for (var i = 0; i < 20; i++)
         {
-            await AddAuditAsync(TransactionStore.UnmatchedPartition, old.AddMinutes(i), "old unmatched");
+            await AddAuditAsync(IOperationsStore.Unmatched, old.AddMinutes(i), "old unmatched");
         }
         for (var i = 0; i < 10; i++)
         {
-            await AddAuditAsync(TransactionStore.UnmatchedPartition, now.AddMinutes(-i - 1), "recent unmatched");
+            await AddAuditAsync(IOperationsStore.Unmatched, now.AddMinutes(-i - 1), "recent unmatched");
         }
         for (var i = 0; i < 10; i++)
         {
-            await AddAuditAsync(TransactionStore.RefusedPartition, old.AddMinutes(i), "old refused");
+            await AddAuditAsync(IOperationsStore.Refused, old.AddMinutes(i), "old refused");
         }
 
         App.Storage.Reset();
@@ -58,7 +59,7 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         Assert.True(secondRunRead <= 80 + 40 + 1, $"the second run read {secondRunRead} entities for 80 deletions");
         Assert.Equal(30 * 5, await CountAsync(recentTradeNos));
         Assert.Single(await RowsAsync(oldTradeNos[0]));
-        Assert.Equal(10, (await RowsAsync(TransactionStore.UnmatchedPartition)).Count);
+        Assert.Equal(10, (await RowsAsync(IOperationsStore.Unmatched)).Count);
 
         App.Storage.Reset();
         await Purge();
@@ -76,7 +77,7 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         {
             var tradeNo = tradeNos[i];
             var at = createdAt.AddSeconds(i);
-            await due.AddEntityAsync(new TableEntity(TransactionStore.DuePartition, TransactionStore.CreatedKey(at, tradeNo)) { ["TradeNo"] = tradeNo, ["Kind"] = "payout", ["CreatedAt"] = at });
+            await due.AddEntityAsync(CreationIndex.Row(App.UncountedPartitions.PartitionOf(tradeNo), tradeNo, TransactionKind.Payout, at));
             await transactions.AddEntityAsync(new TableEntity(tradeNo, TransactionStore.RecordRowKey) { ["Kind"] = "payout", ["State"] = "succeeded", ["Amount"] = 120L, ["CreatedAt"] = at,
                 ["UpdatedAt"] = at });
             await transactions.SubmitTransactionAsync(Enumerable.Range(0, rowsEach)
@@ -106,7 +107,7 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
     private async Task<int> CountOldAsync(IEnumerable<string> tradeNos, DateTimeOffset old)
     {
         var count = 0;
-        foreach (var partition in tradeNos.Append(TransactionStore.UnmatchedPartition).Append(TransactionStore.RefusedPartition))
+        foreach (var partition in tradeNos.Append(IOperationsStore.Unmatched).Append(IOperationsStore.Refused))
         {
             count += (await RowsAsync(partition)).Count(row => row.GetDateTimeOffset("At") < old.AddDays(1));
         }

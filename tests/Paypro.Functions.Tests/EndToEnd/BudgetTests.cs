@@ -3,7 +3,6 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 
@@ -41,7 +40,7 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         var atSend = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
         StorageCounter? counter = null;
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
-            services.AddSingleton<OutboxDispatcher>(sp => new HeldDispatcher(sp.GetRequiredService<TransactionStore>(), sp.GetRequiredService<QueueServiceClient>(),
+            services.AddSingleton<OutboxDispatcher>(sp => new HeldDispatcher(sp.GetRequiredService<ITransactionStore>(), sp.GetRequiredService<QueueServiceClient>(),
                 sp.GetRequiredService<QueueNames>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(), () => atSend.TrySetResult(counter!.Requests), release.Task)));
         counter = app.Storage;
         var tradeNo = TestTradeNos.New("NBUDGET");
@@ -65,7 +64,7 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         var requests = app.Storage.Requests;
         Assert.True(requests.Count <= 3, $"{requests.Count} Table Storage round trips for one notify with its event (budget 2 + 1):\n{string.Join("\n", requests)}");
         Assert.Equal("payout.succeeded", Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
-        Assert.Empty(await app.UncountedStore.GetDueAsync(app.Clock.GetUtcNow().AddYears(1), 1000, CancellationToken.None));
+        Assert.Empty((await app.UncountedDue.GetDueAsync(app.Clock.GetUtcNow().AddYears(1), 1000, CancellationToken.None)).Entries);
     }
 
     [Fact]
@@ -87,7 +86,7 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         Assert.Equal(history, (await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None)).Count);
     }
 
-    private sealed class HeldDispatcher(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, Action onSend, Task release)
+    private sealed class HeldDispatcher(ITransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, Action onSend, Task release)
         : OutboxDispatcher(store, queues, names, logger)
     {
         public override async Task<bool> SendWrittenAsync(OutboxEvent written, CancellationToken cancellationToken)

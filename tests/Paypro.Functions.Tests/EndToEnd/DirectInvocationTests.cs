@@ -26,7 +26,7 @@ public sealed class DirectInvocationTests(AzuriteFixture azurite) : PayproAppTes
 
         var poison = App.Queues.GetQueueClient(QueueNames.PoisonOf(App.PayoutsQueue));
         var poisoned = Assert.Single((await poison.PeekMessagesAsync(32)).Value, m => m.Body.ToString() == text);
-        var reason = await App.UncountedStore.GetPoisonReasonAsync(poison.Name, poisoned.MessageId, CancellationToken.None);
+        var reason = await App.UncountedOperations.GetPoisonReasonAsync(poison.Name, poisoned.MessageId, CancellationToken.None);
         Assert.NotNull(reason);
         Assert.Contains("m-" + dequeueCount, reason, StringComparison.Ordinal);
         Assert.Contains("JSON", reason, StringComparison.OrdinalIgnoreCase);

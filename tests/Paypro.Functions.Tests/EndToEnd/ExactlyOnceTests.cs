@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Azure;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,8 +27,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         var flaky = new FirstScheduleFails(tradeNos.Skip(20).Take(5));
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
-            services.AddSingleton<TransactionStore>(sp => new FlakyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(),
-                sp.GetRequiredService<TimeProvider>(), flaky)));
+            services.AddSingleton<IDueIndex>(sp => new FlakyIndex(sp.GetRequiredService<IndexPartitions>(), flaky)));
 
         // Some copies sit next to their original, so two copies are often handled at the same moment.
         var messages = tradeNos.Select((t, i) => (TradeNo: t, Order: i * 10))
@@ -179,8 +177,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
 
     private static void Instance(IServiceCollection services, string name, RaceGate race, ReceiveGate receives)
     {
-        services.AddSingleton<TransactionStore>(sp => new RacingStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), race, name));
+        services.AddSingleton<IDueIndex>(sp => new RacingIndex(sp.GetRequiredService<IndexPartitions>(), race, name));
         var options = new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 };
         options.AddPolicy(receives, Azure.Core.HttpPipelinePosition.PerCall);
         services.AddSingleton(sp => new Azure.Storage.Queues.QueueServiceClient(sp.GetRequiredService<IConfiguration>()["AzureWebJobsStorage"], options));
@@ -205,7 +202,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         }
     }
 
-    private sealed class FlakyStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, FirstScheduleFails flaky) : TransactionStore(tables, options, time)
+    private sealed class FlakyIndex(IndexPartitions partitions, FirstScheduleFails flaky) : DueIndex(partitions)
     {
         public override Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
             flaky.ShouldFail(tradeNo)
@@ -259,7 +256,7 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         }
     }
 
-    private sealed class RacingStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, RaceGate race, string instance) : TransactionStore(tables, options, time)
+    private sealed class RacingIndex(IndexPartitions partitions, RaceGate race, string instance) : DueIndex(partitions)
     {
         public override async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
         {

@@ -1,5 +1,4 @@
 using System.Net;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;
@@ -84,7 +83,7 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.Forbidden, forwardedOutside.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, spoofed.StatusCode);
         Assert.Equal(TransactionState.Processing, (await app.GetAsync(tradeNo))!.State);
-        var refused = (await app.AuditAsync(TransactionStore.RefusedPartition)).Where(row => row.GetString("Verdict") == "rejected-ip-not-allowed").ToList();
+        var refused = (await app.AuditAsync(IOperationsStore.Refused)).Where(row => row.GetString("Verdict") == "rejected-ip-not-allowed").ToList();
         Assert.Equal(["198.51.100.9", "198.51.100.9"], refused.Select(row => row.GetString("SourceIp")));
     }
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Azure.Data.Tables;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;
@@ -77,7 +76,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         Assert.Equal(before!.State, after!.State);
         Assert.Equal(before.Revision, after.Revision);
         // Recorded aside, with the tradeNo it claims: never in the partition of the transaction it names.
-        var audit = (await AuditAsync(TransactionStore.RefusedPartition)).Where(row => row.GetString("ClaimedTradeNo") == tradeNo).ToList();
+        var audit = (await AuditAsync(IOperationsStore.Refused)).Where(row => row.GetString("ClaimedTradeNo") == tradeNo).ToList();
         Assert.Contains(audit, row => row.GetString("Verdict") == "rejected-forged");
         Assert.All(audit, row => Assert.DoesNotContain("\"sign\"", row.GetString("Body") ?? ""));
         Assert.DoesNotContain(await AuditAsync(tradeNo), row => row.GetString("Verdict")!.StartsWith("rejected-", StringComparison.Ordinal));
@@ -110,7 +109,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(expected, await response.Content.ReadAsStringAsync());
-        Assert.Contains(await AuditAsync(TransactionStore.RefusedPartition), row => row.GetString("Verdict") == "rejected-malformed");
+        Assert.Contains(await AuditAsync(IOperationsStore.Refused), row => row.GetString("Verdict") == "rejected-malformed");
     }
 
     [Fact]
@@ -148,7 +147,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Null(await App.GetAsync(tradeNo));
-        var audit = Assert.Single(await AuditAsync(TransactionStore.UnmatchedPartition), row => row.GetString("ClaimedTradeNo") == tradeNo);
+        var audit = Assert.Single(await AuditAsync(IOperationsStore.Unmatched), row => row.GetString("ClaimedTradeNo") == tradeNo);
         Assert.Equal("unknown-tradeNo", audit.GetString("Verdict"));
         Assert.Contains("\"status\":\"0000\"", audit.GetString("Body"));
     }

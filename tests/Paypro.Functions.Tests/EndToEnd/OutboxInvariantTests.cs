@@ -83,7 +83,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         await app.PollAsync();
         var type = "payout." + (final == TransactionState.Succeeded ? "succeeded" : final == TransactionState.Rejected ? "rejected" : "failed");
         Assert.Equal(type, Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
-        Assert.Null(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+        Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
     }
 
     [Theory]
@@ -122,13 +122,13 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
         Assert.Equal("payout.succeeded", Assert.Single(await app.EventsForAsync(tradeNo)).GetProperty("type").GetString());
-        Assert.NotNull(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+        Assert.NotNull(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
 
         app.Clock.Skip(PastBackoff);
         await app.PollAsync();
         var events = await app.ExactlyEventsAsync(tradeNo, 2);
         Assert.Equal(new[] { "payout." + kind, "payout.succeeded" }, events.Select(e => e.GetProperty("type").GetString()!).Order().ToArray());
-        Assert.Null(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+        Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
     }
 
     [Fact]
@@ -164,8 +164,8 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         var outage = new EventsOutage();
         var tradeNo = TestTradeNos.New("RACE");
         var removal = new Gate();
-        await using var app = await StartAsync(sandbox, outage, configure: services => services.AddSingleton<TransactionStore>(sp =>
-            new HeldRemovalStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<TimeProvider>(), tradeNo, removal)));
+        await using var app = await StartAsync(sandbox, outage, configure: services => services.AddSingleton<IDueIndex>(sp =>
+            new HeldRemovalIndex(sp.GetRequiredService<IndexPartitions>(), tradeNo, removal)));
         await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
 
@@ -186,12 +186,12 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.NotNull(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+        Assert.NotNull(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
         outage.Down = false;
         app.Clock.Skip(PastBackoff);
         await app.PollAsync();
         await AssertEveryEventOnceByIdAsync(app, tradeNo, "payout.succeeded", "payout.anomaly");
-        Assert.Null(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+        Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
     }
 
     public static TheoryData<string> StopPoints => ["after-schedule", "after-insert", "after-create-call", "after-final-write", "after-send", "after-move"];
@@ -209,9 +209,10 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         var stop = new StopPoint(point, tradeNo);
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
         {
-            services.AddSingleton<TransactionStore>(sp =>
+            services.AddSingleton<ITransactionStore>(sp =>
                 new StoppingStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<TimeProvider>(), stop));
-            services.AddSingleton<OutboxDispatcher>(sp => new StoppingDispatcher(sp.GetRequiredService<TransactionStore>(), sp.GetRequiredService<QueueServiceClient>(),
+            services.AddSingleton<IDueIndex>(sp => new StoppingIndex(sp.GetRequiredService<IndexPartitions>(), stop));
+            services.AddSingleton<OutboxDispatcher>(sp => new StoppingDispatcher(sp.GetRequiredService<ITransactionStore>(), sp.GetRequiredService<QueueServiceClient>(),
                 sp.GetRequiredService<QueueNames>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(), stop));
         });
         sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
@@ -286,7 +287,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         await using var sandbox = PayproAppHarness.StartSandbox();
         var tradeNo = TestTradeNos.New("SLOW");
         var insert = new Gate();
-        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services => services.AddSingleton<TransactionStore>(sp =>
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services => services.AddSingleton<ITransactionStore>(sp =>
             new SlowInsertStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<TimeProvider>(), tradeNo, insert)));
 
         await app.EnqueuePayoutAsync(tradeNo);
@@ -294,14 +295,14 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         // The entry is due (past Poll:FirstCheckAfter) and has no record: the poller keeps it.
         app.Clock.Skip(PastBackoff);
         await app.PollAsync();
-        Assert.NotNull(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+        Assert.NotNull(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
         Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.OrphanKept) && r.GetStructuredStateValue("TradeNo") == tradeNo);
 
         insert.Release();
         await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         Assert.Single(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
         Assert.Equal("payout.succeeded", Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
-        Assert.Null(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+        Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
     }
 
     [Fact]
@@ -311,16 +312,16 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
         var tradeNo = TestTradeNos.New("ORPH");
         var now = app.Clock.GetUtcNow();
-        await app.UncountedStore.ScheduleAsync(tradeNo, now, 0, now, CancellationToken.None);
+        await app.UncountedDue.ScheduleAsync(tradeNo, now, 0, now, CancellationToken.None);
         var window = app.Store.RecordInsertWindow;
 
         app.Clock.Skip(window - TimeSpan.FromSeconds(10));
         await app.PollAsync();
-        Assert.NotNull(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+        Assert.NotNull(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
 
         app.Clock.Skip(TimeSpan.FromMinutes(1) + PayproAppHarness.MaxBackoff);
         await app.PollAsync();
-        Assert.Null(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+        Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
         Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.OrphanRemoved) && r.GetStructuredStateValue("TradeNo") == tradeNo);
     }
 
@@ -355,7 +356,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             }
         }
 
-        var entries = await app.UncountedStore.GetScheduledAsync(1_000, CancellationToken.None);
+        var entries = await app.UncountedDue.GetScheduledAsync(1_000, CancellationToken.None);
         Assert.Single(entries, e => e.TradeNo == tradeNo);
     }
 
@@ -376,7 +377,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         {
             app.Clock.Skip(PastBackoff);
             await app.PollAsync();
-            Assert.NotNull(await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None));
+            Assert.NotNull(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
         }
         Assert.Empty(await app.EventsForAsync(tradeNo));
     }
@@ -389,7 +390,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             app.Clock.Skip(PastBackoff);
             await app.PollAsync();
             var record = await app.GetAsync(tradeNo);
-            return record is { } r && r.State.IsFinal() && await app.UncountedStore.GetDueEntryAsync(tradeNo, CancellationToken.None) is null;
+            return record is { } r && r.State.IsFinal() && await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None) is null;
         }, $"{tradeNo} is final and out of the due index");
         var record = (await app.GetAsync(tradeNo))!;
         Assert.Equal(notSent, record.NotSent);
@@ -474,18 +475,17 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         public void Release() => _released.TrySetResult();
     }
 
-    private sealed class HeldRemovalStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, string tradeNo, Gate gate)
-        : TransactionStore(tables, options, time)
+    private sealed class HeldRemovalIndex(IndexPartitions partitions, string tradeNo, Gate gate) : DueIndex(partitions)
     {
         private int _held;
 
-        public override async Task<bool> RemoveDueAsync(string trade, ETag ifMatch, CancellationToken cancellationToken)
+        public override async Task<bool> RemoveDueAsync(string trade, string? partition, ETag ifMatch, CancellationToken cancellationToken)
         {
             if (trade == tradeNo && Interlocked.Exchange(ref _held, 1) == 0)
             {
                 await gate.PassAsync(cancellationToken);
             }
-            return await base.RemoveDueAsync(trade, ifMatch, cancellationToken);
+            return await base.RemoveDueAsync(trade, partition, ifMatch, cancellationToken);
         }
     }
 
@@ -524,13 +524,6 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
     private sealed class StoppingStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, StopPoint stop)
         : TransactionStore(tables, options, time)
     {
-        public override async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
-        {
-            var entry = await base.ScheduleNewAsync(tradeNo, kind, createdAt, dueAt, cancellationToken);
-            stop.At("after-schedule", tradeNo);
-            return entry;
-        }
-
         public override async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow,
             AuditEntry? audit, CancellationToken cancellationToken)
         {
@@ -543,6 +536,16 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             stop.At(isNew ? "after-insert" : record.State.IsFinal() && source == "callback" ? "after-final-write" : "none", record.TradeNo);
             return written;
         }
+    }
+
+    private sealed class StoppingIndex(IndexPartitions partitions, StopPoint stop) : DueIndex(partitions)
+    {
+        public override async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
+        {
+            var entry = await base.ScheduleNewAsync(tradeNo, kind, createdAt, dueAt, cancellationToken);
+            stop.At("after-schedule", tradeNo);
+            return entry;
+        }
 
         public override async Task<DueEntry?> MoveDueAsync(DueEntry entry, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken)
         {
@@ -552,7 +555,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         }
     }
 
-    private sealed class StoppingDispatcher(TransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, StopPoint stop)
+    private sealed class StoppingDispatcher(ITransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, StopPoint stop)
         : OutboxDispatcher(store, queues, names, logger)
     {
         public override async Task<bool> SendWrittenAsync(OutboxEvent written, CancellationToken cancellationToken)

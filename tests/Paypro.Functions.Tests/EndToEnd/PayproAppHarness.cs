@@ -61,7 +61,11 @@ public sealed class PayproAppHarness : IAsyncDisposable
         Tables = azurite.CreateTableServiceClient();
         // The test's own reads go through a client the StorageCounter does not see, so waiting for a state
         // never counts against the app's budgets.
-        UncountedStore = new TransactionStore(Tables, Options.Create(new StorageOptions { TablePrefix = TablePrefix }), clock);
+        var tables = Options.Create(new StorageOptions { TablePrefix = TablePrefix });
+        UncountedStore = new TransactionStore(Tables, tables, clock);
+        UncountedPartitions = new IndexPartitions(Tables, tables);
+        UncountedDue = new DueIndex(UncountedPartitions);
+        UncountedOperations = new OperationsStore(Tables, tables, clock);
     }
 
     public WebApplication App { get; }
@@ -89,10 +93,17 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public string TablePrefix => $"T{Id}";
     public Uri NotifyUrl => NotifyUrlOf(BaseAddress);
 
-    public TransactionStore Store => App.Services.GetRequiredService<TransactionStore>();
+    public ITransactionStore Store => App.Services.GetRequiredService<ITransactionStore>();
 
     /// <summary>The same tables through a client outside the app, whose traffic the <see cref="Storage"/> counter does not see.</summary>
     public TransactionStore UncountedStore { get; }
+
+    /// <summary>The index partitions, the due index and the operator's table of the same app, through the uncounted client.</summary>
+    public IndexPartitions UncountedPartitions { get; }
+
+    public DueIndex UncountedDue { get; }
+
+    public OperationsStore UncountedOperations { get; }
 
     /// <summary>Starts the app against <paramref name="azurite"/> and a running sandbox.</summary>
     /// <param name="azurite">The storage the app uses.</param>
@@ -281,11 +292,11 @@ public sealed class PayproAppHarness : IAsyncDisposable
 
     /// <summary>
     /// Audit rows: a transaction's (in its partition of the transactions table, row keys <c>audit|</c>…), or those of a
-    /// partition of the audit table (<see cref="TransactionStore.RefusedPartition"/>, <see cref="TransactionStore.UnmatchedPartition"/>).
+    /// partition of the audit table (<see cref="IOperationsStore.Refused"/>, <see cref="IOperationsStore.Unmatched"/>).
     /// </summary>
     public async Task<List<TableEntity>> AuditAsync(string partition)
     {
-        var aside = partition is TransactionStore.RefusedPartition or TransactionStore.UnmatchedPartition;
+        var aside = partition is IOperationsStore.Refused or IOperationsStore.Unmatched;
         var table = Tables.GetTableClient(TablePrefix + (aside ? "Audit" : "Transactions"));
         var filter = aside
             ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")

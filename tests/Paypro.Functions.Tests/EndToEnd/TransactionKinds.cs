@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;
 

@@ -75,18 +75,14 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
     [Fact]
     public async Task A_days_listing_over_10000_older_transactions_reads_only_that_days_index_rows()
     {
-        // 10,000 index rows of earlier days, written in batches (they share the index partition).
+        // 10,000 index rows of earlier days, written in batches, each batch within one index partition.
         var due = App.Tables.GetTableClient(App.TablePrefix + "Due");
         var older = App.Clock.GetUtcNow().AddDays(-30);
-        foreach (var chunk in Enumerable.Range(0, 10_000).Chunk(100))
+        var rows = Enumerable.Range(0, 10_000)
+            .Select(i => CreationIndex.Row(App.UncountedPartitions.PartitionOf($"OLD{i:D6}"), $"OLD{i:D6}", TransactionKind.Payout, older.AddSeconds(i)));
+        foreach (var chunk in rows.GroupBy(row => row.PartitionKey).SelectMany(g => g.Chunk(100)))
         {
-            await due.SubmitTransactionAsync(chunk.Select(i => new TableTransactionAction(TableTransactionActionType.Add,
-                new TableEntity(TransactionStore.DuePartition, TransactionStore.CreatedKey(older.AddSeconds(i), $"OLD{i:D6}"))
-                {
-                    ["TradeNo"] = $"OLD{i:D6}",
-                    ["Kind"] = "payout",
-                    ["CreatedAt"] = older.AddSeconds(i),
-                })));
+            await due.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)));
         }
         var from = App.Clock.GetUtcNow().AddSeconds(-1);
         var today = new List<string>();

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Options;
 using Moq;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Functions;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Tests.Functions;
@@ -173,7 +172,7 @@ public sealed class FunctionEntryPointTests
     [Fact]
     public async Task ListTransactions_parses_the_query_and_ListPendingTransactions_reads_the_pending_list()
     {
-        var lists = new Mock<TransactionLists>(null!, TimeProvider.System) { CallBase = false };
+        var lists = new Mock<TransactionLists>(null!, null!, null!, TimeProvider.System) { CallBase = false };
         lists.Setup(l => l.ListAsync(It.IsAny<TransactionListQuery>(), It.IsAny<CancellationToken>())).ReturnsAsync(new TransactionListPage([], null));
         lists.Setup(l => l.PendingAsync(It.IsAny<CancellationToken>())).ReturnsAsync(new PendingList([], false));
         var good = Request("GET", "/api/transactions");
@@ -194,7 +193,7 @@ public sealed class FunctionEntryPointTests
     [Fact]
     public async Task The_poison_functions_reach_the_poison_queues_of_the_queue_they_name()
     {
-        var poison = new Mock<PoisonQueues>(null!, Names, null!, null!) { CallBase = true };
+        var poison = new Mock<PoisonQueues>(null!, Names, null!, null!, null!) { CallBase = true };
         poison.Setup(p => p.ListAsync("payins-q", It.IsAny<CancellationToken>())).ReturnsAsync(new PoisonListing("payins-q-poison", [], false));
         poison.Setup(p => p.RedriveAsync("payouts-q", It.Is<RedriveRequest>(r => r.All), It.IsAny<CancellationToken>())).ReturnsAsync(new RedriveReport("payouts-q-poison", []));
 
@@ -213,7 +212,7 @@ public sealed class FunctionEntryPointTests
     [InlineData(true)]
     public async Task PurgeAuditTrail_runs_one_retention_pass(bool withScheduleStatus)
     {
-        var retention = new Mock<AuditRetention>(null!, Options.Create(new AuditOptions()), TimeProvider.System, null!) { CallBase = false };
+        var retention = new Mock<AuditRetention>(null!, null!, null!, Options.Create(new AuditOptions()), TimeProvider.System, null!) { CallBase = false };
         var timer = new TimerInfo { ScheduleStatus = withScheduleStatus ? new ScheduleStatus { Next = DateTime.UtcNow.AddDays(1) } : null };
 
         await new PurgeAuditTrail(retention.Object).Run(timer, CancellationToken.None);
@@ -248,9 +247,9 @@ public sealed class FunctionEntryPointTests
         UpdatedAt = DateTimeOffset.UtcNow,
     };
 
-    private static Mock<TransactionStore> Store(TransactionRecord? record)
+    private static Mock<ITransactionStore> Store(TransactionRecord? record)
     {
-        var store = new Mock<TransactionStore> { CallBase = false };
+        var store = new Mock<ITransactionStore>();
         store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((string tradeNo, CancellationToken _) => tradeNo == record?.TradeNo ? record : null);
         store.Setup(s => s.GetHistoryAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync([]);
         return store;

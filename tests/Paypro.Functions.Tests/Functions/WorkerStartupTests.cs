@@ -4,8 +4,8 @@ using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Secrets;
+using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Tests.Functions;
 
@@ -53,7 +53,7 @@ public sealed class WorkerStartupTests
         using var host = builder.Build();
 
         await host.StartAsync();
-        var store = host.Services.GetRequiredService<TransactionStore>();
+        var store = host.Services.GetRequiredService<ITransactionStore>();
 
         Assert.Equal(0, Volatile.Read(ref connections));
         vault.VerifyCurrentReads(Moq.Times.Never());

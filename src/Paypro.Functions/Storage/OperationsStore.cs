@@ -1,0 +1,66 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Transactions;
+
+namespace Paypro.Functions.Storage;
+
+/// <summary>
+/// The Audit table: callbacks that belong to no transaction, append-only, each in a partition of its kind (refused
+/// ones in <c>_refused</c>, never in the partition of the transaction they name; those naming a tradeNo the app does
+/// not know in <c>_unmatched</c>), row key = write time in ticks + a guid; the reasons of the messages the app moved
+/// to a poison queue (<c>_poison</c>); and the audit retention cursor (<c>_retention</c>).
+/// </summary>
+public class OperationsStore : IOperationsStore
+{
+    public const string PoisonPartition = "_poison";
+    private const string RetentionPartition = "_retention";
+
+    private readonly TableClient _audit;
+    private readonly TimeProvider _time;
+
+    public OperationsStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time)
+    {
+        _audit = tables.GetTableClient(options.Value.AuditTable);
+        _time = time;
+    }
+
+    public virtual async Task AppendAsideAsync(string partition, string? claimedTradeNo, AuditEntry entry, CancellationToken cancellationToken)
+    {
+        var entity = TransactionStore.AuditEntity(partition, "", _time.GetUtcNow(), entry);
+        entity["ClaimedTradeNo"] = TransactionStore.Truncate(claimedTradeNo, 128);
+        await _audit.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+    }
+
+    public virtual Task<int> DeleteAsideBeforeAsync(string partition, DateTimeOffset before, int max, CancellationToken cancellationToken) =>
+        TransactionStore.DeleteBeforeAsync(_audit, partition, "", before, max, cancellationToken);
+
+    public virtual async Task RecordPoisonReasonAsync(string poisonQueue, string poisonMessageId, string reason, CancellationToken cancellationToken)
+    {
+        await _audit.UpsertEntityAsync(new TableEntity(PoisonPartition, poisonQueue + "|" + poisonMessageId)
+        {
+            ["At"] = _time.GetUtcNow(),
+            ["Category"] = "message",
+            ["Verdict"] = "poisoned",
+            ["Detail"] = TransactionStore.Truncate(reason, 4_000),
+        }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    public virtual async Task<string?> GetPoisonReasonAsync(string poisonQueue, string poisonMessageId, CancellationToken cancellationToken)
+    {
+        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(PoisonPartition, poisonQueue + "|" + poisonMessageId, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return response.HasValue ? response.Value!.GetString("Detail") : null;
+    }
+
+    public virtual async Task<DateTimeOffset?> GetRetentionCursorAsync(CancellationToken cancellationToken)
+    {
+        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(RetentionPartition, "cursor", cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value!.GetDateTimeOffset("CreatedBefore") : null;
+    }
+
+    public virtual async Task SetRetentionCursorAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken)
+    {
+        await _audit.UpsertEntityAsync(new TableEntity(RetentionPartition, "cursor") { ["CreatedBefore"] = createdBefore, ["At"] = _time.GetUtcNow() },
+            TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+}

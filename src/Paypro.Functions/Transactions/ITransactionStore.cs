@@ -1,0 +1,87 @@
+using Azure;
+
+namespace Paypro.Functions.Transactions;
+
+/// <summary>The outcome of a conditional write.</summary>
+public enum WriteOutcome
+{
+    Written,
+
+    /// <summary>Another writer got there first (the record exists, or moved on since it was read): re-read and decide again.</summary>
+    Conflict,
+}
+
+/// <summary>An event of the outbox: the exact message, and when its change was decided.</summary>
+public sealed record OutboxEvent(string TradeNo, string EventName, string Payload, DateTimeOffset CreatedAt);
+
+/// <summary>An event to keep in the outbox with a change: its name (one per transaction), its id and the exact message.</summary>
+public sealed record OutboxRow(string Name, string EventId, string Payload);
+
+/// <summary>What a conditional write did, and the outbox event it wrote with the change, if any.</summary>
+public readonly record struct WriteResult(WriteOutcome Outcome, OutboxEvent? Event);
+
+/// <summary>An audit row: what happened (a callback, a query to Paypro, a failed delivery), its verdict, and what came with it.</summary>
+/// <param name="Category">What kind of thing: <c>callback</c>, <c>paypro-query</c>, <c>message</c>.</param>
+/// <param name="Verdict">What the app made of it: <c>applied</c>, <c>duplicate</c>, <c>rejected-forged</c>...</param>
+/// <param name="Detail">Why, in words.</param>
+/// <param name="Body">The body as received, without its <c>sign</c>.</param>
+/// <param name="SourceIp">The caller's address, for a callback.</param>
+public sealed record AuditEntry(string Category, string Verdict, string? Detail, string? Body = null, string? SourceIp = null);
+
+/// <summary>One line of a transaction's history.</summary>
+public sealed record HistoryEntry(DateTimeOffset At, string Category, string Verdict, string? Detail);
+
+/// <summary>
+/// What the engine keeps of one transaction, together (its partition): the record, one revision row per change, the
+/// outbox rows of its events, its audit trail and the fingerprint of an HTTP request. A change and everything it
+/// implies (revision, event, the audit row of what caused it) are one write, so they are kept together or not at all.
+/// </summary>
+public interface ITransactionStore
+{
+    /// <summary>
+    /// The longest time after a new transaction's due entry is written during which its record's insert may still
+    /// succeed (the storage client's retries); until then a due entry without a record is not an orphan.
+    /// </summary>
+    TimeSpan RecordInsertWindow { get; }
+
+    /// <summary>Point read of a transaction; null when the tradeNo is unknown.</summary>
+    Task<TransactionRecord?> GetAsync(string tradeNo, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes a new record (<paramref name="isNew"/>) or a change to one read earlier, conditional on the version read,
+    /// with its revision row, the outbox row of the event it announces and the audit row of what caused it, as one write.
+    /// </summary>
+    /// <returns><see cref="WriteOutcome.Conflict"/> when another writer created or changed the record first; when written, the outbox event written with it.</returns>
+    Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow, AuditEntry? audit,
+        CancellationToken cancellationToken);
+
+    /// <summary>Records the fingerprint of the first HTTP request for <paramref name="tradeNo"/>; false when one is recorded already.</summary>
+    Task<bool> TryAddIntakeAsync(string tradeNo, TransactionKind kind, string fingerprint, CancellationToken cancellationToken);
+
+    /// <summary>The fingerprint of the first HTTP request for <paramref name="tradeNo"/>, or null when none came in over HTTP.</summary>
+    Task<string?> GetIntakeFingerprintAsync(string tradeNo, CancellationToken cancellationToken);
+
+    /// <summary>The outbox events of a transaction named in <paramref name="names"/> (its unconfirmed ones), oldest first.</summary>
+    Task<IReadOnlyList<OutboxEvent>> GetOutboxAsync(string tradeNo, IReadOnlyCollection<string> names, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records <see cref="TransactionRecord.Unsent"/> as it is now, conditional on the record as read (its ETag is
+    /// updated); false when the record changed meanwhile, and the list stays as stored.
+    /// </summary>
+    Task<bool> SetUnsentAsync(TransactionRecord record, CancellationToken cancellationToken);
+
+    /// <summary>Records on the transaction the version of its due entry, unconditionally.</summary>
+    Task SetDueETagAsync(string tradeNo, ETag dueETag, CancellationToken cancellationToken);
+
+    /// <summary>Appends to a transaction's audit trail.</summary>
+    Task AppendAuditAsync(string tradeNo, AuditEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>The latest failed delivery recorded for a tradeNo's message, or null.</summary>
+    Task<string?> GetLastDeliveryFailureAsync(string tradeNo, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a transaction's audit rows written before <paramref name="before"/>, at most <paramref name="max"/>; returns how many.</summary>
+    Task<int> DeleteAuditBeforeAsync(string tradeNo, DateTimeOffset before, int max, CancellationToken cancellationToken);
+
+    /// <summary>A transaction's history: its audit trail and its state changes, oldest first.</summary>
+    Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string tradeNo, CancellationToken cancellationToken);
+}

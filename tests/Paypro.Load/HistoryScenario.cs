@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Azure.Data.Tables;
+using Paypro.Functions.Storage;
+using Paypro.Functions.Transactions;
+
+namespace Paypro.Load;
+
+/// <summary>
+/// "history": the pipeline rate to submitted and the notify rate on a fresh store, then on the same store once it
+/// holds 20,000 earlier transactions, seeded as earlier days' transactions accumulate (a final record with its
+/// revisions, its outbox row, its audit rows, and its creation row in its index partition, spread over 20 days). The
+/// app's cost must not grow with the history it keeps.
+/// </summary>
+public sealed class HistoryScenario : IScenario
+{
+    private const double Budget = 1.2;
+    private const int Days = 20;
+
+    public string Name => "history";
+
+    public string Title => "the pipeline and notify rates on a fresh store against one holding 20,000 earlier transactions";
+
+    public async Task RunAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var report = context.Report;
+        var count = context.Count(600, 20);
+        var history = context.Smoke ? 400 : 20_000;
+        var concurrency = context.Concurrency(64, 8);
+        var timeout = context.Timeout(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1));
+        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions(), cancellationToken);
+        using var http = Workload.LoopbackClient(environment.BaseAddress, concurrency);
+
+        // Warm-up (not measured): connections, JIT, Azurite's caches.
+        await MeasureAsync(environment, http, "W", Math.Max(8, count / 10), concurrency, timeout, cancellationToken);
+        var fresh = await MeasureAsync(environment, http, "F", count, concurrency, timeout, cancellationToken);
+
+        var seedClock = Stopwatch.StartNew();
+        await SeedHistoryAsync(environment, history, cancellationToken);
+        Console.WriteLine($"  history: {history} earlier transactions over {Days} days in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
+
+        var kept = await MeasureAsync(environment, http, "H", count, concurrency, timeout, cancellationToken);
+        var pipeline = fresh.Pipeline / kept.Pipeline;
+        var notify = fresh.Notify / kept.Notify;
+        report.Add(Name, "fresh store",
+            $"pipeline to submitted {Stats.Number(fresh.Pipeline)} payouts/s, notify {Stats.Number(fresh.Notify)} /s ({count} payouts, callbacks at concurrency {concurrency})");
+        report.Add(Name, $"store holding {history:N0} earlier transactions",
+            $"pipeline to submitted {Stats.Number(kept.Pipeline)} payouts/s, notify {Stats.Number(kept.Notify)} /s ({count} payouts, callbacks at concurrency {concurrency})");
+        report.Budget(Name, "pipeline, fresh / with history", $"{Stats.Number(pipeline, "0.00")}x", $"<= {Budget:0.0}x", pipeline <= Budget, judged: !context.Smoke);
+        report.Budget(Name, "notify, fresh / with history", $"{Stats.Number(notify, "0.00")}x", $"<= {Budget:0.0}x", notify <= Budget, judged: !context.Smoke);
+        report.Budget(Name, "callbacks applied", $"non-OK answers {fresh.NonOk + kept.NonOk}", "every callback answered OK", fresh.NonOk + kept.NonOk == 0);
+    }
+
+    private sealed record Rates(double Pipeline, double Notify, int NonOk);
+
+    /// <summary>
+    /// <paramref name="count"/> payouts that Paypro keeps processing, enqueued at once: the rate until every one is
+    /// submitted; then a signed success callback for each: the rate of the callbacks.
+    /// </summary>
+    private static async Task<Rates> MeasureAsync(LoadEnvironment environment, HttpClient http, string tag, int count, int concurrency, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var tradeNos = Workload.TradeNos(environment, tag, count);
+        var clock = Stopwatch.StartNew();
+        await Workload.EnqueuePayoutsAsync(environment, tradeNos.Select(t => (t, Workload.HeldMobile)).ToList(), cancellationToken);
+        await Workload.WaitForRecordsAsync(environment, records => tradeNos.All(t => records.TryGetValue(t, out var r) && r.State == TransactionState.Submitted),
+            $"{count} payouts submitted", timeout, cancellationToken, interval: TimeSpan.FromMilliseconds(100));
+        var submitted = clock.Elapsed;
+        var burst = await Workload.PostBurstAsync(http, environment.NotifyPathAndQuery, tradeNos.Select(t => Workload.NotifyBody(environment, t)).ToList(), concurrency,
+            cancellationToken);
+        return new Rates(count / submitted.TotalSeconds, count / burst.Elapsed.TotalSeconds, burst.NonOk);
+    }
+
+    /// <summary>
+    /// Earlier days' transactions, as the app leaves them: per transaction one batch in its partition (the final record,
+    /// three revision rows, the outbox row of its event, two audit rows), and its creation row in its index partition,
+    /// created over the <see cref="Days"/> days before today. None is in the due index: their events are out.
+    /// </summary>
+    private static async Task SeedHistoryAsync(LoadEnvironment environment, int count, CancellationToken cancellationToken)
+    {
+        var transactions = environment.Tables.GetTableClient(environment.TransactionsTable);
+        var index = environment.Tables.GetTableClient(environment.DueTable);
+        var today = DateTimeOffset.UtcNow.Date;
+        var items = Enumerable.Range(0, count).Select(i => (TradeNo: $"Y{environment.Id.ToUpperInvariant()}{i:D6}",
+            At: new DateTimeOffset(today, TimeSpan.Zero).AddDays(-Days + i % Days).AddSeconds(i / Days))).ToList();
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (item, token) =>
+        {
+            var record = Workload.SubmittedRecord(item.TradeNo, item.At, partition: environment.Store.Partitions.PartitionOf(item.TradeNo));
+            record.State = TransactionState.Succeeded;
+            record.FinalAt = item.At.AddSeconds(5);
+            record.PayproStatus = "0000";
+            record.Unsent.Add(TransactionRules.Succeeded);
+            var payload = TransactionEvents.Build(record, TransactionRules.Succeeded, item.At.AddSeconds(5));
+            List<TableTransactionAction> rows =
+            [
+                new(TableTransactionActionType.Add, TransactionStore.ToEntity(record, 3)),
+                .. new[] { "submitting", "submitted", "succeeded" }.Select((state, r) => new TableTransactionAction(TableTransactionActionType.Add,
+                    new TableEntity(item.TradeNo, TransactionStore.RevisionKey(r + 1)) { ["State"] = state, ["Source"] = "seed", ["At"] = item.At.AddSeconds(r) })),
+                new(TableTransactionActionType.Add, new TableEntity(item.TradeNo, "event|" + TransactionRules.Succeeded)
+                {
+                    ["EventId"] = TransactionEvents.EventId(item.TradeNo, TransactionRules.Succeeded),
+                    ["Payload"] = payload,
+                    ["CreatedAt"] = item.At.AddSeconds(5),
+                }),
+                new(TableTransactionActionType.Add, TransactionStore.AuditEntity(item.TradeNo, "audit|", item.At.AddSeconds(4),
+                    new AuditEntry("paypro-query", "Found", "query: Found, status 0015"))),
+                new(TableTransactionActionType.Add, TransactionStore.AuditEntity(item.TradeNo, "audit|", item.At.AddSeconds(5),
+                    new AuditEntry("callback", "applied", "now succeeded", Workload.NotifyBody(environment, item.TradeNo)))),
+            ];
+            await transactions.SubmitTransactionAsync(rows, token);
+        });
+        // A batch covers one partition: the creation rows go in by index partition, 100 at a time.
+        var created = items.GroupBy(item => environment.Store.Partitions.PartitionOf(item.TradeNo))
+            .SelectMany(g => g.Select(item => (Partition: g.Key, item.TradeNo, item.At)).Chunk(100));
+        await Parallel.ForEachAsync(created, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (chunk, token) =>
+            await index.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Add,
+                CreationIndex.Row(row.Partition, row.TradeNo, TransactionKind.Payout, row.At))), token));
+    }
+}
