@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Load;
@@ -24,6 +26,13 @@ namespace Paypro.Load;
 public sealed class BaselineServer : IAsyncDisposable
 {
     public const string Path = "/baseline/notify";
+
+    /// <summary>
+    /// The submit path's storage, bare: for the tradeNo in the body, the record read (absent), the due entry and the
+    /// creation row in one batch in its index partition, the record inserted with its revision, then replaced with the
+    /// next. No queue, no validation, no call to Paypro.
+    /// </summary>
+    public const string SubmitPath = "/baseline/submit";
     private const int MaxBodyBytes = 16 * 1024;
 
     private readonly WebApplication _app;
@@ -53,8 +62,39 @@ public sealed class BaselineServer : IAsyncDisposable
             await events.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }
         app.MapPost(Path, (HttpContext context) => HandleAsync(context, transactions, audit, due, events));
+        var partitions = new IndexPartitions(tables, Options.Create(new StorageOptions { TablePrefix = tablePrefix }));
+        app.MapPost(SubmitPath, (HttpContext context) => SubmitAsync(context, transactions, due, partitions));
         await app.StartAsync(cancellationToken);
         return new BaselineServer(app, new Uri(app.Urls.Single()));
+    }
+
+    private static async Task SubmitAsync(HttpContext context, TableClient transactions, TableClient due, IndexPartitions partitions)
+    {
+        var cancellationToken = context.RequestAborted;
+        var tradeNo = context.Request.Query["tradeNo"].ToString();
+        var now = DateTimeOffset.UtcNow;
+        await transactions.GetEntityIfExistsAsync<TableEntity>(tradeNo, "record", cancellationToken: cancellationToken);
+        var (_, dueRow, createdRow) = DueIndex.NewTransactionRows(partitions.PartitionOf(tradeNo), tradeNo, TransactionKind.Payout, now, now.AddHours(1));
+        await due.SubmitTransactionAsync(
+        [
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, dueRow),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, createdRow),
+        ], cancellationToken);
+        var record = Workload.SubmittedRecord(tradeNo, now);
+        record.State = TransactionState.Submitting;
+        var inserted = await transactions.SubmitTransactionAsync(
+        [
+            new TableTransactionAction(TableTransactionActionType.Add, TransactionStore.ToEntity(record, 1)),
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, TransactionStore.RevisionKey(1)) { ["State"] = "submitting", ["At"] = now }),
+        ], cancellationToken);
+        record.State = TransactionState.Submitted;
+        await transactions.SubmitTransactionAsync(
+        [
+            new TableTransactionAction(TableTransactionActionType.UpdateReplace, TransactionStore.ToEntity(record, 2), inserted.Value[0].Headers.ETag ?? ETag.All),
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, TransactionStore.RevisionKey(2)) { ["State"] = "submitted", ["At"] = now }),
+        ], cancellationToken);
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync("OK", cancellationToken);
     }
 
     private static async Task HandleAsync(HttpContext context, TableClient transactions, TableClient audit, TableClient due, QueueClient? events)
@@ -148,9 +188,9 @@ public sealed class BaselineServer : IAsyncDisposable
         {
             // 3. and 4. The app's notify, after its write: the event to the queue, the due entry removed under its version.
             await events.SendMessageAsync(payload, cancellationToken);
-            if (record.GetString("DueETag") is { } dueETag)
+            if (record.GetString("DueETag") is { } dueETag && record.GetString("IndexPartition") is { } partition)
             {
-                await due.DeleteEntityAsync("due", "d|" + tradeNo, new ETag(dueETag), cancellationToken);
+                await due.DeleteEntityAsync(partition, "d|" + tradeNo, new ETag(dueETag), cancellationToken);
             }
         }
         else

@@ -20,7 +20,7 @@ public sealed class NotifyScenario : IScenario
 
     public string Name => "notify";
 
-    public string Title => "notify throughput and latency against a bare endpoint doing the same table round trips";
+    public string Title => "notify throughput and latency against bare endpoints making the same four operations, and three table round trips";
 
     private sealed class Target(string name, Uri baseAddress, string pathAndQuery, Stores store)
     {

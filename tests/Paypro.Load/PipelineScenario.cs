@@ -81,7 +81,7 @@ public sealed class PipelineScenario : IScenario
             $"per payout p50 {Stats.Ms(Stats.Percentile(finalLatencies, 50))}, p99 {Stats.Ms(Stats.Percentile(finalLatencies, 99))}",
             note: $"includes Paypro's own {PayproProcessing.TotalMilliseconds:0} ms of processing in the sandbox and its signed callback");
         report.Add(Name, "table round trips per payout until final", $"max {toFinal.Max()}, mean {Stats.Number(toFinal.Average(), "0.00")} ({counter.RoundTrips} in all)",
-            note: "informational: the submit path, then the callback's read, write and audit, and announcing its event (outbox row marked sent, due entry removed)");
+            note: "informational: the submit path, then the callback's read and its one batch (record, revision, outbox row, audit row), and leaving the due index");
     }
 
     /// <summary>When each transaction's revision row with <paramref name="state"/> was written, by tradeNo.</summary>

@@ -146,13 +146,18 @@ public sealed partial class StorageCounter : HttpPipelinePolicy
 
     private static void Add(HashSet<string> found, string partitionKey, string rowKey)
     {
-        // Due entries live in one partition; their row key ends with the tradeNo ("<ticks>|<tradeNo>").
-        var tradeNo = partitionKey == "due" ? rowKey[(rowKey.LastIndexOf('|') + 1)..] : partitionKey;
-        if (tradeNo.Length > 0 && tradeNo != "_unmatched")
+        // Index rows live in the index partitions (ix000...); their row key ends with the tradeNo ("d|<tradeNo>",
+        // "~created|<ticks>|<tradeNo>"). Partitions starting with '_' (refused and unmatched callbacks, the layout
+        // row) belong to no payout.
+        var tradeNo = IsIndexPartition(partitionKey) ? rowKey[(rowKey.LastIndexOf('|') + 1)..] : partitionKey;
+        if (tradeNo.Length > 0 && !tradeNo.StartsWith('_'))
         {
             found.Add(tradeNo);
         }
     }
+
+    private static bool IsIndexPartition(string partitionKey) =>
+        partitionKey.Length == 5 && partitionKey.StartsWith("ix", StringComparison.Ordinal) && partitionKey[2..].All(char.IsAsciiDigit);
 
     [GeneratedRegex(@"PartitionKey='(?<pk>[^']*)',RowKey='(?<rk>[^']*)'", RegexOptions.CultureInvariant)]
     private static partial Regex UrlPartition();
