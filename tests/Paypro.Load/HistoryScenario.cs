@@ -6,12 +6,13 @@ using Paypro.Functions.Transactions;
 namespace Paypro.Load;
 
 /// <summary>
-/// "history": the pipeline rate to submitted and the notify rate on a fresh store, then on the same store once it
-/// holds 20,000 earlier transactions, seeded as earlier days' transactions accumulate (a final record with its
-/// revisions, its outbox row, its audit rows, and its creation row in its index partition, spread over 20 days). The
-/// app's cost must not grow with the history it keeps. A control runs beside the app on the same tables: the bare
-/// endpoint of "notify" making the same four operations as the app's notify, so a slowdown of the store itself (Azurite
-/// serves a table more slowly as it grows) can be told apart from one of the app.
+/// "history": the pipeline rate to submitted and the notify rate on a fresh store and on a store that holds 20,000
+/// earlier transactions, side by side in alternating rounds (each store with its own Azurite, sandbox and app). The
+/// history is seeded as earlier days' transactions accumulate: a final record with its revisions, its outbox row, its
+/// audit rows, and its creation row in its index partition, spread over 20 days. The app's cost must not grow with
+/// the history it keeps. Two controls run beside the app on the same tables, the notify's four operations and the
+/// submit path's four table round trips made by a bare endpoint, so a slowdown of the store itself (Azurite serves a
+/// table more slowly as it grows) can be told apart from one of the app.
 /// </summary>
 public sealed class HistoryScenario : IScenario
 {
@@ -31,39 +32,54 @@ public sealed class HistoryScenario : IScenario
         var count = context.Count(600, 20);
         var history = context.Smoke ? 400 : 20_000;
         var concurrency = context.Concurrency(64, 8);
+        var rounds = context.Smoke ? 2 : 4;
         var timeout = context.Timeout(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1));
-        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions(), cancellationToken);
-        using var http = Workload.LoopbackClient(environment.BaseAddress, concurrency);
-        await using var bare = await BaselineServer.StartAsync(environment.Azurite, environment.TablePrefix, "history-events-" + environment.Id, cancellationToken);
-        using var bareHttp = Workload.LoopbackClient(bare.BaseAddress, concurrency);
+        // Two stores side by side, each with its own Azurite, sandbox and app, measured in alternating rounds whose
+        // order rotates, so a slower phase of the machine falls on both alike.
+        await using var freshEnvironment = await context.StartEnvironmentAsync(new EnvironmentOptions(), cancellationToken);
+        await using var historyEnvironment = await context.StartEnvironmentAsync(new EnvironmentOptions(), cancellationToken);
+        var fresh = await Side.StartAsync("fresh", freshEnvironment, concurrency, cancellationToken);
+        var kept = await Side.StartAsync("history", historyEnvironment, concurrency, cancellationToken);
+        try
+        {
+            var seedClock = Stopwatch.StartNew();
+            await SeedHistoryAsync(historyEnvironment, history, cancellationToken);
+            Console.WriteLine($"  history: {history} earlier transactions over {Days} days in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
 
-        // Warm-up (not measured): connections, JIT, Azurite's caches.
-        await MeasureAsync(environment, http, "W", Math.Max(8, count / 10), concurrency, timeout, cancellationToken);
-        await MeasureBareAsync(environment, bareHttp, "V", Math.Max(8, count / 10), concurrency, cancellationToken);
-        var fresh = await MeasureAsync(environment, http, "F", count, concurrency, timeout, cancellationToken);
-        var bareFresh = await MeasureBareAsync(environment, bareHttp, "B", count, concurrency, cancellationToken);
-        var bareSubmitFresh = await MeasureBareSubmitAsync(environment, bareHttp, "S", count, cancellationToken);
+            Side[] sides = [fresh, kept];
+            foreach (var side in sides)
+            {
+                // Warm-up (not measured): connections, JIT, Azurite's caches.
+                await side.MeasureAsync("W", Math.Max(8, count / 10), concurrency, timeout, cancellationToken);
+            }
+            var slice = Math.Max(1, count / rounds);
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var side in sides.Skip(round % 2).Concat(sides.Take(round % 2)))
+                {
+                    var result = await side.MeasureAsync($"R{round}", slice, concurrency, timeout, cancellationToken);
+                    side.Add(result);
+                }
+            }
+        }
+        finally
+        {
+            await fresh.DisposeAsync();
+            await kept.DisposeAsync();
+        }
 
-        var seedClock = Stopwatch.StartNew();
-        await SeedHistoryAsync(environment, history, cancellationToken);
-        Console.WriteLine($"  history: {history} earlier transactions over {Days} days in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
-
-        var kept = await MeasureAsync(environment, http, "H", count, concurrency, timeout, cancellationToken);
-        var bareKept = await MeasureBareAsync(environment, bareHttp, "C", count, concurrency, cancellationToken);
-        var bareSubmitKept = await MeasureBareSubmitAsync(environment, bareHttp, "T", count, cancellationToken);
-        var submitControl = bareSubmitFresh / bareSubmitKept;
         var pipeline = fresh.Pipeline / kept.Pipeline;
         var notify = fresh.Notify / kept.Notify;
-        var control = bareFresh / bareKept;
-        report.Add(Name, "fresh store",
-            $"pipeline to submitted {Stats.Number(fresh.Pipeline)} payouts/s, notify {Stats.Number(fresh.Notify)} /s ({count} payouts, callbacks at concurrency {concurrency})");
-        report.Add(Name, $"store holding {history:N0} earlier transactions",
-            $"pipeline to submitted {Stats.Number(kept.Pipeline)} payouts/s, notify {Stats.Number(kept.Notify)} /s ({count} payouts, callbacks at concurrency {concurrency})");
+        var control = fresh.BareNotify / kept.BareNotify;
+        var submitControl = fresh.BareSubmit / kept.BareSubmit;
+        var what = $"({fresh.Payouts} payouts each, in {rounds} alternating rounds; callbacks at concurrency {concurrency})";
+        report.Add(Name, "fresh store", $"pipeline to submitted {Stats.Number(fresh.Pipeline)} payouts/s, notify {Stats.Number(fresh.Notify)} /s {what}");
+        report.Add(Name, $"store holding {history:N0} earlier transactions", $"pipeline to submitted {Stats.Number(kept.Pipeline)} payouts/s, notify {Stats.Number(kept.Notify)} /s {what}");
         report.Add(Name, "control: the notify's four operations, bare, on the same tables",
-            $"{Stats.Number(bareFresh)} /s fresh, {Stats.Number(bareKept)} /s with history: {Stats.Number(control, "0.00")}x",
+            $"{Stats.Number(fresh.BareNotify)} /s fresh, {Stats.Number(kept.BareNotify)} /s with history: {Stats.Number(control, "0.00")}x",
             note: "no app code: what the store itself loses as its tables grow");
         report.Add(Name, "control: the submit path's four table round trips, bare, on the same tables",
-            $"{Stats.Number(bareSubmitFresh)} /s fresh, {Stats.Number(bareSubmitKept)} /s with history: {Stats.Number(submitControl, "0.00")}x (at concurrency {SubmitConcurrency})",
+            $"{Stats.Number(fresh.BareSubmit)} /s fresh, {Stats.Number(kept.BareSubmit)} /s with history: {Stats.Number(submitControl, "0.00")}x (at concurrency {SubmitConcurrency})",
             note: "no app code, no queue, no Paypro: what the store itself loses as its tables grow");
         report.Budget(Name, "pipeline, fresh / with history", $"{Stats.Number(pipeline, "0.00")}x (beyond the bare submit path's: {Stats.Number(pipeline / submitControl, "0.00")}x)",
             $"<= {Budget:0.0}x", pipeline <= Budget, judged: !context.Smoke,
@@ -74,14 +90,70 @@ public sealed class HistoryScenario : IScenario
         report.Budget(Name, "callbacks applied", $"non-OK answers {fresh.NonOk + kept.NonOk}", "every callback answered OK", fresh.NonOk + kept.NonOk == 0);
     }
 
-    private sealed record Rates(double Pipeline, double Notify, int NonOk);
+    /// <summary>One store with its app, the bare control endpoint on its tables, and what its rounds added up to.</summary>
+    private sealed class Side : IAsyncDisposable
+    {
+        private readonly LoadEnvironment _environment;
+        private readonly BaselineServer _bare;
+        private readonly HttpClient _http;
+        private readonly HttpClient _bareHttp;
+        private TimeSpan _submitting;
+        private TimeSpan _notifying;
+        private TimeSpan _bareNotifying;
+        private TimeSpan _bareSubmitting;
+
+        private Side(LoadEnvironment environment, BaselineServer bare, int concurrency)
+        {
+            _environment = environment;
+            _bare = bare;
+            _http = Workload.LoopbackClient(environment.BaseAddress, concurrency);
+            _bareHttp = Workload.LoopbackClient(bare.BaseAddress, concurrency);
+        }
+
+        public int Payouts { get; private set; }
+        public int NonOk { get; private set; }
+        public double Pipeline => Payouts / _submitting.TotalSeconds;
+        public double Notify => Payouts / _notifying.TotalSeconds;
+        public double BareNotify => Payouts / _bareNotifying.TotalSeconds;
+        public double BareSubmit => Payouts / _bareSubmitting.TotalSeconds;
+
+        public static async Task<Side> StartAsync(string name, LoadEnvironment environment, int concurrency, CancellationToken cancellationToken) =>
+            new(environment, await BaselineServer.StartAsync(environment.Azurite, environment.TablePrefix, $"{name}-events-{environment.Id}", cancellationToken), concurrency);
+
+        public void Add(Rates rates)
+        {
+            Payouts += rates.Count;
+            NonOk += rates.NonOk;
+            _submitting += rates.Submitting;
+            _notifying += rates.Notifying;
+            _bareNotifying += rates.BareNotifying;
+            _bareSubmitting += rates.BareSubmitting;
+        }
+
+        public async Task<Rates> MeasureAsync(string tag, int count, int concurrency, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var (submitting, notifying, nonOk) = await MeasureAppAsync(_environment, _http, "A" + tag, count, concurrency, timeout, cancellationToken);
+            var bareNotifying = await MeasureBareAsync(_environment, _bareHttp, "B" + tag, count, concurrency, cancellationToken);
+            var bareSubmitting = await MeasureBareSubmitAsync(_environment, _bareHttp, "S" + tag, count, cancellationToken);
+            return new Rates(count, submitting, notifying, bareNotifying, bareSubmitting, nonOk);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _http.Dispose();
+            _bareHttp.Dispose();
+            await _bare.DisposeAsync();
+        }
+    }
+
+    private sealed record Rates(int Count, TimeSpan Submitting, TimeSpan Notifying, TimeSpan BareNotifying, TimeSpan BareSubmitting, int NonOk);
 
     /// <summary>
     /// <paramref name="count"/> payouts that Paypro keeps processing, enqueued at once: the rate until every one is
     /// submitted; then a signed success callback for each: the rate of the callbacks.
     /// </summary>
-    private static async Task<Rates> MeasureAsync(LoadEnvironment environment, HttpClient http, string tag, int count, int concurrency, TimeSpan timeout,
-        CancellationToken cancellationToken)
+    private static async Task<(TimeSpan Submitting, TimeSpan Notifying, int NonOk)> MeasureAppAsync(LoadEnvironment environment, HttpClient http, string tag, int count,
+        int concurrency, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var tradeNos = Workload.TradeNos(environment, tag, count);
         var wanted = tradeNos.ToHashSet(StringComparer.Ordinal);
@@ -120,14 +192,14 @@ public sealed class HistoryScenario : IScenario
         var submitted = submittedAt.Values.Max() - firstEnqueue;
         var burst = await Workload.PostBurstAsync(http, environment.NotifyPathAndQuery, tradeNos.Select(t => Workload.NotifyBody(environment, t)).ToList(), concurrency,
             cancellationToken);
-        return new Rates(count / submitted.TotalSeconds, count / burst.Elapsed.TotalSeconds, burst.NonOk);
+        return (submitted, burst.Elapsed, burst.NonOk);
     }
 
     /// <summary>
     /// The bare endpoint's rate on <paramref name="count"/> pending payouts of its own, seeded by the app's store into the
     /// same tables (setup, not measured): a signed success callback for each, at the same concurrency.
     /// </summary>
-    private static async Task<double> MeasureBareAsync(LoadEnvironment environment, HttpClient http, string tag, int count, int concurrency,
+    private static async Task<TimeSpan> MeasureBareAsync(LoadEnvironment environment, HttpClient http, string tag, int count, int concurrency,
         CancellationToken cancellationToken)
     {
         var tradeNos = Workload.TradeNos(environment, tag, count);
@@ -137,11 +209,11 @@ public sealed class HistoryScenario : IScenario
         {
             throw new LoadSetupException($"The bare endpoint answered {burst.NonOk} of {count} callbacks with something else than OK: {string.Join("; ", burst.Failures)}");
         }
-        return count / burst.Elapsed.TotalSeconds;
+        return burst.Elapsed;
     }
 
     /// <summary>The bare submit path's rate on <paramref name="count"/> new tradeNos, at the queue trigger's concurrency.</summary>
-    private static async Task<double> MeasureBareSubmitAsync(LoadEnvironment environment, HttpClient http, string tag, int count, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> MeasureBareSubmitAsync(LoadEnvironment environment, HttpClient http, string tag, int count, CancellationToken cancellationToken)
     {
         var tradeNos = Workload.TradeNos(environment, tag, count);
         var clock = Stopwatch.StartNew();
@@ -153,7 +225,7 @@ public sealed class HistoryScenario : IScenario
                 throw new LoadSetupException($"The bare submit path answered {(int)response.StatusCode} for {tradeNo}.");
             }
         });
-        return count / clock.Elapsed.TotalSeconds;
+        return clock.Elapsed;
     }
 
     /// <summary>
