@@ -31,6 +31,13 @@ public sealed class PayproClientOptionsValidator : IValidateOptions<PayproClient
         {
             failures.Add($"{Prefix}BaseUrl must not have a query string or fragment: endpoint paths such as /api/payout are appended to it.");
         }
+        else if (options.BaseUrl.Scheme != Uri.UriSchemeHttps && !options.BaseUrl.IsLoopback)
+        {
+            // Paypro's answers to create calls and queries carry no signature and are applied as they come: only TLS
+            // keeps them from being forged on the way. Plain http is for a sandbox on this machine.
+            failures.Add($"{Prefix}BaseUrl must be an https URL (plain http only for a loopback address such as http://127.0.0.1:5080, the sandbox): " +
+                "Paypro's answers are not signed, so only TLS protects them.");
+        }
 
         if (!PayproValidation.IsMerchantNo(options.MerchantNo))
         {

@@ -16,6 +16,9 @@ public sealed class PayproClientOptionsValidatorTests
     {
         Assert.Empty(Failures(_ => { }));
         Assert.Empty(Failures(o => o.BaseUrl = new Uri("http://127.0.0.1:5055/")));
+        Assert.Empty(Failures(o => o.BaseUrl = new Uri("http://localhost:5055/")));
+        Assert.Empty(Failures(o => o.BaseUrl = new Uri("http://[::1]:5055/")));
+        Assert.Empty(Failures(o => o.BaseUrl = new Uri("https://paypro.test/ke-pay")));
     }
 
     [Theory]
@@ -23,6 +26,7 @@ public sealed class PayproClientOptionsValidatorTests
     [InlineData("BaseUrl=relative", "Paypro:BaseUrl must be an absolute http or https URL")]
     [InlineData("BaseUrl=ftp", "Paypro:BaseUrl must be an absolute http or https URL")]
     [InlineData("BaseUrl=query", "Paypro:BaseUrl must not have a query string")]
+    [InlineData("BaseUrl=http", "Paypro:BaseUrl must be an https URL")]
     [InlineData("MerchantNo=", "Paypro:MerchantNo must be exactly 10 digits")]
     [InlineData("MerchantNo=123456789", "Paypro:MerchantNo must be exactly 10 digits")]
     [InlineData("MerchantNo=12345678901", "Paypro:MerchantNo must be exactly 10 digits")]
@@ -53,6 +57,7 @@ public sealed class PayproClientOptionsValidatorTests
                         null => null,
                         "relative" => new Uri("/ke-pay", UriKind.Relative),
                         "ftp" => new Uri("ftp://paypro.test/"),
+                        "http" => new Uri("http://paypro.test/ke-pay"),
                         _ => new Uri("https://paypro.test/ke-pay?x=1"),
                     };
                     break;
