@@ -49,7 +49,7 @@ public class TransactionStore : ITransactionStore
     /// its network timeout, the waits between tries up to the longest delay), plus a minute for a request the client
     /// gave up on that the service still executes. Until then an entry without a record is not an orphan.
     /// </summary>
-    public TimeSpan RecordInsertWindow { get; } = InsertWindowOf(new TableClientOptions().Retry);
+    public TimeSpan RecordInsertWindow { get; }
 
     internal static TimeSpan InsertWindowOf(Azure.Core.RetryOptions retry)
     {

@@ -43,9 +43,7 @@ public sealed class BudgetTests(AzuriteFixture azurite)
             services.AddSingleton<OutboxDispatcher>(sp => new HeldDispatcher(sp.GetRequiredService<ITransactionStore>(), sp.GetRequiredService<QueueServiceClient>(),
                 sp.GetRequiredService<QueueNames>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(), () => atSend.TrySetResult(counter!.Requests), release.Task)));
         counter = app.Storage;
-        var tradeNo = TestTradeNos.New("NBUDGET");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
-        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        var tradeNo = await app.SubmittedPayoutAsync("NBUDGET");
         app.Storage.Reset();
 
         var posting = app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
@@ -72,9 +70,7 @@ public sealed class BudgetTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(1));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = TestTradeNos.New("FBUDGET");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
-        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        var tradeNo = await app.SubmittedPayoutAsync("FBUDGET");
         var history = (await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None)).Count;
         app.Storage.Reset();
 

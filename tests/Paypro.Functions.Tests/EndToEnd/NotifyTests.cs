@@ -13,13 +13,7 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
     // Transactions wait in "processing" (mobile ending 13; 7 days at the harness's 1/1000 time scale) while the test delivers results itself.
     protected override void ConfigureSandbox(SandboxOptions options) => options.LongProcessingDelay = TimeSpan.FromDays(7);
 
-    private async Task<string> SubmittedPayoutAsync(long amount = 120)
-    {
-        var tradeNo = TestTradeNos.New("N");
-        await App.EnqueuePayoutAsync(tradeNo, amount, mobile: TestMobiles.LongProcessing);
-        await App.WaitForStateAsync(tradeNo, TransactionState.Submitted);
-        return tradeNo;
-    }
+    private Task<string> SubmittedPayoutAsync(long amount = 120) => App.SubmittedPayoutAsync("N", amount);
 
     private async Task<int> RevisionRowsAsync(string tradeNo)
     {

@@ -94,9 +94,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
         var outage = new EventsOutage();
         await using var app = await StartAsync(sandbox, outage, new Dictionary<string, string?> { ["Poll:StuckAfter"] = "00:10:00" });
-        var tradeNo = TestTradeNos.New("PEV");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
-        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        var tradeNo = await app.SubmittedPayoutAsync("PEV");
 
         outage.Down = true;
         if (kind == "stuck")
@@ -137,9 +135,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
         var outage = new EventsOutage();
         await using var app = await StartAsync(sandbox, outage, new Dictionary<string, string?> { ["Poll:StuckAfter"] = "00:10:00" });
-        var tradeNo = TestTradeNos.New("PNA");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
-        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        var tradeNo = await app.SubmittedPayoutAsync("PNA");
 
         // One stuck event sent by the check that flagged it, one sent by a later check after a failed send: each once.
         outage.Down = true;
@@ -340,9 +336,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = TestTradeNos.New("ONE");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
-        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        var tradeNo = await app.SubmittedPayoutAsync("ONE");
 
         for (var i = 0; i < 10; i++)
         {

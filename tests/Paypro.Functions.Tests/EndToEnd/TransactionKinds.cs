@@ -20,6 +20,15 @@ internal static class TransactionKinds
     public static void DropCallbacks(this SandboxHost sandbox, TransactionKind kind, string tradeNo) =>
         sandbox.Faults.Add(new SandboxFault { Endpoint = CreatePath(kind), TradeNo = tradeNo, Kind = FaultKind.DropCallback, Count = null });
 
+    /// <summary>A new payout that Paypro keeps processing (no result of its own), once the app has submitted it: its tradeNo.</summary>
+    public static async Task<string> SubmittedPayoutAsync(this PayproAppHarness app, string prefix, long amount = 120)
+    {
+        var tradeNo = TestTradeNos.New(prefix);
+        await app.EnqueuePayoutAsync(tradeNo, amount, mobile: TestMobiles.LongProcessing);
+        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        return tradeNo;
+    }
+
     /// <summary>The state-change rows of a transaction (category "state"), oldest first.</summary>
     public static async Task<IReadOnlyList<HistoryEntry>> StateChangesAsync(this PayproAppHarness app, string tradeNo) =>
         (await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None)).Where(h => h.Category == "state").ToList();

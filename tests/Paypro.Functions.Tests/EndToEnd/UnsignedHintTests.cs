@@ -19,9 +19,7 @@ public sealed class UnsignedHintTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = TestTradeNos.New("HINT");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
-        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        var tradeNo = await app.SubmittedPayoutAsync("HINT");
         var body = NotifyBodies.Json(NotifyBodies.Fields(tradeNo, "0000"), sign: null);
 
         await Parallel.ForEachAsync(Enumerable.Range(0, Hints), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, _) =>
@@ -48,9 +46,7 @@ public sealed class UnsignedHintTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
-        var tradeNo = TestTradeNos.New("HINTW");
-        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
-        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        var tradeNo = await app.SubmittedPayoutAsync("HINTW");
         app.Storage.Reset();
 
         using var response = await app.PostNotifyAsync(NotifyBodies.Json(NotifyBodies.Fields(tradeNo, "0000"), sign: null));
