@@ -198,6 +198,43 @@ resource anomalies 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 }
 
 #disable-next-line use-recent-api-versions
+resource queriesFailing 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-${namePrefix}-queries-failing'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Paypro: status queries failing as a whole'
+    description: 'No status query has found a transaction within Poll__QueryChannelWindow, or Paypro answered that it does not know a transaction it had accepted. Until a query finds one again, no transaction is declared never sent: lost create answers stay unknown. Check Paypro__MerchantNo, Paypro__SaltPosition and the app secret in Key Vault against what Paypro has.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where message has "PAYPRO_QUERIES_FAILING"'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
+#disable-next-line use-recent-api-versions
 resource functionFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-${namePrefix}-function-failures'
   location: location

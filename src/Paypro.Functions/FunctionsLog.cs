@@ -18,6 +18,9 @@ public static class LogMarkers
 
     /// <summary>Paypro reported a result that contradicts the record; kept, announced, not applied.</summary>
     public const string Anomaly = "PAYPRO_ANOMALY";
+
+    /// <summary>Paypro's status queries are not known to work: none found a transaction within Poll:QueryChannelWindow.</summary>
+    public const string QueriesFailing = "PAYPRO_QUERIES_FAILING";
 }
 
 /// <summary>Every log entry of the app, with its event id (1xxx) and name.</summary>
@@ -38,6 +41,14 @@ internal static partial class FunctionsLog
     [LoggerMessage(EventId = 1005, EventName = LogMarkers.Anomaly, Level = LogLevel.Warning,
         Message = LogMarkers.Anomaly + " {Kind} {TradeNo}: {Anomaly}")]
     public static partial void Anomaly(this ILogger logger, string kind, string tradeNo, string? anomaly);
+
+    [LoggerMessage(EventId = 1006, EventName = LogMarkers.QueriesFailing, Level = LogLevel.Error,
+        Message = LogMarkers.QueriesFailing + " status queries are not known to work: {Why}, and none found a transaction within {Window}."
+            + " No transaction is declared never sent until one does; check Paypro:MerchantNo, Paypro:SaltPosition and the app secret.")]
+    public static partial void QueriesUnproven(this ILogger logger, string why, TimeSpan window);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "What a status query showed of the query channel could not be recorded; the next answer records it.")]
+    public static partial void QueryChannelNotRecorded(this ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "{Kind} {TradeNo} {From} -> {To} ({Source})")]
     public static partial void Transitioned(this ILogger logger, string kind, string tradeNo, string from, string to, string source);
@@ -75,8 +86,9 @@ internal static partial class FunctionsLog
     public static partial void InvalidMessageForExisting(this ILogger logger, string kind, string tradeNo, string reason);
 
     [LoggerMessage(EventId = 1024, Level = LogLevel.Warning,
-        Message = "{Kind} {TradeNo}: a message with this tradeNo but different content arrived; the tradeNo is already {State} as a {ExistingKind} and nothing is sent again.")]
-    public static partial void ConflictingDuplicate(this ILogger logger, string kind, string tradeNo, string state, string existingKind);
+        Message = "{Kind} {TradeNo}: a message with this tradeNo but another request ({Differences}) arrived; the tradeNo is already {State} as a {ExistingKind},"
+            + " nothing is sent, and the conflict is kept as an anomaly.")]
+    public static partial void ConflictingDuplicate(this ILogger logger, string kind, string tradeNo, string state, string existingKind, string differences);
 
     [LoggerMessage(EventId = 1025, Level = LogLevel.Information, Message = "{Kind} {TradeNo} is already {State}; duplicate delivery ignored.")]
     public static partial void DuplicateDelivery(this ILogger logger, string kind, string tradeNo, string state);
@@ -96,6 +108,10 @@ internal static partial class FunctionsLog
     [LoggerMessage(EventId = 1041, Level = LogLevel.Information,
         Message = "Poll: {Due} due in {Batches} batch(es), {Checked} checked, {Failed} failed, {Skipped} left for the next run (past due: {PastDue}).")]
     public static partial void Polled(this ILogger logger, int due, int batches, int @checked, int failed, int skipped, bool pastDue);
+
+    [LoggerMessage(EventId = 1043, Level = LogLevel.Warning,
+        Message = "Poll cancelled its running checks at {HardStop}, before host.json's functionTimeout ({FunctionTimeout}): {Due} due taken, {Checked} checked; the rest stay due.")]
+    public static partial void PollHardStopped(this ILogger logger, TimeSpan hardStop, TimeSpan functionTimeout, int due, int @checked);
 
     [LoggerMessage(EventId = 1042, Level = LogLevel.Warning, Message = "The pending and poison gauges could not be refreshed.")]
     public static partial void GaugesNotRefreshed(this ILogger logger, Exception exception);

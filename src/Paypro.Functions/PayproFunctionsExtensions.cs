@@ -41,6 +41,8 @@ public static class PayproFunctionsExtensions
         services.AddOptions<NotifyOptions>().Bind(configuration.GetSection(NotifyOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NotifyOptions>, NotifyOptionsAnnotationsValidator>();
         services.AddSingleton<IValidateOptions<NotifyOptions>, AllowListValidator<NotifyOptions>>();
+        // host.json beside the worker, read once at start-up: the poll must end within its functionTimeout.
+        services.TryAddSingleton(_ => FunctionTimeout.Read(configuration));
         services.AddOptions<PollOptions>().Bind(configuration.GetSection(PollOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PollOptions>, PollOptionsAnnotationsValidator>();
         services.AddSingleton<IValidateOptions<PollOptions>, PollOptionsValidator>();
@@ -62,6 +64,7 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<IOperationsStore, OperationsStore>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<TransactionProcessor>();
+        services.AddSingleton<QueryChannel>();
         services.AddSingleton<TransactionChecker>();
         services.AddSingleton<TransactionSubmitter>();
         services.AddSingleton<TransactionPoller>();

@@ -12,6 +12,13 @@ public enum FaultKind
     /// <summary>Answers request-level code <c>5000</c> (system exception) without executing anything.</summary>
     SystemError,
 
+    /// <summary>
+    /// Answers request-level code <c>8000</c> (order error) without executing anything. On a status query that is
+    /// Paypro's "no such tradeNo"; with <see cref="SandboxFault.Count"/> null it is a gateway refusing every query the
+    /// same way, as a misconfiguration on either side would (a secret rotated out of step, another merchantNo).
+    /// </summary>
+    OrderError,
+
     /// <summary>Executes the request, then answers HTTP <see cref="SandboxFault.StatusCode"/> (default 502).</summary>
     ExecuteThenHttpError,
 

@@ -10,6 +10,7 @@ public sealed class AlertTests(InfraFixture fixture)
     [InlineData("PAYPRO_TRANSACTION_STUCK")]
     [InlineData("PAYPRO_CALLBACK_REJECTED")]
     [InlineData("PAYPRO_ANOMALY")]
+    [InlineData("PAYPRO_QUERIES_FAILING")]
     public void A_log_alert_watches_each_marker_the_app_writes(string marker)
     {
         var rule = Assert.Single(Rules, rule => Query(rule).Contains($"\"{marker}\"", StringComparison.Ordinal));

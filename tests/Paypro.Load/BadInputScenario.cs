@@ -108,7 +108,7 @@ public sealed class BadInputScenario : IScenario
                 withReason = record.State == TransactionState.Rejected && !string.IsNullOrEmpty((await environment.Store.Transactions.GetAsync(tradeNo, cancellationToken))?.Reason);
             }
             else if (message.TradeNo is { } existingTradeNo && existing.Contains(existingTradeNo)
-                && logLines.Any(l => l.Contains(existingTradeNo, StringComparison.Ordinal) && (l.Contains("is invalid (", StringComparison.Ordinal) || l.Contains("different content",
+                && logLines.Any(l => l.Contains(existingTradeNo, StringComparison.Ordinal) && (l.Contains("is invalid (", StringComparison.Ordinal) || l.Contains("but another request",
                     StringComparison.Ordinal))))
             {
                 observed = "refused for an existing tradeNo";
@@ -122,8 +122,10 @@ public sealed class BadInputScenario : IScenario
             outcomes.Add((message, observed, withReason));
         }
 
-        // State changes: the pending payouts as before (state and revision), no record but rejected ones created, no call to Paypro.
-        var changed = existing.Count(t => !after.TryGetValue(t, out var now) || now.State != before[t].State || now.Revision != before[t].Revision);
+        // State changes: the pending payouts in the state they were (a conflicting request is kept as an anomaly on the
+        // transaction, which writes a revision but changes no state), no record but rejected ones created, no call to Paypro.
+        var changed = existing.Count(t => !after.TryGetValue(t, out var now) || now.State != before[t].State);
+        var anomalies = existing.Count(t => after.TryGetValue(t, out var now) && now.Revision != before[t].Revision);
         var created = after.Values.Where(r => !before.ContainsKey(r.TradeNo)).ToList();
         var createdNotRejected = created.Count(r => r.State != TransactionState.Rejected);
         var createCalls = environment.Sandbox.Ledger.Requests.Count(r => r.IsCreate);
@@ -152,7 +154,8 @@ public sealed class BadInputScenario : IScenario
             $"as expected {asExpected}; left on the queue {left}; poison copies not matched {poisonTexts.Values.Sum()}",
             "every one rejected or poisoned with its reason", accounted == outcomes.Count && left == 0);
         report.Budget(Name, "state changes caused", $"{changed} of {existing.Length} pending payouts changed; records created other than rejected {createdNotRejected} " +
-            $"({created.Count} rejected records for bad messages with a tradeNo); create calls to Paypro {createCalls}", "0", changed == 0 && createdNotRejected == 0 && createCalls == 0);
+            $"({created.Count} rejected records for bad messages with a tradeNo); create calls to Paypro {createCalls}; pending payouts that kept a conflicting request as an anomaly {anomalies}",
+            "0", changed == 0 && createdNotRejected == 0 && createCalls == 0);
         foreach (var (message, observed, _) in outcomes.Where(o => !o.WithReason).Take(10))
         {
             Console.WriteLine($"  {message.Class}: {observed}: {Workload.Truncate(message.Text, 120)}");

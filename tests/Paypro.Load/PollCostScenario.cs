@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
 
@@ -48,6 +49,8 @@ public sealed class PollCostScenario : IScenario
                 // A checked entry goes an hour on (backoff from FirstCheckAfter), so no step sees another step's entries due.
                 ["Poll:FirstCheckAfter"] = "01:00:00",
                 ["Poll:MaxBackoff"] = "02:00:00",
+                // The app records what queries show of the channel at most four times per window: a day keeps that out of the measured polls.
+                ["Poll:QueryChannelWindow"] = "1.00:00:00",
             },
         }, cancellationToken);
         var store = environment.Store;
@@ -56,6 +59,10 @@ public sealed class PollCostScenario : IScenario
         // The app reads which index partitions exist once per process: a first poll, with nothing due yet, does that
         // before the measured ones.
         await environment.PollOnceAsync(cancellationToken);
+        // The sandbox never saw the seeded transactions, so it answers "not found" for what the app has as submitted, which
+        // only a broken query channel does. The app records that once per quarter of Poll:QueryChannelWindow, not per poll:
+        // the warm-up does it here, so each measured poll costs what a poll costs.
+        await environment.App!.Services.GetRequiredService<QueryChannel>().RecordFailedAsync(pendingTradeNos[0], cancellationToken);
 
         var seeded = 0;
         var lastBreakdown = "";

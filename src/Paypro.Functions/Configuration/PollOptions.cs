@@ -12,7 +12,10 @@ public sealed class PollOptions
     [Range(1, 64, ErrorMessage = "Poll:MaxConcurrency must be between 1 and 64.")]
     public int MaxConcurrency { get; set; } = 8;
 
-    /// <summary>A poll stops starting new checks (and reading more due entries) after this long, well before the function timeout.</summary>
+    /// <summary>
+    /// A poll stops starting new checks (and reading more due entries) after this long. It must end before host.json's
+    /// functionTimeout less a tenth (at most 30 s): there the poll cancels the checks still running (see <see cref="FunctionTimeout"/>).
+    /// </summary>
     public TimeSpan TimeBudget { get; set; } = TimeSpan.FromMinutes(4);
 
     /// <summary>
@@ -30,6 +33,12 @@ public sealed class PollOptions
     /// <summary>How long after sending Paypro may still not know a tradeNo before it is failed as never sent.</summary>
     public TimeSpan UnknownGracePeriod { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// "Paypro does not know this tradeNo" counts as evidence that a transaction was never sent only while a status query
+    /// under the same credentials found a transaction within this window (see <see cref="Transactions.QueryChannel"/>).
+    /// </summary>
+    public TimeSpan QueryChannelWindow { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>A transaction pending longer than this is flagged as stuck (log, metric, event).</summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromHours(6);
 }
@@ -41,8 +50,15 @@ internal sealed partial class PollOptionsAnnotationsValidator : IValidateOptions
 /// The time spans and how they relate, written by hand: a range annotation cannot say "positive" for a
 /// TimeSpan without an upper bound, nor compare two settings.
 /// </summary>
-public sealed class PollOptionsValidator : IValidateOptions<PollOptions>
+public sealed class PollOptionsValidator(IOptions<PayproClientOptions> paypro, FunctionTimeout functionTimeout) : IValidateOptions<PollOptions>
 {
+    /// <summary>
+    /// How many create-call timeouts the grace period must span at least: a create call's answer can come up to
+    /// Paypro:RequestTimeout after sending, and Paypro may take a moment more to know the tradeNo, so "not found" must not
+    /// decide anything while a create answer may still be on its way.
+    /// </summary>
+    public const int GraceOverRequestTimeout = 4;
+
     public ValidateOptionsResult Validate(string? name, PollOptions options)
     {
         var failures = new List<string>();
@@ -50,6 +66,18 @@ public sealed class PollOptionsValidator : IValidateOptions<PollOptions>
         Positive(options.FirstCheckAfter, "Poll:FirstCheckAfter", failures);
         Positive(options.UnknownGracePeriod, "Poll:UnknownGracePeriod", failures);
         Positive(options.StuckAfter, "Poll:StuckAfter", failures);
+        Positive(options.QueryChannelWindow, "Poll:QueryChannelWindow", failures);
+        var requestTimeout = paypro.Value.RequestTimeout;
+        if (requestTimeout > TimeSpan.Zero && options.UnknownGracePeriod < requestTimeout * GraceOverRequestTimeout)
+        {
+            failures.Add($"Poll:UnknownGracePeriod ({options.UnknownGracePeriod:c}) must be at least {GraceOverRequestTimeout} times Paypro:RequestTimeout"
+                + $" ({requestTimeout:c}): a create call's answer may still arrive that long after sending.");
+        }
+        if (functionTimeout.HardStop is { } hardStop && options.TimeBudget >= hardStop)
+        {
+            failures.Add($"Poll:TimeBudget ({options.TimeBudget:c}) must be shorter than host.json's functionTimeout ({functionTimeout.Value:c}) less a tenth"
+                + $" (at most 30 s): the poll cancels the checks still running at {hardStop:c}, before the host would.");
+        }
         if (options.MaxBackoff < options.FirstCheckAfter)
         {
             failures.Add("Poll:MaxBackoff must be at least Poll:FirstCheckAfter.");

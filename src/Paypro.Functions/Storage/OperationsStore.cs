@@ -8,12 +8,15 @@ namespace Paypro.Functions.Storage;
 /// The Audit table: callbacks that belong to no transaction, append-only, each in a partition of its kind (refused
 /// ones in <c>_refused</c>, never in the partition of the transaction they name; those naming a tradeNo the app does
 /// not know in <c>_unmatched</c>), row key = write time in ticks + a guid; the reasons of the messages the app moved
-/// to a poison queue (<c>_poison</c>); and the audit retention cursor (<c>_retention</c>).
+/// to a poison queue (<c>_poison</c>); the audit retention cursor (<c>_retention</c>); and the last found answer to a status query
+/// (<c>_channel</c>).
 /// </summary>
 public class OperationsStore : IOperationsStore
 {
     public const string PoisonPartition = "_poison";
     private const string RetentionPartition = "_retention";
+    private const string ChannelPartition = "_channel";
+    private const string ChannelRow = "query";
 
     private readonly TableClient _audit;
     private readonly TimeProvider _time;
@@ -63,4 +66,31 @@ public class OperationsStore : IOperationsStore
         await _audit.UpsertEntityAsync(new TableEntity(RetentionPartition, "cursor") { ["CreatedBefore"] = createdBefore, ["At"] = _time.GetUtcNow() },
             TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
+
+    public virtual async Task<QueryChannelMark?> GetQueryChannelMarkAsync(CancellationToken cancellationToken)
+    {
+        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(ChannelPartition, ChannelRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!response.HasValue)
+        {
+            return null;
+        }
+        var entity = response.Value!;
+        TransactionStateExtensions.TryParseWire(entity.GetString("Kind"), out TransactionKind kind);
+        return new QueryChannelMark(entity.GetDateTimeOffset("FoundAt"), entity.GetString("FoundCredentials"), entity.GetString("TradeNo"), kind,
+            entity.GetDateTimeOffset("FailedAt"), entity.GetString("FailedCredentials"));
+    }
+
+    // Merged, not replaced: one instance recording a found answer and another a failure both keep theirs.
+    public virtual async Task RecordQueryFoundAsync(DateTimeOffset at, string credentials, string tradeNo, TransactionKind kind, CancellationToken cancellationToken) =>
+        await _audit.UpsertEntityAsync(new TableEntity(ChannelPartition, ChannelRow)
+        {
+            ["FoundAt"] = at,
+            ["FoundCredentials"] = credentials,
+            ["TradeNo"] = tradeNo,
+            ["Kind"] = kind.ToWire(),
+        }, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+
+    public virtual async Task RecordQueryFailedAsync(DateTimeOffset at, string credentials, CancellationToken cancellationToken) =>
+        await _audit.UpsertEntityAsync(new TableEntity(ChannelPartition, ChannelRow) { ["FailedAt"] = at, ["FailedCredentials"] = credentials },
+            TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
 }

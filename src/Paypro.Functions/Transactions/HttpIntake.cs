@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
@@ -74,16 +73,14 @@ public class HttpIntake
             text = withTrace.ToJsonString();
         }
         var tradeNo = request.TradeNo;
-        var fingerprint = Fingerprint(kind, request);
+        var identity = _submitter.IdentityOf(kind, request);
+        var fingerprint = identity.Digest;
         var location = $"/api/{(kind == TransactionKind.Payout ? "payouts" : "payins")}/{tradeNo}";
         if (await _store.GetAsync(tradeNo, cancellationToken) is { } existing)
         {
-            // Already recorded (from an earlier request, or from the queue): nothing to enqueue.
-            var same = await _store.GetIntakeFingerprintAsync(tradeNo, cancellationToken) is { } first
-                ? first == fingerprint
-                : existing.Kind == kind && existing.Amount == request.Amount && existing.Mobile == request.Mobile
-                    && existing.Remark == request.Remark && existing.MetadataJson == request.MetadataJson;
-            return same ? Accepted(location, tradeNo) : Conflict(tradeNo);
+            // Already recorded (from an earlier request, or from the queue): nothing to enqueue. The record decides, not an
+            // earlier answer: a 202 given before another body was recorded by the queue turns into 409 on a retry.
+            return _submitter.IdentityOf(existing).SameAs(identity) ? Accepted(location, tradeNo) : Conflict(tradeNo);
         }
         if (!await _store.TryAddIntakeAsync(tradeNo, kind, fingerprint, cancellationToken)
             && await _store.GetIntakeFingerprintAsync(tradeNo, cancellationToken) != fingerprint)
@@ -97,22 +94,13 @@ public class HttpIntake
         return Accepted(location, tradeNo);
     }
 
-    /// <summary>
-    /// What makes two requests "the same": every field of the contract, normalised (the mobile as sent to Paypro),
-    /// except the traceparent, which names the caller's trace, not the transaction.
-    /// </summary>
-    internal static string Fingerprint(TransactionKind kind, TransactionRequest request)
-    {
-        var canonical = string.Join('\n', kind.ToWire(), request.TradeNo, request.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            request.Mobile, request.Remark ?? "", request.NotifyUrl?.AbsoluteUri ?? "", request.MetadataJson ?? "");
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
-    }
-
     private static IResult Accepted(string location, string tradeNo) =>
         TypedResults.Accepted(location, new SubmitAccepted(tradeNo, location));
 
     private static IResult Conflict(string tradeNo) =>
-        Problem(StatusCodes.Status409Conflict, "tradeNo already used", $"tradeNo {tradeNo} was submitted before with another body; a tradeNo is used once. Use a new tradeNo for a new transaction.");
+        Problem(StatusCodes.Status409Conflict, "tradeNo already used",
+            $"tradeNo {tradeNo} is recorded with another request (kind, amount, mobile, remark, notifyUrl or metadata); a tradeNo is used once."
+            + " Use a new tradeNo for a new transaction.");
 
     private static IResult Problem(int status, string title, string detail) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }

@@ -24,6 +24,15 @@ public interface IOperationsStore
     /// <summary>Why the app poisoned a message, or null when it did not (the host moves a message after its last failed delivery).</summary>
     Task<string?> GetPoisonReasonAsync(string poisonQueue, string poisonMessageId, CancellationToken cancellationToken);
 
+    /// <summary>The last found answer to a status query on record (see <see cref="QueryChannel"/>), or null when there has been none.</summary>
+    Task<QueryChannelMark?> GetQueryChannelMarkAsync(CancellationToken cancellationToken);
+
+    /// <summary>A status query under <paramref name="credentials"/> found <paramref name="tradeNo"/>; leaves what is known of failures as it is.</summary>
+    Task RecordQueryFoundAsync(DateTimeOffset at, string credentials, string tradeNo, TransactionKind kind, CancellationToken cancellationToken);
+
+    /// <summary>A status query under <paramref name="credentials"/> did not find a transaction Paypro had accepted; leaves the last found answer as it is.</summary>
+    Task RecordQueryFailedAsync(DateTimeOffset at, string credentials, CancellationToken cancellationToken);
+
     /// <summary>Where audit retention has got to in the creation index: every transaction created before it has been purged.</summary>
     Task<DateTimeOffset?> GetRetentionCursorAsync(CancellationToken cancellationToken);
 

@@ -15,6 +15,7 @@ public class TransactionChecker
     private readonly TransactionProcessor _processor;
     private readonly OutboxDispatcher _dispatcher;
     private readonly PayproClient _paypro;
+    private readonly QueryChannel _channel;
     private readonly PollOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionChecker> _logger;
@@ -27,13 +28,14 @@ public class TransactionChecker
         _processor = null!;
         _dispatcher = null!;
         _paypro = null!;
+        _channel = null!;
         _options = null!;
         _time = TimeProvider.System;
         _logger = null!;
     }
 
     public TransactionChecker(ITransactionStore store, IDueIndex due, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro,
-        IOptions<PollOptions> options, TimeProvider time,
+        QueryChannel channel, IOptions<PollOptions> options, TimeProvider time,
         ILogger<TransactionChecker> logger)
     {
         _store = store;
@@ -41,6 +43,7 @@ public class TransactionChecker
         _processor = processor;
         _dispatcher = dispatcher;
         _paypro = paypro;
+        _channel = channel;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -113,10 +116,19 @@ public class TransactionChecker
         switch (result.Outcome)
         {
             case PayproQueryOutcome.Found when result.Transaction is { } transaction:
+                await _channel.RecordFoundAsync(tradeNo, record.Kind, cancellationToken).ConfigureAwait(false);
                 (record, _) = await _processor.ApplyAsync(record, PayproObservation.FromQuery(transaction), detail, cancellationToken).ConfigureAwait(false);
                 break;
+            case PayproQueryOutcome.NotFound when record.State.Rank() >= TransactionState.Submitted.Rank():
+                // Paypro accepted it earlier, so "not found" now says the channel is broken, not that the transaction is gone.
+                await _channel.RecordFailedAsync(tradeNo, cancellationToken).ConfigureAwait(false);
+                break;
             case PayproQueryOutcome.NotFound:
-                (record, _) = await _processor.UpdateAsync(record, (current, now) => TransactionRules.OnQueryNotFound(current, now, _options.UnknownGracePeriod), "query", detail,
+                // "Not found" is evidence of "never sent" only while queries are known to work: asked only when it would decide.
+                var channelKnownGood = TransactionRules.NotFoundCanDecide(record, _time.GetUtcNow(), _options.UnknownGracePeriod)
+                    && await _channel.IsKnownGoodAsync(cancellationToken).ConfigureAwait(false);
+                (record, _) = await _processor.UpdateAsync(record,
+                    (current, now) => TransactionRules.OnQueryNotFound(current, now, _options.UnknownGracePeriod, channelKnownGood), "query", detail,
                     cancellationToken).ConfigureAwait(false);
                 break;
             default:

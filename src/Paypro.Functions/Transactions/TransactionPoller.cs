@@ -16,14 +16,17 @@ public class TransactionPoller
     private readonly IDueIndex _due;
     private readonly TransactionChecker _checker;
     private readonly PollOptions _options;
+    private readonly FunctionTimeout _functionTimeout;
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionPoller> _logger;
 
-    public TransactionPoller(IDueIndex due, TransactionChecker checker, IOptions<PollOptions> options, TimeProvider time, ILogger<TransactionPoller> logger)
+    public TransactionPoller(IDueIndex due, TransactionChecker checker, IOptions<PollOptions> options, FunctionTimeout functionTimeout, TimeProvider time,
+        ILogger<TransactionPoller> logger)
     {
         _due = due;
         _checker = checker;
         _options = options.Value;
+        _functionTimeout = functionTimeout;
         _time = time;
         _logger = logger;
     }
@@ -34,6 +37,7 @@ public class TransactionPoller
         _due = null!;
         _checker = null!;
         _options = null!;
+        _functionTimeout = null!;
         _time = TimeProvider.System;
         _logger = null!;
     }
@@ -46,12 +50,34 @@ public class TransactionPoller
         var run = new Run(_time.GetUtcNow());
         bool OverBudget() => _time.GetUtcNow() - run.Started >= settings.TimeBudget;
 
+        // The host cancels an invocation at functionTimeout (and may restart the instance): checks still running at the
+        // hard stop, shortly before, are cancelled here instead. That time is the host's, so it runs on the real clock.
+        using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (_functionTimeout.HardStop is { } stopAfter)
+        {
+            hardStop.CancelAfter(stopAfter);
+        }
+
         // One pool of workers over all batches: the next batch is read as soon as the previous one is handed
         // out, so the number of queries in flight stays at MaxConcurrency instead of draining between batches.
-        await Parallel.ForEachAsync(TakeDueAsync(run, settings.BatchSize, OverBudget, cancellationToken),
-            new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency, CancellationToken = cancellationToken }, async (entry, token) =>
+        try
+        {
+            await RunAsync(run, OverBudget, hardStop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (hardStop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // What was cut short stays due (a check that wrote part of its work left the rest to the outbox invariant).
+            _logger.PollHardStopped(_functionTimeout.HardStop!.Value, _functionTimeout.Value!.Value, run.Taken, run.Checked);
+            return;
+        }
+        _logger.Polled(run.Taken, run.Batches, run.Checked, run.Failed, run.Skipped, isPastDue);
+    }
+
+    private Task RunAsync(Run run, Func<bool> overBudget, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(TakeDueAsync(run, _options.BatchSize, overBudget, cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken }, async (entry, token) =>
             {
-                if (OverBudget())
+                if (overBudget())
                 {
                     // Left due: the next run picks it up.
                     Interlocked.Increment(ref run.Skipped);
@@ -68,9 +94,7 @@ public class TransactionPoller
                     Interlocked.Increment(ref run.Failed);
                     _logger.CheckFailed(ex, entry.TradeNo);
                 }
-            }).ConfigureAwait(false);
-        _logger.Polled(run.Taken, run.Batches, run.Checked, run.Failed, run.Skipped, isPastDue);
-    }
+            });
 
     /// <summary>
     /// The entries that were due when the run started, each once. Only entries due at the start are read, so

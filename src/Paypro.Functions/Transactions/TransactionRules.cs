@@ -87,17 +87,27 @@ public static class TransactionRules
         switch (result.Outcome)
         {
             case PayproOutcome.Accepted when result.Status is null || PayproStatus.Classify(result.Status) == PayproStatusKind.Processing:
+                if (record.State.IsFinal() && record.NotSent)
+                {
+                    // Failed as never sent, yet Paypro took the request: the money may leave. Kept and announced, not applied.
+                    return Anomaly(record, AnomalyPrefix + "accepted-" + Sanitize(result.Status ?? "none"),
+                        $"Paypro accepted the create call (status {result.Status ?? "none"}) after the transaction was {record.State.ToWire()} as never sent");
+                }
                 return record.State.Rank() >= TransactionState.Submitted.Rank()
                     ? null
                     : new Transition(TransactionState.Submitted, null) { SerialNumber = result.SerialNumber, PayproStatus = result.Status, ClearsReason = true };
             case PayproOutcome.Accepted:
             case PayproOutcome.Refused when result.Status is not null:
                 return OnReport(record, new PayproObservation(ObservationSource.CreateCall, result.Status!, result.StatusMessage, null, null, null, null, SerialNumber: result.SerialNumber));
+            case PayproOutcome.Refused when record.State is TransactionState.Submitting or TransactionState.Unknown:
+                return Finish(TransactionState.Failed,
+                    $"Paypro refused the request (code {result.Code}{(string.IsNullOrEmpty(result.Msg) ? "" : ": " + result.Msg)}); the money never left. Retry with a new tradeNo.");
+            case PayproOutcome.Refused when record.State is TransactionState.Submitted or TransactionState.Processing or TransactionState.Succeeded:
+                // A late refusal of a request Paypro has already accepted (or executed) contradicts it: kept and announced, not applied.
+                return Anomaly(record, AnomalyPrefix + "refused-" + Sanitize(result.Code ?? "none"),
+                    $"Paypro refused the create call (code {result.Code}) after the transaction was already {record.State.ToWire()}; not applied");
             case PayproOutcome.Refused:
-                return record.State.IsFinal()
-                    ? null
-                    : Finish(TransactionState.Failed,
-                        $"Paypro refused the request (code {result.Code}{(string.IsNullOrEmpty(result.Msg) ? "" : ": " + result.Msg)}); the money never left. Retry with a new tradeNo.");
+                return null;
             default:
                 return MarkUnknown(record, $"Outcome of the create call unknown ({result.Detail ?? "no answer"}); resolving by query.");
         }
@@ -137,23 +147,31 @@ public static class TransactionRules
 
     /// <summary>
     /// A query answered that Paypro does not know the tradeNo. Only a transaction whose create answer is missing can
-    /// be decided by that, and only after <paramref name="gracePeriod"/> from sending: then the money never left.
+    /// be decided by that, only after <paramref name="gracePeriod"/> from sending, and only while the query channel is
+    /// known good (<paramref name="channelKnownGood"/>: the same credentials found a transaction recently): then the
+    /// money never left. Otherwise the transaction stays unknown.
     /// </summary>
-    public static Transition? OnQueryNotFound(TransactionRecord record, DateTimeOffset now, TimeSpan gracePeriod)
+    public static Transition? OnQueryNotFound(TransactionRecord record, DateTimeOffset now, TimeSpan gracePeriod, bool channelKnownGood)
     {
-        if (record.State is not (TransactionState.Submitting or TransactionState.Unknown))
+        if (!NotFoundCanDecide(record, now, gracePeriod))
         {
-            // Paypro accepted it earlier, so "not found" now is Paypro's inconsistency, not a verdict: keep asking.
-            return null;
+            return record.State is TransactionState.Submitting or TransactionState.Unknown ? MarkUnknown(record, "Paypro does not know this tradeNo yet.") : null;
+        }
+        if (!channelKnownGood)
+        {
+            return MarkUnknown(record, "Paypro does not know this tradeNo, but its status queries are not known to work now; waiting for a query that finds a transaction.");
         }
         var sentAt = record.SubmittedAt ?? record.CreatedAt;
-        if (now - sentAt >= gracePeriod)
-        {
-            return Finish(TransactionState.Failed,
-                $"Paypro does not know this tradeNo {FormatSpan(now - sentAt)} after it was sent: the money never left. Retry with a new tradeNo.", notSent: true);
-        }
-        return MarkUnknown(record, "Paypro does not know this tradeNo yet.");
+        return Finish(TransactionState.Failed,
+            $"Paypro does not know this tradeNo {FormatSpan(now - sentAt)} after it was sent: the money never left. Retry with a new tradeNo.", notSent: true);
     }
+
+    /// <summary>
+    /// Whether "not found" would decide <paramref name="record"/> now: its create answer is missing (submitting or unknown;
+    /// Paypro accepted anything later, so "not found" then is Paypro's inconsistency, not a verdict) and the grace period has passed.
+    /// </summary>
+    public static bool NotFoundCanDecide(TransactionRecord record, DateTimeOffset now, TimeSpan gracePeriod) =>
+        record.State is TransactionState.Submitting or TransactionState.Unknown && now - (record.SubmittedAt ?? record.CreatedAt) >= gracePeriod;
 
     /// <summary>
     /// A query got no answer. If the create call's answer was never recorded (a crash after "submitting"), say so;
@@ -172,6 +190,15 @@ public static class TransactionRules
     public static UnsignedHintAnswer OnUnsignedHint(TransactionRecord record) =>
         record.State.IsFinal() ? UnsignedHintAnswer.Ignore : UnsignedHintAnswer.CheckNow;
 
+    /// <summary>
+    /// A request for a recorded tradeNo that is not the request it was recorded from (<paramref name="digest"/> names it):
+    /// never sent, kept as an anomaly of the recorded transaction and announced, once per distinct request. A payin reusing a
+    /// payout's tradeNo is an anomaly of the payout.
+    /// </summary>
+    public static Transition? OnConflictingRequest(TransactionRecord record, TransactionKind requestedKind, string digest, IReadOnlyList<string> differences) =>
+        Anomaly(record, AnomalyPrefix + "conflict-" + digest[..12],
+            $"a {requestedKind.ToWire()} request with this tradeNo differs from the recorded {record.Kind.ToWire()} in {string.Join(", ", differences)}; it was not sent");
+
     /// <summary>A duration as the reasons write it: <c>hh:mm:ss</c>, with days when there are any.</summary>
     public static string FormatSpan(TimeSpan span) => span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
 
@@ -183,11 +210,15 @@ public static class TransactionRules
     private static Transition? MarkUnknown(TransactionRecord record, string reason) =>
         record.State.Rank() >= TransactionState.Unknown.Rank() ? null : new Transition(TransactionState.Unknown, null) { Reason = reason };
 
-    private static Transition? AnomalyFor(TransactionRecord record, PayproObservation observation, string text)
+    private static Transition? AnomalyFor(TransactionRecord record, PayproObservation observation, string text) =>
+        Anomaly(record, AnomalyPrefix + Sanitize(observation.Status) + "-" + Sanitize(observation.AmountText ?? "none"), text);
+
+    /// <summary>
+    /// One anomaly per distinct contradiction, named by <paramref name="key"/> (its event name, unique within the
+    /// transaction): Paypro's eight retries of the same wrong callback are one anomaly, not eight.
+    /// </summary>
+    private static Transition? Anomaly(TransactionRecord record, string key, string text)
     {
-        // One anomaly per distinct contradicting result: Paypro's eight retries of the same wrong
-        // callback are one anomaly, not eight.
-        var key = AnomalyPrefix + Sanitize(observation.Status) + "-" + Sanitize(observation.AmountText ?? "none");
         foreach (var existing in record.Anomalies)
         {
             if (existing.StartsWith(key + ":", StringComparison.Ordinal))

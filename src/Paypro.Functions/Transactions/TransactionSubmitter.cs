@@ -65,6 +65,12 @@ public class TransactionSubmitter
         _logger = logger;
     }
 
+    /// <summary>What makes a request for a tradeNo "the same request" (see <see cref="RequestIdentity"/>).</summary>
+    public RequestIdentity IdentityOf(TransactionKind kind, TransactionRequest request) => RequestIdentity.Of(kind, request, _defaultNotifyUrl);
+
+    /// <summary>The request <paramref name="record"/> was made from, as <see cref="IdentityOf(TransactionKind, TransactionRequest)"/> sees it.</summary>
+    public RequestIdentity IdentityOf(TransactionRecord record) => RequestIdentity.Of(record, _defaultNotifyUrl);
+
     /// <summary>
     /// The message contract, for the queues and the HTTP submit alike: the request parses and is valid, and a payin
     /// has a notifyUrl (its own or Paypro:NotifyUrl).
@@ -151,7 +157,7 @@ public class TransactionSubmitter
         var existing = await _store.GetAsync(request.TradeNo, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
-            LogDuplicate(existing, request, kind);
+            await OnDuplicateAsync(existing, request, kind, messageId, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -174,7 +180,8 @@ public class TransactionSubmitter
             Amount = request.Amount,
             Mobile = request.Mobile,
             Remark = request.Remark,
-            NotifyUrl = notifyUrl?.AbsoluteUri,
+            // The producer's own notifyUrl only: the app's holds the function key, which is never kept at rest.
+            NotifyUrl = RequestIdentity.StoredNotifyUrl(request.NotifyUrl, _defaultNotifyUrl),
             MetadataJson = request.MetadataJson,
             CreatedAt = now,
             UpdatedAt = now,
@@ -261,14 +268,24 @@ public class TransactionSubmitter
         _logger.MessagePoisoned(messageId, queueName, poison.Name, reason);
     }
 
-    private void LogDuplicate(TransactionRecord existing, TransactionRequest request, TransactionKind kind)
+    /// <summary>
+    /// A message for a tradeNo already recorded: the same request is a redelivery and changes nothing; another request
+    /// (a payin reusing a payout's tradeNo included) is never sent, and is kept as an anomaly on the recorded transaction
+    /// and announced, so it is not dropped silently.
+    /// </summary>
+    private async Task OnDuplicateAsync(TransactionRecord existing, TransactionRequest request, TransactionKind kind, string messageId, CancellationToken cancellationToken)
     {
-        if (existing.Kind != kind || existing.Amount != request.Amount || existing.Mobile != request.Mobile)
+        var requested = IdentityOf(kind, request);
+        var recorded = IdentityOf(existing);
+        if (recorded.SameAs(requested))
         {
-            _logger.ConflictingDuplicate(kind.ToWire(), existing.TradeNo, existing.State.ToWire(), existing.Kind.ToWire());
+            _logger.DuplicateDelivery(kind.ToWire(), existing.TradeNo, existing.State.ToWire());
             return;
         }
-        _logger.DuplicateDelivery(kind.ToWire(), existing.TradeNo, existing.State.ToWire());
+        var differences = recorded.Differences(requested);
+        _logger.ConflictingDuplicate(kind.ToWire(), existing.TradeNo, existing.State.ToWire(), existing.Kind.ToWire(), string.Join(", ", differences));
+        await _processor.UpdateAsync(existing, (current, _) => TransactionRules.OnConflictingRequest(current, kind, requested.Digest, differences), "message",
+            $"message {messageId}: a {kind.ToWire()} request with this tradeNo differs in {string.Join(", ", differences)}", cancellationToken).ConfigureAwait(false);
     }
 
     internal static string Describe(PayproCreateResult result)

@@ -52,9 +52,12 @@ internal sealed partial class PayproPipeline(
             return TypedResults.Text("Service Unavailable", "text/plain", statusCode: fault.StatusCode ?? StatusCodes.Status503ServiceUnavailable);
         }
 
-        var answer = fault.Answer == FaultKind.SystemError
-            ? PayproAnswer.Error(PayproStatus.SystemException, "system exception")
-            : Authenticate(http.Request, fields, bodyError) ?? operation(fields!);
+        var answer = fault.Answer switch
+        {
+            FaultKind.SystemError => PayproAnswer.Error(PayproStatus.SystemException, "system exception"),
+            FaultKind.OrderError => PayproAnswer.Error(PayproStatus.OrderError, "order error"),
+            _ => Authenticate(http.Request, fields, bodyError) ?? operation(fields!),
+        };
 
         switch (fault.Answer)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 
@@ -66,6 +67,57 @@ public sealed class HttpSubmitTests(AzuriteFixture azurite) : PayproAppTest(azur
         await App.WaitForStateAsync(overHttp, TransactionState.Succeeded);
         Assert.Equal(120, (await App.GetAsync(overHttp))!.Amount);
         Assert.Single(Sandbox.Ledger.Requests, r => r.TradeNo == overHttp);
+    }
+
+    [Fact]
+    public async Task An_accepted_request_that_another_body_beat_to_the_record_gets_409_on_retry_and_is_announced_as_an_anomaly()
+    {
+        var tradeNo = TestTradeNos.New("HSR");
+        var overHttp = PayproAppHarness.PayoutMessage(tradeNo, amount: 150);
+        var overQueue = PayproAppHarness.PayoutMessage(tradeNo, amount: 120);
+        // The HTTP request was answered 202 (its intake row is written and its message enqueued), but a message with
+        // another body for the same tradeNo reached the queue function first.
+        await App.EnqueuePayoutAsync(tradeNo, amount: 120);
+        await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
+        var submitter = App.App.Services.GetRequiredService<TransactionSubmitter>();
+        Assert.True(TransactionRequest.TryParse(overHttp, 1, long.MaxValue, out var request, out _, out _));
+        Assert.True(await App.UncountedStore.TryAddIntakeAsync(tradeNo, TransactionKind.Payout, submitter.IdentityOf(TransactionKind.Payout, request!).Digest, CancellationToken.None));
+        await App.EnqueueAsync(App.PayoutsQueue, overHttp);
+
+        // Its message is never sent: it is kept as an anomaly of the recorded payout, and announced once.
+        var anomaly = await App.WaitForEventsAsync(tradeNo, 2);
+        var announced = Assert.Single(anomaly, e => e.GetProperty("type").GetString() == "payout.anomaly");
+        Assert.Contains("differs from the recorded payout in amount", announced.GetProperty("anomaly").GetString(), StringComparison.Ordinal);
+        Assert.Contains((await App.GetAsync(tradeNo))!.Anomalies, a => a.StartsWith("anomaly-conflict-", StringComparison.Ordinal));
+
+        // Its retries get 409, not 202; a retry of the recorded body keeps its 202.
+        using var retry = await PostAsync("payouts", overHttp);
+        using var recorded = await PostAsync("payouts", overQueue);
+        Assert.Equal(HttpStatusCode.Conflict, retry.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, recorded.StatusCode);
+
+        // The same conflicting message delivered again is the same anomaly, not a second one.
+        await App.EnqueueAsync(App.PayoutsQueue, overHttp);
+        await Eventually.UntilAsync(async () => await App.QueueLengthAsync(App.PayoutsQueue) == 0, "the repeated message was handled");
+        Assert.Equal(2, (await App.ExactlyEventsAsync(tradeNo, 2)).Count);
+        Assert.Single(Sandbox.Ledger.Requests, r => r.TradeNo == tradeNo && r.IsCreate);
+        Assert.Empty(await App.PeekAsync(App.PayoutsQueue + "-poison"));
+    }
+
+    [Fact]
+    public async Task A_payin_that_reuses_a_payouts_tradeNo_is_never_sent_and_is_announced_as_an_anomaly_of_the_payout()
+    {
+        var tradeNo = TestTradeNos.New("HSP");
+        await App.EnqueuePayoutAsync(tradeNo);
+        await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
+
+        await App.EnqueuePayinAsync(tradeNo);
+
+        var events = await App.WaitForEventsAsync(tradeNo, 2);
+        var announced = Assert.Single(events, e => e.GetProperty("type").GetString() == "payout.anomaly");
+        Assert.Contains("a payin request with this tradeNo differs from the recorded payout in kind", announced.GetProperty("anomaly").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Sandbox.Ledger.Requests, r => r.TradeNo == tradeNo && r.Endpoint == "/api/payin");
+        Assert.Equal(TransactionKind.Payout, (await App.GetAsync(tradeNo))!.Kind);
     }
 
     [Fact]

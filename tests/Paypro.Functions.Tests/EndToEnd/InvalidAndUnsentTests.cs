@@ -13,6 +13,7 @@ public sealed class InvalidAndUnsentTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
+        await app.ProveQueryChannelAsync();
         var tradeNo = TestTradeNos.New("NS");
 
         // Mobile ending 15: Paypro answers code 5000 and executes nothing.

@@ -57,6 +57,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
                 break;
             case "poll-not-found":
                 // Paypro answers 5000 and executes nothing; after the grace period "not found" fails it as never sent.
+                await app.ProveQueryChannelAsync();
                 await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.SystemError);
                 await app.WaitForStateAsync(tradeNo, TransactionState.Unknown);
                 outage.Down = true;
@@ -223,6 +224,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             if (point == "after-insert")
             {
                 // The record was written but the create call never made: Paypro never heard of it.
+                await app.ProveQueryChannelAsync();
                 app.Clock.Skip(PayproAppHarness.UnknownGracePeriod);
             }
             else

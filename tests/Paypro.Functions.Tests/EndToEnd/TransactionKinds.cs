@@ -29,6 +29,22 @@ internal static class TransactionKinds
         return tradeNo;
     }
 
+    /// <summary>
+    /// Makes Paypro's query channel known good, as on a deployment that has had answers: a payout whose callbacks never
+    /// come, found by a poll's status query. Only then may "not found" fail a transaction as never sent. Returns its tradeNo.
+    /// </summary>
+    public static async Task<string> ProveQueryChannelAsync(this PayproAppHarness app)
+    {
+        var tradeNo = TestTradeNos.New("CH");
+        app.Sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
+        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
+        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+        app.Clock.Skip(PayproAppHarness.MaxBackoff);
+        await app.PollAsync();
+        Assert.NotNull((await app.UncountedOperations.GetQueryChannelMarkAsync(CancellationToken.None))?.FoundAt);
+        return tradeNo;
+    }
+
     /// <summary>The state-change rows of a transaction (category "state"), oldest first.</summary>
     public static async Task<IReadOnlyList<HistoryEntry>> StateChangesAsync(this PayproAppHarness app, string tradeNo) =>
         (await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None)).Where(h => h.Category == "state").ToList();

@@ -35,20 +35,11 @@ public sealed class WorkerStartupTests
         var vault = new FakeVault();
         vault.AddVersion("vault-secret-for-start-up-test", DateTimeOffset.UtcNow.AddDays(-1));
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = AppBuilder(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Infrastructure.AzuriteFixture.AccountKey};" +
                 $"TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;",
-            ["Paypro:BaseUrl"] = "http://127.0.0.1:9/",
-            ["Paypro:MerchantNo"] = "1000000001",
-            ["Paypro:NotifyUrl"] = "https://merchant.example/api/paypro/notify?code=k",
-            ["KeyVault:VaultUri"] = FakeVault.VaultUri.AbsoluteUri,
-            ["PayoutsQueueName"] = "paypro-payouts",
-            ["PayinsQueueName"] = "paypro-payins",
-            ["EventsQueueName"] = "paypro-events",
         });
-        builder.Services.AddPayproFunctions(builder.Configuration);
         builder.Services.AddSingleton<SecretClient>(vault.Client.Object);
         using var host = builder.Build();
 
@@ -63,5 +54,33 @@ public sealed class WorkerStartupTests
         await Assert.ThrowsAnyAsync<Exception>(() => store.GetAsync("T-1", timeout.Token));
         Assert.True(Volatile.Read(ref connections) > 0, "The storage call did not reach the counting endpoint.");
         await host.StopAsync();
+    }
+
+    /// <summary>
+    /// The app's services on a generic host, with settings that start: those given replace or add to them (a null value
+    /// removes one). No storage is touched until a function runs.
+    /// </summary>
+    internal static HostApplicationBuilder AppBuilder(IReadOnlyDictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var all = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Infrastructure.AzuriteFixture.AccountKey};" +
+                "TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+            ["Paypro:BaseUrl"] = "http://127.0.0.1:9/",
+            ["Paypro:MerchantNo"] = "1000000001",
+            ["Paypro:NotifyUrl"] = "https://merchant.example/api/paypro/notify?code=k",
+            ["KeyVault:VaultUri"] = FakeVault.VaultUri.AbsoluteUri,
+            ["PayoutsQueueName"] = "paypro-payouts",
+            ["PayinsQueueName"] = "paypro-payins",
+            ["EventsQueueName"] = "paypro-events",
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(all.Where(pair => pair.Value is not null));
+        builder.Services.AddPayproFunctions(builder.Configuration);
+        return builder;
     }
 }

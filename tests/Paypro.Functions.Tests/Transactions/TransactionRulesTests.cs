@@ -31,6 +31,7 @@ public class TransactionRulesTests
         ClientRefused,
         QueryNotFoundWithinGrace,
         QueryNotFoundAfterGrace,
+        QueryNotFoundAfterGraceChannelUnproven,
         QueryNoAnswer,
         StuckCheckOld,
         StuckCheckYoung,
@@ -61,11 +62,12 @@ public class TransactionRulesTests
         [Observation.CreateAcceptedWithoutStatus] =   ["submitted",             "submitted",             "-",                     "-",                     "-",       "-",       "-"],
         [Observation.CreateAcceptedSucceeded] =       ["succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "-",       "anomaly", "anomaly"],
         [Observation.CreateRefusedWithStatus] =       ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "anomaly", "-",       "anomaly"],
-        [Observation.CreateRefused] =                 ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "-",       "-",       "-"],
+        [Observation.CreateRefused] =                 ["failed!failed",         "failed!failed",         "anomaly",               "anomaly",               "anomaly", "-",       "-"],
         [Observation.CreateUnknown] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-"],
         [Observation.ClientRefused] =                 ["rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "-",       "-",       "-"],
         [Observation.QueryNotFoundWithinGrace] =      ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-"],
         [Observation.QueryNotFoundAfterGrace] =       ["failed!failed",         "failed!failed",         "-",                     "-",                     "-",       "-",       "-"],
+        [Observation.QueryNotFoundAfterGraceChannelUnproven] = ["unknown",      "-",                     "-",                     "-",                     "-",       "-",       "-"],
         [Observation.QueryNoAnswer] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-"],
         [Observation.StuckCheckOld] =                 ["stuck",                 "stuck",                 "stuck",                 "stuck",                 "-",       "-",       "-"],
         [Observation.StuckCheckYoung] =               ["-",                     "-",                     "-",                     "-",                     "-",       "-",       "-"],
@@ -270,7 +272,7 @@ public class TransactionRulesTests
     {
         var record = Record(TransactionState.Unknown);
         record.SubmittedAt = Now - Grace;
-        TransactionProcessor.Apply(record, TransactionRules.OnQueryNotFound(record, Now, Grace)!, Now);
+        TransactionProcessor.Apply(record, TransactionRules.OnQueryNotFound(record, Now, Grace, channelKnownGood: true)!, Now);
 
         Assert.Equal(TransactionState.Failed, record.State);
         Assert.True(record.NotSent);
@@ -279,7 +281,56 @@ public class TransactionRulesTests
 
         var young = Record(TransactionState.Unknown);
         young.SubmittedAt = Now - Grace + TimeSpan.FromSeconds(1);
-        Assert.Null(TransactionRules.OnQueryNotFound(young, Now, Grace));
+        Assert.Null(TransactionRules.OnQueryNotFound(young, Now, Grace, channelKnownGood: true));
+    }
+
+    [Fact]
+    public void Not_found_after_the_grace_period_while_queries_are_not_known_to_work_leaves_it_unknown_and_says_why()
+    {
+        var record = Record(TransactionState.Submitting);
+        record.SubmittedAt = Now - Grace - TimeSpan.FromHours(1);
+        TransactionProcessor.Apply(record, TransactionRules.OnQueryNotFound(record, Now, Grace, channelKnownGood: false)!, Now);
+
+        Assert.Equal(TransactionState.Unknown, record.State);
+        Assert.False(record.NotSent);
+        Assert.Contains("not known to work", record.Reason);
+    }
+
+    [Theory]
+    [InlineData(TransactionState.Submitted)]
+    [InlineData(TransactionState.Processing)]
+    public void A_refusal_arriving_after_Paypro_accepted_the_request_is_an_anomaly_and_not_a_failure(TransactionState state)
+    {
+        var record = Record(state);
+        var transition = TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, null, code: "8000"))!;
+        TransactionProcessor.Apply(record, transition, Now);
+
+        Assert.True(transition.IsAnomaly);
+        Assert.Equal("anomaly-refused-8000", transition.EventName);
+        Assert.Equal(state, record.State);
+        Assert.False(record.NotSent);
+        Assert.Contains("refused the create call (code 8000) after the transaction was already " + state.ToWire(), Assert.Single(record.Anomalies));
+        Assert.Null(TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, null, code: "8000")));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("0015")]
+    public void An_accepted_answer_arriving_after_the_transaction_failed_as_never_sent_is_an_anomaly(string? status)
+    {
+        var record = Record(TransactionState.Failed);
+        record.NotSent = true;
+        var transition = TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Accepted, status))!;
+        TransactionProcessor.Apply(record, transition, Now);
+
+        Assert.True(transition.IsAnomaly);
+        Assert.Equal("anomaly-accepted-" + (status ?? "none"), transition.EventName);
+        Assert.Equal(TransactionState.Failed, record.State);
+        Assert.Contains("after the transaction was failed as never sent", Assert.Single(record.Anomalies));
+
+        // Failed because Paypro said so, an accepted answer agrees with nothing and changes nothing.
+        var reported = Record(TransactionState.Failed);
+        Assert.Null(TransactionRules.OnCreateAnswer(reported, Create(PayproOutcome.Accepted, status)));
     }
 
     [Fact]
@@ -363,8 +414,9 @@ public class TransactionRulesTests
         Observation.CreateRefused => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, null, code: "8000")),
         Observation.CreateUnknown => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Unknown, null, detail: "timeout")),
         Observation.ClientRefused => TransactionRules.OnNotSent(record, "mobile: not a Kenyan M-Pesa number"),
-        Observation.QueryNotFoundWithinGrace => TransactionRules.OnQueryNotFound(record, Now + Grace - TimeSpan.FromSeconds(1), Grace),
-        Observation.QueryNotFoundAfterGrace => TransactionRules.OnQueryNotFound(record, Now + Grace, Grace),
+        Observation.QueryNotFoundWithinGrace => TransactionRules.OnQueryNotFound(record, Now + Grace - TimeSpan.FromSeconds(1), Grace, channelKnownGood: true),
+        Observation.QueryNotFoundAfterGrace => TransactionRules.OnQueryNotFound(record, Now + Grace, Grace, channelKnownGood: true),
+        Observation.QueryNotFoundAfterGraceChannelUnproven => TransactionRules.OnQueryNotFound(record, Now + Grace, Grace, channelKnownGood: false),
         Observation.QueryNoAnswer => TransactionRules.OnNoAnswer(record),
         Observation.StuckCheckOld => TransactionRules.OnStuckCheck(record, Now + StuckAfter, StuckAfter),
         Observation.StuckCheckYoung => TransactionRules.OnStuckCheck(record, Now + StuckAfter - TimeSpan.FromSeconds(1), StuckAfter),

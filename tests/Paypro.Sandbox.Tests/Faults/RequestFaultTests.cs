@@ -64,6 +64,24 @@ public sealed class RequestFaultTests
     }
 
     [Fact]
+    public async Task OrderError_on_every_query_answers_8000_even_for_a_tradeNo_Paypro_has_until_it_is_removed()
+    {
+        await using var sandbox = await TestSandbox.StartAsync();
+        var tradeNo = TestTradeNos.New();
+        Assert.Equal("0000", (await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success)).Code);
+        var id = sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.QueryPayoutResult, Kind = FaultKind.OrderError, Count = null });
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("8000", (await sandbox.Client.QueryPayoutAsync(tradeNo)).Code);
+        }
+        Assert.All(sandbox.Host.Ledger.Requests.Where(r => r.Endpoint == PayproPaths.QueryPayoutResult), r => Assert.Equal(FaultKind.OrderError, r.Fault));
+
+        Assert.True(sandbox.Host.Faults.Remove(id));
+        Assert.Equal("0000", (await sandbox.Client.QueryPayoutAsync(tradeNo)).Code);
+    }
+
+    [Fact]
     public async Task SystemError_answers_5000_without_executing()
     {
         await using var sandbox = await TestSandbox.StartAsync();

@@ -1,0 +1,71 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Configuration;
+
+namespace Paypro.Functions.Tests.Functions;
+
+/// <summary>Settings that would make the app unsafe refuse to start, with a message that names the setting.</summary>
+public sealed class StartupSettingsTests
+{
+    [Theory]
+    [InlineData("http://paypro.example/ke-pay")]
+    [InlineData("http://10.0.0.5/")]
+    public async Task The_app_refuses_a_Paypro_base_url_that_is_plain_http_beyond_loopback(string baseUrl)
+    {
+        var error = await StartFailsAsync(new() { ["Paypro:BaseUrl"] = baseUrl });
+
+        Assert.Contains("Paypro:BaseUrl", error.Message, StringComparison.Ordinal);
+        Assert.Contains("https", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_app_refuses_a_grace_period_that_a_late_create_answer_could_outlast()
+    {
+        var error = await StartFailsAsync(new() { ["Paypro:RequestTimeout"] = "00:00:30", ["Poll:UnknownGracePeriod"] = "00:01:00" });
+
+        Assert.Contains("Poll:UnknownGracePeriod (00:01:00) must be at least 4 times Paypro:RequestTimeout (00:00:30)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("00:05:00", "00:04:30")]
+    [InlineData("00:02:00", "00:01:50")]
+    public async Task The_app_refuses_a_poll_time_budget_that_does_not_end_before_the_function_timeout(string functionTimeout, string timeBudget)
+    {
+        var error = await StartFailsAsync(new() { ["AzureFunctionsJobHost:functionTimeout"] = functionTimeout, ["Poll:TimeBudget"] = timeBudget });
+
+        Assert.Contains($"Poll:TimeBudget ({timeBudget}) must be shorter than host.json's functionTimeout ({functionTimeout})", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "00:04:30")]
+    [InlineData("00:10:00", "00:09:30")]
+    [InlineData("-1", null)]
+    public void The_poll_hard_stop_comes_from_host_json_or_its_app_setting_override(string? functionTimeout, string? hardStop)
+    {
+        var builder = WorkerStartupTests.AppBuilder(new Dictionary<string, string?> { ["AzureFunctionsJobHost:functionTimeout"] = functionTimeout });
+        using var host = builder.Build();
+
+        // Without the override, host.json beside the app says 00:05:00.
+        TimeSpan? expected = hardStop is null ? null : TimeSpan.Parse(hardStop, CultureInfo.InvariantCulture);
+        Assert.Equal(expected, host.Services.GetRequiredService<FunctionTimeout>().HardStop);
+    }
+
+    [Fact]
+    public async Task The_default_settings_start()
+    {
+        using var host = WorkerStartupTests.AppBuilder(new Dictionary<string, string?>()).Build();
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    /// <summary>Start-up fails on validation: one settings error, or several (each validator that refuses adds its own).</summary>
+    private static async Task<Exception> StartFailsAsync(Dictionary<string, string?> settings)
+    {
+        using var host = WorkerStartupTests.AppBuilder(settings).Build();
+        var error = await Record.ExceptionAsync(() => host.StartAsync());
+        Assert.NotNull(error);
+        Assert.All(error is AggregateException many ? many.InnerExceptions : [error], e => Assert.IsType<OptionsValidationException>(e));
+        return error;
+    }
+}
