@@ -8,5 +8,5 @@ public sealed class GetPayin(ITransactionStore store)
 {
     [Function(nameof(GetPayin))]
     public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "payins/{tradeNo}")] HttpRequest request, string tradeNo) =>
-        await OperatorQueries.GetTransactionAsync(TransactionKind.Payin, tradeNo, store, request.HttpContext.RequestAborted);
+        await OperatorQueries.GetTransactionAsync(TransactionKind.Payin, tradeNo, request.Query[OperatorQueries.HistoryAfterParameter], store, request.HttpContext.RequestAborted);
 }

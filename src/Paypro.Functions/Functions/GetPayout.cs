@@ -8,5 +8,5 @@ public sealed class GetPayout(ITransactionStore store)
 {
     [Function(nameof(GetPayout))]
     public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "payouts/{tradeNo}")] HttpRequest request, string tradeNo) =>
-        await OperatorQueries.GetTransactionAsync(TransactionKind.Payout, tradeNo, store, request.HttpContext.RequestAborted);
+        await OperatorQueries.GetTransactionAsync(TransactionKind.Payout, tradeNo, request.Query[OperatorQueries.HistoryAfterParameter], store, request.HttpContext.RequestAborted);
 }

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Transactions;
@@ -9,13 +10,14 @@ namespace Paypro.Functions.Storage;
 /// ones in <c>_refused</c>, never in the partition of the transaction they name; those naming a tradeNo the app does
 /// not know in <c>_unmatched</c>), row key = write time in ticks + a guid; the reasons of the messages the app moved
 /// to a poison queue (<c>_poison</c>); the audit retention cursor (<c>_retention</c>); and the last found answer to a status query
-/// (<c>_channel</c>).
+/// (<c>_channel</c>); the transactions audit retention is to visit again (<c>_revisit</c>, row key = when + tradeNo).
 /// </summary>
 public class OperationsStore : IOperationsStore
 {
     public const string PoisonPartition = "_poison";
     private const string RetentionPartition = "_retention";
     private const string ChannelPartition = "_channel";
+    private const string RevisitPartition = "_revisit";
     private const string ChannelRow = "query";
 
     private readonly TableClient _audit;
@@ -54,6 +56,38 @@ public class OperationsStore : IOperationsStore
             .ConfigureAwait(false);
         return response.HasValue ? response.Value!.GetString("Detail") : null;
     }
+
+    public virtual async Task<int> DeletePoisonReasonsBeforeAsync(DateTimeOffset before, int max, CancellationToken cancellationToken)
+    {
+        // Keyed by queue and message id, not by time: the service filters on the time, so only the rows deleted come back.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PoisonPartition} and At lt {before}");
+        return await TransactionStore.DeleteMatchingAsync(_audit, filter, max, cancellationToken).ConfigureAwait(false);
+    }
+
+    public virtual async Task ScheduleRevisitAsync(string tradeNo, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await _audit.UpsertEntityAsync(new TableEntity(RevisitPartition, RevisitKey(at, tradeNo)) { ["TradeNo"] = tradeNo, ["At"] = at }, TableUpdateMode.Replace,
+            cancellationToken).ConfigureAwait(false);
+
+    public virtual async Task<IReadOnlyList<Revisit>> GetRevisitsBeforeAsync(DateTimeOffset before, int max, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RevisitPartition} and RowKey lt {RevisitKey(before, "")}");
+        var revisits = new List<Revisit>();
+        await foreach (var entity in _audit.QueryAsync<TableEntity>(filter, maxPerPage: max, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            FunctionsMetrics.EntitiesRead.Add(1);
+            revisits.Add(new Revisit(entity.GetString("TradeNo") ?? "", entity.GetDateTimeOffset("At") ?? default, entity.RowKey));
+            if (revisits.Count == max)
+            {
+                break;
+            }
+        }
+        return revisits;
+    }
+
+    public virtual async Task RemoveRevisitAsync(Revisit revisit, CancellationToken cancellationToken) =>
+        await _audit.DeleteEntityAsync(RevisitPartition, revisit.Key, ETag.All, cancellationToken).ConfigureAwait(false);
+
+    private static string RevisitKey(DateTimeOffset at, string tradeNo) => at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + tradeNo;
 
     public virtual async Task<DateTimeOffset?> GetRetentionCursorAsync(CancellationToken cancellationToken)
     {

@@ -253,14 +253,18 @@ public class TransactionStore : ITransactionStore
     public virtual Task<int> DeleteAuditBeforeAsync(string tradeNo, DateTimeOffset before, int max, CancellationToken cancellationToken) =>
         DeleteBeforeAsync(_transactions, tradeNo, AuditPrefix, before, max, cancellationToken);
 
-    internal static async Task<int> DeleteBeforeAsync(TableClient table, string partition, string prefix, DateTimeOffset before, int max, CancellationToken cancellationToken)
+    internal static Task<int> DeleteBeforeAsync(TableClient table, string partition, string prefix, DateTimeOffset before, int max, CancellationToken cancellationToken) =>
+        DeleteMatchingAsync(table, TableClient.CreateQueryFilter(
+            $"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {prefix + before.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}"),
+            max, cancellationToken);
+
+    /// <summary>Deletes the rows of one partition that <paramref name="filter"/> matches, at most <paramref name="max"/>, in batches; reads only those.</summary>
+    internal static async Task<int> DeleteMatchingAsync(TableClient table, string filter, int max, CancellationToken cancellationToken)
     {
         if (max <= 0)
         {
             return 0;
         }
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {prefix + before.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}");
         var deleted = 0;
         var batch = new List<TableTransactionAction>(100);
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), select: ["PartitionKey", "RowKey"],
@@ -287,23 +291,75 @@ public class TransactionStore : ITransactionStore
         return deleted;
     }
 
+    public virtual async Task<DateTimeOffset?> GetFirstAuditFromAsync(string tradeNo, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {tradeNo} and RowKey ge {AuditPrefix + from.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)} and RowKey lt {"audit}"}");
+        await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey", "At"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            FunctionsMetrics.EntitiesRead.Add(1);
+            return entity.GetDateTimeOffset("At") ?? from;
+        }
+        return null;
+    }
+
     /// <summary>A transaction's history: its audit trail and its state changes, oldest first.</summary>
-    public virtual async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string tradeNo, CancellationToken cancellationToken)
+    public virtual async Task<HistoryPage> GetHistoryPageAsync(string tradeNo, HistoryCursor? after, int limit, CancellationToken cancellationToken)
+    {
+        // Each kind of row is read in key order (audit rows by write time, state changes by revision), at most one more than
+        // a page, and the two are merged by time: what a page takes of each is a prefix, so the cursor is the last key taken.
+        var audits = await ReadAfterAsync(AuditPrefix, "audit}", after?.AuditKey, limit + 1,
+            entity => new HistoryEntry(entity.GetDateTimeOffset("At") ?? default, entity.GetString("Category") ?? "", entity.GetString("Verdict") ?? "", entity.GetString("Detail")),
+            cancellationToken).ConfigureAwait(false);
+        var revisions = await ReadAfterAsync(RevisionPrefix, "rev}", after?.RevisionKey, limit + 1,
+            entity => new HistoryEntry(entity.GetDateTimeOffset("At") ?? default, "state", entity.GetString("State") ?? "", Join(entity.GetString("Source"), entity.GetString("Detail"))),
+            cancellationToken).ConfigureAwait(false);
+
+        async Task<List<(string Key, HistoryEntry Entry)>> ReadAfterAsync(string prefix, string end, string? afterKey, int max, Func<TableEntity, HistoryEntry> map,
+            CancellationToken token)
+        {
+            var filter = afterKey is null
+                ? TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {prefix} and RowKey lt {end}")
+                : TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey gt {afterKey} and RowKey lt {end}");
+            var rows = new List<(string, HistoryEntry)>(max);
+            await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, maxPerPage: max, cancellationToken: token).ConfigureAwait(false))
+            {
+                FunctionsMetrics.EntitiesRead.Add(1);
+                rows.Add((entity.RowKey, map(entity)));
+                if (rows.Count == max)
+                {
+                    break;
+                }
+            }
+            return rows;
+        }
+
+        var page = new List<HistoryEntry>(limit);
+        int a = 0, r = 0;
+        while (page.Count < limit && (a < audits.Count || r < revisions.Count))
+        {
+            var takeAudit = r >= revisions.Count || (a < audits.Count && audits[a].Entry.At <= revisions[r].Entry.At);
+            page.Add(takeAudit ? audits[a++].Entry : revisions[r++].Entry);
+        }
+        var more = a < audits.Count || r < revisions.Count;
+        var next = more
+            ? new HistoryCursor(a > 0 ? audits[a - 1].Key : after?.AuditKey, r > 0 ? revisions[r - 1].Key : after?.RevisionKey)
+            : null;
+        return new HistoryPage(page, next);
+    }
+
+    /// <summary>A transaction's whole history, oldest first, page by page (for tools and tests; the operator's API pages).</summary>
+    public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string tradeNo, CancellationToken cancellationToken)
     {
         var history = new List<HistoryEntry>();
-        var auditFilter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {AuditPrefix} and RowKey lt {"audit}"}");
-        await foreach (var entity in _transactions.QueryAsync<TableEntity>(auditFilter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        HistoryCursor? after = null;
+        do
         {
-            FunctionsMetrics.EntitiesRead.Add(1);
-            history.Add(new HistoryEntry(entity.GetDateTimeOffset("At") ?? default, entity.GetString("Category") ?? "", entity.GetString("Verdict") ?? "", entity.GetString("Detail")));
+            var page = await GetHistoryPageAsync(tradeNo, after, 500, cancellationToken).ConfigureAwait(false);
+            history.AddRange(page.Entries);
+            after = page.Next;
         }
-        var revisionFilter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {RevisionPrefix} and RowKey lt {"rev}"}");
-        await foreach (var entity in _transactions.QueryAsync<TableEntity>(revisionFilter, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            FunctionsMetrics.EntitiesRead.Add(1);
-            history.Add(new HistoryEntry(entity.GetDateTimeOffset("At") ?? default, "state", entity.GetString("State") ?? "", Join(entity.GetString("Source"), entity.GetString("Detail"))));
-        }
-        history.Sort(static (a, b) => a.At.CompareTo(b.At));
+        while (after is not null);
         return history;
     }
 

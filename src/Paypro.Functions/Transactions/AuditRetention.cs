@@ -6,8 +6,10 @@ namespace Paypro.Functions.Transactions;
 /// <summary>
 /// Deletes audit rows older than <see cref="AuditOptions.RetentionDays"/>, in bounded batches. It walks the creation
 /// index from where the last run stopped up to the cut-off less <see cref="LifetimeGrace"/>, and for each transaction
-/// deletes the audit rows written before the cut-off (plus those of the refused and unmatched callbacks). So a run reads the rows it deletes and the index rows of old
-/// transactions, never the rows that are kept, and its cost grows with the rows deleted, not with the history.
+/// deletes the audit rows written before the cut-off (plus those of the refused and unmatched callbacks and the poison reasons). A
+/// visited transaction with rows written after the cut-off is visited again once they are past it. So a run reads the rows it deletes,
+/// the index rows of old transactions and at most one kept row per transaction visited, and its cost grows with the rows deleted, not
+/// with the history.
 /// </summary>
 public class AuditRetention(ITransactionStore store, ICreationIndex created, IOperationsStore operations, IOptions<AuditOptions> options, TimeProvider time,
     ILogger<AuditRetention> logger)
@@ -30,6 +32,27 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
         foreach (var partition in new[] { IOperationsStore.Unmatched, IOperationsStore.Refused })
         {
             deleted += await operations.DeleteAsideBeforeAsync(partition, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
+        }
+        deleted += await operations.DeletePoisonReasonsBeforeAsync(cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
+
+        // Transactions that gathered rows after their visit: each is visited again once its first later row is past the cut-off.
+        var revisitsDone = true;
+        foreach (var revisit in await operations.GetRevisitsBeforeAsync(cutoff, IndexPageSize, cancellationToken).ConfigureAwait(false))
+        {
+            if (deleted >= budget)
+            {
+                revisitsDone = false;
+                break;
+            }
+            deleted += await store.DeleteAuditBeforeAsync(revisit.TradeNo, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
+            if (deleted >= budget)
+            {
+                // It may have rows before the cut-off left: it stays due for the next run.
+                revisitsDone = false;
+                break;
+            }
+            await operations.RemoveRevisitAsync(revisit, cancellationToken).ConfigureAwait(false);
+            await RevisitLaterRowsAsync(revisit.TradeNo, cutoff, cancellationToken).ConfigureAwait(false);
         }
 
         var visitBefore = cutoff - LifetimeGrace;
@@ -54,6 +77,10 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
                     break;
                 }
                 deleted += await store.DeleteAuditBeforeAsync(entry.TradeNo, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
+                if (deleted < budget)
+                {
+                    await RevisitLaterRowsAsync(entry.TradeNo, cutoff, cancellationToken).ConfigureAwait(false);
+                }
                 reached = entry.CreatedAt;
             }
             continuation = page.ContinuationToken;
@@ -66,7 +93,19 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
         {
             await operations.SetRetentionCursorAsync(next, cancellationToken).ConfigureAwait(false);
         }
-        logger.AuditPurged(deleted, cutoff, complete ? "done" : "more next run");
+        logger.AuditPurged(deleted, cutoff, complete && revisitsDone ? "done" : "more next run");
         return deleted;
+    }
+
+    /// <summary>
+    /// A visited transaction that still has rows written after the cut-off (a callback that late, the queries of one pending
+    /// that long) is visited again once the first of them is past the retention: reads at most one row, and only one kept.
+    /// </summary>
+    private async Task RevisitLaterRowsAsync(string tradeNo, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        if (await store.GetFirstAuditFromAsync(tradeNo, cutoff, cancellationToken).ConfigureAwait(false) is { } later)
+        {
+            await operations.ScheduleRevisitAsync(tradeNo, later, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -33,8 +33,25 @@ public interface IOperationsStore
     /// <summary>A status query under <paramref name="credentials"/> did not find a transaction Paypro had accepted; leaves the last found answer as it is.</summary>
     Task RecordQueryFailedAsync(DateTimeOffset at, string credentials, CancellationToken cancellationToken);
 
+    /// <summary>Deletes the poison reasons recorded before <paramref name="before"/>, at most <paramref name="max"/>; returns how many.</summary>
+    Task<int> DeletePoisonReasonsBeforeAsync(DateTimeOffset before, int max, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks audit retention to visit <paramref name="tradeNo"/> again once its row written at <paramref name="at"/> is past the
+    /// retention: a transaction that gathered audit rows after its first visit (a late callback, a long-pending one's queries).
+    /// </summary>
+    Task ScheduleRevisitAsync(string tradeNo, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The revisits due before <paramref name="before"/>, oldest first, at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<Revisit>> GetRevisitsBeforeAsync(DateTimeOffset before, int max, CancellationToken cancellationToken);
+
+    Task RemoveRevisitAsync(Revisit revisit, CancellationToken cancellationToken);
+
     /// <summary>Where audit retention has got to in the creation index: every transaction created before it has been purged.</summary>
     Task<DateTimeOffset?> GetRetentionCursorAsync(CancellationToken cancellationToken);
 
     Task SetRetentionCursorAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken);
 }
+
+/// <summary>A transaction audit retention is to visit again, once its row written at <see cref="At"/> is past the retention.</summary>
+public sealed record Revisit(string TradeNo, DateTimeOffset At, string Key);

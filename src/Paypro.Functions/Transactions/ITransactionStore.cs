@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using Azure;
 
 namespace Paypro.Functions.Transactions;
@@ -30,6 +31,46 @@ public sealed record AuditEntry(string Category, string Verdict, string? Detail,
 
 /// <summary>One line of a transaction's history.</summary>
 public sealed record HistoryEntry(DateTimeOffset At, string Category, string Verdict, string? Detail);
+
+/// <summary>A page of a transaction's history, and where the next one starts (null when this is the last).</summary>
+public sealed record HistoryPage(IReadOnlyList<HistoryEntry> Entries, HistoryCursor? Next);
+
+/// <summary>
+/// Where a page of history ends: the last audit row and the last state-change row it held (null for none yet). As a token
+/// it is opaque to callers (base64url), and a token that does not parse is refused.
+/// </summary>
+public sealed record HistoryCursor(string? AuditKey, string? RevisionKey)
+{
+    public string ToToken() => Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes((AuditKey ?? "") + "\n" + (RevisionKey ?? "")));
+
+    public static bool TryParse(string? token, out HistoryCursor? cursor)
+    {
+        cursor = null;
+        if (string.IsNullOrEmpty(token) || token.Length > 512)
+        {
+            return false;
+        }
+        string text;
+        try
+        {
+            text = System.Text.Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        var parts = text.Split('\n');
+        if (parts.Length != 2 || !Valid(parts[0]) || !Valid(parts[1]))
+        {
+            return false;
+        }
+        cursor = new HistoryCursor(parts[0].Length == 0 ? null : parts[0], parts[1].Length == 0 ? null : parts[1]);
+        return true;
+
+        // Row keys of the transaction's own partition only bound the read: whatever they say, nothing outside it is read.
+        static bool Valid(string key) => key.Length <= 128 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '|' or '-');
+    }
+}
 
 /// <summary>
 /// What the engine keeps of one transaction, together (its partition): the record, one revision row per change, the
@@ -82,6 +123,13 @@ public interface ITransactionStore
     /// <summary>Deletes a transaction's audit rows written before <paramref name="before"/>, at most <paramref name="max"/>; returns how many.</summary>
     Task<int> DeleteAuditBeforeAsync(string tradeNo, DateTimeOffset before, int max, CancellationToken cancellationToken);
 
-    /// <summary>A transaction's history: its audit trail and its state changes, oldest first.</summary>
-    Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync(string tradeNo, CancellationToken cancellationToken);
+    /// <summary>When the first audit row written at or after <paramref name="from"/> was written; null when there is none. Reads at most one row.</summary>
+    Task<DateTimeOffset?> GetFirstAuditFromAsync(string tradeNo, DateTimeOffset from, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A page of a transaction's history (its audit trail and its state changes, oldest first): at most <paramref name="limit"/>
+    /// entries after <paramref name="after"/> (the previous page's <see cref="HistoryPage.Next"/>; null for the first page).
+    /// It reads at most 2 × (<paramref name="limit"/> + 1) entities, however long the history is.
+    /// </summary>
+    Task<HistoryPage> GetHistoryPageAsync(string tradeNo, HistoryCursor? after, int limit, CancellationToken cancellationToken);
 }

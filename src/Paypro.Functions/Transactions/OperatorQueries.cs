@@ -8,16 +8,27 @@ namespace Paypro.Functions.Transactions;
 /// </summary>
 public static class OperatorQueries
 {
+    /// <summary>History entries in one answer: a view reads at most 2 × (this + 1) history rows and the record, however long the history.</summary>
+    public const int HistoryPageSize = 100;
+
+    /// <summary>The query parameter that asks for the history page after the one an earlier answer ended with (its <c>historyNext</c>).</summary>
+    public const string HistoryAfterParameter = "historyAfter";
+
     public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> GetTransactionAsync(
-        TransactionKind kind, string tradeNo, ITransactionStore store, CancellationToken cancellationToken)
+        TransactionKind kind, string tradeNo, string? historyAfter, ITransactionStore store, CancellationToken cancellationToken)
     {
+        HistoryCursor? after = null;
+        if (historyAfter is not null && !HistoryCursor.TryParse(historyAfter, out after))
+        {
+            return Problem("Invalid historyAfter", $"{HistoryAfterParameter} must be the historyNext of an earlier answer.", 400);
+        }
         var (record, problem) = await FindAsync(kind, tradeNo, store, cancellationToken);
         if (record is null)
         {
             return problem!;
         }
-        var history = await store.GetHistoryAsync(tradeNo, cancellationToken);
-        return TypedResults.Ok(TransactionView.From(record, history));
+        var page = await store.GetHistoryPageAsync(tradeNo, after, HistoryPageSize, cancellationToken);
+        return TypedResults.Ok(TransactionView.From(record, page.Entries) with { HistoryNext = page.Next?.ToToken() });
     }
 
     public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> CheckAsync(

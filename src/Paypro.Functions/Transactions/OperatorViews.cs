@@ -31,6 +31,9 @@ public sealed record TransactionView(
     string? TraceParent,
     IReadOnlyList<HistoryView>? History)
 {
+    /// <summary>When the history goes on beyond this answer: ask again with <c>?historyAfter=</c> this token.</summary>
+    public string? HistoryNext { get; init; }
+
     public static TransactionView From(TransactionRecord record, IReadOnlyList<HistoryEntry>? history)
     {
         JsonElement? metadata = null;

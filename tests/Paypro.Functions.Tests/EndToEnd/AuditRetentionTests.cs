@@ -41,31 +41,51 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         {
             await AddAuditAsync(IOperationsStore.Refused, old.AddMinutes(i), "old refused");
         }
+        // The reasons of poisoned messages: 6 old, 2 recent (keyed by queue and message id, not by time).
+        var audit = App.Tables.GetTableClient(App.TablePrefix + "Audit");
+        for (var i = 0; i < 8; i++)
+        {
+            await audit.AddEntityAsync(new TableEntity(OperationsStore.PoisonPartition, $"payouts-poison|m{i}")
+            {
+                ["At"] = i < 6 ? old.AddMinutes(i) : now.AddMinutes(-i), ["Category"] = "message", ["Verdict"] = "poisoned", ["Detail"] = "seeded",
+            });
+        }
 
         App.Storage.Reset();
         await Purge();
         var firstRunRead = App.Storage.EntitiesRead;
         var afterFirst = await CountOldAsync(oldTradeNos, old);
 
-        Assert.InRange(afterFirst, 1, 230 - 150);
-        Assert.True(firstRunRead <= 150 + 40 + 1, $"the first run read {firstRunRead} entities for 150 deletions");
+        Assert.InRange(afterFirst, 1, 236 - 150);
+        // Besides what it deletes, the index rows and the cursor: one kept row, the late one, to schedule its transaction's revisit.
+        Assert.True(firstRunRead <= 150 + 40 + 1 + 1, $"the first run read {firstRunRead} entities for 150 deletions");
 
         App.Storage.Reset();
         await Purge();
         var secondRunRead = App.Storage.EntitiesRead;
 
         Assert.Equal(0, await CountOldAsync(oldTradeNos, old));
-        // 80 rows left to delete, the old transactions' index rows, the cursor: the 150 + 11 kept rows never.
-        Assert.True(secondRunRead <= 80 + 40 + 1, $"the second run read {secondRunRead} entities for 80 deletions");
+        // 86 rows left to delete, the old transactions' index rows, the cursor, and at most the late row: the other kept rows never.
+        Assert.True(secondRunRead <= 86 + 40 + 1 + 1, $"the second run read {secondRunRead} entities for 86 deletions");
         Assert.Equal(30 * 5, await CountAsync(recentTradeNos));
         Assert.Single(await RowsAsync(oldTradeNos[0]));
         Assert.Equal(10, (await RowsAsync(IOperationsStore.Unmatched)).Count);
+        Assert.Equal(2, await PoisonReasonsAsync());
 
         App.Storage.Reset();
         await Purge();
         Assert.True(App.Storage.EntitiesRead <= 1, $"a run with nothing to delete read {App.Storage.EntitiesRead} entities");
         Assert.All(oldTradeNos.Concat(recentTradeNos), tradeNo => Assert.NotNull(App.GetAsync(tradeNo).GetAwaiter().GetResult()));
+
+        // The row written 499 days after its transaction's creation goes too, once it is past the retention itself.
+        App.Clock.Skip(TimeSpan.FromDays(400));
+        await Purge();
+        Assert.Empty(await RowsAsync(oldTradeNos[0]));
+        Assert.Equal(0, await PoisonReasonsAsync());
+        Assert.Empty(await RowsAsync("_revisit"));
     }
+
+    private async Task<int> PoisonReasonsAsync() => (await RowsAsync(OperationsStore.PoisonPartition)).Count;
 
     private Task Purge() => ActivatorUtilities.CreateInstance<PurgeAuditTrail>(App.App.Services).Run(new TimerInfo(), CancellationToken.None);
 

@@ -22,7 +22,7 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
 
         var record = await app.GetAsync(tradeNo);
         Assert.Equal(TransactionState.Submitted, record!.State);
-        var history = await app.Store.GetHistoryAsync(tradeNo, CancellationToken.None);
+        var history = await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None);
         Assert.Contains(history, h => h.Verdict == "unsigned-hint");
         Assert.Empty(await app.EventsForAsync(tradeNo));
 

@@ -98,7 +98,7 @@ public sealed class FunctionEntryPointTests
         var view = Assert.IsType<Ok<TransactionView>>(Inner(result)).Value!;
         Assert.Equal("T-7", view.TradeNo);
         Assert.Equal("254******678", view.Mobile);
-        store.Verify(s => s.GetHistoryAsync("T-7", It.IsAny<CancellationToken>()), Times.Once);
+        store.Verify(s => s.GetHistoryPageAsync("T-7", null, OperatorQueries.HistoryPageSize, It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
@@ -251,7 +251,8 @@ public sealed class FunctionEntryPointTests
     {
         var store = new Mock<ITransactionStore>();
         store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((string tradeNo, CancellationToken _) => tradeNo == record?.TradeNo ? record : null);
-        store.Setup(s => s.GetHistoryAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync([]);
+        store.Setup(s => s.GetHistoryPageAsync(It.IsAny<string>(), It.IsAny<HistoryCursor?>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new HistoryPage([], null));
         return store;
     }
 
