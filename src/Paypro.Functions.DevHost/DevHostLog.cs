@@ -30,4 +30,22 @@ internal static partial class DevHostLog
 
     [LoggerMessage(EventId = 2025, Level = LogLevel.Warning, Message = "Renewing the lease of message {MessageId} on queue {Queue} failed; it may be delivered again while still running.")]
     public static partial void LeaseRenewalFailed(this ILogger logger, Exception exception, string messageId, string queue);
+
+    [LoggerMessage(EventId = 2030, Message = "{Line}")]
+    public static partial void WorkerOutput(this ILogger logger, LogLevel level, string line);
+
+    [LoggerMessage(EventId = 2031, Message = "{Message}")]
+    public static partial void WorkerLog(this ILogger logger, LogLevel level, Exception? exception, string message);
+
+    [LoggerMessage(EventId = 2032, Level = LogLevel.Information, Message = "Worker process {ProcessId} is ready: {Count} functions, HTTP at {HttpUri}.")]
+    public static partial void WorkerReady(this ILogger logger, int processId, int count, Uri? httpUri);
+
+    [LoggerMessage(EventId = 2033, Level = LogLevel.Error, Message = "Worker process {ProcessId} exited with code {ExitCode}; restarting it in {Delay}.")]
+    public static partial void WorkerExited(this ILogger logger, int processId, int exitCode, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2034, Level = LogLevel.Critical, Message = "The worker could not be restarted; the host emulator stops. {Reason}")]
+    public static partial void WorkerRestartFailed(this ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(EventId = 2035, Level = LogLevel.Warning, Message = "{FunctionName} ran past functionTimeout ({Timeout}); invocation {InvocationId} is cancelled and counts as failed.")]
+    public static partial void InvocationTimedOut(this ILogger logger, string functionName, TimeSpan timeout, string invocationId);
 }

@@ -77,7 +77,7 @@ internal sealed record HostJson
         };
     }
 
-    private static bool TryGetPropertyIgnoreCase(JsonElement element, string name, out JsonElement value)
+    internal static bool TryGetPropertyIgnoreCase(JsonElement element, string name, out JsonElement value)
     {
         foreach (var property in element.EnumerateObject())
         {
