@@ -38,13 +38,16 @@ internal static class TriggerPayloads
         },
     };
 
-    /// <summary>The queue trigger's binding data, under the names the host's queue extension gives it.</summary>
+    /// <summary>
+    /// The queue trigger's binding data, under the names the host's queue extension gives it. Values other than strings
+    /// go as JSON, as the host sends them (the worker does not read TypedData's int).
+    /// </summary>
     public static IEnumerable<KeyValuePair<string, TypedData>> QueueMetadata(QueueMessage message)
     {
         yield return new("QueueTrigger", new TypedData { String = message.Body?.ToString() ?? "" });
         yield return new("Id", new TypedData { String = message.MessageId });
         yield return new("PopReceipt", new TypedData { String = message.PopReceipt });
-        yield return new("DequeueCount", new TypedData { Int = message.DequeueCount });
+        yield return new("DequeueCount", new TypedData { Json = message.DequeueCount.ToString(CultureInfo.InvariantCulture) });
         foreach (var (name, time) in new[] { ("InsertionTime", message.InsertedOn), ("ExpirationTime", message.ExpiresOn), ("NextVisibleTime", message.NextVisibleOn) })
         {
             if (time is { } value)

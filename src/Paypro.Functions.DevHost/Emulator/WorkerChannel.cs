@@ -137,6 +137,7 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
     public void Close(Exception reason)
     {
         _closed = true;
+        _connected.TrySetException(reason);
         _outgoing.Writer.TryComplete();
         foreach (var request in _requests.Values)
         {

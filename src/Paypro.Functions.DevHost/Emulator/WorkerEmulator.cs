@@ -153,7 +153,6 @@ internal sealed class WorkerEmulator(
             if (await Task.WhenAny(initializing, process.Exited).ConfigureAwait(false) != initializing)
             {
                 channel.Close(new WorkerUnavailableException("The worker exited."));
-                await initializing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 throw new WorkerStartupException($"The worker stopped before it was ready (exit code {await process.Exited.ConfigureAwait(false)}). It said:{Environment.NewLine}"
                     + process.LastOutput());
             }
