@@ -34,9 +34,6 @@ internal static partial class DevHostLog
     [LoggerMessage(EventId = 2030, Message = "{Line}")]
     public static partial void WorkerOutput(this ILogger logger, LogLevel level, string line);
 
-    [LoggerMessage(EventId = 2031, Message = "{Message}")]
-    public static partial void WorkerLog(this ILogger logger, LogLevel level, Exception? exception, string message);
-
     [LoggerMessage(EventId = 2032, Level = LogLevel.Information, Message = "Worker process {ProcessId} is ready: {Count} functions, HTTP at {HttpUri}.")]
     public static partial void WorkerReady(this ILogger logger, int processId, int count, Uri? httpUri);
 

@@ -228,7 +228,14 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
             _ => LogLevel.None,
         };
         var logger = string.IsNullOrEmpty(log.Category) ? _logger : loggerFactory.CreateLogger(log.Category);
-        logger.WorkerLog(level, log.Exception is { } exception ? new WorkerException(exception) : null, log.Message);
+        // The worker's entry keeps its own event: the worker sends its name when it has one (the app's alert markers,
+        // PAYPRO_*, are event names), its number otherwise. Forwarded as it is, so not through a [LoggerMessage] of the host's.
+        var eventId = int.TryParse(log.EventId, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            ? new EventId(number)
+            : new EventId(0, string.IsNullOrEmpty(log.EventId) ? null : log.EventId);
+#pragma warning disable CA1848, CA2254 // The worker's message is already formatted; it is passed on, not a template of the host's.
+        logger.Log(level, eventId, log.Exception is { } exception ? new WorkerException(exception) : null, "{Message}", log.Message);
+#pragma warning restore CA1848, CA2254
     }
 
     private static void EnsureSuccess(StatusResult? result, string what, bool allowUnset = false)

@@ -27,13 +27,13 @@ internal sealed class WorkerInvocation : IFunctionInvocation, IDisposable
     private readonly HostJson _hostJson;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly HttpMessageInvoker _proxy = new(new SocketsHttpHandler
+    private readonly HttpMessageInvoker _proxy = new(new RetryWhileStartingHandler(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseCookies = false,
         UseProxy = false,
         AutomaticDecompression = System.Net.DecompressionMethods.None,
-    });
+    }));
 
     public WorkerInvocation(WorkerEmulator worker, HostJson hostJson, [FromKeyedServices(DevelopmentHost.ClockKey)] TimeProvider time, ILoggerFactory loggerFactory)
     {
@@ -185,3 +185,30 @@ internal sealed class WorkerInvocation : IFunctionInvocation, IDisposable
 internal sealed class FunctionInvocationException(string functionName, StatusResult? result) : Exception(
     $"Function {functionName}: {result?.Status.ToString() ?? "no result"}{(WorkerException.Describe(result?.Exception) is { } reason ? ": " + reason : "")}",
     result?.Exception is { } exception ? new WorkerException(exception) : null);
+
+/// <summary>
+/// The worker reports its HttpUri before its Kestrel listens, so a request right after start-up (or a restart) can
+/// find the port closed. As the host's proxy does, a refused connection is tried again for a short while; nothing
+/// reached the worker then, so nothing runs twice.
+/// </summary>
+internal sealed class RetryWhileStartingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(10);
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + RetryFor;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
+                && DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 500)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

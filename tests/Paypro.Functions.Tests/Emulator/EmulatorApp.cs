@@ -20,7 +20,6 @@ internal static class EmulatorApp
     public static Dictionary<string, string?> Settings(AzuriteFixture azurite, SandboxHost sandbox, string? id = null)
     {
         var settings = PayproAppHarness.Settings(azurite, sandbox, id ?? Guid.NewGuid().ToString("N")[..10]);
-        settings["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:01";
         settings[DevelopmentHost.WorkerDirectorySetting] = RepositoryPaths.FunctionsOutput;
         return settings;
     }
