@@ -9,6 +9,9 @@ internal static partial class DevHostLog
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "{FunctionName} runs on schedule {Schedule} (UTC), next at {Next:O}.")]
     public static partial void RunsOnSchedule(this ILogger logger, string functionName, string schedule, DateTimeOffset next);
 
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "{FunctionName} is disabled (AzureWebJobs.{FunctionName}.Disabled): its trigger does not run.")]
+    public static partial void FunctionDisabled(this ILogger logger, string functionName);
+
     [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "{FunctionName} failed for its run due at {Due:O}; the next run is due at {Next:O}.")]
     public static partial void TimerRunFailed(this ILogger logger, Exception exception, string functionName, DateTimeOffset due, DateTime? next);
 

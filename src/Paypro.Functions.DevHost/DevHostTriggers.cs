@@ -30,7 +30,11 @@ internal sealed class DevHostTriggers(
         var starts = new List<Func<Task>>();
         var logger = loggerFactory.CreateLogger("Paypro.Functions.DevHost");
         var catalog = functions.Known;
-        foreach (var function in catalog.Queues)
+        foreach (var function in catalog.Functions.Where(function => function is not HttpFunction && HostedFunctions.IsDisabled(configuration, function.Name)))
+        {
+            logger.FunctionDisabled(function.Name);
+        }
+        foreach (var function in catalog.Queues.Where(function => !HostedFunctions.IsDisabled(configuration, function.Name)))
         {
             var queueName = Resolve(function.QueueNameExpression, function);
             QueueNames.Validate(queueName, function.QueueNameExpression);
@@ -41,7 +45,7 @@ internal sealed class DevHostTriggers(
             logger.ListensOnQueue(function.Name, listener.QueueName);
             starts.Add(() => listener.RunAsync(_stopping.Token));
         }
-        foreach (var function in catalog.Timers)
+        foreach (var function in catalog.Timers.Where(function => !HostedFunctions.IsDisabled(configuration, function.Name)))
         {
             var schedule = TimerListener.ParseSchedule(Resolve(function.ScheduleExpression, function), function.ScheduleExpression);
             var timer = new TimerListener(function, schedule, invocation, time, loggerFactory.CreateLogger("Paypro.Functions.DevHost.TimerListener"));

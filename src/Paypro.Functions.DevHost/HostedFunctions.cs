@@ -25,13 +25,22 @@ internal sealed class HostedFunctions(FunctionCatalog? catalog = null)
     }
 
     public IChangeToken GetChangeToken() => new CancellationChangeToken(_changed.Token);
+
+    /// <summary>
+    /// The platform's switch, <c>AzureWebJobs.&lt;FunctionName&gt;.Disabled</c>: a disabled HTTP function answers 404, a
+    /// disabled queue function leaves its messages on the queue, a disabled timer does not fire.
+    /// </summary>
+    public static bool IsDisabled(IConfiguration configuration, string functionName) =>
+        configuration[$"AzureWebJobs.{functionName}.Disabled"]?.Trim() is { } value
+        && (bool.TryParse(value, out var disabled) ? disabled : value == "1");
 }
 
 /// <summary>
-/// One endpoint per HTTP function of the catalog, at <c>/{routePrefix}/{route}</c> for its methods: the key is checked
+/// One endpoint per HTTP function of the catalog that is not disabled, at <c>/{routePrefix}/{route}</c> for its methods: the key is checked
 /// (<see cref="FunctionKeys"/>), then the function runs through the host's <see cref="IFunctionInvocation"/>.
 /// </summary>
-internal sealed class FunctionEndpointDataSource(HostedFunctions functions, HostJson hostJson, FunctionKeys keys, IFunctionInvocation invocation) : EndpointDataSource
+internal sealed class FunctionEndpointDataSource(HostedFunctions functions, HostJson hostJson, FunctionKeys keys, IFunctionInvocation invocation, IConfiguration configuration)
+    : EndpointDataSource
 {
     private (FunctionCatalog Catalog, IReadOnlyList<Endpoint> Endpoints)? _built;
 
@@ -45,7 +54,7 @@ internal sealed class FunctionEndpointDataSource(HostedFunctions functions, Host
             }
             if (_built is not { } built || !ReferenceEquals(built.Catalog, catalog))
             {
-                built = (catalog, [.. catalog.Http.Select(CreateEndpoint)]);
+                built = (catalog, [.. catalog.Http.Where(function => !HostedFunctions.IsDisabled(configuration, function.Name)).Select(CreateEndpoint)]);
                 _built = built;
             }
             return built.Endpoints;
