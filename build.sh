@@ -5,7 +5,7 @@
 #   ./build.sh package           publish for linux-x64 (ReadyToRun) and zip it as artifacts/app.zip, ready to deploy,
 #                                and pack the Paypro sandbox as a .NET tool (artifacts/tools/Paypro.Sandbox.*.nupkg)
 #   ./build.sh sandbox-tool      only pack the sandbox tool
-#   ./build.sh run               run the app on the development host against Azurite and the Paypro sandbox
+#   ./build.sh run               run the app (the real worker, under the host emulator) against Azurite and the Paypro sandbox
 #
 # ARTIFACTS_DIR overrides where artifacts go (default: artifacts/ beside this script).
 set -euo pipefail
@@ -156,7 +156,9 @@ cmd_run() {
   pids+=($!)
   wait_for_port 5080 "The sandbox" "$!"
 
-  DevHost__FunctionKey="$key" DevHost__MasterKey="$master_key" \
+  # The host emulator starts the worker from the app's own build output and runs every function in it, over the
+  # Functions host's gRPC protocol.
+  DevHost__FunctionKey="$key" DevHost__MasterKey="$master_key" DevHost__WorkerDirectory="$root/src/Paypro.Functions/bin/Debug/net10.0" \
     AzureWebJobsStorage=UseDevelopmentStorage=true \
     Paypro__BaseUrl="$sandbox_url" Paypro__MerchantNo="$merchant" Paypro__AppSecret="$secret" \
     Paypro__NotifyUrl="$notify_url" \
@@ -168,7 +170,7 @@ cmd_run() {
   cat <<EOF
 
 Running (Ctrl-C stops everything):
-  app (dev host)     $app_url      function key: $key
+  app (emulator)     $app_url      function key: $key
   Paypro sandbox     $sandbox_url  merchantNo $merchant, control endpoints on
   Azurite            blob 10000, queue 10001, table 10002 (UseDevelopmentStorage=true), data in $artifacts/azurite
 

@@ -21,6 +21,13 @@ public sealed class DevHostOptions
 
     /// <summary>Create the tables and queues at start-up (a local run); in Azure the deployment creates them.</summary>
     public bool CreateStorage { get; set; } = true;
+
+    /// <summary>
+    /// The folder of the built or published worker (the one with <c>worker.config.json</c>). Set, the development host
+    /// is a host emulator: it starts that worker as a process and runs the functions in it over the host's gRPC protocol.
+    /// Unset, it runs the function classes in its own process.
+    /// </summary>
+    public string? WorkerDirectory { get; set; }
 }
 
 [OptionsValidator]
@@ -30,10 +37,15 @@ internal sealed partial class DevHostOptionsValidator : IValidateOptions<DevHost
 /// Refuses to start without the key the app's HTTP functions need: without the Functions host in front, the key is
 /// the only thing between the network and those routes. Written by hand because it depends on the functions.
 /// </summary>
-internal sealed class DevHostKeysValidator(FunctionCatalog catalog) : IValidateOptions<DevHostOptions>
+internal sealed class DevHostKeysValidator(HostedFunctions functions) : IValidateOptions<DevHostOptions>
 {
+    /// <remarks>The emulator knows its functions only once the worker has reported them; it validates then.</remarks>
     public ValidateOptionsResult Validate(string? name, DevHostOptions options)
     {
+        if (functions.Catalog is not { } catalog)
+        {
+            return ValidateOptionsResult.Success;
+        }
         var needsFunctionKey = catalog.Http.Any(f => f.AuthLevel is Microsoft.Azure.Functions.Worker.AuthorizationLevel.Function or Microsoft.Azure.Functions.Worker.AuthorizationLevel.User);
         if (needsFunctionKey && string.IsNullOrEmpty(options.FunctionKey))
         {

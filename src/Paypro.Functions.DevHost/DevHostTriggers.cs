@@ -11,12 +11,12 @@ namespace Paypro.Functions.DevHost;
 /// in hand are finished.
 /// </summary>
 internal sealed class DevHostTriggers(
-    FunctionCatalog catalog,
+    HostedFunctions functions,
     HostJson hostJson,
     IOptions<DevHostOptions> options,
     IConfiguration configuration,
     IServiceProvider services,
-    FunctionInvoker invoker,
+    IFunctionInvocation invocation,
     [FromKeyedServices(DevelopmentHost.ClockKey)] TimeProvider time,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
@@ -29,22 +29,26 @@ internal sealed class DevHostTriggers(
         // queue name stops the host at start-up with the setting's name.
         var starts = new List<Func<Task>>();
         var logger = loggerFactory.CreateLogger("Paypro.Functions.DevHost");
-        var scopes = services.GetRequiredService<IServiceScopeFactory>();
-        foreach (var function in catalog.Queues)
+        var catalog = functions.Known;
+        foreach (var function in catalog.Functions.Where(function => function is not HttpFunction && HostedFunctions.IsDisabled(configuration, function.Name)))
+        {
+            logger.FunctionDisabled(function.Name);
+        }
+        foreach (var function in catalog.Queues.Where(function => !HostedFunctions.IsDisabled(configuration, function.Name)))
         {
             var queueName = Resolve(function.QueueNameExpression, function);
             QueueNames.Validate(queueName, function.QueueNameExpression);
             var queues = services.GetService<QueueServiceClient>() ?? throw new InvalidOperationException(
                 $"Function {function.Name} has a queue trigger, but no QueueServiceClient is registered: set AzureWebJobsStorage.");
-            var listener = new QueueListener(function, queues, queueName, invoker, scopes, hostJson, time,
+            var listener = new QueueListener(function, queues, queueName, invocation, hostJson, time,
                 loggerFactory.CreateLogger("Paypro.Functions.DevHost.QueueListener"));
             logger.ListensOnQueue(function.Name, listener.QueueName);
             starts.Add(() => listener.RunAsync(_stopping.Token));
         }
-        foreach (var function in catalog.Timers)
+        foreach (var function in catalog.Timers.Where(function => !HostedFunctions.IsDisabled(configuration, function.Name)))
         {
             var schedule = TimerListener.ParseSchedule(Resolve(function.ScheduleExpression, function), function.ScheduleExpression);
-            var timer = new TimerListener(function, schedule, invoker, scopes, time, loggerFactory.CreateLogger("Paypro.Functions.DevHost.TimerListener"));
+            var timer = new TimerListener(function, schedule, invocation, time, loggerFactory.CreateLogger("Paypro.Functions.DevHost.TimerListener"));
             logger.RunsOnSchedule(function.Name, Resolve(function.ScheduleExpression, function), timer.NextOccurrence(time.GetUtcNow()));
             starts.Add(() => timer.RunAsync(_stopping.Token));
         }

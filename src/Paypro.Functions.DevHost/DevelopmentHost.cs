@@ -24,19 +24,45 @@ public static class DevelopmentHost
     /// </summary>
     public const string ClockKey = "Paypro.Functions.DevHost.Clock";
 
+    /// <summary>
+    /// The setting that turns the development host into a host emulator: the folder of the built (or published) worker,
+    /// with its worker.config.json. Unset, the function classes run in-process.
+    /// </summary>
+    public const string WorkerDirectorySetting = DevHostOptions.SectionName + ":" + nameof(DevHostOptions.WorkerDirectory);
+
     /// <param name="args">Command-line arguments (configuration overrides as <c>--Key=value</c>).</param>
     /// <param name="configure">Lets tests replace settings or services before the app is built.</param>
     /// <param name="contentRoot">Where local.settings.json is looked for; the current directory by default.</param>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null) =>
-        Build(args, FunctionCatalog.ForApp(), builder =>
+    /// <remarks>
+    /// With <c>DevHost:WorkerDirectory</c> set, the host emulator: the real worker runs as a process of its own and the
+    /// functions run in it over the host's gRPC protocol. Otherwise the function classes run in this process.
+    /// </remarks>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
+    {
+        var builder = CreateBuilder(args, contentRoot);
+        if (!string.IsNullOrEmpty(builder.Configuration[WorkerDirectorySetting]))
         {
+            AddHost(builder, new HostedFunctions());
+            Emulator.WorkerEmulator.AddTo(builder);
+        }
+        else
+        {
+            AddInProcess(builder, FunctionCatalog.ForApp());
             builder.Services.AddPayproFunctions(builder.Configuration);
             builder.Services.AddPayproTelemetry(builder.Configuration).WithTracing(tracing => tracing.AddSource(FunctionInvoker.SourceName));
-            configure?.Invoke(builder);
-        }, contentRoot);
+        }
+        return Build(builder, configure);
+    }
 
-    /// <summary>Builds the host for the functions of <paramref name="catalog"/>; <paramref name="configure"/> registers what they need.</summary>
+    /// <summary>Builds the host for the functions of <paramref name="catalog"/>, in-process; <paramref name="configure"/> registers what they need.</summary>
     internal static WebApplication Build(string[] args, FunctionCatalog catalog, Action<WebApplicationBuilder>? configure, string? contentRoot)
+    {
+        var builder = CreateBuilder(args, contentRoot);
+        AddInProcess(builder, catalog);
+        return Build(builder, configure);
+    }
+
+    private static WebApplicationBuilder CreateBuilder(string[] args, string? contentRoot)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot });
         // Core Tools turns local.settings.json into environment variables for the worker it starts; the
@@ -46,37 +72,47 @@ public static class DevelopmentHost
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        return builder;
+    }
 
-        AddHost(builder, catalog);
+    private static WebApplication Build(WebApplicationBuilder builder, Action<WebApplicationBuilder>? configure)
+    {
+        // Registered after the emulator's worker, so the triggers start once the worker has reported its functions.
+        builder.Services.AddHostedService<DevHostTriggers>();
         configure?.Invoke(builder);
-
         var app = builder.Build();
-        MapHttpFunctions(app);
+        app.UseForwardedHeaders();
+        ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<FunctionEndpointDataSource>());
         return app;
     }
 
-    private static void AddHost(WebApplicationBuilder builder, FunctionCatalog catalog)
+    private static void AddInProcess(WebApplicationBuilder builder, FunctionCatalog catalog)
     {
-        var services = builder.Services;
-        services.TryAddKeyedSingleton(ClockKey, TimeProvider.System);
-        services.AddSingleton(catalog);
-        services.AddSingleton(sp => HostJson.Load(sp.GetRequiredService<IConfiguration>()));
-        services.AddSingleton<FunctionInvoker>();
-        services.AddSingleton<FunctionKeys>();
-        services.AddOptions<DevHostOptions>().Bind(builder.Configuration.GetSection(DevHostOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DevHostOptions>, DevHostOptionsValidator>();
-        services.AddSingleton<IValidateOptions<DevHostOptions>, DevHostKeysValidator>();
-        services.AddHostedService<DevHostTriggers>();
-
+        AddHost(builder, new HostedFunctions(catalog));
+        builder.Services.AddSingleton<FunctionInvoker>();
+        builder.Services.AddSingleton<IFunctionInvocation, InProcessInvocation>();
         // Under the host the worker takes the caller's address from X-Forwarded-For (its rightmost entry);
-        // this does the same, so the notify allow-list sees what it would see in Azure.
-        services.Configure<ForwardedHeadersOptions>(options =>
+        // in-process, this does the same, so the notify allow-list sees what it would see in Azure.
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
             options.ForwardLimit = 1;
             options.KnownIPNetworks.Clear();
             options.KnownProxies.Clear();
         });
+    }
+
+    private static void AddHost(WebApplicationBuilder builder, HostedFunctions functions)
+    {
+        var services = builder.Services;
+        services.TryAddKeyedSingleton(ClockKey, TimeProvider.System);
+        services.AddSingleton(functions);
+        services.AddSingleton(sp => HostJson.Load(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<FunctionKeys>();
+        services.AddSingleton<FunctionEndpointDataSource>();
+        services.AddOptions<DevHostOptions>().Bind(builder.Configuration.GetSection(DevHostOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DevHostOptions>, DevHostOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DevHostOptions>, DevHostKeysValidator>();
 
         // One line per entry keeps the PAYPRO_* alert markers greppable. ASP.NET Core's line per request is
         // noise here; Logging__LogLevel__Microsoft.AspNetCore brings it back.
@@ -89,48 +125,6 @@ public static class DevelopmentHost
         if (builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore"] is null)
         {
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        }
-    }
-
-    private static void MapHttpFunctions(WebApplication app)
-    {
-        app.UseForwardedHeaders();
-        var catalog = app.Services.GetRequiredService<FunctionCatalog>();
-        var hostJson = app.Services.GetRequiredService<HostJson>();
-        var keys = app.Services.GetRequiredService<FunctionKeys>();
-        var invoker = app.Services.GetRequiredService<FunctionInvoker>();
-        var prefix = hostJson.RoutePrefix.Length == 0 ? "" : "/" + hostJson.RoutePrefix;
-        foreach (var function in catalog.Http)
-        {
-            app.MapMethods(prefix + "/" + function.Route, function.Methods.Select(m => m.ToUpperInvariant()).ToArray(),
-                    context => InvokeHttpAsync(function, keys, invoker, context))
-                .WithName(function.Name)
-                .WithDisplayName(function.Name);
-        }
-    }
-
-    private static async Task InvokeHttpAsync(HttpFunction function, FunctionKeys keys, FunctionInvoker invoker, HttpContext context)
-    {
-        if (!keys.Allows(function.AuthLevel, context.Request))
-        {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            return;
-        }
-        var result = await invoker.InvokeAsync(function, context.RequestServices, parameter =>
-            parameter.ParameterType == typeof(HttpRequest) ? context.Request
-            : parameter.ParameterType == typeof(HttpContext) ? context
-            : parameter.ParameterType == typeof(string) && context.Request.RouteValues.TryGetValue(parameter.Name!, out var value) ? value?.ToString()
-            : throw FunctionInvoker.Unsupported(function, parameter), context.RequestAborted).ConfigureAwait(false);
-        switch (result)
-        {
-            case IResult httpResult:
-                await httpResult.ExecuteAsync(context).ConfigureAwait(false);
-                break;
-            case null:
-                context.Response.StatusCode = StatusCodes.Status204NoContent;
-                break;
-            default:
-                throw new NotSupportedException($"Function {function.Name} returned {result.GetType().Name}; the development host answers IResult only.");
         }
     }
 }

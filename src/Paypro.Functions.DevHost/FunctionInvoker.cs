@@ -39,16 +39,17 @@ internal sealed class FunctionInvoker(HostJson hostJson)
         {
             timeout.CancelAfter(limit);
         }
-        var instance = function.Method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, function.FunctionClass);
+        var method = function.Method ?? throw new InvalidOperationException($"Function {function.Name} runs in the worker process, not in-process.");
+        var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, method.DeclaringType!);
         try
         {
-            var arguments = function.Method.GetParameters()
+            var arguments = method.GetParameters()
                 .Select(parameter => parameter.ParameterType == typeof(CancellationToken) ? timeout.Token : bind(parameter))
                 .ToArray();
             object? result;
             try
             {
-                result = function.Method.Invoke(instance, arguments);
+                result = method.Invoke(instance, arguments);
             }
             catch (TargetInvocationException ex) when (ex.InnerException is not null)
             {

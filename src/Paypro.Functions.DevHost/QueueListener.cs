@@ -18,20 +18,18 @@ internal sealed class QueueListener
     private readonly QueueFunction _function;
     private readonly QueueClient _queue;
     private readonly QueueClient _poisonQueue;
-    private readonly FunctionInvoker _invoker;
-    private readonly IServiceScopeFactory _scopes;
+    private readonly IFunctionInvocation _invocation;
     private readonly HostJson _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _maxParallelism;
 
-    public QueueListener(QueueFunction function, QueueServiceClient queues, string queueName, FunctionInvoker invoker, IServiceScopeFactory scopes, HostJson options, TimeProvider time, ILogger logger)
+    public QueueListener(QueueFunction function, QueueServiceClient queues, string queueName, IFunctionInvocation invocation, HostJson options, TimeProvider time, ILogger logger)
     {
         _function = function;
         _queue = queues.GetQueueClient(queueName);
         _poisonQueue = queues.GetQueueClient(Configuration.QueueNames.PoisonOf(queueName));
-        _invoker = invoker;
-        _scopes = scopes;
+        _invocation = invocation;
         _options = options;
         _time = time;
         _logger = logger;
@@ -140,12 +138,9 @@ internal sealed class QueueListener
         try
         {
             lease.StartRenewing(stoppingToken);
-            await using var scope = _scopes.CreateAsyncScope();
             using var logScope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("FunctionName", _function.Name), new("MessageId", message.MessageId), new("DequeueCount",
                 message.DequeueCount) });
-            await _invoker.InvokeAsync(_function, scope.ServiceProvider, parameter => parameter.ParameterType == typeof(QueueMessage)
-                ? message
-                : throw FunctionInvoker.Unsupported(_function, parameter), stoppingToken).ConfigureAwait(false);
+            await _invocation.InvokeQueueAsync(_function, message, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

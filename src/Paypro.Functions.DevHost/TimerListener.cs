@@ -8,7 +8,7 @@ namespace Paypro.Functions.DevHost;
 /// schedule (in UTC, the host's default time zone). Runs never overlap: occurrences that pass while the function
 /// is still running are skipped, as the host does, and the next run starts at the first occurrence after it ends.
 /// </summary>
-internal sealed class TimerListener(TimerFunction function, CrontabSchedule schedule, FunctionInvoker invoker, IServiceScopeFactory scopes, TimeProvider time, ILogger logger)
+internal sealed class TimerListener(TimerFunction function, CrontabSchedule schedule, IFunctionInvocation invocation, TimeProvider time, ILogger logger)
 {
     /// <summary>How late a run may start and still count as on time.</summary>
     internal static readonly TimeSpan PastDueTolerance = TimeSpan.FromSeconds(1);
@@ -30,10 +30,7 @@ internal sealed class TimerListener(TimerFunction function, CrontabSchedule sche
                 var timer = CreateTimerInfo(due, time.GetUtcNow(), lastRun);
                 try
                 {
-                    await using var scope = scopes.CreateAsyncScope();
-                    await invoker.InvokeAsync(function, scope.ServiceProvider, parameter => parameter.ParameterType == typeof(TimerInfo)
-                        ? timer
-                        : throw FunctionInvoker.Unsupported(function, parameter), stoppingToken).ConfigureAwait(false);
+                    await invocation.InvokeTimerAsync(function, timer, stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {

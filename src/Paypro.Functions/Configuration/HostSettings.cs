@@ -82,7 +82,8 @@ public sealed class HostSettings
         return value;
     }
 
-    private static bool TryGetPropertyIgnoreCase(JsonElement element, string name, out JsonElement value)
+    /// <summary>A property of a JSON object by name, ignoring case, as the host reads its own files (host.json, worker.config.json, functions.metadata).</summary>
+    public static bool TryGetPropertyIgnoreCase(JsonElement element, string name, out JsonElement value)
     {
         foreach (var property in element.EnumerateObject())
         {

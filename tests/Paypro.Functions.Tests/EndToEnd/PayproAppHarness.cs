@@ -105,6 +105,36 @@ public sealed class PayproAppHarness : IAsyncDisposable
 
     public OperationsStore UncountedOperations { get; }
 
+    /// <summary>
+    /// The settings the app runs with in the end-to-end tests, against <paramref name="azurite"/> and <paramref name="sandbox"/>,
+    /// with tables and queues named after <paramref name="id"/> (configuration keys with ':').
+    /// </summary>
+    public static Dictionary<string, string?> Settings(AzuriteFixture azurite, SandboxHost sandbox, string id) => new()
+    {
+        ["AzureWebJobsStorage"] = azurite.ConnectionString,
+        ["Storage:TablePrefix"] = $"T{id}",
+        ["PayoutsQueueName"] = $"payouts-{id}",
+        ["PayinsQueueName"] = $"payins-{id}",
+        ["EventsQueueName"] = $"events-{id}",
+        // The timer never fires by itself in tests: they run the poll when they mean to.
+        ["PollSchedule"] = "0 0 0 1 1 *",
+        ["AuditPurgeSchedule"] = "0 0 0 1 1 *",
+        ["Paypro:BaseUrl"] = sandbox.BaseUrl.AbsoluteUri,
+        ["Paypro:MerchantNo"] = sandbox.Options.MerchantNo,
+        ["Paypro:AppSecret"] = sandbox.Options.AppSecret,
+        ["Paypro:RequestTimeout"] = RequestTimeout.ToString("c", CultureInfo.InvariantCulture),
+        ["Poll:FirstCheckAfter"] = "00:00:00.200",
+        ["Poll:MaxBackoff"] = MaxBackoff.ToString("c", CultureInfo.InvariantCulture),
+        ["Poll:UnknownGracePeriod"] = UnknownGracePeriod.ToString("c", CultureInfo.InvariantCulture),
+        // host.json's queue settings, overridden the way app settings override them under the host.
+        ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.100",
+        ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:03",
+        ["DevHost:FunctionKey"] = FunctionKey,
+        ["DevHost:MasterKey"] = MasterKey,
+        // A port of its own, chosen when the server binds; Paypro:NotifyUrl follows it (NotifyUrlOnceListening).
+        ["urls"] = "http://127.0.0.1:0",
+    };
+
     /// <summary>Starts the app against <paramref name="azurite"/> and a running sandbox.</summary>
     /// <param name="azurite">The storage the app uses.</param>
     /// <param name="sandbox">The Paypro the app calls, and which calls it back.</param>
@@ -118,31 +148,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
         Action<IServiceCollection>? configure = null, string? id = null)
     {
         id ??= Guid.NewGuid().ToString("N")[..10];
-        var values = new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["Storage:TablePrefix"] = $"T{id}",
-            ["PayoutsQueueName"] = $"payouts-{id}",
-            ["PayinsQueueName"] = $"payins-{id}",
-            ["EventsQueueName"] = $"events-{id}",
-            // The timer never fires by itself in tests: they run the poll when they mean to.
-            ["PollSchedule"] = "0 0 0 1 1 *",
-            ["AuditPurgeSchedule"] = "0 0 0 1 1 *",
-            ["Paypro:BaseUrl"] = sandbox.BaseUrl.AbsoluteUri,
-            ["Paypro:MerchantNo"] = sandbox.Options.MerchantNo,
-            ["Paypro:AppSecret"] = sandbox.Options.AppSecret,
-            ["Paypro:RequestTimeout"] = RequestTimeout.ToString("c", CultureInfo.InvariantCulture),
-            ["Poll:FirstCheckAfter"] = "00:00:00.200",
-            ["Poll:MaxBackoff"] = MaxBackoff.ToString("c", CultureInfo.InvariantCulture),
-            ["Poll:UnknownGracePeriod"] = UnknownGracePeriod.ToString("c", CultureInfo.InvariantCulture),
-            // host.json's queue settings, overridden the way app settings override them under the host.
-            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.100",
-            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:03",
-            ["DevHost:FunctionKey"] = FunctionKey,
-            ["DevHost:MasterKey"] = MasterKey,
-            // A port of its own, chosen when the server binds; Paypro:NotifyUrl follows it (NotifyUrlOnceListening).
-            ["urls"] = "http://127.0.0.1:0",
-        };
+        var values = Settings(azurite, sandbox, id);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;

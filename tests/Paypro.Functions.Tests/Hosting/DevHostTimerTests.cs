@@ -113,7 +113,6 @@ public sealed class DevHostTimerTests
         (TimerFunction)FunctionCatalog.FromTypes(typeof(RecordingTimerFunction)).Functions[0],
         CrontabSchedule.Parse(schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true }),
         null!,
-        null!,
         TimeProvider.System,
         Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 

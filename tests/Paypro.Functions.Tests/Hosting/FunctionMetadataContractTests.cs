@@ -140,7 +140,7 @@ public sealed class FunctionMetadataContractTests
                     break;
             }
             Assert.Equal(Metadata().Single(f => f.GetProperty("name").GetString() == function.Name).GetProperty("entryPoint").GetString(),
-                $"{function.FunctionClass.FullName}.{function.Method.Name}");
+                $"{function.FunctionClass!.FullName}.{function.Method!.Name}");
         }
     }
 

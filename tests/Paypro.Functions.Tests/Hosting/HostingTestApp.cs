@@ -43,15 +43,23 @@ internal sealed class HostingTestApp : IAsyncDisposable
         ["urls"] = "http://127.0.0.1:0",
     };
 
-    public static async Task<HostingTestApp> StartAsync(IReadOnlyDictionary<string, string?> settings, Type[] functions, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
+    public static Task<HostingTestApp> StartAsync(IReadOnlyDictionary<string, string?> settings, Type[] functions, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null) =>
+        StartAsync(settings, (args, logging, root) => DevelopmentHost.Build(args, FunctionCatalog.FromTypes(functions), builder =>
+        {
+            logging(builder);
+            configure?.Invoke(builder);
+        }, root), contentRoot);
+
+    /// <summary>Starts the host that <paramref name="build"/> makes from the arguments, the logging set-up and the content root.</summary>
+    public static async Task<HostingTestApp> StartAsync(IReadOnlyDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, string, WebApplication> build,
+        string? contentRoot = null)
     {
         var root = contentRoot ?? CreateContentRoot();
         var args = settings.Where(setting => setting.Value is not null).Select(setting => $"--{setting.Key}={setting.Value}").ToArray();
-        var app = DevelopmentHost.Build(args, FunctionCatalog.FromTypes(functions), builder =>
+        var app = build(args, builder =>
         {
             builder.Logging.AddFakeLogging();
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
-            configure?.Invoke(builder);
         }, root);
         try
         {
@@ -60,6 +68,10 @@ internal sealed class HostingTestApp : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
+            if (contentRoot is null)
+            {
+                Directory.Delete(root, recursive: true);
+            }
             throw;
         }
         return new HostingTestApp(app, contentRoot is null ? root : "");
