@@ -96,6 +96,10 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
         {
             await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         }
+        // Paypro's callback can overtake the create call's answer: the submit invocation then still reads the record once
+        // more after it is succeeded. Every submit has finished before the listing is counted.
+        await Eventually.UntilAsync(() => today.All(t => App.Logs.GetSnapshot().Any(r => r.Id.Name == nameof(FunctionsLog.CreateCallAnswered)
+            && r.GetStructuredStateValue("TradeNo") == t)), "every submit invocation has finished");
         App.Storage.Reset();
 
         var page = await ListAsync($"from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(App.Clock.GetUtcNow().AddSeconds(1).ToString("O"))}");
