@@ -44,15 +44,15 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
                 revisitsDone = false;
                 break;
             }
-            deleted += await store.DeleteAuditBeforeAsync(revisit.TradeNo, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
-            if (deleted >= budget)
+            var (removed, finished) = await VisitAsync(revisit.TradeNo, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
+            deleted += removed;
+            if (!finished)
             {
                 // It may have rows before the cut-off left: it stays due for the next run.
                 revisitsDone = false;
                 break;
             }
             await operations.RemoveRevisitAsync(revisit, cancellationToken).ConfigureAwait(false);
-            await RevisitLaterRowsAsync(revisit.TradeNo, cutoff, cancellationToken).ConfigureAwait(false);
         }
 
         var visitBefore = cutoff - LifetimeGrace;
@@ -76,11 +76,7 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
                     complete = false;
                     break;
                 }
-                deleted += await store.DeleteAuditBeforeAsync(entry.TradeNo, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
-                if (deleted < budget)
-                {
-                    await RevisitLaterRowsAsync(entry.TradeNo, cutoff, cancellationToken).ConfigureAwait(false);
-                }
+                deleted += (await VisitAsync(entry.TradeNo, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false)).Deleted;
                 reached = entry.CreatedAt;
             }
             continuation = page.ContinuationToken;
@@ -98,14 +94,22 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
     }
 
     /// <summary>
-    /// A visited transaction that still has rows written after the cut-off (a callback that late, the queries of one pending
-    /// that long) is visited again once the first of them is past the retention: reads at most one row, and only one kept.
+    /// Deletes a transaction's audit rows written before the cut-off, at most <paramref name="remaining"/>. When that finishes
+    /// them, a transaction that still has rows written after the cut-off (a callback that late, the queries of one pending that
+    /// long) is visited again once the first of them is past the retention: that reads at most one row, and only one kept.
     /// </summary>
-    private async Task RevisitLaterRowsAsync(string tradeNo, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    /// <returns>How many rows were deleted, and whether the transaction's old rows are all gone (false when the budget ran out).</returns>
+    private async Task<(int Deleted, bool Finished)> VisitAsync(string tradeNo, DateTimeOffset cutoff, int remaining, CancellationToken cancellationToken)
     {
+        var deleted = await store.DeleteAuditBeforeAsync(tradeNo, cutoff, remaining, cancellationToken).ConfigureAwait(false);
+        if (deleted >= remaining)
+        {
+            return (deleted, false);
+        }
         if (await store.GetFirstAuditFromAsync(tradeNo, cutoff, cancellationToken).ConfigureAwait(false) is { } later)
         {
             await operations.ScheduleRevisitAsync(tradeNo, later, cancellationToken).ConfigureAwait(false);
         }
+        return (deleted, true);
     }
 }

@@ -163,9 +163,7 @@ public class QueryChannel
             {
                 return _lastProbeFound;
             }
-            var result = kind == TransactionKind.Payout
-                ? await _paypro.QueryPayoutAsync(tradeNo, cancellationToken).ConfigureAwait(false)
-                : await _paypro.QueryPayinAsync(tradeNo, cancellationToken).ConfigureAwait(false);
+            var result = await _paypro.QueryStatusAsync(kind, tradeNo, cancellationToken).ConfigureAwait(false);
             _lastProbe = _time.GetUtcNow();
             _lastProbeFound = result.Outcome == PayproQueryOutcome.Found;
             if (_lastProbeFound)

@@ -107,9 +107,7 @@ public class TransactionChecker
 
         using var activity = TransactionTracing.StartWork(TransactionTracing.Check, record.TraceParent, tradeNo, record.Kind);
         record = await FlagIfStuckAsync(record, cancellationToken).ConfigureAwait(false);
-        var result = record.Kind == TransactionKind.Payout
-            ? await _paypro.QueryPayoutAsync(tradeNo, cancellationToken).ConfigureAwait(false)
-            : await _paypro.QueryPayinAsync(tradeNo, cancellationToken).ConfigureAwait(false);
+        var result = await _paypro.QueryStatusAsync(record.Kind, tradeNo, cancellationToken).ConfigureAwait(false);
         var detail = DescribeQuery(result);
         await _store.AppendAuditAsync(tradeNo, new AuditEntry("paypro-query", result.Outcome.ToString(), detail), cancellationToken).ConfigureAwait(false);
 

@@ -155,7 +155,8 @@ public static class TransactionRules
     {
         if (!NotFoundCanDecide(record, now, gracePeriod))
         {
-            return record.State is TransactionState.Submitting or TransactionState.Unknown ? MarkUnknown(record, "Paypro does not know this tradeNo yet.") : null;
+            // Within the grace period; from submitted on, MarkUnknown changes nothing (Paypro accepted it earlier).
+            return MarkUnknown(record, "Paypro does not know this tradeNo yet.");
         }
         if (!channelKnownGood)
         {

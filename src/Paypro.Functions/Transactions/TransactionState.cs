@@ -75,6 +75,10 @@ public static class TransactionStateExtensions
 
     public static string ToWire(this TransactionKind kind) => kind == TransactionKind.Payout ? "payout" : "payin";
 
+    /// <summary>Paypro's status query for a transaction of <paramref name="kind"/>: the payout or the payin query.</summary>
+    public static Task<PayproQueryResult> QueryStatusAsync(this PayproClient paypro, TransactionKind kind, string tradeNo, CancellationToken cancellationToken) =>
+        kind == TransactionKind.Payout ? paypro.QueryPayoutAsync(tradeNo, cancellationToken) : paypro.QueryPayinAsync(tradeNo, cancellationToken);
+
     public static bool TryParseWire(string? text, out TransactionKind kind)
     {
         switch (text)
