@@ -23,7 +23,7 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
     /// </summary>
     public static readonly TimeSpan LifetimeGrace = TimeSpan.FromDays(31);
 
-    public virtual async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var cutoff = time.GetUtcNow() - TimeSpan.FromDays(settings.RetentionDays);

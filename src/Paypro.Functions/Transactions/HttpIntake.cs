@@ -34,7 +34,7 @@ public class HttpIntake
         _logger = logger;
     }
 
-    public virtual async Task<IResult> SubmitAsync(TransactionKind kind, HttpContext context)
+    public async Task<IResult> SubmitAsync(TransactionKind kind, HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
         if (!_options.HttpEnabled)

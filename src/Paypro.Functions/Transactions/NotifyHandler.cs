@@ -25,19 +25,6 @@ public class NotifyHandler
     private readonly TimeProvider _time;
     private readonly ILogger<NotifyHandler> _logger;
 
-    /// <summary>For mocking: a test double overrides the members it needs.</summary>
-    protected NotifyHandler()
-    {
-        _store = null!;
-        _due = null!;
-        _operations = null!;
-        _processor = null!;
-        _secrets = null!;
-        _options = null!;
-        _allowed = IpAllowList.Parse("", "");
-        _time = TimeProvider.System;
-        _logger = null!;
-    }
 
     public NotifyHandler(ITransactionStore store, IDueIndex due, IOperationsStore operations, TransactionProcessor processor, IAppSecretStore secrets,
         IOptions<PayproClientOptions> paypro, IOptions<NotifyOptions> options, TimeProvider time,
@@ -55,7 +42,7 @@ public class NotifyHandler
         _logger = logger;
     }
 
-    public virtual async Task<IResult> HandleAsync(HttpContext context)
+    public async Task<IResult> HandleAsync(HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
         // The caller as the worker reports it: under the host, the worker has already taken the client's

@@ -10,7 +10,7 @@ namespace Paypro.Functions.Transactions;
 /// </summary>
 public class PendingGauges(IDueIndex due, QueueServiceClient queues, QueueNames names, TimeProvider time, ILogger<PendingGauges> logger)
 {
-    public virtual async Task RefreshAsync(CancellationToken cancellationToken)
+    public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         try
         {

@@ -45,7 +45,7 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransact
         _ => null,
     };
 
-    public virtual async Task<PoisonListing> ListAsync(string queue, CancellationToken cancellationToken)
+    public async Task<PoisonListing> ListAsync(string queue, CancellationToken cancellationToken)
     {
         var poison = queues.GetQueueClient(QueueNames.PoisonOf(queue));
         if (!await poison.ExistsAsync(cancellationToken).ConfigureAwait(false))
@@ -65,7 +65,7 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransact
         return new PoisonListing(poison.Name, views, peeked.Length == MaxBatch);
     }
 
-    public virtual async Task<RedriveReport> RedriveAsync(string queue, RedriveRequest request, CancellationToken cancellationToken)
+    public async Task<RedriveReport> RedriveAsync(string queue, RedriveRequest request, CancellationToken cancellationToken)
     {
         var main = queues.GetQueueClient(queue);
         var poison = queues.GetQueueClient(QueueNames.PoisonOf(queue));

@@ -20,19 +20,6 @@ public class TransactionChecker
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionChecker> _logger;
 
-    /// <summary>For mocking: a test double overrides the members it needs.</summary>
-    protected TransactionChecker()
-    {
-        _store = null!;
-        _due = null!;
-        _processor = null!;
-        _dispatcher = null!;
-        _paypro = null!;
-        _channel = null!;
-        _options = null!;
-        _time = TimeProvider.System;
-        _logger = null!;
-    }
 
     public TransactionChecker(ITransactionStore store, IDueIndex due, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro,
         QueryChannel channel, IOptions<PollOptions> options, TimeProvider time,
@@ -92,7 +79,7 @@ public class TransactionChecker
     /// Checks a transaction just read; returns it as stored afterwards. A final one is not asked about again: if it is
     /// still in the due index, what it has not confirmed is sent and it leaves.
     /// </summary>
-    public virtual async Task<TransactionRecord> CheckAsync(TransactionRecord record, CancellationToken cancellationToken)
+    public async Task<TransactionRecord> CheckAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
         var tradeNo = record.TradeNo;
         if (record.State.IsFinal())

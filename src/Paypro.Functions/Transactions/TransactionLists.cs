@@ -116,7 +116,7 @@ public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationI
 
     private const int ReadConcurrency = 16;
 
-    public virtual async Task<TransactionListPage> ListAsync(TransactionListQuery query, CancellationToken cancellationToken)
+    public async Task<TransactionListPage> ListAsync(TransactionListQuery query, CancellationToken cancellationToken)
     {
         var page = await created.ListCreatedAsync(query.From, query.To, query.Kind, query.PageSize, query.ContinuationToken, cancellationToken).ConfigureAwait(false);
         var records = await ReadAsync(page.Entries.Select(e => e.TradeNo).ToList(), cancellationToken).ConfigureAwait(false);
@@ -135,7 +135,7 @@ public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationI
     }
 
     /// <summary>Every matching transaction as CSV, page by page, oldest first.</summary>
-    public virtual async Task WriteCsvAsync(TransactionListQuery query, Stream output, CancellationToken cancellationToken)
+    public async Task WriteCsvAsync(TransactionListQuery query, Stream output, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
         await writer.WriteLineAsync("tradeNo,kind,state,final,amount,mobile,createdAt,finalAt,payproStatus,platFormTradeNo,mpesaReceiptNumber,notSent,reason").ConfigureAwait(false);
@@ -159,7 +159,7 @@ public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationI
         }
     }
 
-    public virtual async Task<PendingList> PendingAsync(CancellationToken cancellationToken)
+    public async Task<PendingList> PendingAsync(CancellationToken cancellationToken)
     {
         var scheduled = await due.GetScheduledAsync(MaxPending + 1, cancellationToken).ConfigureAwait(false);
         var truncated = scheduled.Count > MaxPending;

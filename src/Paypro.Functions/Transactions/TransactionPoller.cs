@@ -31,20 +31,10 @@ public class TransactionPoller
         _logger = logger;
     }
 
-    /// <summary>For mocking: a test double overrides <see cref="PollAsync"/>.</summary>
-    protected TransactionPoller()
-    {
-        _due = null!;
-        _checker = null!;
-        _options = null!;
-        _functionTimeout = null!;
-        _time = TimeProvider.System;
-        _logger = null!;
-    }
 
     /// <param name="isPastDue">Whether the run starts later than scheduled (logged: the app was down, busy or asleep).</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
-    public virtual async Task PollAsync(bool isPastDue, CancellationToken cancellationToken)
+    public async Task PollAsync(bool isPastDue, CancellationToken cancellationToken)
     {
         var settings = _options;
         var run = new Run(_time.GetUtcNow());

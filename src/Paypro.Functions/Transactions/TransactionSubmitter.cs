@@ -24,20 +24,6 @@ public class TransactionSubmitter
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionSubmitter> _logger;
 
-    /// <summary>For mocking: a test double overrides the members it needs.</summary>
-    protected TransactionSubmitter()
-    {
-        _store = null!;
-        _due = null!;
-        _operations = null!;
-        _processor = null!;
-        _paypro = null!;
-        _queues = null!;
-        _payproOptions = null!;
-        _poll = null!;
-        _time = TimeProvider.System;
-        _logger = null!;
-    }
 
     public TransactionSubmitter(
         ITransactionStore store,
@@ -80,7 +66,7 @@ public class TransactionSubmitter
     /// <param name="request">The request when valid.</param>
     /// <param name="tradeNo">The request's tradeNo when it has a valid one, even if something else is wrong.</param>
     /// <param name="error">What is wrong, naming the field.</param>
-    public virtual bool TryValidate(TransactionKind kind, string text, out TransactionRequest? request, out string? tradeNo, out string? error)
+    public bool TryValidate(TransactionKind kind, string text, out TransactionRequest? request, out string? tradeNo, out string? error)
     {
         if (!TransactionRequest.TryParse(text, _payproOptions.MinAmount, _payproOptions.MaxAmount, out request, out tradeNo, out error))
         {
@@ -100,7 +86,7 @@ public class TransactionSubmitter
     /// is recorded against the tradeNo and rethrown, so the host retries the message and, after its last delivery,
     /// moves it to the poison queue, where the operator's listing shows the recorded reason.
     /// </summary>
-    public virtual async Task SubmitAsync(TransactionKind kind, string queueName, QueueMessage message, CancellationToken cancellationToken)
+    public async Task SubmitAsync(TransactionKind kind, string queueName, QueueMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         try

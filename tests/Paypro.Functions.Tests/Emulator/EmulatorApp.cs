@@ -24,6 +24,18 @@ internal static class EmulatorApp
         return settings;
     }
 
+    /// <summary>
+    /// Puts the emulator on a port chosen now, so Paypro:NotifyUrl can name it before the worker starts (the worker
+    /// reads it once, in its own process), and Paypro's callbacks reach the worker through the emulator.
+    /// </summary>
+    public static Dictionary<string, string?> OnFixedPort(this Dictionary<string, string?> settings)
+    {
+        var address = $"http://127.0.0.1:{FreeLoopbackPort.Probe()}";
+        settings["urls"] = address;
+        settings["Paypro:NotifyUrl"] = $"{address}/api/paypro/notify?code={PayproAppHarness.FunctionKey}";
+        return settings;
+    }
+
     public static Task<HostingTestApp> StartAsync(IReadOnlyDictionary<string, string?> settings) =>
         HostingTestApp.StartAsync(settings, (args, logging, root) => DevelopmentHost.Build(args, logging, root));
 

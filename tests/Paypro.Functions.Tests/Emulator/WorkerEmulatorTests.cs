@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using Paypro.Functions.DevHost.Emulator;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Sandbox;
@@ -25,52 +24,30 @@ public sealed class WorkerEmulatorTests(AzuriteFixture azurite) : IAsyncLifetime
     private Dictionary<string, string?> Settings() => EmulatorApp.Settings(azurite, _sandbox);
 
     [Fact]
-    public async Task An_http_function_answers_through_the_worker_with_its_route_values_status_and_body()
-    {
-        await using var app = await EmulatorApp.StartAsync(Settings());
-        var tradeNo = TestTradeNos.New();
-
-        using var unknown = await app.GetWithKeyAsync($"/api/payouts/{tradeNo}");
-        using var withoutKey = await app.Http.GetAsync($"/api/payouts/{tradeNo}");
-
-        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
-        // The route value reached the function's string parameter through the trigger metadata.
-        Assert.Contains($"No payout has tradeNo {tradeNo}.", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
-        Assert.Single(app.ReadyWorkers());
-    }
-
-    [Fact]
-    public async Task A_queue_message_reaches_the_worker_as_a_QueueMessage_with_its_id_and_dequeue_count()
+    public async Task A_function_disabled_by_the_platform_switch_does_not_run_in_the_worker()
     {
         var settings = Settings();
-        await using var app = await EmulatorApp.StartAsync(settings);
-        var tradeNo = TestTradeNos.New();
-        var queue = azurite.CreateQueueServiceClient().GetQueueClient(settings["PayoutsQueueName"]!);
-        await queue.CreateIfNotExistsAsync();
-
-        var sent = await queue.SendMessageAsync($$"""{"tradeNo":"{{tradeNo}}","amount":120,"mobile":"{{TestMobiles.Success}}"}""");
-
-        JsonElement? found = null;
-        await Eventually.UntilAsync(async () => (found = await app.GetPayoutAsync(tradeNo)) is not null, $"payout {tradeNo} is recorded", TimeSpan.FromSeconds(60));
-        var payout = found!.Value;
-        var history = payout.GetProperty("history").EnumerateArray().Select(entry => entry.TryGetProperty("detail", out var detail) ? detail.GetString() : null);
-        // The app records the message's id and delivery count, read from the QueueMessage the worker's converter made.
-        Assert.Contains(history, detail => detail?.Contains($"message {sent.Value.MessageId} (delivery 1)", StringComparison.Ordinal) == true);
-        Assert.Equal(tradeNo, payout.GetProperty("tradeNo").GetString());
-    }
-
-    [Fact]
-    public async Task A_timer_fires_in_the_worker_with_its_TimerInfo_and_the_worker_log_reaches_the_emulator()
-    {
-        var settings = Settings();
+        settings["AzureWebJobs.SubmitPayout.Disabled"] = "true";
+        settings["AzureWebJobs.GetBalance.Disabled"] = "true";
+        settings["AzureWebJobs.PollPendingTransactions.Disabled"] = "true";
         settings["PollSchedule"] = "*/1 * * * * *";
         await using var app = await EmulatorApp.StartAsync(settings);
+        var payouts = azurite.CreateQueueServiceClient().GetQueueClient(settings["PayoutsQueueName"]!);
+        await payouts.CreateIfNotExistsAsync();
+        var tradeNo = TestTradeNos.New("OFF");
 
-        // The poller logs whether its run was past due, which it reads from the TimerInfo the worker deserialised.
-        await Eventually.UntilAsync(() => app.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Poll: ", StringComparison.Ordinal)
-            && entry.Message.Contains("(past due: False)", StringComparison.Ordinal)), "the timer fired and the poller ran in the worker", TimeSpan.FromSeconds(30));
+        await payouts.SendMessageAsync($$"""{"tradeNo":"{{tradeNo}}","amount":120,"mobile":"{{TestMobiles.Success}}"}""");
+        using var balance = await app.GetWithKeyAsync("/api/balance");
+        using var enabled = await app.GetWithKeyAsync($"/api/payouts/{tradeNo}");
+
+        Assert.Equal(HttpStatusCode.NotFound, balance.StatusCode);
+        // The other functions run: this one answers from the worker, in its own words.
+        Assert.Contains($"No payout has tradeNo {tradeNo}.", await enabled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // The message stays on the queue, untouched (never dequeued), and the poll never runs, through several of its
+        // one-second schedules.
+        await Eventually.HoldsForAsync(async () => (await payouts.PeekMessagesAsync()).Value.SingleOrDefault()?.DequeueCount == 0
+            && !app.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Poll: ", StringComparison.Ordinal)), "the disabled functions stay idle", TimeSpan.FromSeconds(4));
+        Assert.Null(await app.GetPayoutAsync(tradeNo));
     }
 
     [Fact]

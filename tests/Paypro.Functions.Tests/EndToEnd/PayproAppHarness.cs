@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -42,8 +41,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
 
     private readonly string _contentRoot;
-    private readonly List<JsonElement> _events = [];
-    private readonly SemaphoreSlim _eventsGate = new(1, 1);
+    private readonly EventsReader _events;
 
     private PayproAppHarness(WebApplication app, SandboxHost sandbox, AzuriteFixture azurite, string id, StorageCounter storage, string contentRoot, TestClock clock)
     {
@@ -59,6 +57,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Queues = azurite.CreateQueueServiceClient();
         Tables = azurite.CreateTableServiceClient();
+        _events = new EventsReader(Queues.GetQueueClient(EventsQueue));
         // The test's own reads go through a client the StorageCounter does not see, so waiting for a state
         // never counts against the app's budgets.
         var tables = Options.Create(new StorageOptions { TablePrefix = TablePrefix });
@@ -259,35 +258,9 @@ public sealed class PayproAppHarness : IAsyncDisposable
     }
 
     /// <summary>Every event received on the events queue so far (received and deleted, kept here).</summary>
-    public async Task<IReadOnlyList<JsonElement>> EventsAsync()
-    {
-        await _eventsGate.WaitAsync();
-        try
-        {
-            var client = Queues.GetQueueClient(EventsQueue);
-            while (true)
-            {
-                QueueMessage[] batch = (await client.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
-                if (batch.Length == 0)
-                {
-                    return [.. _events];
-                }
-                foreach (var message in batch)
-                {
-                    using var document = JsonDocument.Parse(message.Body.ToString());
-                    _events.Add(document.RootElement.Clone());
-                    await client.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-                }
-            }
-        }
-        finally
-        {
-            _eventsGate.Release();
-        }
-    }
+    public Task<IReadOnlyList<JsonElement>> EventsAsync() => _events.ReadAsync();
 
-    public async Task<IReadOnlyList<JsonElement>> EventsForAsync(string tradeNo) =>
-        (await EventsAsync()).Where(e => e.GetProperty("tradeNo").GetString() == tradeNo).ToList();
+    public Task<IReadOnlyList<JsonElement>> EventsForAsync(string tradeNo) => _events.ReadAsync(tradeNo);
 
     public async Task<IReadOnlyList<JsonElement>> WaitForEventsAsync(string tradeNo, int count, TimeSpan? timeout = null)
     {
