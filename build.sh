@@ -4,6 +4,7 @@
 #   ./build.sh test              install Azurite (npm ci --prefix tests) and run every test
 #   ./build.sh package           publish for linux-x64 (ReadyToRun) and zip it as artifacts/app.zip, ready to deploy,
 #                                and pack the Paypro sandbox as a .NET tool (artifacts/tools/Paypro.Sandbox.*.nupkg)
+#   ./build.sh app-package       only publish and zip the app (what the tests run from the zip)
 #   ./build.sh sandbox-tool      only pack the sandbox tool
 #   ./build.sh run               run the app (the real worker, under the host emulator) against Azurite and the Paypro sandbox
 #
@@ -15,7 +16,7 @@ cd "$root"
 artifacts=${ARTIFACTS_DIR:-$root/artifacts}
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -40,6 +41,11 @@ cmd_test() {
 # ReadyToRun (linux-x64) is what the Functions team recommends for start-up (the isolated worker does not
 # support Native AOT); the platform's pre-warmed placeholders do the rest.
 cmd_package() {
+  cmd_app_package
+  cmd_sandbox_tool
+}
+
+cmd_app_package() {
   need dotnet "install the .NET 10 SDK (https://dot.net)."
   local out="$artifacts/publish" zipfile="$artifacts/app.zip"
   rm -rf "$out" "$zipfile"
@@ -54,7 +60,6 @@ cmd_package() {
   zip_folder "$out" "$zipfile"
   echo "Publish folder: $out"
   echo "Deployment zip: $zipfile"
-  cmd_sandbox_tool
 }
 
 # The sandbox as a .NET tool, for a merchant's own test suites:
@@ -185,6 +190,7 @@ EOF
 case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   package) cmd_package ;;
+  app-package) cmd_app_package ;;
   sandbox-tool) cmd_sandbox_tool ;;
   run) cmd_run ;;
   -h|--help|help) usage 0 ;;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Reflection.PortableExecutable;
 using Paypro.Functions.Tests.Infrastructure;
@@ -9,7 +8,8 @@ namespace Paypro.Functions.Tests.Hosting;
 /// <c>./build.sh package</c> produces the zip the Functions host deploys: exactly what <c>dotnet publish</c> made for
 /// the isolated worker, ReadyToRun-compiled for linux-x64, and nothing of the development host or local settings.
 /// </summary>
-public sealed class PackageLayoutTests(PackageLayoutTests.Package package) : IClassFixture<PackageLayoutTests.Package>
+[Collection(PublishedPackage.CollectionName)]
+public sealed class PackageLayoutTests(PublishedPackage package)
 {
     private readonly string _work = package.Work;
     private readonly ZipArchive _zip = package.Zip;
@@ -61,53 +61,5 @@ public sealed class PackageLayoutTests(PackageLayoutTests.Package package) : ICl
     {
         using var reader = new StreamReader(_entries[name].Open());
         return await reader.ReadToEndAsync();
-    }
-
-    /// <summary>One run of ./build.sh package for the whole class (it publishes, which takes a while).</summary>
-    public sealed class Package : IAsyncLifetime
-    {
-        public string Work { get; } = Path.Combine(Path.GetTempPath(), "paypro-package-" + Guid.NewGuid().ToString("N"));
-        public ZipArchive Zip { get; private set; } = null!;
-        public Dictionary<string, ZipArchiveEntry> Entries { get; private set; } = [];
-
-        public async Task InitializeAsync()
-        {
-            var (exitCode, output) = await RunBuildScriptAsync("package");
-            Assert.True(exitCode == 0, $"./build.sh package failed ({exitCode}):\n{output}");
-            Zip = ZipFile.OpenRead(Path.Combine(Work, "artifacts", "app.zip"));
-            Entries = Zip.Entries.ToDictionary(entry => entry.FullName.Replace('\\', '/'), StringComparer.Ordinal);
-        }
-
-        public Task DisposeAsync()
-        {
-            Zip?.Dispose();
-            if (Directory.Exists(Work))
-            {
-                Directory.Delete(Work, recursive: true);
-            }
-            return Task.CompletedTask;
-        }
-
-        private async Task<(int ExitCode, string Output)> RunBuildScriptAsync(params string[] arguments)
-        {
-            var info = new ProcessStartInfo("bash")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = RepositoryPaths.Root,
-            };
-            info.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "build.sh"));
-            foreach (var argument in arguments)
-            {
-                info.ArgumentList.Add(argument);
-            }
-            info.Environment["ARTIFACTS_DIR"] = Path.Combine(Work, "artifacts");
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-            await process.WaitForExitAsync(timeout.Token);
-            return (process.ExitCode, await stdout + await stderr);
-        }
     }
 }

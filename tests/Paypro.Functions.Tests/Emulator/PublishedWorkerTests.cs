@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Paypro.Functions.DevHost;
+using Paypro.Functions.Tests.EndToEnd;
+using Paypro.Functions.Tests.Hosting;
+using Paypro.Functions.Tests.Infrastructure;
+using Paypro.Sandbox;
+
+namespace Paypro.Functions.Tests.Emulator;
+
+/// <summary>
+/// The app as deployed: the content of the deployment zip (<c>./build.sh app-package</c>, ReadyToRun for linux-x64),
+/// run by the host emulator as the host runs it, against a storage account of its own and the sandbox. A payout goes
+/// end to end, then the worker is killed while payouts are in flight: nothing is paid twice and nothing is lost.
+/// </summary>
+[Collection(PublishedPackage.CollectionName)]
+public sealed class PublishedWorkerTests(PublishedPackage package)
+{
+    private static readonly TimeSpan Settles = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task A_payout_from_the_published_zip_succeeds_once_and_a_killed_worker_pays_nothing_twice_and_loses_nothing()
+    {
+        await using var storage = await AzuriteFixture.StartAsync();
+        await using var sandbox = await SandboxHost.StartAsync();
+        var settings = EmulatorApp.Settings(storage, sandbox).OnFixedPort();
+        settings[DevelopmentHost.WorkerDirectorySetting] = package.Extracted;
+        // The poller settles what a dead worker could not hear of (Paypro's callbacks while it was down).
+        settings["PollSchedule"] = "*/2 * * * * *";
+        await using var app = await EmulatorApp.StartAsync(settings);
+        var queues = storage.CreateQueueServiceClient();
+        var payouts = queues.GetQueueClient(settings["PayoutsQueueName"]);
+        var events = new EventsReader(queues.GetQueueClient(settings["EventsQueueName"]));
+        var worker = Assert.Single(app.ReadyWorkers());
+        // The worker runs from the extracted zip, not from the build output.
+        Assert.Contains(app.Logs.GetSnapshot(), entry => entry.Message.Contains(Path.Combine(package.Extracted, "Paypro.Functions.dll"), StringComparison.Ordinal));
+
+        var first = TestTradeNos.New("PZ");
+        await payouts.SendMessageAsync(PayproAppHarness.PayoutMessage(first));
+
+        await WaitForSucceededAsync(app, first);
+        Assert.Single(sandbox.Ledger.Entries, entry => entry.TradeNo == first);
+        await Eventually.UntilAsync(async () => (await events.ReadAsync(first)).Count > 0, $"the event of {first}", Settles);
+        Assert.Equal("payout.succeeded", Assert.Single(await events.ReadAsync(first)).GetProperty("type").GetString());
+
+        // Then a batch, and the worker killed (SIGKILL, no shutdown) while it is being paid.
+        var batch = Enumerable.Range(0, 40).Select(_ => TestTradeNos.New("PK")).ToList();
+        await Parallel.ForEachAsync(batch, async (tradeNo, _) => await payouts.SendMessageAsync(PayproAppHarness.PayoutMessage(tradeNo)));
+        await Eventually.UntilAsync(() => sandbox.Ledger.Requests.Count(request => request.IsCreate && batch.Contains(request.TradeNo!)) >= 5,
+            "the batch is being paid", Settles);
+        using (var process = Process.GetProcessById(worker))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        var createdAtKill = sandbox.Ledger.Requests.Count(request => request.IsCreate && batch.Contains(request.TradeNo!));
+
+        await Eventually.UntilAsync(() => app.ReadyWorkers().Count == 2, "the emulator restarted the worker", Settles);
+        foreach (var tradeNo in batch)
+        {
+            await WaitForSucceededAsync(app, tradeNo);
+        }
+
+        Assert.True(createdAtKill < batch.Count, $"the worker was killed after the whole batch reached Paypro ({createdAtKill}); the test proved nothing");
+        var all = batch.Append(first).ToHashSet();
+        // Nothing paid twice: one ledger entry per tradeNo.
+        Assert.All(all, tradeNo => Assert.Single(sandbox.Ledger.Entries, entry => entry.TradeNo == tradeNo));
+        // Nothing lost: each announced once, and nothing more comes.
+        await Eventually.UntilAsync(async () => (await events.ReadAsync()).Select(e => e.GetProperty("tradeNo").GetString()).Distinct().Count() == all.Count,
+            "every payout announced its result", Settles);
+        await Eventually.HoldsForAsync(async () => (await events.ReadAsync()).Count == all.Count, $"exactly {all.Count} events", TimeSpan.FromSeconds(3));
+        Assert.All(await events.ReadAsync(), e => Assert.Equal("payout.succeeded", e.GetProperty("type").GetString()));
+    }
+
+    private static async Task WaitForSucceededAsync(HostingTestApp app, string tradeNo)
+    {
+        string? state = null;
+        try
+        {
+            await Eventually.UntilAsync(async () => (state = (await app.GetPayoutAsync(tradeNo))?.GetProperty("state").GetString()) == "succeeded",
+                $"payout {tradeNo} succeeded", Settles);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} (last seen: {state ?? "absent"})", ex);
+        }
+    }
+}
