@@ -53,4 +53,24 @@ internal static class EmulatorApp
         using var response = await app.GetWithKeyAsync($"/api/payouts/{tradeNo}");
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
     }
+
+    /// <summary>Waits until the operator view of <paramref name="kind"/> (payouts or payins) shows <paramref name="state"/>, and returns it.</summary>
+    public static async Task<JsonElement> WaitForStateAsync(this HostingTestApp app, string kind, string tradeNo, string state, TimeSpan timeout)
+    {
+        JsonElement? view = null;
+        try
+        {
+            await Eventually.UntilAsync(async () =>
+            {
+                using var response = await app.GetWithKeyAsync($"/api/{kind}/{tradeNo}");
+                view = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
+                return view?.GetProperty("state").GetString() == state;
+            }, $"{kind} {tradeNo} is {state}", timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} (last seen: {view?.GetProperty("state").GetString() ?? "absent"})", ex);
+        }
+        return view!.Value;
+    }
 }

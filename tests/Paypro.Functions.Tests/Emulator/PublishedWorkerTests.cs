@@ -70,17 +70,5 @@ public sealed class PublishedWorkerTests(PublishedPackage package)
         Assert.All(await events.ReadAsync(), e => Assert.Equal("payout.succeeded", e.GetProperty("type").GetString()));
     }
 
-    private static async Task WaitForSucceededAsync(HostingTestApp app, string tradeNo)
-    {
-        string? state = null;
-        try
-        {
-            await Eventually.UntilAsync(async () => (state = (await app.GetPayoutAsync(tradeNo))?.GetProperty("state").GetString()) == "succeeded",
-                $"payout {tradeNo} succeeded", Settles);
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"{ex.Message} (last seen: {state ?? "absent"})", ex);
-        }
-    }
+    private static Task WaitForSucceededAsync(HostingTestApp app, string tradeNo) => app.WaitForStateAsync("payouts", tradeNo, "succeeded", Settles);
 }

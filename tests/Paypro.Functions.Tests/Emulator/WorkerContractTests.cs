@@ -243,24 +243,7 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
     private Task<HttpResponseMessage> PostAsync(string path, string body, string? key) =>
         App.Http.PostAsync(key is null ? path : $"{path}?code={key}", new StringContent(body, Encoding.UTF8, "application/json"));
 
-    private async Task<JsonElement> WaitForStateAsync(string kind, string tradeNo, string state)
-    {
-        JsonElement? view = null;
-        try
-        {
-            await Eventually.UntilAsync(async () =>
-            {
-                using var response = await App.GetWithKeyAsync($"/api/{kind}/{tradeNo}");
-                view = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
-                return view?.GetProperty("state").GetString() == state;
-            }, $"{kind} {tradeNo} is {state}", Settles);
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"{ex.Message} (last seen: {view?.GetProperty("state").GetString() ?? "absent"})", ex);
-        }
-        return view!.Value;
-    }
+    private Task<JsonElement> WaitForStateAsync(string kind, string tradeNo, string state) => App.WaitForStateAsync(kind, tradeNo, state, Settles);
 
     private static IEnumerable<string> Details(JsonElement view) =>
         view.GetProperty("history").EnumerateArray().Select(entry => entry.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : "");
