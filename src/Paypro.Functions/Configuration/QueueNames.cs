@@ -12,6 +12,13 @@ public sealed class QueueNames
     public const string PollScheduleSetting = "PollSchedule";
     public const string AuditPurgeScheduleSetting = "AuditPurgeSchedule";
 
+    /// <summary>
+    /// The time to live of a request the app itself puts on the payouts or payins queue (the HTTP submit, a redrive):
+    /// never expires, so a pause of the queue function (its platform switch), however long, loses nothing. The Storage
+    /// default would drop it after 7 days.
+    /// </summary>
+    public static readonly TimeSpan RequestTimeToLive = TimeSpan.FromSeconds(-1);
+
     /// <summary>The binding expressions of the trigger attributes.</summary>
     public const string PayoutsExpression = "%" + PayoutsSetting + "%";
     public const string PayinsExpression = "%" + PayinsSetting + "%";

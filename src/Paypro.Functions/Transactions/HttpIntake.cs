@@ -89,7 +89,8 @@ public class HttpIntake
         }
         // The intake row is first, the message second: a crash in between leaves a tradeNo whose retry (same
         // body) enqueues again. A message enqueued twice is harmless: the queue function records a tradeNo once.
-        await _queues.GetQueueClient(kind == TransactionKind.Payout ? _names.Payouts : _names.Payins).SendMessageAsync(text, cancellationToken);
+        await _queues.GetQueueClient(kind == TransactionKind.Payout ? _names.Payouts : _names.Payins).SendMessageAsync(text, visibilityTimeout: null, timeToLive: QueueNames.RequestTimeToLive,
+            cancellationToken: cancellationToken);
         _logger.AcceptedOverHttp(kind.ToWire(), tradeNo);
         return Accepted(location, tradeNo);
     }

@@ -140,7 +140,7 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransact
         }
         // The copy goes first: a crash between the two leaves a duplicate message, which the queue function
         // performs once, never a lost one.
-        await main.SendMessageAsync(message.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await main.SendMessageAsync(message.Body, visibilityTimeout: null, timeToLive: QueueNames.RequestTimeToLive, cancellationToken: cancellationToken).ConfigureAwait(false);
         await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
         logger.PoisonRedriven(message.MessageId, tradeNo, main.Name);
         return new RedriveOutcome(message.MessageId, tradeNo, "resubmitted", $"Put back on {main.Name}; the queue function performs it once.");

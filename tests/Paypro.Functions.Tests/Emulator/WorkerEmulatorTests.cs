@@ -24,30 +24,39 @@ public sealed class WorkerEmulatorTests(AzuriteFixture azurite) : IAsyncLifetime
     private Dictionary<string, string?> Settings() => EmulatorApp.Settings(azurite, _sandbox);
 
     [Fact]
-    public async Task A_function_disabled_by_the_platform_switch_does_not_run_in_the_worker()
+    public async Task A_function_disabled_by_the_platform_switch_does_not_run_and_its_messages_wait_until_it_is_enabled_again()
     {
         var settings = Settings();
         settings["AzureWebJobs.SubmitPayout.Disabled"] = "true";
         settings["AzureWebJobs.GetBalance.Disabled"] = "true";
         settings["AzureWebJobs.PollPendingTransactions.Disabled"] = "true";
         settings["PollSchedule"] = "*/1 * * * * *";
-        await using var app = await EmulatorApp.StartAsync(settings);
         var payouts = azurite.CreateQueueServiceClient().GetQueueClient(settings["PayoutsQueueName"]!);
         await payouts.CreateIfNotExistsAsync();
         var tradeNo = TestTradeNos.New("OFF");
 
-        await payouts.SendMessageAsync($$"""{"tradeNo":"{{tradeNo}}","amount":120,"mobile":"{{TestMobiles.Success}}"}""");
-        using var balance = await app.GetWithKeyAsync("/api/balance");
-        using var enabled = await app.GetWithKeyAsync($"/api/payouts/{tradeNo}");
+        await using (var paused = await EmulatorApp.StartAsync(settings))
+        {
+            await payouts.SendMessageAsync($$"""{"tradeNo":"{{tradeNo}}","amount":120,"mobile":"{{TestMobiles.Success}}"}""");
+            using var balance = await paused.GetWithKeyAsync("/api/balance");
+            using var enabled = await paused.GetWithKeyAsync($"/api/payouts/{tradeNo}");
 
-        Assert.Equal(HttpStatusCode.NotFound, balance.StatusCode);
-        // The other functions run: this one answers from the worker, in its own words.
-        Assert.Contains($"No payout has tradeNo {tradeNo}.", await enabled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        // The message stays on the queue, untouched (never dequeued), and the poll never runs, through several of its
-        // one-second schedules.
-        await Eventually.HoldsForAsync(async () => (await payouts.PeekMessagesAsync()).Value.SingleOrDefault()?.DequeueCount == 0
-            && !app.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Poll: ", StringComparison.Ordinal)), "the disabled functions stay idle", TimeSpan.FromSeconds(4));
-        Assert.Null(await app.GetPayoutAsync(tradeNo));
+            Assert.Equal(HttpStatusCode.NotFound, balance.StatusCode);
+            // The other functions run: this one answers from the worker, in its own words.
+            Assert.Contains($"No payout has tradeNo {tradeNo}.", await enabled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            // The message stays on the queue, untouched (never dequeued), and the poll never runs, through several of
+            // its one-second schedules.
+            await Eventually.HoldsForAsync(async () => (await payouts.PeekMessagesAsync()).Value.SingleOrDefault()?.DequeueCount == 0
+                && !paused.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Poll: ", StringComparison.Ordinal)), "the disabled functions stay idle", TimeSpan.FromSeconds(4));
+            Assert.Null(await paused.GetPayoutAsync(tradeNo));
+            Assert.Empty(_sandbox.Ledger.Requests);
+        }
+
+        // Enabled again (under the host, changing the app setting restarts the app): the message that waited goes.
+        settings.Remove("AzureWebJobs.SubmitPayout.Disabled");
+        await using var resumed = await EmulatorApp.StartAsync(settings);
+        await Eventually.UntilAsync(() => _sandbox.Ledger.Entries.Any(entry => entry.TradeNo == tradeNo), "the payout that waited reached Paypro", TimeSpan.FromSeconds(60));
+        Assert.Single(_sandbox.Ledger.Requests, request => request.TradeNo == tradeNo && request.IsCreate);
     }
 
     [Fact]
