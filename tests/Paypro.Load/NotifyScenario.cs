@@ -7,7 +7,7 @@ namespace Paypro.Load;
 /// "notify": the app's notify against two bare endpoints, side by side in one run: one making the same four operations
 /// as the app's finalising notify (read, one batch, the event send, leaving the due index), and one making three table
 /// round trips (read, write, audit insert). The same Azurite, the same concurrency, the same bodies, each for its own
-/// copy of the same pending payouts. The systems take turns in rounds (the order rotating), so a
+/// copy of the same pending payouts. The app runs as deployed: its worker under the host emulator. The systems take turns in rounds (the order rotating), so a
 /// slower phase of the machine falls on each alike.
 /// </summary>
 public sealed class NotifyScenario : IScenario
@@ -43,7 +43,7 @@ public sealed class NotifyScenario : IScenario
         var concurrency = context.Concurrency(64, 8);
         var rounds = context.Smoke ? 2 : 4;
         var warmup = Math.Max(8, count / 10);
-        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions(), cancellationToken);
+        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions { AppUnderEmulator = true }, cancellationToken);
         var store = (string prefix) => new Stores(environment.Tables, prefix);
         var baselinePrefix = "B" + environment.Id;
         var announcePrefix = "A" + environment.Id;
