@@ -332,7 +332,7 @@ public sealed partial class ChildApp : IAsyncDisposable
     private static partial Regex WorkerReadyLine();
 
     /// <summary>The dotnet executable that runs this tool, so the app runs on the same runtime.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
         {
