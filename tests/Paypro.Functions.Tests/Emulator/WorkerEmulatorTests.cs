@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Paypro.Functions.DevHost.Emulator;
@@ -38,7 +39,10 @@ public sealed class WorkerEmulatorTests(AzuriteFixture azurite) : IAsyncLifetime
         // The route value reached the function's string parameter through the trigger metadata.
         Assert.Contains($"No payout has tradeNo {tradeNo}.", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
-        Assert.Single(app.ReadyWorkers());
+        var ready = Assert.Single(app.ReadyWorkers());
+        // The worker's start is logged too (2031), with the process id its readiness names (2032): where a start-up is timed from.
+        Assert.Contains(app.Logs.GetSnapshot(), entry => entry.Id.Id == 2031 && entry.StructuredState!.Any(p => p.Key == "ProcessId"
+            && Convert.ToInt32(p.Value, CultureInfo.InvariantCulture) == ready));
     }
 
     [Fact]
