@@ -24,6 +24,7 @@ public sealed partial class ChildApp : IAsyncDisposable
     private readonly int _port;
     private readonly Queue<string> _output = new();
     private readonly List<int> _readyWorkers = [];
+    private readonly List<long> _workerStarts = [];
     private Process? _process;
 
     public ChildApp(string workingDirectory, int port)
@@ -57,6 +58,21 @@ public sealed partial class ChildApp : IAsyncDisposable
             lock (_readyWorkers)
             {
                 return [.. _readyWorkers];
+            }
+        }
+    }
+
+    /// <summary>
+    /// When each worker process was started, from the emulator's log (event 2031, "Worker process N started"), noted
+    /// as the line arrives (<see cref="Stopwatch.GetTimestamp"/>).
+    /// </summary>
+    public IReadOnlyList<long> WorkerStarts
+    {
+        get
+        {
+            lock (_readyWorkers)
+            {
+                return [.. _workerStarts];
             }
         }
     }
@@ -310,11 +326,19 @@ public sealed partial class ChildApp : IAsyncDisposable
         {
             return;
         }
-        if (WorkerReadyLine().Match(line) is { Success: true } ready)
+        var at = Stopwatch.GetTimestamp();
+        if (WorkerLine().Match(line) is { Success: true } worker)
         {
             lock (_readyWorkers)
             {
-                _readyWorkers.Add(int.Parse(ready.Groups[1].Value, CultureInfo.InvariantCulture));
+                if (worker.Groups[1].Value == "2031")
+                {
+                    _workerStarts.Add(at);
+                }
+                else
+                {
+                    _readyWorkers.Add(int.Parse(worker.Groups[2].Value, CultureInfo.InvariantCulture));
+                }
             }
         }
         lock (_output)
@@ -327,9 +351,9 @@ public sealed partial class ChildApp : IAsyncDisposable
         }
     }
 
-    /// <summary>The emulator's log entry 2032 as its console writes it.</summary>
-    [GeneratedRegex(@"\[2032\] Worker process (\d+) is ready")]
-    private static partial Regex WorkerReadyLine();
+    /// <summary>The emulator's log entries 2031 (a worker started) and 2032 (a worker ready) as its console writes them.</summary>
+    [GeneratedRegex(@"\[(2031|2032)\] Worker process (\d+) (?:started|is ready)")]
+    private static partial Regex WorkerLine();
 
     /// <summary>The dotnet executable that runs this tool, so the app runs on the same runtime.</summary>
     internal static string DotnetHost()

@@ -185,7 +185,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
     /// <summary>
     /// The command line of the host emulator for the worker in <paramref name="workerDirectory"/>: the app's settings,
     /// which the emulator hands to the worker as its environment, as the host does, and its log of the workers it
-    /// starts (event 2032 names each worker's process id).
+    /// starts (events 2031 and 2032 name each worker's process id).
     /// </summary>
     public string[] EmulatorArguments(string workerDirectory) =>
     [
