@@ -212,11 +212,29 @@ public sealed class LoadEnvironment : IAsyncDisposable
             await _child.StartAsync(EmulatorArguments(_options.WorkerDirectory ?? AppBuild.WorkerDirectory(_repositoryRoot)), cancellationToken);
             return;
         }
-        var args = AppValues().Select(v => $"--{v.Key}={v.Value}").ToArray();
         if (_app is not null)
         {
             throw new InvalidOperationException("The app is running already.");
         }
+        _app = await StartInProcessAsync(AppValues(), cancellationToken);
+    }
+
+    /// <summary>
+    /// A second instance of the app beside the one under the emulator: its function classes in this process on the
+    /// development host, on tables of their own (<paramref name="tablePrefix"/>) and a port of their own. The same app
+    /// without the host's hop, side by side in one run; stopped by disposing of it.
+    /// </summary>
+    public async Task<WebApplication> StartInProcessAppAsync(string tablePrefix, CancellationToken cancellationToken)
+    {
+        var values = AppValues();
+        values["Storage:TablePrefix"] = tablePrefix;
+        values["urls"] = $"http://127.0.0.1:{FreeLoopbackPort.Probe()}";
+        return await StartInProcessAsync(values, cancellationToken);
+    }
+
+    private async Task<WebApplication> StartInProcessAsync(Dictionary<string, string> values, CancellationToken cancellationToken)
+    {
+        var args = values.Select(v => $"--{v.Key}={v.Value}").ToArray();
         var app = DevelopmentHost.Build(args, builder =>
         {
             if (_options.RecordEventSends)
@@ -247,7 +265,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        _app = app;
+        return app;
     }
 
     /// <summary>Stops the app gracefully (storage and the sandbox keep running).</summary>

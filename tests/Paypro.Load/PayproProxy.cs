@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Paypro.Load;
 
@@ -41,10 +39,7 @@ public sealed class PayproProxy : IAsyncDisposable
 
     public static async Task<PayproProxy> StartAsync(Uri paypro, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = Loopback.CreateServer();
         var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = int.MaxValue, AllowAutoRedirect = false })
         {
             BaseAddress = paypro,
@@ -124,12 +119,10 @@ public sealed class PayproProxy : IAsyncDisposable
     {
         try
         {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _app.StopAsync(stop.Token);
+            await Loopback.StopServerAsync(_app);
         }
         finally
         {
-            await _app.DisposeAsync();
             _client.Dispose();
         }
     }
