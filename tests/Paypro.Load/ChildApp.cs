@@ -224,10 +224,13 @@ public sealed partial class ChildApp : IAsyncDisposable
         {
             info.ArgumentList.Add(argument);
         }
-        // Nothing from this tool's own environment decides the app's settings: the arguments do.
-        info.Environment.Remove("ASPNETCORE_URLS");
-        info.Environment.Remove("ASPNETCORE_HTTP_PORTS");
-        info.Environment["DOTNET_gcServer"] = "1";
+        // Nothing from this tool's own environment decides the app's settings: the arguments do. Nor its garbage
+        // collector: the emulator's and the worker's come from their own runtimeconfig.json (the worker's is
+        // workstation, as deployed), which a DOTNET_gcServer inherited from here would override in both.
+        foreach (var name in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "DOTNET_gcServer" })
+        {
+            info.Environment.Remove(name);
+        }
         LaunchedAt = Stopwatch.GetTimestamp();
         var process = Process.Start(info) ?? throw new LoadSetupException("Could not start the development host.");
         process.OutputDataReceived += (_, e) => Append(e.Data);
