@@ -21,9 +21,6 @@ public sealed class EnvironmentOptions
     /// </summary>
     public bool AppUnderEmulator { get; init; }
 
-    /// <summary>The worker the emulator starts: the function app's build output for this tool's configuration unless given.</summary>
-    public string? WorkerDirectory { get; init; }
-
     /// <summary>Start the app with the environment; false when a scenario starts its own instances.</summary>
     public bool StartApp { get; init; } = true;
 
@@ -209,7 +206,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
         if (_options.AppUnderEmulator)
         {
             _child ??= new ChildApp(_contentRoot, BaseAddress.Port);
-            await _child.StartAsync(EmulatorArguments(_options.WorkerDirectory ?? AppBuild.WorkerDirectory(_repositoryRoot)), cancellationToken);
+            await _child.StartAsync(EmulatorArguments(AppBuild.WorkerDirectory(_repositoryRoot)), cancellationToken);
             return;
         }
         if (_app is not null)
@@ -222,7 +219,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
     /// <summary>
     /// A second instance of the app beside the one under the emulator: its function classes in this process on the
     /// development host, on tables of their own (<paramref name="tablePrefix"/>) and a port of their own. The same app
-    /// without the host's hop, side by side in one run; stopped by disposing of it.
+    /// without the host's hop, side by side in one run; stopped with <see cref="Loopback.StopServerAsync"/>.
     /// </summary>
     public async Task<WebApplication> StartInProcessAppAsync(string tablePrefix, CancellationToken cancellationToken)
     {
