@@ -37,6 +37,9 @@ internal static partial class DevHostLog
     [LoggerMessage(EventId = 2030, Message = "{Line}")]
     public static partial void WorkerOutput(this ILogger logger, LogLevel level, string line);
 
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Information, Message = "Worker process {ProcessId} started: {WorkerPath}.")]
+    public static partial void WorkerStarted(this ILogger logger, int processId, string workerPath);
+
     [LoggerMessage(EventId = 2032, Level = LogLevel.Information, Message = "Worker process {ProcessId} is ready: {Count} functions, HTTP at {HttpUri}.")]
     public static partial void WorkerReady(this ILogger logger, int processId, int count, Uri? httpUri);
 

@@ -5,9 +5,7 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
@@ -47,10 +45,7 @@ public sealed class BaselineServer : IAsyncDisposable
 
     public static async Task<BaselineServer> StartAsync(Azurite azurite, string tablePrefix, string? eventsQueue, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = Loopback.CreateServer();
 
         var tables = azurite.CreateTableServiceClient();
         var transactions = tables.GetTableClient(tablePrefix + "Transactions");
@@ -218,16 +213,5 @@ public sealed class BaselineServer : IAsyncDisposable
         return buffer.WrittenSpan.ToArray();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await _app.StopAsync(stop.Token);
-        }
-        finally
-        {
-            await _app.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => Loopback.StopServerAsync(_app);
 }

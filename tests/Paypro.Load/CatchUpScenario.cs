@@ -12,7 +12,8 @@ namespace Paypro.Load;
 /// "catch-up": every callback is dropped, and N payouts are pending in the app although Paypro has finished them
 /// all. The app then runs with the default poll settings (schedule every minute, the default concurrency, batch
 /// and time budget): how long until the poller alone has brought every one to its final state, at what query rate
-/// does Paypro see it, and does it stay within the documented concurrency ceiling (Poll__MaxConcurrency)?
+/// does Paypro see it, and does it stay within the documented concurrency ceiling (Poll__MaxConcurrency)? The app
+/// runs as deployed (its worker under the host emulator); its queries are metered by a proxy in front of Paypro.
 /// </summary>
 public sealed class CatchUpScenario : IScenario
 {
@@ -29,10 +30,9 @@ public sealed class CatchUpScenario : IScenario
         var count = context.Count(10_000, 40);
         var timeout = context.Timeout(Budget + TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1));
         var ceiling = new PollOptions().MaxConcurrency;
-        var meter = new PayproCallMeter();
         await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions
         {
-            Queries = meter,
+            AppUnderEmulator = true,
             // Paypro finishes each payout 2 s after it is created.
             Sandbox = sandbox => sandbox.SuccessDelay = TimeSpan.FromSeconds(2),
         }, cancellationToken);
@@ -51,8 +51,10 @@ public sealed class CatchUpScenario : IScenario
         Console.WriteLine($"  seed: {count} payouts accepted by Paypro and recorded as submitted, finished by Paypro, no callback delivered " +
             $"({sandbox.Callbacks.Count(c => c.State == CallbackState.Dropped)} dropped), in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
 
-        // 2. The app again, at the default poll settings.
+        // 2. The app again, at the default poll settings, its Paypro calls through a metering proxy: the worker is a
+        // process of its own, so the queries in flight are counted where they cross to Paypro.
         await environment.StopAppAsync();
+        await using var meter = await PayproProxy.StartAsync(sandbox.BaseUrl, cancellationToken);
         var schedule = context.Smoke ? "* * * * * *" : DefaultSchedule;
         var queriesBefore = sandbox.Ledger.Requests.Count;
         var clock = Stopwatch.StartNew();
@@ -61,6 +63,7 @@ public sealed class CatchUpScenario : IScenario
         {
             ["PollSchedule"] = schedule,
             ["Paypro:RequestTimeout"] = null,
+            ["Paypro:BaseUrl"] = meter.BaseUrl.AbsoluteUri,
         });
         TimeSpan? done = null;
         var poll = context.Smoke ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(2);

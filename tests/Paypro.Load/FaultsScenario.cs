@@ -7,8 +7,9 @@ using Paypro.Sandbox;
 namespace Paypro.Load;
 
 /// <summary>
-/// "faults": payouts arrive at a steady pace while the app (a child process on the development host) is killed
-/// with SIGKILL twice and started again, storage (Table and Queue) is stopped for several seconds, and the sandbox
+/// "faults": payouts arrive at a steady pace while the app, its real worker under the host emulator (child processes),
+/// loses its worker (SIGKILL; the emulator starts a new one) and later the whole instance (the emulator and its worker
+/// killed together, then started again), storage (Table and Queue) is stopped for several seconds, and the sandbox
 /// executes and then times out, answers 503, or executes and then drops the connection for a few percent of calls
 /// each, and drops or duplicates a few percent of its callbacks. Then: was anything paid twice (the sandbox's
 /// ledger), lost (not final by the deadline), or recorded differently from what the ledger says happened?
@@ -32,7 +33,7 @@ public sealed class FaultsScenario : IScenario
         await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions
         {
             PersistentStorage = true,
-            AppAsChildProcess = true,
+            AppUnderEmulator = true,
             Sandbox = sandbox =>
             {
                 // Paypro's own waits at a tenth: processing 0.5 s (2 s for mobiles ending in 13), callback retries
@@ -126,10 +127,9 @@ public sealed class FaultsScenario : IScenario
         try
         {
             await UntilEnqueuedAsync(0.25);
-            Note("kill -9 the app");
-            await child.KillAsync();
-            await child.StartAsync(cancellationToken);
-            Note("app started again");
+            Note($"kill -9 the worker (process {child.ReadyWorkers[^1]}) alone");
+            await child.KillWorkerAsync(cancellationToken);
+            Note($"the emulator started a new worker (process {child.ReadyWorkers[^1]})");
 
             await UntilEnqueuedAsync(0.45);
             Note($"storage stopped for {outage.TotalSeconds:0} s");
@@ -140,10 +140,10 @@ public sealed class FaultsScenario : IScenario
             Note("storage started again");
 
             await UntilEnqueuedAsync(0.70);
-            Note("kill -9 the app");
-            await child.KillAsync();
-            await child.StartAsync(cancellationToken);
-            Note("app started again");
+            Note($"kill -9 the instance: the emulator and its worker (process {child.ReadyWorkers[^1]})");
+            await child.KillInstanceAsync();
+            await environment.StartAppAsync(cancellationToken);
+            Note($"instance started again (worker process {child.ReadyWorkers[^1]})");
             await producer;
         }
         finally
@@ -216,7 +216,9 @@ public sealed class FaultsScenario : IScenario
         var duplicatedCallbacks = sandbox.Callbacks.Count(c => c.DuplicateOf is not null);
         var poison = await Workload.QueueLengthAsync(environment.Queues, environment.PayoutsQueue + "-poison", cancellationToken);
         report.Add(Name, "faults injected",
-            $"{child.Kills} kills (SIGKILL) and restarts, storage stopped {outage.TotalSeconds:0} s; Paypro: execute-then-timeout {fired.GetValueOrDefault(FaultKind.ExecuteThenTimeout)}, " +
+            $"worker killed alone {child.WorkerKills} (SIGKILL; the emulator started a new one), instance killed {child.InstanceKills} " +
+            $"(emulator and worker, SIGKILL; started again; workers left running {child.OrphanedWorkers}), " +
+            $"storage stopped {outage.TotalSeconds:0} s; Paypro: execute-then-timeout {fired.GetValueOrDefault(FaultKind.ExecuteThenTimeout)}, " +
             $"503 {fired.GetValueOrDefault(FaultKind.HttpError)}, execute-then-drop {fired.GetValueOrDefault(FaultKind.ExecuteThenAbort)} of {ledger.Requests.Count} calls; " +
             $"callbacks dropped {fired.GetValueOrDefault(FaultKind.DropCallback)}, duplicated {duplicatedCallbacks} of {sandbox.Callbacks.Count}");
         report.Budget(Name, "paid twice", $"{paidTwice} (ledger); create calls sent twice {calledTwice}", "0", paidTwice == 0 && calledTwice == 0);

@@ -15,8 +15,14 @@ public sealed class EnvironmentOptions
     /// <summary>Keep storage on disk, so that stopping and starting it again loses nothing.</summary>
     public bool PersistentStorage { get; init; }
 
-    /// <summary>Run the app as a child process (so it can be killed); in this process otherwise.</summary>
-    public bool AppAsChildProcess { get; init; }
+    /// <summary>
+    /// Run the app as deployed: the real worker process under the host emulator, a child process of this tool (so it
+    /// can be killed); the function classes in this process otherwise, where a scenario counts through the app's services.
+    /// </summary>
+    public bool AppUnderEmulator { get; init; }
+
+    /// <summary>Start the app with the environment; false when a scenario starts its own instances.</summary>
+    public bool StartApp { get; init; } = true;
 
     /// <summary>Changes the sandbox's settings before it starts.</summary>
     public Action<SandboxOptions>? Sandbox { get; init; }
@@ -32,14 +38,12 @@ public sealed class EnvironmentOptions
 
     /// <summary>Keeps the app's warnings and errors (in-process app only).</summary>
     public LogCapture? Logs { get; init; }
-
-    /// <summary>Meters the app's Paypro queries (in-process app only).</summary>
-    public PayproCallMeter? Queries { get; init; }
 }
 
 /// <summary>
 /// The whole product on loopback for one scenario: Azurite (two child processes), the Paypro sandbox (in this
-/// process) and the function app on the development host (in this process, or as a child process). Tables and
+/// process) and the function app: the real worker under the host emulator (child processes), or the function classes
+/// on the development host in this process. Tables and
 /// queues carry a per-run id, so a run never sees another's data. Disposing stops all of it, whatever state the
 /// run ended in.
 /// </summary>
@@ -48,6 +52,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
     public const string FunctionKey = "load-function-key-0123456789";
     public const string MasterKey = "load-master-key-0123456789";
 
+    private readonly string _repositoryRoot;
     private readonly string _contentRoot;
     private readonly EnvironmentOptions _options;
     private readonly string _appLogLevel;
@@ -55,9 +60,10 @@ public sealed class LoadEnvironment : IAsyncDisposable
     private WebApplication? _app;
     private ChildApp? _child;
 
-    private LoadEnvironment(string id, string contentRoot, EnvironmentOptions options, string appLogLevel)
+    private LoadEnvironment(string id, string repositoryRoot, string contentRoot, EnvironmentOptions options, string appLogLevel)
     {
         Id = id;
+        _repositoryRoot = repositoryRoot;
         _contentRoot = contentRoot;
         _options = options;
         _appLogLevel = appLogLevel;
@@ -79,7 +85,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
     /// <summary>The app in this process, when it runs here.</summary>
     public WebApplication? App => _app;
 
-    /// <summary>The app as a child process, when it runs as one.</summary>
+    /// <summary>The app as deployed (the host emulator and its worker, child processes), when it runs so.</summary>
     public ChildApp? Child => _child;
 
     public string PayoutsQueue => $"load-payouts-{Id}";
@@ -91,12 +97,15 @@ public sealed class LoadEnvironment : IAsyncDisposable
     public string DueTable => TablePrefix + "Due";
     public string NotifyPathAndQuery => $"/api/paypro/notify?code={FunctionKey}";
 
+    /// <summary>The folder the app's settings give as its content root (local.settings.json is looked for there).</summary>
+    public string ContentRoot => _contentRoot;
+
     public static async Task<LoadEnvironment> StartAsync(string repositoryRoot, string appLogLevel, EnvironmentOptions options, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..10];
         var contentRoot = Path.Combine(Path.GetTempPath(), "paypro-load-" + id);
         Directory.CreateDirectory(contentRoot);
-        var environment = new LoadEnvironment(id, contentRoot, options, appLogLevel);
+        var environment = new LoadEnvironment(id, repositoryRoot, contentRoot, options, appLogLevel);
         try
         {
             // In memory, or on disk when a scenario stops storage and starts it again and needs what was written to survive.
@@ -121,7 +130,10 @@ public sealed class LoadEnvironment : IAsyncDisposable
             var port = FreeLoopbackPort.Probe();
             environment.BaseAddress = new Uri($"http://127.0.0.1:{port}");
             environment.Sandbox.Options.DefaultNotifyUrl = new Uri(environment.BaseAddress, environment.NotifyPathAndQuery).AbsoluteUri;
-            await environment.StartAppAsync(cancellationToken);
+            if (options.StartApp)
+            {
+                await environment.StartAppAsync(cancellationToken);
+            }
             return environment;
         }
         catch
@@ -167,6 +179,18 @@ public sealed class LoadEnvironment : IAsyncDisposable
         return values.Where(v => v.Value is not null).ToDictionary(v => v.Key, v => v.Value!, StringComparer.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// The command line of the host emulator for the worker in <paramref name="workerDirectory"/>: the app's settings,
+    /// which the emulator hands to the worker as its environment, as the host does, and its log of the workers it
+    /// starts (events 2031 and 2032 name each worker's process id).
+    /// </summary>
+    public string[] EmulatorArguments(string workerDirectory) =>
+    [
+        .. AppValues().Select(v => $"--{v.Key}={v.Value}"),
+        $"--{Paypro.Functions.DevHost.DevelopmentHost.WorkerDirectorySetting}={workerDirectory}",
+        "--Logging:LogLevel:Paypro.Functions.DevHost.Worker=Information",
+    ];
+
     /// <summary>Starts the app (again), with the scenario's settings and <paramref name="settings"/> on top when given.</summary>
     public async Task StartAppAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? settings = null)
     {
@@ -179,17 +203,35 @@ public sealed class LoadEnvironment : IAsyncDisposable
             }
             _appSettings = merged;
         }
-        var args = AppValues().Select(v => $"--{v.Key}={v.Value}").ToArray();
-        if (_options.AppAsChildProcess)
+        if (_options.AppUnderEmulator)
         {
-            _child ??= new ChildApp(_contentRoot, BaseAddress.Port, args);
-            await _child.StartAsync(cancellationToken);
+            _child ??= new ChildApp(_contentRoot, BaseAddress.Port);
+            await _child.StartAsync(EmulatorArguments(AppBuild.WorkerDirectory(_repositoryRoot)), cancellationToken);
             return;
         }
         if (_app is not null)
         {
             throw new InvalidOperationException("The app is running already.");
         }
+        _app = await StartInProcessAsync(AppValues(), cancellationToken);
+    }
+
+    /// <summary>
+    /// A second instance of the app beside the one under the emulator: its function classes in this process on the
+    /// development host, on tables of their own (<paramref name="tablePrefix"/>) and a port of their own. The same app
+    /// without the host's hop, side by side in one run; stopped with <see cref="Loopback.StopServerAsync"/>.
+    /// </summary>
+    public async Task<WebApplication> StartInProcessAppAsync(string tablePrefix, CancellationToken cancellationToken)
+    {
+        var values = AppValues();
+        values["Storage:TablePrefix"] = tablePrefix;
+        values["urls"] = $"http://127.0.0.1:{FreeLoopbackPort.Probe()}";
+        return await StartInProcessAsync(values, cancellationToken);
+    }
+
+    private async Task<WebApplication> StartInProcessAsync(Dictionary<string, string> values, CancellationToken cancellationToken)
+    {
+        var args = values.Select(v => $"--{v.Key}={v.Value}").ToArray();
         var app = DevelopmentHost.Build(args, builder =>
         {
             if (_options.RecordEventSends)
@@ -210,11 +252,6 @@ public sealed class LoadEnvironment : IAsyncDisposable
             {
                 builder.Logging.AddProvider(logs);
             }
-            if (_options.Queries is { } meter)
-            {
-                // Added after the app's resilience handler, so it is nearer the wire: every attempt passes it.
-                builder.Services.AddHttpClient(PayproClient.QueryHttpClientName).AddHttpMessageHandler(meter.CreateHandler);
-            }
         }, _contentRoot);
         try
         {
@@ -225,7 +262,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        _app = app;
+        return app;
     }
 
     /// <summary>Stops the app gracefully (storage and the sandbox keep running).</summary>

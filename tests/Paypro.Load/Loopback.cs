@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Paypro.Load;
 
@@ -23,6 +26,29 @@ internal static class Loopback
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return false;
+        }
+    }
+
+    /// <summary>A bare ASP.NET Core app for a loopback port the system chooses, without logging or a watched configuration: the baselines, the proxy.</summary>
+    public static WebApplication CreateServer()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        return builder.Build();
+    }
+
+    /// <summary>Stops a server of <see cref="CreateServer"/> within 10 s, and disposes of it whatever happened.</summary>
+    public static async ValueTask StopServerAsync(WebApplication app)
+    {
+        try
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await app.StopAsync(stop.Token);
+        }
+        finally
+        {
+            await app.DisposeAsync();
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Load;
@@ -7,7 +8,8 @@ namespace Paypro.Load;
 /// "notify": the app's notify against two bare endpoints, side by side in one run: one making the same four operations
 /// as the app's finalising notify (read, one batch, the event send, leaving the due index), and one making three table
 /// round trips (read, write, audit insert). The same Azurite, the same concurrency, the same bodies, each for its own
-/// copy of the same pending payouts. The systems take turns in rounds (the order rotating), so a
+/// copy of the same pending payouts. The app runs as deployed: its worker under the host emulator; the same app in this
+/// process, with no host in front, runs beside it, to tell the host's hop from the app's own cost. The systems take turns in rounds (the order rotating), so a
 /// slower phase of the machine falls on each alike.
 /// </summary>
 public sealed class NotifyScenario : IScenario
@@ -38,22 +40,38 @@ public sealed class NotifyScenario : IScenario
 
     public async Task RunAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
+        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions { AppUnderEmulator = true }, cancellationToken);
+        await using var baseline = await BaselineServer.StartAsync(environment.Azurite, "B" + environment.Id, eventsQueue: null, cancellationToken);
+        await using var announcing = await BaselineServer.StartAsync(environment.Azurite, "A" + environment.Id, eventsQueue: "baseline-events-" + environment.Id, cancellationToken);
+        // The same app with its function classes in this process, no host in front: what the hosting hop costs.
+        var inProcessPrefix = "P" + environment.Id;
+        var inProcess = await environment.StartInProcessAppAsync(inProcessPrefix, cancellationToken);
+        try
+        {
+            await MeasureAsync(context, environment, inProcess, inProcessPrefix, baseline, announcing, cancellationToken);
+        }
+        finally
+        {
+            await Loopback.StopServerAsync(inProcess);
+        }
+    }
+
+    private async Task MeasureAsync(ScenarioContext context, LoadEnvironment environment, WebApplication inProcess, string inProcessPrefix,
+        BaselineServer baseline, BaselineServer announcing, CancellationToken cancellationToken)
+    {
         var report = context.Report;
         var count = context.Count(2000, 40);
         var concurrency = context.Concurrency(64, 8);
         var rounds = context.Smoke ? 2 : 4;
         var warmup = Math.Max(8, count / 10);
-        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions(), cancellationToken);
         var store = (string prefix) => new Stores(environment.Tables, prefix);
-        var baselinePrefix = "B" + environment.Id;
-        var announcePrefix = "A" + environment.Id;
-        await using var baseline = await BaselineServer.StartAsync(environment.Azurite, baselinePrefix, eventsQueue: null, cancellationToken);
-        await using var announcing = await BaselineServer.StartAsync(environment.Azurite, announcePrefix, eventsQueue: "baseline-events-" + environment.Id, cancellationToken);
+        var (baselinePrefix, announcePrefix) = ("B" + environment.Id, "A" + environment.Id);
         Target[] targets =
         [
             new("baseline, 3 table round trips", baseline.BaseAddress, BaselineServer.Path, store(baselinePrefix)),
             new("baseline, the same 4 operations", announcing.BaseAddress, BaselineServer.Path, store(announcePrefix)),
             new("app", environment.BaseAddress, environment.NotifyPathAndQuery, environment.Store),
+            new("app in the tool's process (no host in front)", new Uri(inProcess.Urls.Single()), environment.NotifyPathAndQuery, store(inProcessPrefix)),
         ];
 
         // Each system gets its own copy of the same pending payouts (the same tradeNos, in its own tables), so the
@@ -116,7 +134,7 @@ public sealed class NotifyScenario : IScenario
             report.Add(Name, target.Name,
                 $"{Stats.Number(target.Rps)} /s, p50 {Stats.Ms(target.P(50))}, p99 {Stats.Ms(target.P(99))} ({target.Requests} callbacks at concurrency {concurrency}, non-OK {target.NonOk})");
         }
-        var (bare, same, app) = (targets[0], targets[1], targets[2]);
+        var (bare, same, app, hostless) = (targets[0], targets[1], targets[2], targets[3]);
         var ratio = same.Rps / app.Rps;
         report.Budget(Name, "cost ratio, app / baseline making the same 4 operations",
             $"{Stats.Number(ratio, "0.00")}x by throughput; p50 {Stats.Number(app.P(50) / same.P(50), "0.00")}x, p99 {Stats.Number(app.P(99) / same.P(99), "0.00")}x",
@@ -128,6 +146,11 @@ public sealed class NotifyScenario : IScenario
             $"<= {Goal:0.00}x", goal <= Goal, judged: !context.Smoke,
             note: goal <= Goal || context.Smoke ? "a goal: the app also sends its event and leaves the due index, which this baseline does not"
                 : "missed: the app sends its event to the queue and takes the transaction out of the due index inside the invocation; this baseline does neither");
+        report.Add(Name, "cost ratios of the app in the tool's process (no host in front)",
+            $"{Stats.Number(same.Rps / hostless.Rps, "0.00")}x the baseline making the same 4 operations, {Stats.Number(bare.Rps / hostless.Rps, "0.00")}x the one making 3; " +
+            $"the app as deployed / in the tool's process {Stats.Number(hostless.Rps / app.Rps, "0.00")}x by throughput",
+            note: "informational: what the host's hop costs (the emulator proxies each request to the worker's own Kestrel and invokes it over gRPC, " +
+                "as the Functions host does), apart from what the app's own code costs");
         report.Budget(Name, "callbacks applied", $"{succeeded}/{warmup + count} payouts succeeded; non-OK answers {targets.Sum(t => t.NonOk)}", "every callback answered OK and applied",
             succeeded == warmup + count && targets.All(t => t.NonOk == 0));
     }

@@ -145,6 +145,7 @@ internal sealed class WorkerEmulator(
         var channel = new WorkerChannel(Guid.NewGuid().ToString(), loggerFactory);
         connections.Add(channel);
         var process = WorkerProcess.Start(config, _endpoint!, channel.WorkerId, Guid.NewGuid().ToString(), WorkerEnvironment(config), _logger);
+        _logger.WorkerStarted(process.Id, config.WorkerPath);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Paypro.Functions.DevHost.Emulator;
 using Paypro.Functions.Tests.Infrastructure;
@@ -104,6 +105,9 @@ public sealed class WorkerEmulatorTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         await using var app = await EmulatorApp.StartAsync(Settings());
         var first = Assert.Single(app.ReadyWorkers());
+        // The worker's start is logged too (2031), with the process id its readiness names (2032): where a start-up is timed from.
+        Assert.Contains(app.Logs.GetSnapshot(), entry => entry.Id.Id == 2031 && entry.StructuredState!.Any(p => p.Key == "ProcessId"
+            && Convert.ToInt32(p.Value, CultureInfo.InvariantCulture) == first));
 
         using (var worker = Process.GetProcessById(first))
         {
