@@ -56,8 +56,10 @@ public sealed class WorkerEmulatorTests(AzuriteFixture azurite) : IAsyncLifetime
         // Enabled again (under the host, changing the app setting restarts the app): the message that waited goes.
         settings.Remove("AzureWebJobs.SubmitPayout.Disabled");
         await using var resumed = await EmulatorApp.StartAsync(settings);
-        await Eventually.UntilAsync(() => _sandbox.Ledger.Entries.Any(entry => entry.TradeNo == tradeNo), "the payout that waited reached Paypro", TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync(() => _sandbox.Ledger.Requests.Any(request => request.TradeNo == tradeNo && request.IsCreate), "the payout that waited reached Paypro",
+            TimeSpan.FromSeconds(60));
         Assert.Single(_sandbox.Ledger.Requests, request => request.TradeNo == tradeNo && request.IsCreate);
+        Assert.Single(_sandbox.Ledger.Entries, entry => entry.TradeNo == tradeNo);
     }
 
     [Fact]
