@@ -144,6 +144,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
             // The poller runs only where a scenario gives it a schedule.
             ["PollSchedule"] = "0 0 0 1 1 *",
             ["AuditPurgeSchedule"] = "0 0 0 1 1 *",
+            ["ReconcileSchedule"] = "0 0 0 1 1 *",
             ["Paypro:BaseUrl"] = Sandbox.BaseUrl.AbsoluteUri,
             ["Paypro:MerchantNo"] = Sandbox.Options.MerchantNo,
             ["Paypro:AppSecret"] = Sandbox.Options.AppSecret,

@@ -11,12 +11,14 @@ public sealed class QueueNames
     public const string EventsSetting = "EventsQueueName";
     public const string PollScheduleSetting = "PollSchedule";
     public const string AuditPurgeScheduleSetting = "AuditPurgeSchedule";
+    public const string ReconcileScheduleSetting = "ReconcileSchedule";
 
     /// <summary>The binding expressions of the trigger attributes.</summary>
     public const string PayoutsExpression = "%" + PayoutsSetting + "%";
     public const string PayinsExpression = "%" + PayinsSetting + "%";
     public const string PollScheduleExpression = "%" + PollScheduleSetting + "%";
     public const string AuditPurgeScheduleExpression = "%" + AuditPurgeScheduleSetting + "%";
+    public const string ReconcileScheduleExpression = "%" + ReconcileScheduleSetting + "%";
 
     public const string DefaultPayouts = "paypro-payouts";
     public const string DefaultPayins = "paypro-payins";
