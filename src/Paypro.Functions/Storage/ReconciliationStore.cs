@@ -45,6 +45,21 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
         };
     }
 
+    public virtual async Task<IReadOnlyList<(DateOnly Day, int Pass)>> GetIncompleteDaysAsync(DateOnly from, CancellationToken cancellationToken)
+    {
+        var days = new List<(DateOnly, int)>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DaysPartition} and RowKey ge {DayKey(from)} and Complete eq {false}");
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Pass"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            FunctionsMetrics.EntitiesRead.Add(1);
+            if (DateOnly.TryParseExact(entity.RowKey, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            {
+                days.Add((day, entity.GetInt32("Pass") ?? 1));
+            }
+        }
+        return days;
+    }
+
     public virtual async Task SaveDayAsync(ReconciliationProgress progress, CancellationToken cancellationToken) =>
         await _table.UpsertEntityAsync(new TableEntity(DaysPartition, DayKey(progress.Day))
         {
@@ -86,6 +101,29 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
         }
     }
 
+    public virtual async Task<int> DeleteDaysBeforeAsync(DateOnly before, int max, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DaysPartition} and RowKey lt {DayKey(before)}");
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            FunctionsMetrics.EntitiesRead.Add(1);
+            if (deleted >= max)
+            {
+                break;
+            }
+            deleted += await TransactionStore.DeleteMatchingAsync(_table, TableClient.CreateQueryFilter($"PartitionKey eq {RowsPartition(entity.RowKey)}"), max - deleted,
+                cancellationToken).ConfigureAwait(false);
+            if (deleted >= max)
+            {
+                break;
+            }
+            await _table.DeleteEntityAsync(DaysPartition, entity.RowKey, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
+            deleted++;
+        }
+        return deleted;
+    }
+
     private static TableEntity Entity(DateOnly day, ReconciliationRow row) => new(RowsPartition(day), row.TradeNo)
     {
         ["Kind"] = row.Kind.ToWire(),
@@ -116,5 +154,7 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
 
     private static string DayKey(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static string RowsPartition(DateOnly day) => DaysPartition + "|" + DayKey(day);
+    private static string RowsPartition(DateOnly day) => RowsPartition(DayKey(day));
+
+    private static string RowsPartition(string dayKey) => DaysPartition + "|" + dayKey;
 }

@@ -88,6 +88,9 @@ public interface IReconciliationStore
 {
     Task<ReconciliationProgress?> GetDayAsync(DateOnly day, CancellationToken cancellationToken);
 
+    /// <summary>The days from <paramref name="from"/> on that a pass started and has not completed, with their pass, oldest first.</summary>
+    Task<IReadOnlyList<(DateOnly Day, int Pass)>> GetIncompleteDaysAsync(DateOnly from, CancellationToken cancellationToken);
+
     Task SaveDayAsync(ReconciliationProgress progress, CancellationToken cancellationToken);
 
     /// <summary>Writes the rows (replacing a transaction's earlier row), in batches.</summary>
@@ -95,4 +98,10 @@ public interface IReconciliationStore
 
     /// <summary>The rows of a pass in tradeNo order, only those of <paramref name="outcome"/> when given.</summary>
     IAsyncEnumerable<ReconciliationRow> ListRowsAsync(DateOnly day, int pass, ReconcileOutcome? outcome, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes what reconciliation kept of the days before <paramref name="before"/>, oldest first, at most <paramref name="max"/>
+    /// rows; a day's progress goes last, so a day cut short is found again by the next call. Returns how many rows went.
+    /// </summary>
+    Task<int> DeleteDaysBeforeAsync(DateOnly before, int max, CancellationToken cancellationToken);
 }

@@ -212,7 +212,7 @@ public sealed class FunctionEntryPointTests
     [InlineData(true)]
     public async Task PurgeAuditTrail_runs_one_retention_pass(bool withScheduleStatus)
     {
-        var retention = new Mock<AuditRetention>(null!, null!, null!, Options.Create(new AuditOptions()), TimeProvider.System, null!) { CallBase = false };
+        var retention = new Mock<AuditRetention>(null!, null!, null!, null!, Options.Create(new AuditOptions()), TimeProvider.System, null!) { CallBase = false };
         var timer = new TimerInfo { ScheduleStatus = withScheduleStatus ? new ScheduleStatus { Next = DateTime.UtcNow.AddDays(1) } : null };
 
         await new PurgeAuditTrail(retention.Object).Run(timer, CancellationToken.None);
