@@ -167,7 +167,7 @@ cmd_run() {
     AzureWebJobsStorage=UseDevelopmentStorage=true \
     Paypro__BaseUrl="$sandbox_url" Paypro__MerchantNo="$merchant" Paypro__AppSecret="$secret" \
     Paypro__NotifyUrl="$notify_url" \
-    PayoutsQueueName=paypro-payouts PayinsQueueName=paypro-payins EventsQueueName=paypro-events PollSchedule="0 */1 * * * *" AuditPurgeSchedule="0 30 2 * * *" Submit__HttpEnabled=true \
+    PayoutsQueueName=paypro-payouts PayinsQueueName=paypro-payins EventsQueueName=paypro-events PollSchedule="0 */1 * * * *" AuditPurgeSchedule="0 30 2 * * *" ReconcileSchedule="0 */5 22-23,0-2 * * *" Submit__HttpEnabled=true \
     setsid dotnet run --project src/Paypro.Functions.DevHost --no-build -- --urls "$app_url" &
   pids+=($!)
   wait_for_port 7071 "The app" "$!"

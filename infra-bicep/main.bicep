@@ -23,6 +23,17 @@ param pollSchedule string = '0 */1 * * * *'
 @description('NCRONTAB schedule (six fields, seconds first) of the audit retention run.')
 param auditPurgeSchedule string = '0 30 2 * * *'
 
+@description('NCRONTAB schedule (six fields, seconds first, UTC) of the daily reconciliation with Paypro: every 5 minutes of a night window, 01:00-05:55 Kenya time (UTC+3).')
+param reconcileSchedule string = '0 */5 22-23,0-2 * * *'
+
+@description('Kenya days each reconciliation run checks, as days before today: 1 is the day just ended, 8 the same day a week earlier (late reversals).')
+param reconcileDays string = '1,8'
+
+@description('Status queries reconciliation keeps in flight at once, beside the poll\'s: Paypro sees at most the sum of the two.')
+@minValue(1)
+@maxValue(64)
+param reconcileMaxConcurrency int = 4
+
 @description('Audit rows older than this many days are deleted (transaction records are kept); 400 is more than the 12 months payment audit standards ask for.')
 @minValue(30)
 param auditRetentionDays int = 400
@@ -239,6 +250,9 @@ module functionApp 'modules/functionapp.bicep' = {
     eventsQueueName: eventsQueueName
     pollSchedule: pollSchedule
     auditPurgeSchedule: auditPurgeSchedule
+    reconcileSchedule: reconcileSchedule
+    reconcileDays: reconcileDays
+    reconcileMaxConcurrency: reconcileMaxConcurrency
     auditRetentionDays: auditRetentionDays
     submitHttpEnabled: submitHttpEnabled
     submitAllowedIpRanges: submitAllowedIpRanges

@@ -235,6 +235,117 @@ resource queriesFailing 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 }
 
 #disable-next-line use-recent-api-versions
+resource paidNotSent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-${namePrefix}-paid-not-sent'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Paypro: a payout failed as never sent was paid'
+    description: 'A transaction recorded failed with notSent, which invites a retry with a new tradeNo, is reported paid by Paypro: a retry pays twice. Stop any retry of it at once and take it up with Paypro (docs/operations.md, When an alert fires).'
+    severity: 0
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where message has "PAYPRO_PAID_NOT_SENT"'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
+#disable-next-line use-recent-api-versions
+resource reconciliationDisagreements 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-${namePrefix}-reconciliation-disagreements'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Paypro: reconciliation found disagreements'
+    description: 'The daily reconciliation found final results that Paypro records otherwise (another state, amount or platFormTradeNo, or a tradeNo Paypro does not know). Each is kept as an anomaly; GET /api/reconciliation/{date} lists them.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "paypro.reconciliation.disagreements" and valueSum > 0'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
+#disable-next-line use-recent-api-versions
+resource reconciliationIncomplete 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-${namePrefix}-reconciliation-incomplete'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Paypro: a day could not be reconciled'
+    description: 'Reconciliation could not check some transactions of a Kenya day; the log line says why (status queries not known to work, Paypro not answering). Each run tries them again; the day report says what is left.'
+    severity: 2
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where message has "PAYPRO_RECONCILIATION_INCOMPLETE"'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
+#disable-next-line use-recent-api-versions
 resource functionFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-${namePrefix}-function-failures'
   location: location

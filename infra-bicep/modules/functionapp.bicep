@@ -64,6 +64,15 @@ param pollSchedule string
 @description('NCRONTAB schedule of the audit retention run (AuditPurgeSchedule).')
 param auditPurgeSchedule string
 
+@description('NCRONTAB schedule of the daily reconciliation with Paypro (ReconcileSchedule).')
+param reconcileSchedule string
+
+@description('Kenya days each reconciliation run checks, as days before today (Reconcile__Days).')
+param reconcileDays string
+
+@description('Status queries reconciliation keeps in flight at once (Reconcile__MaxConcurrency).')
+param reconcileMaxConcurrency int
+
 @description('Days audit rows are kept (Audit__RetentionDays).')
 param auditRetentionDays int
 
@@ -233,6 +242,18 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         {
           name: 'AuditPurgeSchedule'
           value: auditPurgeSchedule
+        }
+        {
+          name: 'ReconcileSchedule'
+          value: reconcileSchedule
+        }
+        {
+          name: 'Reconcile__Days'
+          value: reconcileDays
+        }
+        {
+          name: 'Reconcile__MaxConcurrency'
+          value: string(reconcileMaxConcurrency)
         }
         {
           name: 'Audit__RetentionDays'

@@ -21,6 +21,12 @@ public static class LogMarkers
 
     /// <summary>Paypro's status queries are not known to work: none found a transaction within Poll:QueryChannelWindow.</summary>
     public const string QueriesFailing = "PAYPRO_QUERIES_FAILING";
+
+    /// <summary>The worst anomaly: a transaction failed as never sent, yet Paypro reports it paid; a retry with a new tradeNo pays twice.</summary>
+    public const string PaidNotSent = "PAYPRO_PAID_NOT_SENT";
+
+    /// <summary>A reconciliation run left a day incomplete: some of its transactions could not be checked, and the line says why.</summary>
+    public const string ReconciliationIncomplete = "PAYPRO_RECONCILIATION_INCOMPLETE";
 }
 
 /// <summary>Every log entry of the app, with its event id (1xxx) and name.</summary>
@@ -46,6 +52,28 @@ internal static partial class FunctionsLog
         Message = LogMarkers.QueriesFailing + " status queries are not known to work: {Why}, and none found a transaction within {Window}."
             + " No transaction is declared never sent until one does; check Paypro:MerchantNo, Paypro:SaltPosition and the app secret.")]
     public static partial void QueriesUnproven(this ILogger logger, string why, TimeSpan window);
+
+    [LoggerMessage(EventId = 1008, EventName = LogMarkers.PaidNotSent, Level = LogLevel.Critical,
+        Message = LogMarkers.PaidNotSent + " {Kind} {TradeNo} failed as never sent, yet Paypro reports it paid: {Anomaly}."
+            + " A retry with a new tradeNo pays twice: stop any retry, and take it up with Paypro.")]
+    public static partial void PaidNotSent(this ILogger logger, string kind, string tradeNo, string? anomaly);
+
+    [LoggerMessage(EventId = 1009, EventName = LogMarkers.ReconciliationIncomplete, Level = LogLevel.Error,
+        Message = LogMarkers.ReconciliationIncomplete + " Kenya day {Day}: {Unchecked} transaction(s) could not be checked: {Why}. The next run tries them again.")]
+    public static partial void ReconciliationIncomplete(this ILogger logger, string day, int @unchecked, string why);
+
+    [LoggerMessage(EventId = 1060, Level = LogLevel.Information,
+        Message = "Reconciliation of Kenya day {Day} (pass {Pass}): {Queried} queried this run; {Agreed} agreed, {Disagreed} disagreed, {Pending} pending,"
+            + " {Unchecked} could not be checked, {Rejected} rejected; {State}.")]
+    public static partial void Reconciled(this ILogger logger, string day, int pass, int queried, int agreed, int disagreed, int pending, int @unchecked, int rejected,
+        string state);
+
+    [LoggerMessage(EventId = 1061, Level = LogLevel.Warning, Message = "Reconciliation query of {TradeNo} failed; it counts as not checked and is tried again.")]
+    public static partial void ReconcileCheckFailed(this ILogger logger, Exception exception, string tradeNo);
+
+    [LoggerMessage(EventId = 1062, Level = LogLevel.Warning,
+        Message = "Reconciliation cancelled its running queries at {HardStop}, before host.json's functionTimeout; what they found is asked again by the next run.")]
+    public static partial void ReconcileHardStopped(this ILogger logger, TimeSpan hardStop);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "What a status query showed of the query channel could not be recorded; the next answer records it.")]
     public static partial void QueryChannelNotRecorded(this ILogger logger, Exception exception);

@@ -52,6 +52,9 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<IValidateOptions<PayproAppOptions>, PayproAppOptionsValidator>();
         services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReconcileOptions>, ReconcileOptionsAnnotationsValidator>();
+        services.AddSingleton<IValidateOptions<ReconcileOptions>, ReconcileOptionsValidator>();
         services.AddOptions<SubmitOptions>().Bind(configuration.GetSection(SubmitOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SubmitOptions>, SubmitOptionsAnnotationsValidator>();
         services.AddSingleton<IValidateOptions<SubmitOptions>, AllowListValidator<SubmitOptions>>();
@@ -62,6 +65,7 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<IDueIndex, DueIndex>();
         services.AddSingleton<ICreationIndex, CreationIndex>();
         services.AddSingleton<IOperationsStore, OperationsStore>();
+        services.AddSingleton<IReconciliationStore, ReconciliationStore>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<TransactionProcessor>();
         services.AddSingleton<QueryChannel>();
@@ -75,6 +79,8 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<PoisonQueues>();
         services.AddSingleton<AuditRetention>();
         services.AddSingleton<PendingGauges>();
+        services.AddSingleton<Reconciliation>();
+        services.AddSingleton<ReconciliationReports>();
 
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, FunctionsJsonContext.Default));
         return services;

@@ -132,6 +132,27 @@ public sealed class SandboxHost : IAsyncDisposable
         return _paypro.SetStatus(kind, tradeNo, status, message, notify);
     }
 
+    /// <summary>
+    /// Changes the amount Paypro has for a transaction (also after it became final, to test a transaction executed with another
+    /// amount) and, when <paramref name="notify"/> is true, sends a callback with it.
+    /// </summary>
+    /// <returns>The transaction as it now stands, or null when there is no such transaction.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="amount"/> is below 1.</exception>
+    public SandboxLedgerEntry? SetTransactionAmount(SandboxTransactionKind kind, string tradeNo, long amount, bool notify = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tradeNo);
+        ArgumentOutOfRangeException.ThrowIfLessThan(amount, 1);
+        return _paypro.SetAmount(kind, tradeNo, amount, notify);
+    }
+
+    /// <summary>Paypro loses its record of a transaction: its status queries answer "not found" (code 8000) from now on.</summary>
+    /// <returns>The transaction as it stood, or null when there is no such transaction.</returns>
+    public SandboxLedgerEntry? ForgetTransaction(SandboxTransactionKind kind, string tradeNo)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tradeNo);
+        return _paypro.Forget(kind, tradeNo);
+    }
+
     /// <summary>Sends a new callback with the transaction's current state (a fresh timestamp and sign), subject to callback faults.</summary>
     /// <returns>The new callback, or null when there is no such transaction.</returns>
     public CallbackNotification? Redeliver(SandboxTransactionKind kind, string tradeNo)

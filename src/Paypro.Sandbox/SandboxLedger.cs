@@ -168,6 +168,50 @@ public sealed class SandboxLedger
         }
     }
 
+    /// <summary>
+    /// Changes the amount Paypro has for <paramref name="transaction"/> (Paypro executed another amount), the balance with it.
+    /// False when the transaction was reset or forgotten away.
+    /// </summary>
+    internal bool TrySetAmount(SandboxTransaction transaction, long amount, out SandboxLedgerEntry entry)
+    {
+        lock (_gate)
+        {
+            entry = transaction.Snapshot();
+            if (!ReferenceEquals(Space(transaction.Kind).GetValueOrDefault(transaction.TradeNo), transaction))
+            {
+                return false;
+            }
+            Apply(transaction, transaction.Status, -1);
+            transaction.Amount = amount;
+            Apply(transaction, transaction.Status, +1);
+            entry = transaction.Snapshot();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Paypro loses its record of a transaction: its queries answer "not found" from now on. The transaction stays in
+    /// <see cref="Entries"/> (it was executed) and in the balance. False when there is none with that tradeNo.
+    /// </summary>
+    internal bool Forget(SandboxTransactionKind kind, string tradeNo, out SandboxLedgerEntry? entry)
+    {
+        lock (_gate)
+        {
+            if (!Space(kind).Remove(tradeNo, out var transaction))
+            {
+                entry = null;
+                return false;
+            }
+            _byPlatFormTradeNo.Remove(transaction.PlatFormTradeNo);
+            if (transaction.ReceiptCode is { } receipt)
+            {
+                _byReceipt.Remove(receipt);
+            }
+            entry = transaction.Snapshot();
+            return true;
+        }
+    }
+
     internal void Record(string endpoint, DateTimeOffset receivedAt, string? tradeNo, string? code, bool executed, FaultKind? fault)
     {
         lock (_gate)

@@ -40,4 +40,10 @@ public static class KenyaTime
 
     /// <summary>Writes an instant as Paypro does: Kenya local time, <c>yyyy-MM-dd HH:mm:ss</c>.</summary>
     public static string Format(DateTimeOffset utc) => utc.ToOffset(Offset).ToString(Pattern, CultureInfo.InvariantCulture);
+
+    /// <summary>The Kenya calendar day <paramref name="at"/> falls on: a Kenya day runs from 21:00 UTC the evening before.</summary>
+    public static DateOnly DayOf(DateTimeOffset at) => DateOnly.FromDateTime(at.ToOffset(Offset).DateTime);
+
+    /// <summary>When the Kenya day <paramref name="day"/> starts, in UTC (21:00 UTC of the day before).</summary>
+    public static DateTimeOffset StartOf(DateOnly day) => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), Offset).ToUniversalTime();
 }

@@ -11,11 +11,24 @@ public sealed class AlertTests(InfraFixture fixture)
     [InlineData("PAYPRO_CALLBACK_REJECTED")]
     [InlineData("PAYPRO_ANOMALY")]
     [InlineData("PAYPRO_QUERIES_FAILING")]
+    [InlineData("PAYPRO_PAID_NOT_SENT")]
+    [InlineData("PAYPRO_RECONCILIATION_INCOMPLETE")]
     public void A_log_alert_watches_each_marker_the_app_writes(string marker)
     {
         var rule = Assert.Single(Rules, rule => Query(rule).Contains($"\"{marker}\"", StringComparison.Ordinal));
         Assert.StartsWith("traces ", Query(rule), StringComparison.Ordinal);
         AssertLive(rule);
+    }
+
+    [Fact]
+    public void The_paid_not_sent_case_has_the_highest_severity_and_a_metric_alert_watches_reconciliation_disagreements()
+    {
+        var paidNotSent = Assert.Single(Rules, rule => Query(rule).Contains("\"PAYPRO_PAID_NOT_SENT\"", StringComparison.Ordinal));
+        Assert.Equal(0, paidNotSent.Get("properties.severity").GetInt32());
+        Assert.All(Rules.Where(rule => rule != paidNotSent), rule => Assert.True(rule.Get("properties.severity").GetInt32() > 0, $"{rule} is as severe as paid-not-sent."));
+        var disagreements = Assert.Single(Rules, rule => Query(rule).Contains("\"paypro.reconciliation.disagreements\"", StringComparison.Ordinal));
+        Assert.StartsWith("customMetrics ", Query(disagreements), StringComparison.Ordinal);
+        AssertLive(disagreements);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class DashboardTests(InfraFixture fixture)
         Assert.Equal(
             [
                 "Payouts and payins by final state", "Success rate", "Paypro latency percentiles", "Callback verdicts",
-                "Stuck transactions and anomalies", "Poison queue depth", "Oldest pending transaction", "Alert markers in the log",
+                "Stuck transactions and anomalies", "Poison queue depth", "Oldest pending transaction", "Daily reconciliation", "Alert markers in the log",
             ],
             titles);
     }

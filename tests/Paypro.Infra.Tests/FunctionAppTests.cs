@@ -102,6 +102,9 @@ public sealed class FunctionAppTests(InfraFixture fixture)
                 "Paypro__NotifyUrl",
                 "Paypro__SaltPosition",
                 "PollSchedule",
+                "ReconcileSchedule",
+                "Reconcile__Days",
+                "Reconcile__MaxConcurrency",
                 "Storage__TablePrefix",
                 "Submit__AllowedIpRanges",
                 "Submit__HttpEnabled",
@@ -117,6 +120,8 @@ public sealed class FunctionAppTests(InfraFixture fixture)
         Assert.Equal("Append", Literal("Paypro__SaltPosition"));
         Assert.Equal("0 */1 * * * *", Literal("PollSchedule"));
         Assert.Equal("0 30 2 * * *", Literal("AuditPurgeSchedule"));
+        Assert.Equal("0 */5 22-23,0-2 * * *", Literal("ReconcileSchedule"));
+        Assert.Equal("1,8", Literal("Reconcile__Days"));
         Assert.Equal(string.Empty, Literal("Submit__AllowedIpRanges"));
         Assert.Equal("ConfirmByQuery", Literal("Notify__UnsignedPolicy"));
         Assert.Equal(string.Empty, Literal("Notify__AllowedIpRanges"));

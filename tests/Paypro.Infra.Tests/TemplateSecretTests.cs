@@ -29,7 +29,8 @@ public sealed partial class TemplateSecretTests(InfraFixture fixture)
             .ToArray();
         Assert.Equal(
             ["alertEmail", "auditPurgeSchedule", "auditRetentionDays", "environmentName", "merchantNo", "namePrefix", "notifyAllowedIpRanges", "notifyUnsignedPolicy",
-             "payproBaseUrl", "pollSchedule", "saltPosition", "storageSkuName", "submitAllowedIpRanges", "submitHttpEnabled"],
+             "payproBaseUrl", "pollSchedule", "reconcileDays", "reconcileMaxConcurrency", "reconcileSchedule", "saltPosition", "storageSkuName", "submitAllowedIpRanges",
+             "submitHttpEnabled"],
             parameters);
         Assert.All(
             fixture.Parameters.RootElement.GetProperty("parameters").EnumerateObject(),

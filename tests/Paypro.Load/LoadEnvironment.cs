@@ -38,6 +38,9 @@ public sealed class EnvironmentOptions
 
     /// <summary>Keeps the app's warnings and errors (in-process app only).</summary>
     public LogCapture? Logs { get; init; }
+
+    /// <summary>Meters the app's Paypro queries (in-process app only).</summary>
+    public PayproCallMeter? Queries { get; init; }
 }
 
 /// <summary>
@@ -156,6 +159,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
             // The poller runs only where a scenario gives it a schedule.
             ["PollSchedule"] = "0 0 0 1 1 *",
             ["AuditPurgeSchedule"] = "0 0 0 1 1 *",
+            ["ReconcileSchedule"] = "0 0 0 1 1 *",
             ["Paypro:BaseUrl"] = Sandbox.BaseUrl.AbsoluteUri,
             ["Paypro:MerchantNo"] = Sandbox.Options.MerchantNo,
             ["Paypro:AppSecret"] = Sandbox.Options.AppSecret,
@@ -251,6 +255,11 @@ public sealed class LoadEnvironment : IAsyncDisposable
             if (_options.Logs is { } logs)
             {
                 builder.Logging.AddProvider(logs);
+            }
+            if (_options.Queries is { } meter)
+            {
+                // Added after the app's resilience handler, so it is nearer the wire: every attempt passes it.
+                builder.Services.AddHttpClient(PayproClient.QueryHttpClientName).AddHttpMessageHandler(meter.CreateHandler);
             }
         }, _contentRoot);
         try

@@ -11,6 +11,7 @@ public sealed class QueueNames
     public const string EventsSetting = "EventsQueueName";
     public const string PollScheduleSetting = "PollSchedule";
     public const string AuditPurgeScheduleSetting = "AuditPurgeSchedule";
+    public const string ReconcileScheduleSetting = "ReconcileSchedule";
 
     /// <summary>
     /// The time to live of a request the app itself puts on the payouts or payins queue (the HTTP submit, a redrive):
@@ -24,6 +25,7 @@ public sealed class QueueNames
     public const string PayinsExpression = "%" + PayinsSetting + "%";
     public const string PollScheduleExpression = "%" + PollScheduleSetting + "%";
     public const string AuditPurgeScheduleExpression = "%" + AuditPurgeScheduleSetting + "%";
+    public const string ReconcileScheduleExpression = "%" + ReconcileScheduleSetting + "%";
 
     public const string DefaultPayouts = "paypro-payouts";
     public const string DefaultPayins = "paypro-payins";

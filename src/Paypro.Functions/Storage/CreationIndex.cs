@@ -54,7 +54,7 @@ public class CreationIndex(IndexPartitions partitions) : ICreationIndex
             {
                 var entity = cursors[index].Current;
                 TransactionStateExtensions.TryParseWire(entity.GetString("Kind"), out TransactionKind entryKind);
-                entries.Add(new CreatedEntry(entity.GetString("TradeNo") ?? "", entryKind, entity.GetDateTimeOffset("CreatedAt") ?? default));
+                entries.Add(new CreatedEntry(entity.GetString("TradeNo") ?? "", entryKind, entity.GetDateTimeOffset("CreatedAt") ?? default) { Key = key });
                 last = key;
                 if (await cursors[index].MoveNextAsync().ConfigureAwait(false))
                 {

@@ -19,6 +19,10 @@ public static class FunctionsMetrics
     public static readonly Counter<long> MessagesRejected = Meter.CreateCounter<long>("paypro.messages.rejected", description: "Queue messages recorded as rejected (invalid, nothing sent), by kind");
     public static readonly Counter<long> MessagesPoisoned = Meter.CreateCounter<long>("paypro.messages.poisoned", description: "Queue messages the app moved to the poison queue at once, by queue");
     public static readonly Counter<long> EntitiesRead = Meter.CreateCounter<long>("paypro.storage.entities_read", description: "Table entities read");
+    public static readonly Counter<long> ReconciliationDisagreements = Meter.CreateCounter<long>("paypro.reconciliation.disagreements",
+        description: "Disagreements with Paypro that reconciliation recorded (each once), by kind of transaction, disagreement and severity");
+    public static readonly Counter<long> Reconciled = Meter.CreateCounter<long>("paypro.reconciliation.checked",
+        description: "Transactions reconciliation looked at, by outcome (agreed, disagreed, pending, unchecked, rejected)");
     public static readonly Counter<long> EventsSent = Meter.CreateCounter<long>("paypro.events.sent", description: "Events sent to the events queue");
 
     public static readonly Histogram<double> TimeToFinal = Meter.CreateHistogram<double>("paypro.transactions.time_to_final", unit: "s",
@@ -37,7 +41,8 @@ public static class FunctionsMetrics
     /// <summary>Every instrument's name, for the dashboard cross-check.</summary>
     public static IReadOnlyList<string> Names { get; } =
     [
-        Transitions.Name, Anomalies.Name, Stuck.Name, Callbacks.Name, MessagesRejected.Name, MessagesPoisoned.Name, EntitiesRead.Name, EventsSent.Name,
+        Transitions.Name, Anomalies.Name, Stuck.Name, ReconciliationDisagreements.Name, Reconciled.Name,
+        Callbacks.Name, MessagesRejected.Name, MessagesPoisoned.Name, EntitiesRead.Name, EventsSent.Name,
         TimeToFinal.Name, EventLag.Name, Pending.Name, OldestPendingAge.Name, PoisonDepth.Name,
     ];
 }

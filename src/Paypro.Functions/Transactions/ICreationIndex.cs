@@ -1,7 +1,11 @@
 namespace Paypro.Functions.Transactions;
 
 /// <summary>A row of the creation index: which transaction was created when.</summary>
-public sealed record CreatedEntry(string TradeNo, TransactionKind Kind, DateTimeOffset CreatedAt);
+public sealed record CreatedEntry(string TradeNo, TransactionKind Kind, DateTimeOffset CreatedAt)
+{
+    /// <summary>Where a listing goes on after this entry: pass it as the continuation token.</summary>
+    public string? Key { get; init; }
+}
 
 /// <summary>A page of the creation index and the token of the next one (null after the last).</summary>
 public sealed record CreatedPage(IReadOnlyList<CreatedEntry> Entries, string? ContinuationToken);

@@ -75,6 +75,7 @@ public sealed record BalanceView(decimal? AvailableAmount, decimal? FreezeAmount
 [JsonSerializable(typeof(BalanceView))]
 [JsonSerializable(typeof(TransactionListPage))]
 [JsonSerializable(typeof(PendingList))]
+[JsonSerializable(typeof(ReconciliationReport))]
 [JsonSerializable(typeof(SubmitAccepted))]
 [JsonSerializable(typeof(PoisonListing))]
 [JsonSerializable(typeof(RedriveRequest))]

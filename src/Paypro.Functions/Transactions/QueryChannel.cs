@@ -136,10 +136,21 @@ public class QueryChannel
         }
         var stored = await _operations.GetQueryChannelMarkAsync(cancellationToken).ConfigureAwait(false);
         _known = stored;
-        if (stored is not null && stored.IsGood(credentials, _time.GetUtcNow(), _options.QueryChannelWindow))
-        {
-            return true;
-        }
+        return stored is not null && stored.IsGood(credentials, _time.GetUtcNow(), _options.QueryChannelWindow)
+            || await ProbeStoredAsync(stored, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the channel works now, shown by a query rather than by what is stored: the transaction of the last found answer
+    /// is asked about again (one instance asks at most once per <see cref="ProbeInterval"/> and reuses the answer). For a batch of
+    /// "not found" answers with no found one among them, which a broken channel gives as well as a Paypro that lost them.
+    /// </summary>
+    public async Task<bool> ProveAsync(CancellationToken cancellationToken) =>
+        await ProbeStoredAsync(await _operations.GetQueryChannelMarkAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Tests the channel with the transaction of the stored found answer; when the answer is no, the log says why with an alert marker.</summary>
+    private async Task<bool> ProbeStoredAsync(QueryChannelMark? stored, CancellationToken cancellationToken)
+    {
         if (stored?.TradeNo is not { } probe)
         {
             _logger.QueriesUnproven("no status query has found a transaction yet", _options.QueryChannelWindow);

@@ -146,9 +146,9 @@ public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationI
             foreach (var item in page.Items)
             {
                 await writer.WriteLineAsync(string.Join(',',
-                    Cell(item.TradeNo), item.Kind, item.State, item.Final ? "true" : "false", item.Amount.ToString(CultureInfo.InvariantCulture), Cell(item.Mobile),
-                    Time(item.CreatedAt), Time(item.FinalAt), Cell(item.PayproStatus), Cell(item.PlatFormTradeNo), Cell(item.MpesaReceiptNumber),
-                    item.NotSent ? "true" : "false", Cell(item.Reason))).ConfigureAwait(false);
+                    Csv.Cell(item.TradeNo), item.Kind, item.State, item.Final ? "true" : "false", item.Amount.ToString(CultureInfo.InvariantCulture), Csv.Cell(item.Mobile),
+                    Csv.Time(item.CreatedAt), Csv.Time(item.FinalAt), Csv.Cell(item.PayproStatus), Csv.Cell(item.PlatFormTradeNo), Csv.Cell(item.MpesaReceiptNumber),
+                    item.NotSent ? "true" : "false", Csv.Cell(item.Reason))).ConfigureAwait(false);
             }
             await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (page.ContinuationToken is null)
@@ -188,21 +188,5 @@ public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationI
             }
         }).ConfigureAwait(false);
         return new Dictionary<string, TransactionRecord>(records, StringComparer.Ordinal);
-    }
-
-    private static string Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "";
-
-    /// <summary>A CSV cell: quoted when it must be, and never read as a formula by a spreadsheet.</summary>
-    private static string Cell(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            value = "'" + value;
-        }
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 }

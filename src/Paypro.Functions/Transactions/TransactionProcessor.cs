@@ -205,6 +205,10 @@ public class TransactionProcessor
         if (transition.IsAnomaly)
         {
             _logger.Anomaly(record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
+            if (transition.PaidNotSent)
+            {
+                _logger.PaidNotSent(record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
+            }
             FunctionsMetrics.Anomalies.Add(1, new KeyValuePair<string, object?>("kind", record.Kind.ToWire()));
         }
         else

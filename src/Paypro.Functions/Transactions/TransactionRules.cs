@@ -33,6 +33,9 @@ public sealed record Transition(TransactionState To, string? EventName, string? 
 
     /// <summary>The status an accepted create call answered, when it gave one.</summary>
     public string? PayproStatus { get; init; }
+
+    /// <summary>An anomaly of the worst kind: failed as never sent, yet Paypro reports it paid (a retry with a new tradeNo pays twice).</summary>
+    public bool PaidNotSent { get; init; }
 }
 
 /// <summary>What an unsigned callback leads to: it is never applied, at most it brings the next check forward.</summary>
@@ -212,7 +215,23 @@ public static class TransactionRules
         record.State.Rank() >= TransactionState.Unknown.Rank() ? null : new Transition(TransactionState.Unknown, null) { Reason = reason };
 
     private static Transition? AnomalyFor(TransactionRecord record, PayproObservation observation, string text) =>
-        Anomaly(record, AnomalyPrefix + Sanitize(observation.Status) + "-" + Sanitize(observation.AmountText ?? "none"), text);
+        Anomaly(record, ResultAnomalyKey(observation.Status, observation.AmountText), text) is { } anomaly
+            ? anomaly with { PaidNotSent = IsPaidNotSent(record, observation.Kind) }
+            : null;
+
+    /// <summary>
+    /// A disagreement that reconciliation found (<see cref="ReconciliationMatrix"/>): kept and announced once per
+    /// <see cref="Disagreement.Key"/>, never applied.
+    /// </summary>
+    public static Transition? OnDisagreement(TransactionRecord record, Disagreement disagreement) =>
+        Anomaly(record, disagreement.Key, disagreement.Text) is { } anomaly ? anomaly with { PaidNotSent = disagreement.Critical } : null;
+
+    /// <summary>The anomaly name of a result Paypro reported (a status and an amount), whichever path brought it.</summary>
+    public static string ResultAnomalyKey(string status, string? amountText) => AnomalyPrefix + Sanitize(status) + "-" + Sanitize(amountText ?? "none");
+
+    /// <summary>Failed as never sent, yet Paypro reports it paid: the case where a retry with a new tradeNo pays twice.</summary>
+    public static bool IsPaidNotSent(TransactionRecord record, PayproStatusKind reported) =>
+        record.State == TransactionState.Failed && record.NotSent && reported == PayproStatusKind.Succeeded;
 
     /// <summary>
     /// One anomaly per distinct contradiction, named by <paramref name="key"/> (its event name, unique within the
@@ -237,7 +256,8 @@ public static class TransactionRules
             (string.IsNullOrEmpty(observation.Message) ? "" : $" ({observation.Message})") + $" with amount {amount}";
     }
 
-    private static string Sanitize(string text)
+    /// <summary>Text as it may appear in an anomaly's name: at most 24 letters, digits and dots, anything else as <c>_</c>.</summary>
+    public static string Sanitize(string text)
     {
         Span<char> buffer = stackalloc char[Math.Min(text.Length, 24)];
         for (var i = 0; i < buffer.Length; i++)

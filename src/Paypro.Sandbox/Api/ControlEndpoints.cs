@@ -71,6 +71,31 @@ internal static class ControlEndpoints
                 ? ControlJson.Entry(entry)
                 : TransactionNotFound(space, tradeNo);
         });
+        control.MapPost("/{space}/{tradeNo}/amount", async (string space, string tradeNo, HttpContext http, [FromServices] PayproEmulator paypro) =>
+        {
+            if (KindOf(space) is not { } kind)
+            {
+                return SpaceNotFound();
+            }
+            var (body, error) = await ControlJson.ReadAsync(http, ControlJson.Context.AmountBody).ConfigureAwait(false);
+            if (body is null)
+            {
+                return ControlJson.Error(error!);
+            }
+            if (body.Amount is not ({ } amount and >= 1))
+            {
+                return ControlJson.Error("amount must be whole shillings, at least 1.");
+            }
+            return paypro.SetAmount(kind, tradeNo, amount, body.Notify) is { } entry ? ControlJson.Entry(entry) : TransactionNotFound(space, tradeNo);
+        });
+        control.MapPost("/{space}/{tradeNo}/forget", (string space, string tradeNo, [FromServices] PayproEmulator paypro) =>
+        {
+            if (KindOf(space) is not { } kind)
+            {
+                return SpaceNotFound();
+            }
+            return paypro.Forget(kind, tradeNo) is { } entry ? ControlJson.Entry(entry) : TransactionNotFound(space, tradeNo);
+        });
         control.MapPost("/{space}/{tradeNo}/redeliver", (string space, string tradeNo, [FromServices] PayproEmulator paypro) =>
         {
             if (KindOf(space) is not { } kind)

@@ -108,7 +108,7 @@ internal static class ControlJson
         var value = nullable ?? type;
         var expected = value == typeof(string) ? "a string"
             : value == typeof(bool) ? "true or false"
-            : value == typeof(int) ? "a whole number"
+            : value == typeof(int) || value == typeof(long) ? "a whole number"
             : value == typeof(double) ? "a number"
             : value == typeof(TimeSpan) ? "a duration written as hh:mm:ss(.fff), for example \"00:00:02\""
             : value.IsEnum ? OneOf(Enum.GetNames(value))

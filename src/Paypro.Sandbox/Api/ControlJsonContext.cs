@@ -30,6 +30,7 @@ namespace Paypro.Sandbox.Api;
 [JsonSerializable(typeof(ErrorJson))]
 [JsonSerializable(typeof(FaultBody))]
 [JsonSerializable(typeof(StateBody))]
+[JsonSerializable(typeof(AmountBody))]
 [JsonSerializable(typeof(SettingsBody))]
 internal sealed partial class ControlJsonContext : JsonSerializerContext;
 

@@ -126,6 +126,18 @@ internal sealed class StateBody : IControlBody
     public static string UnknownProperty(string name, string known) => $"Unknown property '{name}'; a state change has {known}.";
 }
 
+/// <summary><c>POST /_sandbox/{payouts|payins}/{tradeNo}/amount</c>: the amount Paypro has, changed by hand.</summary>
+internal sealed class AmountBody : IControlBody
+{
+    /// <summary>Checked by the endpoint: whole shillings, at least 1.</summary>
+    public long? Amount { get; set; }
+
+    /// <summary>Whether to send a callback with the changed amount; off by default (a change Paypro makes quietly).</summary>
+    public bool Notify { get; set; }
+
+    public static string UnknownProperty(string name, string known) => $"Unknown property '{name}'; an amount change has {known}.";
+}
+
 /// <summary>
 /// <c>PUT /_sandbox/settings</c>: the settings that may change at run time. Each property in the JSON
 /// is one change, kept in order (a repeated one, the last wins) and applied to a copy that is checked first.

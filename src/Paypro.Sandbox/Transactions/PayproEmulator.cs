@@ -83,6 +83,24 @@ internal sealed partial class PayproEmulator(
         return entry;
     }
 
+    /// <summary>Changes the amount Paypro has for a transaction, and when asked announces it; null when there is no such transaction.</summary>
+    public SandboxLedgerEntry? SetAmount(SandboxTransactionKind kind, string tradeNo, long amount, bool notify)
+    {
+        if (ledger.Get(kind, tradeNo) is not { } transaction || !ledger.TrySetAmount(transaction, amount, out var entry))
+        {
+            return null;
+        }
+        if (notify)
+        {
+            callbacks.Notify(entry, transaction.Endpoint, transaction.NotifyUrl);
+        }
+        return entry;
+    }
+
+    /// <summary>Paypro loses a transaction: its status queries answer "not found" (code 8000) from now on. Null when there is none.</summary>
+    public SandboxLedgerEntry? Forget(SandboxTransactionKind kind, string tradeNo) =>
+        ledger.Forget(kind, tradeNo, out var entry) ? entry : null;
+
     /// <summary>Sends a new callback with the transaction's current state; null when there is no such transaction.</summary>
     public CallbackNotification? Redeliver(SandboxTransactionKind kind, string tradeNo) =>
         ledger.Get(kind, tradeNo) is { } transaction

@@ -12,7 +12,7 @@ internal sealed class SandboxTransaction
     /// <summary>The Paypro path that created it; callback faults match on it.</summary>
     public required string Endpoint { get; init; }
 
-    public required long Amount { get; init; }
+    public required long Amount { get; set; }
 
     public string? Mobile { get; init; }
 

@@ -87,6 +87,38 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
 
     private async Task<int> PoisonReasonsAsync() => (await RowsAsync(OperationsStore.PoisonPartition)).Count;
 
+    [Fact]
+    public async Task What_reconciliation_kept_of_a_day_goes_once_the_day_is_past_the_retention()
+    {
+        var days = App.App.Services.GetRequiredService<IReconciliationStore>();
+        var now = App.Clock.GetUtcNow();
+        var old = KenyaTime.DayOf(now).AddDays(-500);
+        var recent = KenyaTime.DayOf(now).AddDays(-10);
+        foreach (var day in new[] { old, recent })
+        {
+            await days.SaveDayAsync(ReconciliationProgress.Start(day, 1, now), CancellationToken.None);
+            await days.SaveRowsAsync(day, [.. Enumerable.Range(0, 120).Select(i => new ReconciliationRow($"RC{i:D4}", TransactionKind.Payout, 1, ReconcileOutcome.Agreed,
+                TransactionState.Succeeded, 120, [], false, "0000", "120.0000", null, null, now))], CancellationToken.None);
+        }
+
+        await Purge();
+
+        Assert.Null(await days.GetDayAsync(old, CancellationToken.None));
+        Assert.Equal(0, await CountRowsAsync(days, old));
+        Assert.NotNull(await days.GetDayAsync(recent, CancellationToken.None));
+        Assert.Equal(120, await CountRowsAsync(days, recent));
+    }
+
+    private static async Task<int> CountRowsAsync(IReconciliationStore days, DateOnly day)
+    {
+        var count = 0;
+        await foreach (var _ in days.ListRowsAsync(day, 1, outcome: null, CancellationToken.None))
+        {
+            count++;
+        }
+        return count;
+    }
+
     private Task Purge() => ActivatorUtilities.CreateInstance<PurgeAuditTrail>(App.App.Services).Run(new TimerInfo(), CancellationToken.None);
 
     private async Task SeedAsync(IReadOnlyList<string> tradeNos, DateTimeOffset createdAt, int rowsEach)

@@ -118,6 +118,7 @@ public sealed class PayproAppHarness : IAsyncDisposable
         // The timer never fires by itself in tests: they run the poll when they mean to.
         ["PollSchedule"] = "0 0 0 1 1 *",
         ["AuditPurgeSchedule"] = "0 0 0 1 1 *",
+        ["ReconcileSchedule"] = "0 0 0 1 1 *",
         ["Paypro:BaseUrl"] = sandbox.BaseUrl.AbsoluteUri,
         ["Paypro:MerchantNo"] = sandbox.Options.MerchantNo,
         ["Paypro:AppSecret"] = sandbox.Options.AppSecret,

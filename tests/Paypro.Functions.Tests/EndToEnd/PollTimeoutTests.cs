@@ -19,6 +19,7 @@ public sealed class PollTimeoutTests(AzuriteFixture azurite)
         {
             ["AzureFunctionsJobHost:functionTimeout"] = "00:00:10",
             ["Poll:TimeBudget"] = "00:00:02",
+            ["Reconcile:TimeBudget"] = "00:00:02",
             // One query attempt may take a minute: far beyond the function timeout.
             ["Paypro:RequestTimeout"] = "00:01:00",
         });

@@ -26,6 +26,7 @@ public sealed class FunctionMetadataContractTests
         { "ListTransactions", "get", "transactions", "Function" },
         { "ListPendingTransactions", "get", "transactions/pending", "Function" },
         { "ListPoisonMessages", "get", "poison/{queue}", "Function" },
+        { "GetReconciliation", "get", "reconciliation/{date}", "Function" },
         // It can move money: the master key only.
         { "RedrivePoisonMessages", "post", "poison/{queue}/redrive", "Admin" },
     };
@@ -36,8 +37,9 @@ public sealed class FunctionMetadataContractTests
         var names = Metadata().Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray();
 
         Assert.Equal(
-            ["CheckPayin", "CheckPayout", "EnqueuePayin", "EnqueuePayout", "GetBalance", "GetPayin", "GetPayout", "ListPendingTransactions", "ListPoisonMessages",
-             "ListTransactions", "MpesaLookup", "PayproNotify", "PollPendingTransactions", "PurgeAuditTrail", "RedrivePoisonMessages", "SubmitPayin", "SubmitPayout"],
+            ["CheckPayin", "CheckPayout", "EnqueuePayin", "EnqueuePayout", "GetBalance", "GetPayin", "GetPayout", "GetReconciliation", "ListPendingTransactions",
+             "ListPoisonMessages", "ListTransactions", "MpesaLookup", "PayproNotify", "PollPendingTransactions", "PurgeAuditTrail", "ReconcileTransactions", "RedrivePoisonMessages",
+             "SubmitPayin", "SubmitPayout"],
             names);
         Assert.All(Metadata(), f =>
         {
@@ -105,6 +107,7 @@ public sealed class FunctionMetadataContractTests
     [Theory]
     [InlineData("PollPendingTransactions", QueueNames.PollScheduleSetting)]
     [InlineData("PurgeAuditTrail", QueueNames.AuditPurgeScheduleSetting)]
+    [InlineData("ReconcileTransactions", QueueNames.ReconcileScheduleSetting)]
     public void Timer_function_runs_on_its_schedule_setting(string name, string setting)
     {
         var trigger = Trigger(name);

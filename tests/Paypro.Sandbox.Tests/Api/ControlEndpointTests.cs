@@ -17,6 +17,8 @@ public sealed class ControlEndpointTests
     [InlineData("GET", "_sandbox/callbacks")]
     [InlineData("POST", "_sandbox/payouts/T1/state")]
     [InlineData("POST", "_sandbox/payouts/T1/redeliver")]
+    [InlineData("POST", "_sandbox/payouts/T1/amount")]
+    [InlineData("POST", "_sandbox/payouts/T1/forget")]
     [InlineData("GET", "_sandbox/settings")]
     [InlineData("PUT", "_sandbox/settings")]
     public async Task Control_endpoints_are_not_found_unless_enabled(string method, string path)
@@ -176,6 +178,55 @@ public sealed class ControlEndpointTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("0000", sandbox.Host.Ledger.Find(SandboxTransactionKind.Payin, "S-3")!.Status);
         Assert.Empty(sandbox.Host.Callbacks);
+    }
+
+    [Fact]
+    public async Task An_amount_change_after_a_final_state_is_what_queries_answer_and_sends_no_callback_unless_asked()
+    {
+        await using var sandbox = await TestSandbox.StartAsync(o => o.InitialBalance = 1000);
+        await sandbox.Client.PayoutAsync("A-1", TestMobiles.ImmediateSuccess, amount: "100");
+        await sandbox.DeliveredCallbackAsync("A-1");
+
+        using var response = await SendAsync(sandbox, "POST", "_sandbox/payouts/A-1/amount", """{"amount":150}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var query = await sandbox.Client.QueryPayoutAsync("A-1");
+        Assert.Equal("0000", query.DataString("status"));
+        Assert.StartsWith("150", query.Data.GetProperty("amount").GetRawText().Trim('"'), StringComparison.Ordinal);
+        Assert.Equal(850, sandbox.Host.Ledger.Balance.AvailableAmount);
+        Assert.Single(sandbox.Host.Callbacks);
+    }
+
+    [Fact]
+    public async Task A_forgotten_tradeNo_is_answered_not_found_and_stays_in_the_ledger()
+    {
+        await using var sandbox = await TestSandbox.StartAsync();
+        await sandbox.Client.PayoutAsync("F-1", TestMobiles.ImmediateSuccess);
+
+        using var response = await SendAsync(sandbox, "POST", "_sandbox/payouts/F-1/forget", "");
+        using var again = await SendAsync(sandbox, "POST", "_sandbox/payouts/F-1/forget", "");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal("8000", (await sandbox.Client.QueryPayoutAsync("F-1")).Code);
+        Assert.Single(sandbox.Host.Ledger.Entries, e => e.TradeNo == "F-1");
+    }
+
+    [Theory]
+    [InlineData("payouts", """{"amount":0}""", HttpStatusCode.BadRequest)]
+    [InlineData("payouts", """{"amount":"150"}""", HttpStatusCode.BadRequest)]
+    [InlineData("payouts", """{}""", HttpStatusCode.BadRequest)]
+    [InlineData("payouts", """{"amount":150,"extra":1}""", HttpStatusCode.BadRequest)]
+    [InlineData("payins", """{"amount":150}""", HttpStatusCode.NotFound)]
+    public async Task A_bad_amount_change_is_refused_and_changes_nothing(string space, string body, HttpStatusCode expected)
+    {
+        await using var sandbox = await TestSandbox.StartAsync();
+        await sandbox.Client.PayoutAsync("A-2", TestMobiles.ImmediateSuccess, amount: "100");
+
+        using var response = await SendAsync(sandbox, "POST", $"_sandbox/{space}/A-2/amount", body);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(100, sandbox.Host.Ledger.Find(SandboxTransactionKind.Payout, "A-2")!.Amount);
     }
 
     [Theory]
