@@ -13,7 +13,7 @@ namespace Paypro.Functions.Tests.Emulator;
 
 /// <summary>
 /// One running app for the contract suite: a storage account of its own (Azurite), the sandbox, and the host emulator
-/// running the real worker process on a port fixed before it starts, so Paypro's callbacks reach the worker. Both
+/// running the real worker process on a port fixed before it starts, so Paypro's callbacks reach the worker. The
 /// timers fire every few seconds; the poller's first check comes late, so only the notify callback settles a payout.
 /// </summary>
 public sealed class WorkerContractApp : IAsyncLifetime
@@ -33,6 +33,7 @@ public sealed class WorkerContractApp : IAsyncLifetime
         Settings["Submit:HttpEnabled"] = "true";
         Settings["PollSchedule"] = "*/2 * * * * *";
         Settings["AuditPurgeSchedule"] = "*/3 * * * * *";
+        Settings["ReconcileSchedule"] = "*/3 * * * * *";
         Settings["Poll:FirstCheckAfter"] = "00:10:00";
         Settings["Poll:MaxBackoff"] = "00:10:00";
         App = await EmulatorApp.StartAsync(Settings);
@@ -236,6 +237,28 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
             && entry.Message.Contains("(past due: False)", StringComparison.Ordinal)), "the poll timer fired in the worker", Settles);
         await Eventually.UntilAsync(() => App.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Audit retention: ", StringComparison.Ordinal)),
             "the retention timer fired in the worker", Settles);
+    }
+
+    [Fact]
+    public async Task ReconcileTransactions_fires_on_its_schedule_and_GetReconciliation_reports_the_day_as_JSON_or_CSV()
+    {
+        var date = KenyaTime.DayOf(DateTimeOffset.UtcNow).AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+        // The day just ended is one of the days reconciliation looks at by default (Reconcile:Days).
+        await Eventually.UntilAsync(() => App.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith($"Reconciliation of Kenya day {date}", StringComparison.Ordinal)),
+            "the reconciliation timer fired in the worker", Settles);
+        using var report = await App.GetWithKeyAsync($"/api/reconciliation/{date}");
+        using var csvRequest = new HttpRequestMessage(HttpMethod.Get, $"/api/reconciliation/{date}?code={PayproAppHarness.FunctionKey}");
+        csvRequest.Headers.Accept.ParseAdd("text/csv");
+        using var csv = await App.Http.SendAsync(csvRequest);
+        using var malformed = await App.GetWithKeyAsync("/api/reconciliation/2026-13-45");
+
+        Assert.Equal(HttpStatusCode.OK, report.StatusCode);
+        Assert.Equal(date, (await report.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("date").GetString());
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("application/problem+json", malformed.Content.Headers.ContentType?.MediaType);
     }
 
     private QueueClient Queue(string setting) => fixture.Queues.GetQueueClient(fixture.Settings[setting]);
