@@ -31,7 +31,7 @@ public class Reconciliation(
     private const string Source = "reconciliation";
 
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>
-    public virtual async Task RunAsync(CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var started = time.GetUtcNow();

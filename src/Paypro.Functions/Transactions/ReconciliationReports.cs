@@ -62,7 +62,7 @@ public class ReconciliationReports(IReconciliationStore days, TimeProvider time)
     }
 
     /// <summary>The report of <paramref name="day"/>, or null when no run has reconciled it.</summary>
-    public virtual async Task<ReconciliationReport?> GetAsync(DateOnly day, CancellationToken cancellationToken)
+    public async Task<ReconciliationReport?> GetAsync(DateOnly day, CancellationToken cancellationToken)
     {
         if (await days.GetDayAsync(day, cancellationToken).ConfigureAwait(false) is not { } progress)
         {
@@ -86,7 +86,7 @@ public class ReconciliationReports(IReconciliationStore days, TimeProvider time)
     }
 
     /// <summary>Every transaction reconciliation looked at in the day's pass, with its outcome, as CSV in tradeNo order.</summary>
-    public virtual async Task WriteCsvAsync(DateOnly day, int pass, Stream output, CancellationToken cancellationToken)
+    public async Task WriteCsvAsync(DateOnly day, int pass, Stream output, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
         await writer.WriteLineAsync("tradeNo,kind,state,amount,outcome,disagreements,severity,payproStatus,payproAmount,payproPlatFormTradeNo,checkedAt,detail")
