@@ -1,9 +1,9 @@
 namespace Paypro.Load;
 
 /// <summary>
-/// Meters the app's Paypro queries as Paypro receives them: a <see cref="Handler"/> sits on the query client,
-/// innermost (after the retry handler), so it sees every attempt; this counts how many were in flight at once at
-/// most, and how many there were.
+/// Meters the app's Paypro queries as Paypro receives them: how many were in flight at once at most, and how many there
+/// were. In the app's process a <see cref="Handler"/> sits on the query client, innermost (after the retry handler), so
+/// it sees every attempt; for an app in a process of its own, <see cref="PayproProxy"/> reports each query it passes on.
 /// </summary>
 public sealed class PayproCallMeter
 {
@@ -17,7 +17,7 @@ public sealed class PayproCallMeter
     /// <summary>A new handler for the client factory (it builds one per handler lifetime); all report here.</summary>
     public DelegatingHandler CreateHandler() => new Handler(this);
 
-    private void Started()
+    internal void Started()
     {
         var now = Interlocked.Increment(ref _inFlight);
         Interlocked.Increment(ref _total);
@@ -30,7 +30,7 @@ public sealed class PayproCallMeter
         }
     }
 
-    private void Ended() => Interlocked.Decrement(ref _inFlight);
+    internal void Ended() => Interlocked.Decrement(ref _inFlight);
 
     private sealed class Handler(PayproCallMeter meter) : DelegatingHandler
     {

@@ -18,9 +18,7 @@ public sealed class PayproProxy : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly HttpClient _client;
-    private int _inFlight;
-    private int _maxInFlight;
-    private long _total;
+    private readonly PayproCallMeter _queries = new();
 
     private PayproProxy(WebApplication app, HttpClient client)
     {
@@ -32,10 +30,10 @@ public sealed class PayproProxy : IAsyncDisposable
     public Uri BaseUrl { get; private set; } = null!;
 
     /// <summary>The most queries that were in flight at once.</summary>
-    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+    public int MaxInFlight => _queries.MaxInFlight;
 
     /// <summary>The queries, every attempt counted.</summary>
-    public long Total => Interlocked.Read(ref _total);
+    public long Total => _queries.Total;
 
     public static async Task<PayproProxy> StartAsync(Uri paypro, CancellationToken cancellationToken)
     {
@@ -57,7 +55,7 @@ public sealed class PayproProxy : IAsyncDisposable
         var metered = context.Request.Path.StartsWithSegments("/api", out var rest) && rest.Value?.StartsWith("/query", StringComparison.Ordinal) == true;
         if (metered)
         {
-            Started();
+            _queries.Started();
         }
         try
         {
@@ -97,20 +95,7 @@ public sealed class PayproProxy : IAsyncDisposable
         {
             if (metered)
             {
-                Interlocked.Decrement(ref _inFlight);
-            }
-        }
-    }
-
-    private void Started()
-    {
-        var now = Interlocked.Increment(ref _inFlight);
-        Interlocked.Increment(ref _total);
-        for (var seen = Volatile.Read(ref _maxInFlight); now > seen; seen = Volatile.Read(ref _maxInFlight))
-        {
-            if (Interlocked.CompareExchange(ref _maxInFlight, now, seen) == seen)
-            {
-                break;
+                _queries.Ended();
             }
         }
     }
