@@ -58,6 +58,8 @@ public static class PayproFunctionsExtensions
         services.AddOptions<SubmitOptions>().Bind(configuration.GetSection(SubmitOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SubmitOptions>, SubmitOptionsAnnotationsValidator>();
         services.AddSingleton<IValidateOptions<SubmitOptions>, AllowListValidator<SubmitOptions>>();
+        services.AddOptions<ControlsOptions>().Bind(configuration.GetSection(ControlsOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ControlsOptions>, ControlsOptionsValidator>();
         services.AddSingleton(QueueNames.From(configuration));
 
         services.AddSingleton<IndexPartitions>();

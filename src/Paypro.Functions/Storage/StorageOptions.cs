@@ -7,7 +7,7 @@ public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 
-    /// <summary>Prefix of the table names: <c>{prefix}Transactions</c>, <c>{prefix}Audit</c>, <c>{prefix}Due</c>.</summary>
+    /// <summary>Prefix of the table names: <c>{prefix}Transactions</c>, <c>{prefix}Audit</c>, <c>{prefix}Due</c>, <c>{prefix}Controls</c>.</summary>
     public string TablePrefix { get; set; } = "Paypro";
 
     /// <summary>
@@ -19,6 +19,9 @@ public sealed class StorageOptions
     public string TransactionsTable => TablePrefix + "Transactions";
     public string AuditTable => TablePrefix + "Audit";
     public string DueTable => TablePrefix + "Due";
+
+    /// <summary>The money controls' counts (per Kenya day, per mobile number) and the list of held payouts.</summary>
+    public string ControlsTable => TablePrefix + "Controls";
 }
 
 public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>

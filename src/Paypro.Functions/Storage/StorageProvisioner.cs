@@ -14,7 +14,7 @@ public sealed class StorageProvisioner(TableServiceClient tables, IOptions<Stora
 {
     public async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { options.Value.TransactionsTable, options.Value.DueTable, options.Value.AuditTable })
+        foreach (var table in new[] { options.Value.TransactionsTable, options.Value.DueTable, options.Value.AuditTable, options.Value.ControlsTable })
         {
             await tables.GetTableClient(table).CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -24,6 +24,9 @@ public static class FunctionsMetrics
     public static readonly Counter<long> Reconciled = Meter.CreateCounter<long>("paypro.reconciliation.checked",
         description: "Transactions reconciliation looked at, by outcome (agreed, disagreed, pending, unchecked, rejected)");
     public static readonly Counter<long> EventsSent = Meter.CreateCounter<long>("paypro.events.sent", description: "Events sent to the events queue");
+    public static readonly Counter<long> Held = Meter.CreateCounter<long>("paypro.payouts.held",
+        description: "Payouts held instead of sent, by the control that held them (approval, daily-amount, daily-count, mobile-amount, mobile-count)");
+    public static readonly Counter<long> HoldsEnded = Meter.CreateCounter<long>("paypro.payouts.holds_ended", description: "Held payouts released, cancelled or expired, by outcome");
 
     public static readonly Histogram<double> TimeToFinal = Meter.CreateHistogram<double>("paypro.transactions.time_to_final", unit: "s",
         description: "Time from the producer's enqueue to the final state, by kind and final state");
@@ -37,6 +40,14 @@ public static class FunctionsMetrics
         unit: "s", description: "Age of the oldest pending transaction, as of the last poll");
     public static readonly ObservableGauge<long> PoisonDepth = Meter.CreateObservableGauge("paypro.queues.poison_depth", PendingSnapshot.PoisonMeasurements,
         description: "Messages in the payouts' and payins' poison queues, as of the last poll, by queue");
+    public static readonly ObservableGauge<long> HeldCount = Meter.CreateObservableGauge("paypro.payouts.held_count", () => ControlsSnapshot.HeldCount,
+        description: "Payouts held now, as of the last poll");
+    public static readonly ObservableGauge<long> HeldAmount = Meter.CreateObservableGauge("paypro.payouts.held_amount", () => ControlsSnapshot.HeldAmount,
+        unit: "KES", description: "Amount of the payouts held now, as of the last poll");
+    public static readonly ObservableGauge<long> DayCleared = Meter.CreateObservableGauge("paypro.payouts.day_cleared", ControlsSnapshot.DayClearedMeasurements,
+        description: "Payouts cleared to be sent this Kenya day, as counted for the day limits (measure: amount in KES, or count), as of the last poll");
+    public static readonly ObservableGauge<long> DayLimit = Meter.CreateObservableGauge("paypro.payouts.day_limit", ControlsSnapshot.DayLimitMeasurements,
+        description: "The day limits set (measure: amount in KES, or count)");
 
     /// <summary>Every instrument's name, for the dashboard cross-check.</summary>
     public static IReadOnlyList<string> Names { get; } =
@@ -44,6 +55,7 @@ public static class FunctionsMetrics
         Transitions.Name, Anomalies.Name, Stuck.Name, ReconciliationDisagreements.Name, Reconciled.Name,
         Callbacks.Name, MessagesRejected.Name, MessagesPoisoned.Name, EntitiesRead.Name, EventsSent.Name,
         TimeToFinal.Name, EventLag.Name, Pending.Name, OldestPendingAge.Name, PoisonDepth.Name,
+        Held.Name, HoldsEnded.Name, HeldCount.Name, HeldAmount.Name, DayCleared.Name, DayLimit.Name,
     ];
 }
 
@@ -65,5 +77,49 @@ public static class PendingSnapshot
         Interlocked.Exchange(ref _pending, pending);
         Volatile.Write(ref _oldestAgeSeconds, oldestAgeSeconds);
         Volatile.Write(ref _poison, poison.Select(p => new Measurement<long>(p.Depth, new KeyValuePair<string, object?>("queue", p.Queue))).ToList());
+    }
+}
+
+/// <summary>What the last poll saw of the held payouts and of this Kenya day's counts; the gauges read it without any I/O.</summary>
+public static class ControlsSnapshot
+{
+    private static long _heldCount;
+    private static long _heldAmount;
+    private static IReadOnlyList<Measurement<long>> _dayCleared = [];
+    private static IReadOnlyList<Measurement<long>> _dayLimits = [];
+
+    public static long HeldCount => Interlocked.Read(ref _heldCount);
+
+    public static long HeldAmount => Interlocked.Read(ref _heldAmount);
+
+    public static IEnumerable<Measurement<long>> DayClearedMeasurements() => Volatile.Read(ref _dayCleared);
+
+    public static IEnumerable<Measurement<long>> DayLimitMeasurements() => Volatile.Read(ref _dayLimits);
+
+    public static void SetHeld(long count, long amount)
+    {
+        Interlocked.Exchange(ref _heldCount, count);
+        Interlocked.Exchange(ref _heldAmount, amount);
+    }
+
+    /// <summary>This Kenya day's cleared amount and count (null when the day is not counted) and the limits set.</summary>
+    public static void SetDay(long? amount, long? count, long? amountLimit, long? countLimit)
+    {
+        Volatile.Write(ref _dayCleared, Measures(amount, count));
+        Volatile.Write(ref _dayLimits, Measures(amountLimit, countLimit));
+    }
+
+    private static List<Measurement<long>> Measures(long? amount, long? count)
+    {
+        var measures = new List<Measurement<long>>(2);
+        if (amount is { } a)
+        {
+            measures.Add(new Measurement<long>(a, new KeyValuePair<string, object?>("measure", "amount")));
+        }
+        if (count is { } c)
+        {
+            measures.Add(new Measurement<long>(c, new KeyValuePair<string, object?>("measure", "count")));
+        }
+        return measures;
     }
 }
