@@ -27,6 +27,9 @@ public static class LogMarkers
 
     /// <summary>A reconciliation run left a day incomplete: some of its transactions could not be checked, and the line says why.</summary>
     public const string ReconciliationIncomplete = "PAYPRO_RECONCILIATION_INCOMPLETE";
+
+    /// <summary>A payout was held instead of sent (over Controls:ApprovalThreshold, or it would pass a day limit); it waits for an operator.</summary>
+    public const string PayoutHeld = "PAYPRO_PAYOUT_HELD";
 }
 
 /// <summary>Every log entry of the app, with its event id (1xxx) and name.</summary>
