@@ -155,5 +155,22 @@ internal static partial class FunctionsLog
 
     [LoggerMessage(EventId = 1052, Level = LogLevel.Information, Message = "Storage ready: tables and queues {Payouts}, {Payins}, {Events} exist.")]
     public static partial void StorageReady(this ILogger logger, string payouts, string payins, string events);
+
+    [LoggerMessage(EventId = 1070, EventName = LogMarkers.PayoutHeld, Level = LogLevel.Warning,
+        Message = LogMarkers.PayoutHeld + " payout {TradeNo} of {Amount} KES to {Mobile} held ({Control}): {Reason} Release or cancel it with the master key.")]
+    public static partial void PayoutHeld(this ILogger logger, string tradeNo, long amount, string mobile, string control, string reason);
+
+    [LoggerMessage(EventId = 1071, Level = LogLevel.Warning, Message = "Held payout {TradeNo} {Outcome} by {Caller}: {Reason}")]
+    public static partial void HoldEnded(this ILogger logger, string tradeNo, string outcome, string caller, string reason);
+
+    [LoggerMessage(EventId = 1072, Level = LogLevel.Warning,
+        Message = "What a payout took from the day limits' counts of {Day} could not be given back; the count stays higher, which can only hold a payout early.")]
+    public static partial void CountNotGivenBack(this ILogger logger, Exception exception, string day);
+
+    [LoggerMessage(EventId = 1073, Level = LogLevel.Warning, Message = "The held payouts could not be looked at for expiry and the gauges; the next poll tries again.")]
+    public static partial void HeldNotMaintained(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1074, Level = LogLevel.Information, Message = "{TradeNo} taken off the held list: it is {State} now.")]
+    public static partial void HeldEntryCleared(this ILogger logger, string tradeNo, string state);
 }
 

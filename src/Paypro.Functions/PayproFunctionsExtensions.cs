@@ -68,6 +68,9 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<ICreationIndex, CreationIndex>();
         services.AddSingleton<IOperationsStore, OperationsStore>();
         services.AddSingleton<IReconciliationStore, ReconciliationStore>();
+        services.AddSingleton<IControlsStore, ControlsStore>();
+        services.AddSingleton<PayoutControls>();
+        services.AddSingleton<HeldPayouts>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddSingleton<TransactionProcessor>();
         services.AddSingleton<QueryChannel>();

@@ -6,14 +6,15 @@ namespace Paypro.Functions.Functions;
 
 /// <summary>
 /// Follows up the payouts and payins that are due, sends whatever events a crash left behind, and refreshes the
-/// pending and poison gauges.
+/// pending and poison gauges; cancels the payouts held longer than Controls:HoldExpiry and refreshes the held and day gauges.
 /// </summary>
-public sealed class PollPendingTransactions(TransactionPoller poller, PendingGauges gauges)
+public sealed class PollPendingTransactions(TransactionPoller poller, PendingGauges gauges, HeldPayouts held)
 {
     [Function(nameof(PollPendingTransactions))]
     public async Task Run([TimerTrigger(QueueNames.PollScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken)
     {
         await poller.PollAsync(timer.IsPastDue, cancellationToken);
         await gauges.RefreshAsync(cancellationToken);
+        await held.MaintainAsync(cancellationToken);
     }
 }

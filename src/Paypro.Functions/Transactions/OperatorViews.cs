@@ -34,6 +34,12 @@ public sealed record TransactionView(
     /// <summary>When the history goes on beyond this answer: ask again with <c>?historyAfter=</c> this token.</summary>
     public string? HistoryNext { get; init; }
 
+    /// <summary>When the payout was held (it stays set after a release or a cancel).</summary>
+    public DateTimeOffset? HeldAt { get; init; }
+
+    /// <summary>When an operator released the held payout.</summary>
+    public DateTimeOffset? ReleasedAt { get; init; }
+
     public static TransactionView From(TransactionRecord record, IReadOnlyList<HistoryEntry>? history)
     {
         JsonElement? metadata = null;
@@ -48,7 +54,11 @@ public sealed record TransactionView(
             record.PlatFormTradeNo, record.PayproStatus, record.PayproMessage, record.PaidAmount, record.SuccessTimeUtc,
             record.MpesaReceiptNumber, record.CreatedAt, record.UpdatedAt, record.SubmittedAt, record.FinalAt, record.StuckAt,
             record.Anomalies, metadata, record.TraceParent,
-            history?.Select(h => new HistoryView(h.At, h.Category, h.Verdict, h.Detail)).ToList());
+            history?.Select(h => new HistoryView(h.At, h.Category, h.Verdict, h.Detail)).ToList())
+        {
+            HeldAt = record.HeldAt,
+            ReleasedAt = record.ReleasedAt,
+        };
     }
 }
 
@@ -67,6 +77,21 @@ public sealed record MpesaLookupView(
     DateTimeOffset? SuccessTime,
     string? RecordedState);
 
+/// <summary>The held payouts (<c>GET /api/transactions/held</c>), oldest first, with their number and total amount.</summary>
+public sealed record HeldList(int Count, long Amount, IReadOnlyList<HeldView> Held);
+
+/// <summary>A held payout in the listing: the transaction, and when its hold expires.</summary>
+public sealed record HeldView(TransactionView Transaction, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// A release or a cancel: what happened (<c>released</c>, <c>already-released</c>, <c>cancelled</c>, <c>already-cancelled</c>)
+/// and the payout as stored afterwards.
+/// </summary>
+public sealed record HoldDecisionView(string Outcome, TransactionView Transaction);
+
+/// <summary>The body of a release or a cancel: why, in the operator's words (kept in the audit trail).</summary>
+public sealed record HoldRequest(string? Reason);
+
 public sealed record BalanceView(decimal? AvailableAmount, decimal? FreezeAmount, decimal? UnsettledAmount);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
@@ -80,4 +105,7 @@ public sealed record BalanceView(decimal? AvailableAmount, decimal? FreezeAmount
 [JsonSerializable(typeof(PoisonListing))]
 [JsonSerializable(typeof(RedriveRequest))]
 [JsonSerializable(typeof(RedriveReport))]
+[JsonSerializable(typeof(HeldList))]
+[JsonSerializable(typeof(HoldDecisionView))]
+[JsonSerializable(typeof(HoldRequest))]
 internal sealed partial class FunctionsJsonContext : JsonSerializerContext;

@@ -49,13 +49,13 @@ public class TransactionChecker
             await HandleOrphanAsync(entry, cancellationToken).ConfigureAwait(false);
             return;
         }
-        if (!record.State.IsFinal())
+        if (!record.State.IsAtRest())
         {
             record = await CheckAsync(record, cancellationToken).ConfigureAwait(false);
         }
-        if (record.State.IsFinal())
+        if (record.State.IsAtRest())
         {
-            // Final before or by this check: what the record still names as unconfirmed goes out, then the entry.
+            // Final before or by this check, or held (never queried): what the record still names as unconfirmed goes out, then the entry.
             await FlushAsync(record, entry, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -76,13 +76,13 @@ public class TransactionChecker
     }
 
     /// <summary>
-    /// Checks a transaction just read; returns it as stored afterwards. A final one is not asked about again: if it is
-    /// still in the due index, what it has not confirmed is sent and it leaves.
+    /// Checks a transaction just read; returns it as stored afterwards. A final one is not asked about again, nor is a held
+    /// one (Paypro was never sent it): if it is still in the due index, what it has not confirmed is sent and it leaves.
     /// </summary>
     public async Task<TransactionRecord> CheckAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
         var tradeNo = record.TradeNo;
-        if (record.State.IsFinal())
+        if (record.State.IsAtRest())
         {
             if (await _due.GetDueEntryAsync(tradeNo, record.IndexPartition, cancellationToken).ConfigureAwait(false) is { } entry)
             {

@@ -15,13 +15,15 @@ public class TransactionProcessor
     private readonly ITransactionStore _store;
     private readonly IDueIndex _due;
     private readonly OutboxDispatcher _dispatcher;
+    private readonly PayoutControls _controls;
     private readonly PollOptions _poll;
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionProcessor> _logger;
 
-    public TransactionProcessor(ITransactionStore store, IDueIndex due, OutboxDispatcher dispatcher, IOptions<PollOptions> poll, TimeProvider time,
+    public TransactionProcessor(ITransactionStore store, IDueIndex due, OutboxDispatcher dispatcher, PayoutControls controls, IOptions<PollOptions> poll, TimeProvider time,
         ILogger<TransactionProcessor> logger)
     {
+        _controls = controls;
         _store = store;
         _due = due;
         _dispatcher = dispatcher;
@@ -58,7 +60,7 @@ public class TransactionProcessor
     {
         for (var attempt = 1; ; attempt++)
         {
-            var wasFinal = record.State.IsFinal();
+            var wasAtRest = record.State.IsAtRest();
             var previous = record.State;
             var now = _time.GetUtcNow();
             var transition = decide(record, now);
@@ -74,10 +76,10 @@ public class TransactionProcessor
             var outboxRow = OutboxRowFor(record, transition, now);
             if (outboxRow is not null)
             {
-                if (wasFinal)
+                if (wasAtRest)
                 {
-                    // A final record may have left the due index already: an entry goes in before the write, so the
-                    // poller sends this event even if the process stops right after it. An entry that was gone means
+                    // A final or held record may have left the due index already: an entry goes in before the write, so
+                    // the poller sends this event even if the process stops right after it. An entry that was gone means
                     // every earlier event is out.
                     var (entry, existed) = await _due.EnsureDueAsync(record.TradeNo, record.IndexPartition, now + _poll.FirstCheckAfter, record.CreatedAt,
                         cancellationToken).ConfigureAwait(false);
@@ -94,6 +96,11 @@ public class TransactionProcessor
             if (written.Outcome == WriteOutcome.Written)
             {
                 await AnnounceAsync(record, previous, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
+                if (record.Counted is { } counted && !previous.IsFinal() && record.State is TransactionState.Failed or TransactionState.Rejected)
+                {
+                    // No money moved: what the payout took from the day limits' counts goes back, once (only this write ended it).
+                    await _controls.GiveBackAsync(counted, record.Mobile, record.Amount, cancellationToken).ConfigureAwait(false);
+                }
                 return (record, transition);
             }
             if (attempt == MaxAttempts)
@@ -151,6 +158,16 @@ public class TransactionProcessor
             return;
         }
         var wasFinal = record.State.IsFinal();
+        if (change.To == TransactionState.Held && record.State != TransactionState.Held)
+        {
+            record.HeldAt = now;
+        }
+        if (change.Releases)
+        {
+            record.ReleasedAt = now;
+            record.SubmittedAt = now;
+        }
+        record.Counted = change.Counted ?? record.Counted;
         record.State = change.To;
         if (change.Observation is { } observation)
         {
@@ -227,7 +244,7 @@ public class TransactionProcessor
             return;
         }
         record.Unsent.Remove(written.EventName);
-        if (record.Unsent.Count == 0 && record.State.IsFinal())
+        if (record.Unsent.Count == 0 && record.State.IsAtRest())
         {
             await LeaveDueIndexAsync(record, cancellationToken).ConfigureAwait(false);
             return;
@@ -245,12 +262,12 @@ public class TransactionProcessor
     }
 
     /// <summary>
-    /// Takes a final transaction out of the due index when every event it wrote is on the queue (the outbox invariant):
+    /// Takes a final (or held) transaction out of the due index when every event it wrote is on the queue (the outbox invariant):
     /// only an entry still at the version this record knows, so an entry re-made for a later event stays.
     /// </summary>
     internal async Task LeaveDueIndexAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
-        if (!record.State.IsFinal() || record.Unsent.Count > 0 || record.DueETag is not { } dueETag)
+        if (!record.State.IsAtRest() || record.Unsent.Count > 0 || record.DueETag is not { } dueETag)
         {
             return;
         }

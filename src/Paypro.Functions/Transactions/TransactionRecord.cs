@@ -44,6 +44,15 @@ public sealed class TransactionRecord
     public DateTimeOffset? SuccessTimeUtc { get; set; }
     public string? MpesaReceiptNumber { get; set; }
 
+    /// <summary>When the payout was held (<see cref="TransactionState.Held"/>); it expires <c>Controls:HoldExpiry</c> later.</summary>
+    public DateTimeOffset? HeldAt { get; set; }
+
+    /// <summary>When an operator released the held payout to be sent.</summary>
+    public DateTimeOffset? ReleasedAt { get; set; }
+
+    /// <summary>What this payout took from the day limits' counts when it was cleared, so that a failure gives it back.</summary>
+    public CountedLimits? Counted { get; set; }
+
     /// <summary>When the transaction was flagged as pending for too long.</summary>
     public DateTimeOffset? StuckAt { get; set; }
 

@@ -28,6 +28,12 @@ public sealed record Transition(TransactionState To, string? EventName, string? 
     /// <summary>Flags the transaction as pending for too long; its state does not change.</summary>
     public bool FlagsStuck { get; init; }
 
+    /// <summary>An operator released a held payout: it is sent now, so the grace period for an unknown outcome counts from here.</summary>
+    public bool Releases { get; init; }
+
+    /// <summary>What the payout took from the day limits' counts with this change (a release counts from then on).</summary>
+    public CountedLimits? Counted { get; init; }
+
     /// <summary>Paypro's id for an accepted create call.</summary>
     public string? SerialNumber { get; init; }
 
@@ -59,6 +65,7 @@ public static class TransactionRules
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
     public const string Rejected = "rejected";
+    public const string Held = "held";
     public const string Stuck = "stuck";
     public const string AnomalyPrefix = "anomaly-";
 
@@ -73,12 +80,29 @@ public static class TransactionRules
     /// <summary>A valid request, recorded before its create call is sent, so a crash after the call leaves a trace.</summary>
     public static Transition OnNewRequest() => new(TransactionState.Submitting, null);
 
+    /// <summary>
+    /// A valid payout that is not sent (<see cref="PayoutControls"/> decided why: the approval threshold or a day limit):
+    /// held for an operator, with that as its reason, and announced.
+    /// </summary>
+    public static Transition OnHold(string reason) => new(TransactionState.Held, Held) { Reason = reason };
+
+    /// <summary>
+    /// An operator released a held payout: it goes to submitting, and its create call follows at once, through the
+    /// submit path. Only a held payout can be released, so of two releases (repeated, or on two instances) one writes.
+    /// </summary>
+    public static Transition? OnRelease(TransactionRecord record, CountedLimits? counted) =>
+        record.State == TransactionState.Held ? new Transition(TransactionState.Submitting, null) { ClearsReason = true, Releases = true, Counted = counted } : null;
+
+    /// <summary>A held payout cancelled, by an operator or because it was held too long: rejected with that reason, nothing sent.</summary>
+    public static Transition? OnCancel(TransactionRecord record, string reason) =>
+        record.State == TransactionState.Held ? Finish(TransactionState.Rejected, reason) : null;
+
     /// <summary>A request with a valid tradeNo that is invalid otherwise: rejected, and never sent.</summary>
     public static Transition OnInvalidRequest(string reason) => Finish(TransactionState.Rejected, reason);
 
     /// <summary>The client refused the request before sending anything (its own validation).</summary>
     public static Transition? OnNotSent(TransactionRecord record, string reason) =>
-        record.State.IsFinal() ? null : Finish(TransactionState.Rejected, reason);
+        record.State.IsAtRest() ? null : Finish(TransactionState.Rejected, reason);
 
     /// <summary>
     /// The create call's answer: accepted (submitted, or the result it already carries), refused (failed, the money
@@ -87,6 +111,11 @@ public static class TransactionRules
     /// </summary>
     public static Transition? OnCreateAnswer(TransactionRecord record, PayproCreateResult result)
     {
+        if (record.State == TransactionState.Held)
+        {
+            // Nothing is sent for a held payout; a release moves it to submitting before its create call.
+            return null;
+        }
         switch (result.Outcome)
         {
             case PayproOutcome.Accepted when result.Status is null || PayproStatus.Classify(result.Status) == PayproStatusKind.Processing:
@@ -121,6 +150,11 @@ public static class TransactionRules
     {
         var target = StateFor(observation.Kind);
         var amountDiffers = observation.Amount is { } amount && amount != record.Amount;
+        if (record.State == TransactionState.Held)
+        {
+            // Paypro was never sent this payout: whatever it reports contradicts the record. Kept and announced, never applied.
+            return AnomalyFor(record, observation, $"{Describe(observation)} for a payout that is held and was never sent; not applied");
+        }
 
         if (record.State.IsFinal())
         {
@@ -186,13 +220,13 @@ public static class TransactionRules
 
     /// <summary>A pending transaction older than <paramref name="stuckAfter"/> is flagged once, and announced.</summary>
     public static Transition? OnStuckCheck(TransactionRecord record, DateTimeOffset now, TimeSpan stuckAfter) =>
-        record.StuckAt is not null || record.State.IsFinal() || now - record.CreatedAt < stuckAfter
+        record.StuckAt is not null || record.State.IsAtRest() || now - record.CreatedAt < stuckAfter
             ? null
             : new Transition(record.State, Stuck) { FlagsStuck = true };
 
     /// <summary>An unsigned callback cannot be trusted as is: it only brings the next check of a pending transaction forward.</summary>
     public static UnsignedHintAnswer OnUnsignedHint(TransactionRecord record) =>
-        record.State.IsFinal() ? UnsignedHintAnswer.Ignore : UnsignedHintAnswer.CheckNow;
+        record.State.IsAtRest() ? UnsignedHintAnswer.Ignore : UnsignedHintAnswer.CheckNow;
 
     /// <summary>
     /// A request for a recorded tradeNo that is not the request it was recorded from (<paramref name="digest"/> names it):
@@ -212,7 +246,7 @@ public static class TransactionRules
 
     /// <summary>The create call's outcome is unknown (no event: it is not a result). Only from submitting.</summary>
     private static Transition? MarkUnknown(TransactionRecord record, string reason) =>
-        record.State.Rank() >= TransactionState.Unknown.Rank() ? null : new Transition(TransactionState.Unknown, null) { Reason = reason };
+        record.State == TransactionState.Held || record.State.Rank() >= TransactionState.Unknown.Rank() ? null : new Transition(TransactionState.Unknown, null) { Reason = reason };
 
     private static Transition? AnomalyFor(TransactionRecord record, PayproObservation observation, string text) =>
         Anomaly(record, ResultAnomalyKey(observation.Status, observation.AmountText), text) is { } anomaly

@@ -21,8 +21,14 @@ public enum TransactionState
     /// <summary>Final: Paypro refused or failed it, or it never reached Paypro (see the reason).</summary>
     Failed,
 
-    /// <summary>Final: the request was invalid and never sent.</summary>
+    /// <summary>Final: the request was invalid and never sent, or an operator cancelled it while held (see the reason).</summary>
     Rejected,
+
+    /// <summary>
+    /// A valid payout that is not sent: over <c>Controls:ApprovalThreshold</c>, or it would pass a day limit (the reason
+    /// says which). It waits for an operator to release or cancel it, and is never polled. First in the forward order.
+    /// </summary>
+    Held,
 }
 
 /// <summary>What the merchant asked for.</summary>
@@ -37,9 +43,16 @@ public static class TransactionStateExtensions
     public static bool IsFinal(this TransactionState state) =>
         state is TransactionState.Succeeded or TransactionState.Failed or TransactionState.Rejected;
 
-    /// <summary>Forward order. Unknown sits below Submitted: a query that finds the transaction moves it on.</summary>
+    /// <summary>
+    /// Whether the transaction needs nothing of the poller but its unconfirmed events: final, or held (it waits for an
+    /// operator, so it is not queried, not flagged stuck, and leaves the due index once its events are out).
+    /// </summary>
+    public static bool IsAtRest(this TransactionState state) => state.IsFinal() || state == TransactionState.Held;
+
+    /// <summary>Forward order. Held comes first (nothing was sent); Unknown sits below Submitted: a query that finds the transaction moves it on.</summary>
     public static int Rank(this TransactionState state) => state switch
     {
+        TransactionState.Held => -1,
         TransactionState.Submitting => 0,
         TransactionState.Unknown => 1,
         TransactionState.Submitted => 2,
@@ -56,6 +69,7 @@ public static class TransactionStateExtensions
         TransactionState.Succeeded => "succeeded",
         TransactionState.Failed => "failed",
         TransactionState.Rejected => "rejected",
+        TransactionState.Held => "held",
         _ => throw new ArgumentOutOfRangeException(nameof(state)),
     };
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Options;
@@ -12,9 +13,13 @@ namespace Paypro.Functions.Transactions;
 /// </summary>
 public class TransactionSubmitter
 {
+    private static readonly Clearance Cleared = new(null, null, null);
+
     private readonly ITransactionStore _store;
     private readonly IDueIndex _due;
     private readonly IOperationsStore _operations;
+    private readonly PayoutControls _controls;
+    private readonly IControlsStore _controlsStore;
     private readonly TransactionProcessor _processor;
     private readonly PayproClient _paypro;
     private readonly QueueServiceClient _queues;
@@ -29,6 +34,8 @@ public class TransactionSubmitter
         ITransactionStore store,
         IDueIndex due,
         IOperationsStore operations,
+        PayoutControls controls,
+        IControlsStore controlsStore,
         TransactionProcessor processor,
         PayproClient paypro,
         QueueServiceClient queues,
@@ -41,6 +48,8 @@ public class TransactionSubmitter
         _store = store;
         _due = due;
         _operations = operations;
+        _controls = controls;
+        _controlsStore = controlsStore;
         _processor = processor;
         _paypro = paypro;
         _queues = queues;
@@ -135,9 +144,7 @@ public class TransactionSubmitter
             }
             return;
         }
-        var notifyUrl = request!.NotifyUrl ?? _defaultNotifyUrl;
-
-        using var activity = TransactionTracing.StartWork(TransactionTracing.Submit, request.TraceParent, request.TradeNo, kind);
+        using var activity = TransactionTracing.StartWork(TransactionTracing.Submit, request!.TraceParent, request.TradeNo, kind);
         activity?.SetTag("messaging.message.id", messageId);
         activity?.SetTag("messaging.delivery_count", message.DequeueCount);
         var existing = await _store.GetAsync(request.TradeNo, cancellationToken).ConfigureAwait(false);
@@ -150,6 +157,10 @@ public class TransactionSubmitter
         var now = _time.GetUtcNow();
         // The due entry goes in first: whatever happens after the insert, the poller will look.
         var due = await _due.ScheduleNewAsync(request.TradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
+        // The controls decide before the record is written: a payout is counted from the moment it is cleared to be sent.
+        var clearance = kind == TransactionKind.Payout
+            ? await _controls.ClearAsync(request.Amount, request.Mobile, now, cancellationToken).ConfigureAwait(false)
+            : Cleared;
         // This attempt's mark on the record: neither the message id nor the content can tell an insert of our own whose
         // answer was lost from a record left by an earlier delivery that crashed after its create call.
         var nonce = Guid.NewGuid().ToString("N");
@@ -171,27 +182,55 @@ public class TransactionSubmitter
             MetadataJson = request.MetadataJson,
             CreatedAt = now,
             UpdatedAt = now,
-            SubmittedAt = now,
+            SubmittedAt = clearance.IsHeld ? null : now,
+            Counted = clearance.Counted,
         };
-        if (await _processor.CreateAsync(record, TransactionRules.OnNewRequest(), "message", $"message {messageId} (delivery {message.DequeueCount})",
+        if (clearance.IsHeld)
+        {
+            // On the held list before the record exists, so a held payout is always listed, and expires.
+            await _controlsStore.AddHeldAsync(new HeldEntry(request.TradeNo, request.Amount, now, clearance.HeldReason!), cancellationToken).ConfigureAwait(false);
+        }
+        var transition = clearance.IsHeld ? TransactionRules.OnHold(clearance.HeldReason!) : TransactionRules.OnNewRequest();
+        if (await _processor.CreateAsync(record, transition, "message", $"message {messageId} (delivery {message.DequeueCount})",
             cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
             // The storage client retries an insert whose answer was lost, and the retry conflicts with the insert itself:
             // only the record carrying this attempt's nonce is ours to send.
             var inserted = await _store.GetAsync(request.TradeNo, cancellationToken).ConfigureAwait(false);
-            if (inserted?.SubmitNonce != nonce || inserted.State != TransactionState.Submitting)
+            if (inserted?.SubmitNonce != nonce || inserted.State != transition.To)
             {
+                if (inserted?.SubmitNonce != nonce && clearance.Counted is { } counted)
+                {
+                    // Another delivery's record won: what this one took from the counts goes back.
+                    await _controls.GiveBackAsync(counted, request.Mobile, request.Amount, cancellationToken).ConfigureAwait(false);
+                }
                 _logger.SubmittedElsewhere(kind.ToWire(), request.TradeNo);
                 return;
             }
             _logger.OwnInsertRecognised(kind.ToWire(), request.TradeNo);
             record = inserted;
         }
+        if (clearance.IsHeld)
+        {
+            FunctionsMetrics.Held.Add(1, new KeyValuePair<string, object?>("limit", clearance.HeldBy));
+            _logger.PayoutHeld(record.TradeNo, record.Amount, PayproValidation.MaskMobile(record.Mobile), clearance.HeldBy!, clearance.HeldReason!);
+            TransactionTracing.Outcome(activity, record, "held");
+            return;
+        }
+        await SendAsync(record, activity, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// The create call of a record written as submitting, and what it answered: the one place a payout or payin is sent,
+    /// for a new message and for a released payout alike. Returns the record as stored afterwards.
+    /// </summary>
+    internal async Task<TransactionRecord> SendAsync(TransactionRecord record, Activity? activity, CancellationToken cancellationToken)
+    {
+        var notifyUrl = (record.NotifyUrl is { } own ? new Uri(own) : null) ?? _defaultNotifyUrl;
         PayproCreateResult result;
         try
         {
-            result = kind == TransactionKind.Payout
+            result = record.Kind == TransactionKind.Payout
                 ? await _paypro.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl },
                     cancellationToken).ConfigureAwait(false)
                 : await _paypro.CreatePayinAsync(new PayinCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl! },
@@ -200,15 +239,16 @@ public class TransactionSubmitter
         catch (PayproValidationException ex)
         {
             // Refused by the client before anything was sent.
-            await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnNotSent(current, ex.Reason),
+            var (refused, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnNotSent(current, ex.Reason),
                 "create-call", "not sent: " + ex.Reason, cancellationToken).ConfigureAwait(false);
-            return;
+            return refused;
         }
 
         var detail = Describe(result);
         var (stored, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnCreateAnswer(current, result), "create-call", detail, cancellationToken).ConfigureAwait(false);
         TransactionTracing.Outcome(activity, stored, result.Outcome.ToString());
-        _logger.CreateCallAnswered(kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
+        _logger.CreateCallAnswered(stored.Kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
+        return stored;
     }
 
     private async Task RejectAsync(TransactionKind kind, string tradeNo, string reason, CancellationToken cancellationToken)

@@ -29,6 +29,10 @@ public sealed class FunctionMetadataContractTests
         { "GetReconciliation", "get", "reconciliation/{date}", "Function" },
         // It can move money: the master key only.
         { "RedrivePoisonMessages", "post", "poison/{queue}/redrive", "Admin" },
+        // The money controls' operator side: a release moves money, and the three go together.
+        { "ListHeldPayouts", "get", "transactions/held", "Admin" },
+        { "ReleasePayout", "post", "payouts/{tradeNo}/release", "Admin" },
+        { "CancelPayout", "post", "payouts/{tradeNo}/cancel", "Admin" },
     };
 
     [Fact]
@@ -37,9 +41,9 @@ public sealed class FunctionMetadataContractTests
         var names = Metadata().Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray();
 
         Assert.Equal(
-            ["CheckPayin", "CheckPayout", "EnqueuePayin", "EnqueuePayout", "GetBalance", "GetPayin", "GetPayout", "GetReconciliation", "ListPendingTransactions",
-             "ListPoisonMessages", "ListTransactions", "MpesaLookup", "PayproNotify", "PollPendingTransactions", "PurgeAuditTrail", "ReconcileTransactions", "RedrivePoisonMessages",
-             "SubmitPayin", "SubmitPayout"],
+            ["CancelPayout", "CheckPayin", "CheckPayout", "EnqueuePayin", "EnqueuePayout", "GetBalance", "GetPayin", "GetPayout", "GetReconciliation", "ListHeldPayouts",
+             "ListPendingTransactions", "ListPoisonMessages", "ListTransactions", "MpesaLookup", "PayproNotify", "PollPendingTransactions", "PurgeAuditTrail",
+             "ReconcileTransactions", "RedrivePoisonMessages", "ReleasePayout", "SubmitPayin", "SubmitPayout"],
             names);
         Assert.All(Metadata(), f =>
         {

@@ -36,12 +36,14 @@ public class TransactionRulesTests
         StuckCheckOld,
         StuckCheckYoung,
         UnsignedHint,
+        Release,
+        Cancel,
     }
 
     private static readonly TransactionState[] States =
     [
         TransactionState.Submitting, TransactionState.Unknown, TransactionState.Submitted, TransactionState.Processing,
-        TransactionState.Succeeded, TransactionState.Failed, TransactionState.Rejected,
+        TransactionState.Succeeded, TransactionState.Failed, TransactionState.Rejected, TransactionState.Held,
     ];
 
     /// <summary>
@@ -51,27 +53,29 @@ public class TransactionRulesTests
     /// </summary>
     private static readonly Dictionary<Observation, string[]> Table = new()
     {
-        //                                              submitting               unknown                  submitted                processing               succeeded  failed     rejected
-        [Observation.ReportSuccess] =                 ["succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "-",       "anomaly", "anomaly"],
-        [Observation.ReportFailure] =                 ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "anomaly", "-",       "anomaly"],
-        [Observation.ReportProcessing] =              ["processing",            "processing",            "processing",            "-",                     "-",       "-",       "-"],
-        [Observation.ReportSuccessOtherAmount] =      ["anomaly",               "anomaly",               "anomaly",               "anomaly",               "anomaly", "anomaly", "anomaly"],
-        [Observation.ReportFailureOtherAmount] =      ["anomaly",               "anomaly",               "anomaly",               "anomaly",               "anomaly", "anomaly", "anomaly"],
-        [Observation.ReportProcessingOtherAmount] =   ["processing",            "processing",            "processing",            "-",                     "-",       "-",       "-"],
-        [Observation.CreateAccepted] =                ["submitted",             "submitted",             "-",                     "-",                     "-",       "-",       "-"],
-        [Observation.CreateAcceptedWithoutStatus] =   ["submitted",             "submitted",             "-",                     "-",                     "-",       "-",       "-"],
-        [Observation.CreateAcceptedSucceeded] =       ["succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "-",       "anomaly", "anomaly"],
-        [Observation.CreateRefusedWithStatus] =       ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "anomaly", "-",       "anomaly"],
-        [Observation.CreateRefused] =                 ["failed!failed",         "failed!failed",         "anomaly",               "anomaly",               "anomaly", "-",       "-"],
-        [Observation.CreateUnknown] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-"],
-        [Observation.ClientRefused] =                 ["rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "-",       "-",       "-"],
-        [Observation.QueryNotFoundWithinGrace] =      ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-"],
-        [Observation.QueryNotFoundAfterGrace] =       ["failed!failed",         "failed!failed",         "-",                     "-",                     "-",       "-",       "-"],
-        [Observation.QueryNotFoundAfterGraceChannelUnproven] = ["unknown",      "-",                     "-",                     "-",                     "-",       "-",       "-"],
-        [Observation.QueryNoAnswer] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-"],
-        [Observation.StuckCheckOld] =                 ["stuck",                 "stuck",                 "stuck",                 "stuck",                 "-",       "-",       "-"],
-        [Observation.StuckCheckYoung] =               ["-",                     "-",                     "-",                     "-",                     "-",       "-",       "-"],
-        [Observation.UnsignedHint] =                  ["check",                 "check",                 "check",                 "check",                 "ignore",  "ignore",  "ignore"],
+        //                                              submitting               unknown                  submitted                processing               succeeded  failed     rejected   held
+        [Observation.ReportSuccess] =                 ["succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "-",       "anomaly", "anomaly", "anomaly"],
+        [Observation.ReportFailure] =                 ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "anomaly", "-",       "anomaly", "anomaly"],
+        [Observation.ReportProcessing] =              ["processing",            "processing",            "processing",            "-",                     "-",       "-",       "-", "anomaly"],
+        [Observation.ReportSuccessOtherAmount] =      ["anomaly",               "anomaly",               "anomaly",               "anomaly",               "anomaly", "anomaly", "anomaly", "anomaly"],
+        [Observation.ReportFailureOtherAmount] =      ["anomaly",               "anomaly",               "anomaly",               "anomaly",               "anomaly", "anomaly", "anomaly", "anomaly"],
+        [Observation.ReportProcessingOtherAmount] =   ["processing",            "processing",            "processing",            "-",                     "-",       "-",       "-", "anomaly"],
+        [Observation.CreateAccepted] =                ["submitted",             "submitted",             "-",                     "-",                     "-",       "-",       "-", "-"      ],
+        [Observation.CreateAcceptedWithoutStatus] =   ["submitted",             "submitted",             "-",                     "-",                     "-",       "-",       "-", "-"      ],
+        [Observation.CreateAcceptedSucceeded] =       ["succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "-",       "anomaly", "anomaly", "-"      ],
+        [Observation.CreateRefusedWithStatus] =       ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "anomaly", "-",       "anomaly", "-"      ],
+        [Observation.CreateRefused] =                 ["failed!failed",         "failed!failed",         "anomaly",               "anomaly",               "anomaly", "-",       "-", "-"      ],
+        [Observation.CreateUnknown] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
+        [Observation.ClientRefused] =                 ["rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "-",       "-",       "-", "-"      ],
+        [Observation.QueryNotFoundWithinGrace] =      ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
+        [Observation.QueryNotFoundAfterGrace] =       ["failed!failed",         "failed!failed",         "-",                     "-",                     "-",       "-",       "-", "-"      ],
+        [Observation.QueryNotFoundAfterGraceChannelUnproven] = ["unknown",      "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
+        [Observation.QueryNoAnswer] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
+        [Observation.StuckCheckOld] =                 ["stuck",                 "stuck",                 "stuck",                 "stuck",                 "-",       "-",       "-", "-"      ],
+        [Observation.StuckCheckYoung] =               ["-",                     "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
+        [Observation.Release] = ["-", "-", "-", "-", "-", "-", "-", "submitting"],
+        [Observation.Cancel] = ["-", "-", "-", "-", "-", "-", "-", "rejected!rejected"],
+        [Observation.UnsignedHint] =                  ["check",                 "check",                 "check",                 "check",                 "ignore",  "ignore",  "ignore", "ignore" ],
     };
 
     public static TheoryData<Observation, TransactionState, string> Cells()
@@ -380,7 +384,87 @@ public class TransactionRulesTests
         Assert.True(TransactionState.Submitted.Rank() < TransactionState.Processing.Rank());
         Assert.All(new[] { TransactionState.Succeeded, TransactionState.Failed, TransactionState.Rejected }, s => Assert.True(s.IsFinal()));
         Assert.All(new[] { TransactionState.Submitting, TransactionState.Unknown, TransactionState.Submitted, TransactionState.Processing }, s => Assert.False(s.IsFinal()));
+        // Held comes first: nothing was sent. It is not final, but at rest: the poller only sends its events.
+        Assert.True(TransactionState.Held.Rank() < TransactionState.Submitting.Rank());
+        Assert.False(TransactionState.Held.IsFinal());
+        Assert.True(TransactionState.Held.IsAtRest());
+        Assert.All(Enum.GetValues<TransactionState>().Where(s => s != TransactionState.Held), s => Assert.Equal(s.IsFinal(), s.IsAtRest()));
     }
+
+    [Fact]
+    public void A_held_payout_is_announced_with_the_control_that_held_it_and_records_when()
+    {
+        var record = Record(TransactionState.Submitting);
+        record.SubmittedAt = null;
+        var transition = TransactionRules.OnHold("Held for approval: 50000 KES is over Controls:ApprovalThreshold (10000 KES).");
+
+        TransactionProcessor.Apply(record, transition, Now);
+
+        Assert.Equal(TransactionState.Held, record.State);
+        Assert.Equal(TransactionRules.Held, transition.EventName);
+        Assert.Equal("payout.held", TransactionEvents.EventType(record.Kind, transition.EventName!));
+        Assert.Equal(Now, record.HeldAt);
+        Assert.Null(record.SubmittedAt);
+        Assert.StartsWith("Held for approval", record.Reason, StringComparison.Ordinal);
+        Assert.False(record.NotSent);
+    }
+
+    [Fact]
+    public void A_release_clears_the_hold_reason_counts_and_starts_the_grace_period_from_the_release()
+    {
+        var record = Record(TransactionState.Held);
+        record.Reason = "Held for approval";
+        record.HeldAt = Now;
+        var released = Now.AddHours(2);
+        var counted = new CountedLimits("20261124", [new CountedPart(3, 120, 1)], Mobile: true);
+
+        TransactionProcessor.Apply(record, TransactionRules.OnRelease(record, counted)!, released);
+
+        Assert.Equal(TransactionState.Submitting, record.State);
+        Assert.Null(record.Reason);
+        Assert.Equal(released, record.ReleasedAt);
+        Assert.Equal(released, record.SubmittedAt);
+        Assert.Equal(counted, record.Counted);
+        Assert.Equal(Now, record.HeldAt);
+        // Released once: a second release finds it submitting and changes nothing, and it can no longer be cancelled.
+        Assert.Null(TransactionRules.OnRelease(record, counted));
+        Assert.Null(TransactionRules.OnCancel(record, "too late"));
+    }
+
+    [Fact]
+    public void A_cancel_rejects_the_held_payout_as_never_sent_with_the_operators_reason()
+    {
+        var record = Record(TransactionState.Held);
+        var transition = TransactionRules.OnCancel(record, "Cancelled by an operator (10.0.0.1): duplicate run")!;
+
+        TransactionProcessor.Apply(record, transition, Now);
+
+        Assert.Equal(TransactionState.Rejected, record.State);
+        Assert.True(record.NotSent);
+        Assert.Equal("Cancelled by an operator (10.0.0.1): duplicate run", record.Reason);
+        Assert.Equal(Now, record.FinalAt);
+        Assert.Null(TransactionRules.OnRelease(record, null));
+    }
+
+    [Theory]
+    [InlineData("20261206;m;3:5000:1,4:2000:0")]
+    [InlineData("20261206;-;")]
+    [InlineData("20261206;m;15:1:1")]
+    public void What_a_payout_counted_is_stored_and_read_back_exactly(string text)
+    {
+        var counted = CountedLimits.Parse(text);
+
+        Assert.NotNull(counted);
+        Assert.Equal(text, counted.ToString());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("2026;m;1:1:1")]
+    [InlineData("20261206;m;1:x:1")]
+    [InlineData("20261206;m;1:-5:1")]
+    public void Counted_text_this_version_cannot_read_gives_nothing_back(string? text) => Assert.Null(CountedLimits.Parse(text));
 
     private static string Decide(TransactionRecord record, Observation observation)
     {
@@ -420,6 +504,8 @@ public class TransactionRulesTests
         Observation.QueryNoAnswer => TransactionRules.OnNoAnswer(record),
         Observation.StuckCheckOld => TransactionRules.OnStuckCheck(record, Now + StuckAfter, StuckAfter),
         Observation.StuckCheckYoung => TransactionRules.OnStuckCheck(record, Now + StuckAfter - TimeSpan.FromSeconds(1), StuckAfter),
+        Observation.Release => TransactionRules.OnRelease(record, null),
+        Observation.Cancel => TransactionRules.OnCancel(record, "Cancelled by an operator (10.0.0.1): duplicate commission run"),
         _ => throw new ArgumentOutOfRangeException(nameof(observation)),
     };
 
