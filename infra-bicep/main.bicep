@@ -126,14 +126,15 @@ var names = {
   functionApp: 'func-${namePrefix}-${suffix}'
 }
 
-@description('Prefix of the app\'s table names; the app adds Transactions, Audit and Due.')
+@description('Prefix of the app\'s table names; the app adds Transactions, Audit, Due and Controls.')
 var tablePrefix = 'Paypro'
 
-@description('Tables the app keeps transactions, the audit trail and the due index in.')
+@description('Tables the app keeps transactions, the audit trail, the due index and the money controls (day counts, held payouts) in.')
 var tableNames = [
   'PayproTransactions'
   'PayproAudit'
   'PayproDue'
+  'PayproControls'
 ]
 
 @description('Queue producers put payout requests on.')

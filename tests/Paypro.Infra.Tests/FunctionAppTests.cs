@@ -147,7 +147,7 @@ public sealed class FunctionAppTests(InfraFixture fixture)
         var tables = fixture.Template.Single("Microsoft.Storage/storageAccounts/tableServices/tables");
         var tableNames = tables.Scope.Resolve("[parameters('tableNames')]")!.Value.EnumerateArray().Select(table => table.GetString()!);
         Assert.Equal(
-            ["Audit", "Due", "Transactions"],
+            ["Audit", "Controls", "Due", "Transactions"],
             tableNames.Select(table => table.StartsWith(prefix, StringComparison.Ordinal) ? table[prefix.Length..] : table).Order());
     }
 
