@@ -61,6 +61,31 @@ param notifyUnsignedPolicy string = 'ConfirmByQuery'
 @description('Comma-separated CIDR ranges Paypro calls back from; empty accepts callbacks from any address (the function key and the signature still apply).')
 param notifyAllowedIpRanges string = ''
 
+// Money controls on payouts: all off unless set, so a deployment that sets none behaves as before.
+// An unset parameter leaves its app setting out and the app keeps that control off.
+@description('Total amount (KES, whole number) of the payouts cleared to be sent in one Kenya day (Controls__DailyAmountLimit); a payout that would pass it is held for approval. Unset: no limit.')
+@minValue(0)
+param dailyPayoutAmountLimit int?
+
+@description('Number of payouts cleared to be sent in one Kenya day (Controls__DailyCountLimit); a payout past it is held for approval. Unset: no limit.')
+@minValue(0)
+param dailyPayoutCountLimit int?
+
+@description('Amount (KES, whole number) cleared to one receiving mobile number in one Kenya day (Controls__MobileDailyAmountLimit); a payout that would pass it is held for approval. Unset: no limit.')
+@minValue(0)
+param mobileDailyPayoutAmountLimit int?
+
+@description('Number of payouts cleared to one receiving mobile number in one Kenya day (Controls__MobileDailyCountLimit); a payout past it is held for approval. Unset: no limit.')
+@minValue(0)
+param mobileDailyPayoutCountLimit int?
+
+@description('A payout above this amount (KES, whole number) is held for approval whatever the limits say (Controls__ApprovalThreshold). Unset: no threshold.')
+@minValue(0)
+param payoutApprovalThreshold int?
+
+@description('How long a payout stays held before the app cancels it, as a TimeSpan such as 7.00:00:00 (Controls__HoldExpiry, more than zero and at most 365 days); empty keeps the app\'s default of 7 days.')
+param payoutHoldExpiry string = ''
+
 @description('Address that receives alert emails; empty creates the alerts without notifications.')
 param alertEmail string = ''
 
@@ -126,14 +151,15 @@ var names = {
   functionApp: 'func-${namePrefix}-${suffix}'
 }
 
-@description('Prefix of the app\'s table names; the app adds Transactions, Audit and Due.')
+@description('Prefix of the app\'s table names; the app adds Transactions, Audit, Due and Controls.')
 var tablePrefix = 'Paypro'
 
-@description('Tables the app keeps transactions, the audit trail and the due index in.')
+@description('Tables the app keeps transactions, the audit trail, the due index and the money controls (day counts, held payouts) in.')
 var tableNames = [
   'PayproTransactions'
   'PayproAudit'
   'PayproDue'
+  'PayproControls'
 ]
 
 @description('Queue producers put payout requests on.')
@@ -258,6 +284,12 @@ module functionApp 'modules/functionapp.bicep' = {
     submitAllowedIpRanges: submitAllowedIpRanges
     notifyUnsignedPolicy: notifyUnsignedPolicy
     notifyAllowedIpRanges: notifyAllowedIpRanges
+    dailyPayoutAmountLimit: dailyPayoutAmountLimit
+    dailyPayoutCountLimit: dailyPayoutCountLimit
+    mobileDailyPayoutAmountLimit: mobileDailyPayoutAmountLimit
+    mobileDailyPayoutCountLimit: mobileDailyPayoutCountLimit
+    payoutApprovalThreshold: payoutApprovalThreshold
+    payoutHoldExpiry: payoutHoldExpiry
     tags: resourceTags
     azdServiceName: azdServiceName
   }

@@ -25,3 +25,12 @@ param saltPosition = 'Append'
 param notifyUnsignedPolicy = 'ConfirmByQuery'
 param notifyAllowedIpRanges = ''
 param storageSkuName = 'Standard_ZRS'
+
+// Money controls on payouts, all off while unset: uncomment a line to set that control (amounts in
+// KES, whole numbers). A payout over the threshold, or that would pass a limit, is held for approval.
+// param dailyPayoutAmountLimit = 1000000
+// param dailyPayoutCountLimit = 500
+// param mobileDailyPayoutAmountLimit = 150000
+// param mobileDailyPayoutCountLimit = 10
+// param payoutApprovalThreshold = 100000
+// param payoutHoldExpiry = '7.00:00:00'

@@ -345,6 +345,44 @@ resource reconciliationIncomplete 'Microsoft.Insights/scheduledQueryRules@2023-1
   }
 }
 
+// One alert per held payout: the window equals the frequency, so each log line is counted once.
+#disable-next-line use-recent-api-versions
+resource payoutHeld 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-${namePrefix}-payout-held'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Paypro: payout held'
+    description: 'A payout was held by the money controls (over Controls__ApprovalThreshold, or it would pass a day limit or a limit per mobile number); nothing is sent until an operator decides, and the log line says which limit. List the held payouts with GET /api/transactions/held, then release one with POST /api/payouts/{tradeNo}/release or cancel it with POST /api/payouts/{tradeNo}/cancel and a body {"reason": "..."}, both with the master key. A payout still held after Controls__HoldExpiry (7 days by default) is cancelled. Runbook: docs/operations.md, A held payout.'
+    severity: 2
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where message has "PAYPRO_PAYOUT_HELD"'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
 #disable-next-line use-recent-api-versions
 resource functionFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-${namePrefix}-function-failures'

@@ -88,6 +88,29 @@ param notifyUnsignedPolicy string
 @description('Comma-separated CIDR ranges callbacks may come from; empty accepts any (Notify__AllowedIpRanges).')
 param notifyAllowedIpRanges string
 
+@description('Total payout amount (KES) cleared per Kenya day (Controls__DailyAmountLimit); null sets no limit.')
+@minValue(0)
+param dailyPayoutAmountLimit int?
+
+@description('Number of payouts cleared per Kenya day (Controls__DailyCountLimit); null sets no limit.')
+@minValue(0)
+param dailyPayoutCountLimit int?
+
+@description('Payout amount (KES) cleared per receiving mobile number per Kenya day (Controls__MobileDailyAmountLimit); null sets no limit.')
+@minValue(0)
+param mobileDailyPayoutAmountLimit int?
+
+@description('Number of payouts cleared per receiving mobile number per Kenya day (Controls__MobileDailyCountLimit); null sets no limit.')
+@minValue(0)
+param mobileDailyPayoutCountLimit int?
+
+@description('Amount (KES) above which a payout is held for approval (Controls__ApprovalThreshold); null sets no threshold.')
+@minValue(0)
+param payoutApprovalThreshold int?
+
+@description('TimeSpan after which a held payout is cancelled (Controls__HoldExpiry); empty keeps the app\'s default.')
+param payoutHoldExpiry string
+
 @description('Tags applied to the plan and the app.')
 param tags {
   *: string
@@ -95,6 +118,37 @@ param tags {
 
 @description('Name of the app\'s service in azure.yaml; azd deploys to the one resource tagged azd-service-name with it.')
 param azdServiceName string
+
+@description('The money-control app settings whose parameter is set; an unset one is left out, so the app keeps that control off (or its default hold expiry).')
+var controlsSettings = filter(
+  [
+    {
+      name: 'Controls__DailyAmountLimit'
+      value: dailyPayoutAmountLimit == null ? '' : string(dailyPayoutAmountLimit)
+    }
+    {
+      name: 'Controls__DailyCountLimit'
+      value: dailyPayoutCountLimit == null ? '' : string(dailyPayoutCountLimit)
+    }
+    {
+      name: 'Controls__MobileDailyAmountLimit'
+      value: mobileDailyPayoutAmountLimit == null ? '' : string(mobileDailyPayoutAmountLimit)
+    }
+    {
+      name: 'Controls__MobileDailyCountLimit'
+      value: mobileDailyPayoutCountLimit == null ? '' : string(mobileDailyPayoutCountLimit)
+    }
+    {
+      name: 'Controls__ApprovalThreshold'
+      value: payoutApprovalThreshold == null ? '' : string(payoutApprovalThreshold)
+    }
+    {
+      name: 'Controls__HoldExpiry'
+      value: payoutHoldExpiry
+    }
+  ],
+  setting => !empty(setting.value)
+)
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: identityName
@@ -275,6 +329,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
           name: 'Notify__AllowedIpRanges'
           value: notifyAllowedIpRanges
         }
+        // The money controls that are set (Controls__*); none by default.
+        ...controlsSettings
       ]
     }
     functionAppConfig: {

@@ -13,6 +13,7 @@ public sealed class AlertTests(InfraFixture fixture)
     [InlineData("PAYPRO_QUERIES_FAILING")]
     [InlineData("PAYPRO_PAID_NOT_SENT")]
     [InlineData("PAYPRO_RECONCILIATION_INCOMPLETE")]
+    [InlineData("PAYPRO_PAYOUT_HELD")]
     public void A_log_alert_watches_each_marker_the_app_writes(string marker)
     {
         var rule = Assert.Single(Rules, rule => Query(rule).Contains($"\"{marker}\"", StringComparison.Ordinal));
@@ -29,6 +30,27 @@ public sealed class AlertTests(InfraFixture fixture)
         var disagreements = Assert.Single(Rules, rule => Query(rule).Contains("\"paypro.reconciliation.disagreements\"", StringComparison.Ordinal));
         Assert.StartsWith("customMetrics ", Query(disagreements), StringComparison.Ordinal);
         AssertLive(disagreements);
+    }
+
+    [Fact]
+    public void Held_payout_alert_fires_once_per_held_payout_and_tells_the_operator_what_to_do()
+    {
+        var rule = Assert.Single(Rules, rule => Query(rule).Contains("\"PAYPRO_PAYOUT_HELD\"", StringComparison.Ordinal));
+        Assert.Equal("traces | where message has \"PAYPRO_PAYOUT_HELD\"", Query(rule));
+        Assert.Equal("Paypro: payout held", rule.Get("properties.displayName").GetString());
+        Assert.InRange(rule.Get("properties.severity").GetInt32(), 2, 3);
+        Assert.Equal(0, rule.Scope.Resolve(Criterion(rule).GetProperty("threshold"))?.GetInt32());
+        // A window no longer than the frequency counts each line in one evaluation only.
+        Assert.Equal("PT5M", rule.Get("properties.evaluationFrequency").GetString());
+        Assert.Equal("PT5M", rule.Get("properties.windowSize").GetString());
+
+        var description = rule.Get("properties.description").GetString()!;
+        Assert.All(
+            [
+                "GET /api/transactions/held", "POST /api/payouts/{tradeNo}/release", "POST /api/payouts/{tradeNo}/cancel", "\"reason\"",
+                "master key", "Controls__HoldExpiry", "docs/operations.md", "A held payout",
+            ],
+            fragment => Assert.Contains(fragment, description, StringComparison.Ordinal));
     }
 
     [Fact]

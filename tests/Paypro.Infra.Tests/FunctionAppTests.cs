@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Paypro.Infra.Tests;
 
 [Collection(InfraCollection.Name)]
@@ -7,17 +5,25 @@ public sealed class FunctionAppTests(InfraFixture fixture)
 {
     private ArmResource App => fixture.Template.Single("Microsoft.Web/sites");
 
-    /// <summary>App settings by name, each value as written in the template.</summary>
-    private Dictionary<string, JsonElement> Settings =>
-        App.Get("properties.siteConfig.appSettings").EnumerateArray()
-            .ToDictionary(setting => setting.GetProperty("name").GetString()!, setting => setting.GetProperty("value"));
+    private DeploymentSnapshot Snapshot => fixture.Snapshot;
 
-    /// <summary>The literal a setting resolves to; fails when it is computed at deployment time.</summary>
+    /// <summary>
+    /// App settings by name, as a deployment of main.bicepparam would set them (the template builds
+    /// the list with an expression: the money controls join it only when set).
+    /// </summary>
+    private IReadOnlyDictionary<string, string> Settings => Snapshot.AppSettings;
+
+    /// <summary>The value a setting is given; fails when it is known only once the resources exist.</summary>
     private string Literal(string name) =>
-        App.Scope.ResolveString(Settings[name])
-        ?? throw new Xunit.Sdk.XunitException($"App setting {name} is not a literal: {Settings[name]}.");
+        Settings[name] is var value && !value.StartsWith('[')
+            ? value
+            : throw new Xunit.Sdk.XunitException($"App setting {name} is not a literal: {value}.");
 
-    private string Expression(string name) => Settings[name].GetString()!;
+    /// <summary>A setting known only once the resources exist: the expression that reads it.</summary>
+    private string Expression(string name) =>
+        Settings[name] is var value && value.StartsWith('[')
+            ? value
+            : throw new Xunit.Sdk.XunitException($"App setting {name} is not an expression: {value}.");
 
     [Fact]
     public void Plan_is_flex_consumption_on_linux()
@@ -126,7 +132,7 @@ public sealed class FunctionAppTests(InfraFixture fixture)
         Assert.Equal("ConfirmByQuery", Literal("Notify__UnsignedPolicy"));
         Assert.Equal(string.Empty, Literal("Notify__AllowedIpRanges"));
         Assert.Equal("paypro-app-secret", Literal("KeyVault__SecretName"));
-        Assert.Contains("reference('vault').vaultUri", Expression("KeyVault__VaultUri"), StringComparison.Ordinal);
+        Assert.Equal(Snapshot.Reference("Microsoft.KeyVault/vaults", "vaultUri"), Expression("KeyVault__VaultUri"));
     }
 
     [Fact]
@@ -147,7 +153,7 @@ public sealed class FunctionAppTests(InfraFixture fixture)
         var tables = fixture.Template.Single("Microsoft.Storage/storageAccounts/tableServices/tables");
         var tableNames = tables.Scope.Resolve("[parameters('tableNames')]")!.Value.EnumerateArray().Select(table => table.GetString()!);
         Assert.Equal(
-            ["Audit", "Due", "Transactions"],
+            ["Audit", "Controls", "Due", "Transactions"],
             tableNames.Select(table => table.StartsWith(prefix, StringComparison.Ordinal) ? table[prefix.Length..] : table).Order());
     }
 
@@ -155,13 +161,15 @@ public sealed class FunctionAppTests(InfraFixture fixture)
     public void Host_storage_is_identity_based()
     {
         Assert.Equal("managedidentity", Literal("AzureWebJobsStorage__credential"));
-        Assert.Equal("[parameters('storageAccountName')]", Expression("AzureWebJobsStorage__accountName"));
-        Assert.Equal("[reference('identity').clientId]", Expression("AzureWebJobsStorage__clientId"));
-        AssertIsTheAppIdentity("identity");
+        Assert.Equal(Snapshot.NameOf("Microsoft.Storage/storageAccounts"), Literal("AzureWebJobsStorage__accountName"));
+        Assert.Equal(Snapshot.Reference(Identity, "clientId"), Expression("AzureWebJobsStorage__clientId"));
+        AssertTheAppRunsAs(Snapshot.IdOf(Identity));
         Assert.Equal(Expression("AzureWebJobsStorage__clientId"), Expression("AZURE_CLIENT_ID"));
         foreach (var service in new[] { "blob", "queue", "table" })
         {
-            Assert.Contains($"primaryEndpoints.{service}]", Expression($"AzureWebJobsStorage__{service}ServiceUri"), StringComparison.Ordinal);
+            Assert.Equal(
+                Snapshot.Reference("Microsoft.Storage/storageAccounts", $"primaryEndpoints.{service}"),
+                Expression($"AzureWebJobsStorage__{service}ServiceUri"));
         }
     }
 
@@ -169,16 +177,18 @@ public sealed class FunctionAppTests(InfraFixture fixture)
     public void Application_insights_ingestion_authenticates_with_the_identity()
     {
         var authentication = Expression("APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
-        Assert.Equal("[format('Authorization=AAD;ClientId={0}', reference('identity').clientId)]", authentication);
-        AssertIsTheAppIdentity("identity");
-        Assert.Contains("reference('appInsights').ConnectionString", Expression("APPLICATIONINSIGHTS_CONNECTION_STRING"), StringComparison.Ordinal);
+        Assert.Equal($"[format('Authorization=AAD;ClientId={{0}}', {Snapshot.ReferenceCall(Identity)}.clientId)]", authentication);
+        AssertTheAppRunsAs(Snapshot.IdOf(Identity));
+        Assert.Equal(
+            Snapshot.Reference("Microsoft.Insights/components", "ConnectionString"),
+            Expression("APPLICATIONINSIGHTS_CONNECTION_STRING"));
     }
 
     [Fact]
     public void Notify_url_is_a_key_vault_reference_because_it_holds_the_function_key()
     {
-        var notifyUrl = Expression("Paypro__NotifyUrl");
-        Assert.Equal("[format('@Microsoft.KeyVault(VaultName={0};SecretName=paypro-notify-url)', parameters('keyVaultName'))]", notifyUrl);
+        var notifyUrl = Literal("Paypro__NotifyUrl");
+        Assert.Equal($"@Microsoft.KeyVault(VaultName={Snapshot.NameOf("Microsoft.KeyVault/vaults")};SecretName=paypro-notify-url)", notifyUrl);
     }
 
     [Fact]
@@ -205,9 +215,8 @@ public sealed class FunctionAppTests(InfraFixture fixture)
             "listSecrets",
             "?code=",
         ];
-        foreach (var (name, value) in Settings)
+        foreach (var (name, text) in Settings)
         {
-            var text = value.GetRawText();
             Assert.All(
                 forbiddenFragments,
                 fragment => Assert.False(
@@ -229,6 +238,16 @@ public sealed class FunctionAppTests(InfraFixture fixture)
     {
         var module = fixture.Template.Resources.Single(resource => resource.SymbolicName == "functionApp");
         Assert.Contains("roles", module.Get("dependsOn").EnumerateArray().Select(dependency => dependency.GetString()));
+    }
+
+    private const string Identity = "Microsoft.ManagedIdentity/userAssignedIdentities";
+
+    /// <summary>The identity is the one user-assigned identity the app runs as.</summary>
+    private void AssertTheAppRunsAs(string identityId)
+    {
+        var app = Snapshot.Single("Microsoft.Web/sites");
+        var identities = app.GetProperty("identity").GetProperty("userAssignedIdentities").EnumerateObject().Select(identity => identity.Name);
+        Assert.Equal(identityId, Assert.Single(identities));
     }
 
     /// <summary>The symbol is the user-assigned identity the app is given, not some other one.</summary>

@@ -4,7 +4,8 @@ namespace Paypro.Infra.Tests;
 
 /// <summary>
 /// Compiles the templates once for every test: bicep build of main.bicep, bicep build-params of
-/// main.bicepparam and bicep lint of every file run side by side in a temporary folder.
+/// main.bicepparam, bicep lint of every file and bicep snapshot of main.bicepparam run side by side
+/// in a temporary folder.
 /// </summary>
 public sealed class InfraFixture : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class InfraFixture : IDisposable
     private readonly Task<BicepRun> build;
     private readonly Task<BicepRun> buildParams;
     private readonly Task<BicepRun> lint;
+    private readonly Task<DeploymentSnapshot> snapshot;
     private readonly Lazy<ArmTemplate> template;
     private readonly Lazy<JsonDocument> parameters;
 
@@ -38,6 +40,7 @@ public sealed class InfraFixture : IDisposable
             BicepCli.InfraDirectory,
             DeploymentEnvironment));
         lint = Task.Run(() => LintAll(BicepCli.InfraDirectory));
+        snapshot = Task.Run(() => DeploymentSnapshot.Take(Path.Combine(OutputDirectory, "snapshot")));
 
         parameters = new Lazy<JsonDocument>(() =>
         {
@@ -72,6 +75,13 @@ public sealed class InfraFixture : IDisposable
     /// <summary>The parameters file build-params produced from main.bicepparam.</summary>
     public JsonDocument Parameters => parameters.Value;
 
+    /// <summary>What deploying main.bicepparam as it is would send to Azure.</summary>
+    public DeploymentSnapshot Snapshot => snapshot.GetAwaiter().GetResult();
+
+    /// <summary>What deploying main.bicepparam with some parameters set otherwise would send to Azure.</summary>
+    public DeploymentSnapshot TakeSnapshot(string name, IReadOnlyDictionary<string, string> parameters) =>
+        DeploymentSnapshot.Take(Path.Combine(OutputDirectory, $"snapshot-{name}"), parameters);
+
     /// <summary>Lints every .bicep file under <paramref name="directory"/> in one CLI run.</summary>
     public static BicepRun LintAll(string directory) =>
         BicepCli.Run(["lint", "--pattern", "**/*.bicep", "--no-restore"], directory);
@@ -82,7 +92,7 @@ public sealed class InfraFixture : IDisposable
         // by the tests that read them.
         try
         {
-            Task.WaitAll([build, buildParams, lint], TimeSpan.FromMinutes(3));
+            Task.WaitAll([build, buildParams, lint, snapshot], TimeSpan.FromMinutes(3));
         }
         catch (AggregateException)
         {

@@ -40,10 +40,10 @@ public sealed class StorageTests(InfraFixture fixture)
     }
 
     [Fact]
-    public void Tables_for_transactions_audit_and_due_index_exist()
+    public void Tables_for_transactions_audit_due_index_and_money_controls_exist()
     {
         Assert.Equal(
-            ["PayproAudit", "PayproDue", "PayproTransactions"],
+            ["PayproAudit", "PayproControls", "PayproDue", "PayproTransactions"],
             NamesOf("Microsoft.Storage/storageAccounts/tableServices/tables").Order());
     }
 
