@@ -36,6 +36,8 @@ public sealed class WorkerContractApp : IAsyncLifetime
         Settings["ReconcileSchedule"] = "*/3 * * * * *";
         Settings["Poll:FirstCheckAfter"] = "00:10:00";
         Settings["Poll:MaxBackoff"] = "00:10:00";
+        // Above this a payout is held for approval (the suite's other payouts are far below it).
+        Settings["Controls:ApprovalThreshold"] = "1000";
         App = await EmulatorApp.StartAsync(Settings);
         Queues = Storage.CreateQueueServiceClient();
         Events = new EventsReader(Queues.GetQueueClient(Settings["EventsQueueName"]));
@@ -226,6 +228,42 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, functionKeyRedrive.StatusCode);
         Assert.Equal(HttpStatusCode.OK, redrive.StatusCode);
         Assert.Equal($"{fixture.Settings["PayoutsQueueName"]}-poison", (await redrive.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queue").GetString());
+    }
+
+    [Fact]
+    public async Task ListHeldPayouts_ReleasePayout_and_CancelPayout_take_the_master_key_and_a_release_is_sent_once()
+    {
+        var released = TestTradeNos.New("CR");
+        var cancelled = TestTradeNos.New("CC");
+        await Queue("PayoutsQueueName").SendMessageAsync(PayproAppHarness.PayoutMessage(released, amount: 5_000));
+        await Queue("PayoutsQueueName").SendMessageAsync(PayproAppHarness.PayoutMessage(cancelled, amount: 6_000));
+        await WaitForStateAsync("payouts", released, "held");
+        await WaitForStateAsync("payouts", cancelled, "held");
+
+        using var functionKeyList = await App.GetWithKeyAsync("/api/transactions/held");
+        using var list = await App.Http.GetAsync($"/api/transactions/held?code={PayproAppHarness.MasterKey}");
+        using var functionKeyRelease = await PostAsync($"/api/payouts/{released}/release", """{"reason":"approved"}""", PayproAppHarness.FunctionKey);
+        using var release = await PostAsync($"/api/payouts/{released}/release", """{"reason":"approved"}""", PayproAppHarness.MasterKey);
+        using var cancel = await PostAsync($"/api/payouts/{cancelled}/cancel", """{"reason":"not ours"}""", PayproAppHarness.MasterKey);
+        using var noReason = await PostAsync($"/api/payouts/{cancelled}/cancel", "{}", PayproAppHarness.MasterKey);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, functionKeyList.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        var listed = (await list.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("held").EnumerateArray()
+            .Select(h => h.GetProperty("transaction").GetProperty("tradeNo").GetString()).ToList();
+        Assert.Contains(released, listed);
+        Assert.Contains(cancelled, listed);
+        Assert.Equal(HttpStatusCode.Unauthorized, functionKeyRelease.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, release.StatusCode);
+        Assert.Equal("released", (await release.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString());
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal("rejected", (await cancel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("transaction").GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        await WaitForStateAsync("payouts", released, "succeeded");
+        Assert.Single(fixture.Sandbox.Ledger.CreateAttempts(released));
+        Assert.Empty(fixture.Sandbox.Ledger.CreateAttempts(cancelled));
+        await Eventually.UntilAsync(async () => (await fixture.Events.ReadAsync(cancelled)).Count == 2, "the cancelled payout's two events", Settles);
+        Assert.Equal(["payout.held", "payout.rejected"], (await fixture.Events.ReadAsync(cancelled)).Select(e => e.GetProperty("type").GetString()));
     }
 
     [Fact]
