@@ -162,6 +162,7 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_held_payout_survives_a_restart_a_redelivery_a_redrive_the_poll_and_check_now_unsent_then_expires()
     {
         var settings = Controls(("ApprovalThreshold", "500"), ("HoldExpiry", "02:00:00"));
+        settings["Poll:StuckAfter"] = "00:30:00";
         var app = await StartAsync(settings);
         var tradeNo = TestTradeNos.New("QUI");
         var message = PayproAppHarness.PayoutMessage(tradeNo, amount: 700);
@@ -187,7 +188,12 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, check.StatusCode);
         var record = (await app.GetAsync(tradeNo))!;
         Assert.Equal(TransactionState.Held, record.State);
+        // Held three times Poll:StuckAfter, and never flagged: it waits for an operator, not for Paypro.
         Assert.Null(record.StuckAt);
+        // The poll's gauges count it as held, not as pending.
+        Assert.Equal(1, ControlsSnapshot.HeldCount);
+        Assert.Equal(700, ControlsSnapshot.HeldAmount);
+        Assert.Equal(0, PendingSnapshot.Pending);
         Assert.DoesNotContain(_sandbox.Ledger.Requests, r => r.TradeNo == tradeNo);
         // Announced once, as held, before the restart: nothing since.
         Assert.Empty(await app.EventsForAsync(tradeNo));
