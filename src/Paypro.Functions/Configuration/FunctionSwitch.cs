@@ -2,7 +2,9 @@ namespace Paypro.Functions.Configuration;
 
 /// <summary>
 /// The platform's switch for one function, the app setting <c>AzureWebJobs.&lt;FunctionName&gt;.Disabled</c> (<c>true</c> or
-/// <c>1</c>), as the host reads it. The app reads it too where it must not act behind a paused function's back.
+/// <c>1</c>), as the worker sees it: the app reads it where it must not act behind a paused function's back. App settings
+/// reach the worker as environment variables, and where a platform cannot carry a period in a variable's name it arrives
+/// with underscores (<c>AzureWebJobs_&lt;FunctionName&gt;_Disabled</c>), so either spelling counts.
 /// </summary>
 public static class FunctionSwitch
 {
@@ -11,6 +13,9 @@ public static class FunctionSwitch
     public static bool IsDisabled(IConfiguration configuration, string functionName)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return configuration[SettingOf(functionName)]?.Trim() is { } value && (bool.TryParse(value, out var disabled) ? disabled : value == "1");
+        return IsTrue(configuration[SettingOf(functionName)]) || IsTrue(configuration[SettingOf(functionName).Replace('.', '_')]);
     }
+
+    private static bool IsTrue(string? setting) =>
+        setting?.Trim() is { } value && (bool.TryParse(value, out var disabled) ? disabled : value == "1");
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Paypro.Functions.Configuration;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Tests.Transactions;
@@ -47,5 +49,18 @@ public class PayoutControlsTests
         Assert.Equal(new Tally(30, 1), new Counts(new Tally(70, 2), new Tally(100, 3)).Room);
         // A release counts past the allotment; the share then has no room, not negative room.
         Assert.Equal(default, new Counts(new Tally(150, 4), new Tally(100, 3)).Room);
+    }
+
+    [Theory]
+    [InlineData("AzureWebJobs.SubmitPayout.Disabled", "true", true)]
+    [InlineData("AzureWebJobs.SubmitPayout.Disabled", "1", true)]
+    [InlineData("AzureWebJobs_SubmitPayout_Disabled", "True", true)]
+    [InlineData("AzureWebJobs.SubmitPayout.Disabled", "false", false)]
+    [InlineData("AzureWebJobs.SubmitPayin.Disabled", "true", false)]
+    public void Payouts_are_paused_by_the_platform_switch_in_either_spelling(string setting, string value, bool paused)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new KeyValuePair<string, string?>(setting, value)]).Build();
+
+        Assert.Equal(paused, FunctionSwitch.IsDisabled(configuration, HeldPayouts.SubmitPayoutFunction));
     }
 }
