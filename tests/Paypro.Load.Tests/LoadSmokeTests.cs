@@ -69,7 +69,7 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
         output.WriteLine(log);
         Assert.True(clock.Elapsed < Timeout, $"The smoke did not finish within {Timeout.TotalMinutes:0} minutes; it was stopped. Output:\n{Tail(log)}");
         Assert.True(process.ExitCode == 0, $"The smoke exited with {process.ExitCode} (1: a budget missed, 2: a scenario could not run). Its summary:\n{Tail(log)}");
-        foreach (var scenario in new[] { "notify", "event-lag", "pipeline", "poll-cost", "faults", "catch-up", "bad-input", "startup", "reconcile" })
+        foreach (var scenario in new[] { "notify", "event-lag", "pipeline", "poll-cost", "faults", "catch-up", "bad-input", "startup", "reconcile", "limits" })
         {
             Assert.Contains($"== {scenario}:", log, StringComparison.Ordinal);
         }

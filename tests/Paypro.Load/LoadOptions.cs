@@ -6,13 +6,13 @@ namespace Paypro.Load;
 public sealed class LoadOptions
 {
     /// <summary>Every scenario, in the order <c>all</c> runs them.</summary>
-    public static readonly IReadOnlyList<string> ScenarioNames = ["notify", "event-lag", "pipeline", "poll-cost", "faults", "catch-up", "bad-input", "history", "startup", "reconcile"];
+    public static readonly IReadOnlyList<string> ScenarioNames = ["notify", "event-lag", "pipeline", "poll-cost", "faults", "catch-up", "bad-input", "history", "startup", "reconcile", "limits"];
 
     public const string Usage =
         "usage: dotnet run --project tests/Paypro.Load -c Release -- all | SCENARIO... [options]\n" +
-        "  scenarios: notify, event-lag, pipeline, poll-cost, faults, catch-up, bad-input, history, startup, reconcile (all: every one, in this order)\n" +
+        "  scenarios: notify, event-lag, pipeline, poll-cost, faults, catch-up, bad-input, history, startup, reconcile, limits (all: every one, in this order)\n" +
         "  --smoke                a few dozen operations per scenario (what CI runs); timings are reported, not judged\n" +
-        "  --count N              the scenario's main count instead of its default (callbacks, payouts, largest history, bad inputs, starts)\n" +
+        "  --count N              the scenario's main count instead of its default (callbacks, payouts, payouts per round, largest history, bad inputs, starts)\n" +
         "  --concurrency N        callbacks in flight at once (notify, event-lag; default 64)\n" +
         "  --timeout SECONDS      how long a scenario may wait for the work it started\n" +
         "  --seed-timeout SECONDS how long seeding may take (default 600)\n" +

@@ -21,7 +21,7 @@ if (options.Help)
 }
 
 IScenario[] known = [new NotifyScenario(), new EventLagScenario(), new PipelineScenario(), new PollCostScenario(), new FaultsScenario(), new CatchUpScenario(), new BadInputScenario(),
-    new HistoryScenario(), new StartupScenario(), new ReconcileScenario()];
+    new HistoryScenario(), new StartupScenario(), new ReconcileScenario(), new LimitsScenario()];
 var machine = $"{Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription}";
 var started = DateTimeOffset.UtcNow;
 Console.WriteLine($"machine: {machine}");

@@ -18,6 +18,7 @@ public sealed partial class StorageCounter : HttpPipelinePolicy
     private readonly ConcurrentDictionary<string, int> _byTradeNo = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _byKind = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _entitiesByKind = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _refusedByKind = new(StringComparer.Ordinal);
     private long _roundTrips;
     private long _entitiesRead;
     private long _unattributed;
@@ -31,14 +32,27 @@ public sealed partial class StorageCounter : HttpPipelinePolicy
     /// <summary>Round trips charged to <paramref name="tradeNo"/> since the last reset.</summary>
     public int RoundTripsOf(string tradeNo) => _byTradeNo.GetValueOrDefault(tradeNo);
 
-    /// <summary>Round trips since the last reset by method and table ("GET Due", "POST $batch"), with the entities GETs returned.</summary>
-    public string DescribeRequests() => string.Join(", ", _byKind.OrderBy(k => k.Key, StringComparer.Ordinal)
-        .Select(k => $"{k.Key} x{k.Value}" + (_entitiesByKind.TryGetValue(k.Key, out var entities) ? $" ({entities} entities)" : "")));
+    /// <summary>
+    /// Round trips since the last reset by method and table ("GET Due", "POST $batch"), with the entities GETs returned
+    /// and the writes refused for a conflict (409 or 412: another writer's change went in first).
+    /// </summary>
+    /// <param name="table">Only the requests to this table, by its name without the prefix ("Controls"), when given.</param>
+    public string DescribeRequests(string? table = null) => string.Join(", ", _byKind.Where(k => table is null || k.Key.EndsWith(" " + table, StringComparison.Ordinal))
+        .OrderBy(k => k.Key, StringComparer.Ordinal)
+        .Select(k => $"{k.Key} x{k.Value}" + (_entitiesByKind.TryGetValue(k.Key, out var entities) ? $" ({entities} entities)" : "")
+            + (_refusedByKind.TryGetValue(k.Key, out var refused) ? $" ({refused} refused: conflict)" : "")));
+
+    /// <summary>Round trips since the last reset to one table, by its name without the prefix ("Transactions", "Due", "Controls").</summary>
+    public int RoundTripsOn(string table) => _byKind.Where(k => k.Key.EndsWith(" " + table, StringComparison.Ordinal)).Sum(k => k.Value);
+
+    /// <summary>Writes to one table refused for a conflict (409 or 412) since the last reset.</summary>
+    public int ConflictsOn(string table) => _refusedByKind.Where(k => k.Key.EndsWith(" " + table, StringComparison.Ordinal)).Sum(k => k.Value);
 
     public void Reset()
     {
         _byKind.Clear();
         _entitiesByKind.Clear();
+        _refusedByKind.Clear();
         Interlocked.Exchange(ref _roundTrips, 0);
         Interlocked.Exchange(ref _entitiesRead, 0);
         Interlocked.Exchange(ref _unattributed, 0);
@@ -77,9 +91,14 @@ public sealed partial class StorageCounter : HttpPipelinePolicy
         var shortName = table.EndsWith("Due", StringComparison.Ordinal) ? "Due"
             : table.EndsWith("Transactions", StringComparison.Ordinal) ? "Transactions"
             : table.EndsWith("Audit", StringComparison.Ordinal) ? "Audit"
+            : table.EndsWith("Controls", StringComparison.Ordinal) ? "Controls"
             : table;
         var kind = $"{message.Request.Method} {shortName}";
         _byKind.AddOrUpdate(kind, 1, static (_, count) => count + 1);
+        if (message.HasResponse && message.Response.Status is 409 or 412)
+        {
+            _refusedByKind.AddOrUpdate(kind, 1, static (_, count) => count + 1);
+        }
         if (message.Request.Method != RequestMethod.Get || !message.HasResponse || message.Response.Status != 200 || message.Response.Content is null)
         {
             return;

@@ -87,10 +87,10 @@ public static class Workload
         });
     }
 
-    /// <summary>Every transaction record (one scan, state and a few fields only), by tradeNo.</summary>
-    public static async Task<Dictionary<string, RecordState>> ScanRecordsAsync(LoadEnvironment environment, CancellationToken cancellationToken)
+    /// <summary>Every transaction record (one scan, state and a few fields only), by tradeNo; of <paramref name="table"/> when given, else of the environment's table.</summary>
+    public static async Task<Dictionary<string, RecordState>> ScanRecordsAsync(LoadEnvironment environment, CancellationToken cancellationToken, string? table = null)
     {
-        var transactions = environment.Tables.GetTableClient(environment.TransactionsTable);
+        var transactions = environment.Tables.GetTableClient(table ?? environment.TransactionsTable);
         var records = new Dictionary<string, RecordState>(StringComparer.Ordinal);
         try
         {
@@ -108,16 +108,19 @@ public static class Workload
         return records;
     }
 
-    /// <summary>Scans the records until <paramref name="done"/> holds; throws when <paramref name="deadline"/> passes first.</summary>
+    /// <summary>
+    /// Scans the records (of <paramref name="table"/> when given) until <paramref name="done"/> holds; throws when
+    /// <paramref name="deadline"/> passes first.
+    /// </summary>
     /// <returns>The last scan.</returns>
     public static async Task<Dictionary<string, RecordState>> WaitForRecordsAsync(LoadEnvironment environment, Func<Dictionary<string, RecordState>, bool> done, string what,
-        TimeSpan deadline, CancellationToken cancellationToken, TimeSpan? interval = null, Func<Dictionary<string, RecordState>, string>? progress = null)
+        TimeSpan deadline, CancellationToken cancellationToken, TimeSpan? interval = null, Func<Dictionary<string, RecordState>, string>? progress = null, string? table = null)
     {
         var clock = Stopwatch.StartNew();
         var nextReport = TimeSpan.FromSeconds(10);
         while (true)
         {
-            var records = await ScanRecordsAsync(environment, cancellationToken);
+            var records = await ScanRecordsAsync(environment, cancellationToken, table);
             if (done(records))
             {
                 return records;
