@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Azure.Storage.Queues.Models;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;
@@ -55,6 +56,12 @@ public sealed class FaultsScenario : IScenario
                 ["Poll:UnknownGracePeriod"] = context.Smoke ? "00:00:08" : "00:00:20",
                 // A killed instance's messages come back after this (the host leases for longer and renews).
                 ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:03",
+                // The money controls count every payout (limits far above the run, so none is held): the counting and
+                // its give-backs go through the same kills and outages, and must never count less than was paid.
+                ["Controls:DailyAmountLimit"] = "1000000000000",
+                ["Controls:DailyCountLimit"] = "1000000000",
+                ["Controls:MobileDailyAmountLimit"] = "1000000000000",
+                ["Controls:MobileDailyCountLimit"] = "1000000000",
             },
         }, cancellationToken);
         var sandbox = environment.Sandbox;
@@ -225,6 +232,19 @@ public sealed class FaultsScenario : IScenario
         report.Budget(Name, "lost", $"{lost.Count} of {count} not final {Stats.Seconds(timeout)} after the last was enqueued (poison messages {poison})", "0", lost.Count == 0);
         report.Budget(Name, "disagreeing with the ledger",
             $"{disagree.Count} of {count - lost.Count} final; outcomes {Workload.DescribeStates(records.Where(r => tradeNos.Contains(r.Key)).ToDictionary())}", "0", disagree.Count == 0);
+        // What the day limits counted (the day shares' used amounts) against what Paypro paid: a payout that escaped the count
+        // would let a limit be passed. A crash can leave a count too high (counted, then never recorded; or a failure's
+        // give-back lost), which only ever holds a payout early.
+        var paid = tradeNos.Sum(t => entries.GetValueOrDefault(t)?.FirstOrDefault(e => e.Status == "0000")?.Amount ?? 0);
+        var counted = 0L;
+        var controls = environment.Tables.GetTableClient(environment.TablePrefix + "Controls");
+        await foreach (var share in controls.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {"day-"} and PartitionKey lt {"day-~"} and RowKey eq {"total"}"),
+            cancellationToken: cancellationToken))
+        {
+            counted += share.GetInt64("Amount") ?? 0;
+        }
+        report.Budget(Name, "counted for the day limits", $"{counted} KES counted, {paid} KES paid (ledger); counted beyond what was paid {counted - paid} KES",
+            "never less than paid", counted >= paid);
         report.Add(Name, "time until all final", allFinal is { } done
             ? $"{Stats.Seconds(done)} from the first enqueue ({Stats.Seconds(done - lastEnqueued)} after the last; payouts enqueued over {Stats.Seconds(pace)})"
             : $"not within {Stats.Seconds(timeout)} after the last enqueue",
