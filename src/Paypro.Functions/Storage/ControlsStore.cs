@@ -82,6 +82,33 @@ public class ControlsStore : IControlsStore
     private static Counts CountsOf(TableEntity entity) =>
         new(new Tally(entity.GetInt64("Amount") ?? 0, entity.GetInt64("Count") ?? 0), new Tally(entity.GetInt64("AllottedAmount") ?? 0, entity.GetInt64("AllottedCount") ?? 0));
 
+    public virtual async Task<int> DeleteCountsBeforeAsync(string dayKey, int max, CancellationToken cancellationToken)
+    {
+        // Keys start with the day (day-yyyyMMdd..., mobile-yyyyMMdd-...), so each kind's old counts are one key range; a
+        // delete per entity, since they spread over many partitions and a batch holds one.
+        var deleted = 0;
+        if (max <= 0)
+        {
+            return 0;
+        }
+        foreach (var prefix in new[] { "day-", "mobile-" })
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {prefix + dayKey}");
+            await foreach (var entity in _table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Clamp(max - deleted, 1, 1000), select: ["PartitionKey", "RowKey"],
+                cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (deleted >= max)
+                {
+                    return deleted;
+                }
+                FunctionsMetrics.EntitiesRead.Add(1);
+                await _table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
     public virtual async Task AddHeldAsync(HeldEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);

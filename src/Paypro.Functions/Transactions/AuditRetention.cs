@@ -6,13 +6,14 @@ namespace Paypro.Functions.Transactions;
 /// <summary>
 /// Deletes audit rows older than <see cref="AuditOptions.RetentionDays"/>, in bounded batches. It walks the creation
 /// index from where the last run stopped up to the cut-off less <see cref="LifetimeGrace"/>, and for each transaction
-/// deletes the audit rows written before the cut-off (plus those of the refused and unmatched callbacks, the poison reasons and what
-/// reconciliation kept of the days before it). A visited transaction with rows written after the cut-off is visited again once they are past it. So a run reads the rows it deletes,
+/// deletes the audit rows written before the cut-off (plus those of the refused and unmatched callbacks, the poison reasons, what
+/// reconciliation kept of the days before it and the money controls' counts of those days). A visited transaction with rows
+/// written after the cut-off is visited again once they are past it. So a run reads the rows it deletes,
 /// the index rows of old transactions and at most one kept row per transaction visited, and its cost grows with the rows deleted, not
 /// with the history.
 /// </summary>
-public class AuditRetention(ITransactionStore store, ICreationIndex created, IOperationsStore operations, IReconciliationStore reconciliation, IOptions<AuditOptions> options,
-    TimeProvider time, ILogger<AuditRetention> logger)
+public class AuditRetention(ITransactionStore store, ICreationIndex created, IOperationsStore operations, IReconciliationStore reconciliation, IControlsStore controls,
+    IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditRetention> logger)
 {
     private const int IndexPageSize = 500;
 
@@ -36,6 +37,8 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
         deleted += await operations.DeletePoisonReasonsBeforeAsync(cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
         // What reconciliation kept of a Kenya day goes once the whole day is past the cut-off.
         deleted += await reconciliation.DeleteDaysBeforeAsync(KenyaTime.DayOf(cutoff), budget - deleted, cancellationToken).ConfigureAwait(false);
+        // So do the money controls' counts of a Kenya day.
+        deleted += await controls.DeleteCountsBeforeAsync(PayoutControls.DayKey(KenyaTime.DayOf(cutoff)), budget - deleted, cancellationToken).ConfigureAwait(false);
 
         // Transactions that gathered rows after their visit: each is visited again once its first later row is past the cut-off.
         var revisitsDone = true;

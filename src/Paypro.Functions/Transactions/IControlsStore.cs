@@ -20,6 +20,12 @@ public interface IControlsStore
     /// <summary>The counts whose partition starts with <paramref name="partitionPrefix"/> (one day's shares, for the gauges).</summary>
     Task<IReadOnlyList<Counts>> GetCountsAsync(string partitionPrefix, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes the counts of the Kenya days before <paramref name="dayKey"/> (<c>yyyyMMdd</c>), at most <paramref name="max"/>:
+    /// only today's counts decide anything, the older ones only say what was cleared.
+    /// </summary>
+    Task<int> DeleteCountsBeforeAsync(string dayKey, int max, CancellationToken cancellationToken);
+
     /// <summary>Puts a payout on the held list (before its record is written, so a held payout is always listed).</summary>
     Task AddHeldAsync(HeldEntry entry, CancellationToken cancellationToken);
 

@@ -28,7 +28,6 @@ public class PayoutControls
 
     private const string DayRow = "total";
     private const string PoolRow = "pool";
-    private static readonly TimeSpan KenyaOffset = TimeSpan.FromHours(3);
 
     private readonly IControlsStore _store;
     private readonly ControlsOptions _options;
@@ -44,7 +43,10 @@ public class PayoutControls
     public ControlsOptions Options => _options;
 
     /// <summary>The Kenya day (UTC+3) of <paramref name="at"/>, as <c>yyyyMMdd</c>: it starts at 21:00 UTC.</summary>
-    public static string KenyaDay(DateTimeOffset at) => at.ToOffset(KenyaOffset).ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    public static string KenyaDay(DateTimeOffset at) => DayKey(KenyaTime.DayOf(at));
+
+    /// <summary>A Kenya day as the counts' keys write it, <c>yyyyMMdd</c>, so that keys sort by day.</summary>
+    public static string DayKey(DateOnly day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
     /// <summary>The partition of one share of a day's count.</summary>
     public static string DayPartition(string day, int partition) => "day-" + day + "-" + partition.ToString("D2", CultureInfo.InvariantCulture);

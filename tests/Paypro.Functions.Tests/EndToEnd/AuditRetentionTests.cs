@@ -109,6 +109,32 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         Assert.Equal(120, await CountRowsAsync(days, recent));
     }
 
+    [Fact]
+    public async Task The_money_controls_counts_of_a_day_go_once_the_day_is_past_the_retention()
+    {
+        var controls = App.App.Services.GetRequiredService<IControlsStore>();
+        var now = App.Clock.GetUtcNow();
+        var old = PayoutControls.KenyaDay(now.AddDays(-500));
+        var recent = PayoutControls.KenyaDay(now.AddDays(-10));
+        foreach (var day in new[] { old, recent })
+        {
+            await controls.UpdateAsync(PayoutControls.PoolPartition(day), "pool", c => c with { Used = new Tally(1_000, 10) }, CancellationToken.None);
+            for (var share = 0; share < 3; share++)
+            {
+                await controls.UpdateAsync(PayoutControls.DayPartition(day, share), "total", c => c with { Used = new Tally(100, 1) }, CancellationToken.None);
+            }
+            var (partition, row) = PayoutControls.MobileKey(day, "254712345678");
+            await controls.UpdateAsync(partition, row, c => c with { Used = new Tally(100, 1) }, CancellationToken.None);
+        }
+
+        await Purge();
+
+        Assert.Empty(await controls.GetCountsAsync("day-" + old, CancellationToken.None));
+        Assert.Empty(await controls.GetCountsAsync("mobile-" + old, CancellationToken.None));
+        Assert.Equal(4, (await controls.GetCountsAsync("day-" + recent, CancellationToken.None)).Count);
+        Assert.Single(await controls.GetCountsAsync("mobile-" + recent, CancellationToken.None));
+    }
+
     private static async Task<int> CountRowsAsync(IReconciliationStore days, DateOnly day)
     {
         var count = 0;
