@@ -52,6 +52,35 @@ public sealed class StartupSettingsTests
     }
 
     [Fact]
+    public void Money_controls_left_empty_are_off_as_local_settings_sample_json_leaves_them()
+    {
+        var empty = new Dictionary<string, string?>
+        {
+            ["Controls:DailyAmountLimit"] = "", ["Controls:DailyCountLimit"] = "", ["Controls:MobileDailyAmountLimit"] = "",
+            ["Controls:MobileDailyCountLimit"] = "", ["Controls:ApprovalThreshold"] = "", ["Controls:HoldExpiry"] = "7.00:00:00",
+        };
+        using var host = WorkerStartupTests.AppBuilder(empty).Build();
+
+        var controls = host.Services.GetRequiredService<IOptions<ControlsOptions>>().Value;
+
+        Assert.Null(controls.DailyAmountLimit);
+        Assert.Null(controls.ApprovalThreshold);
+        Assert.False(controls.CountsDays);
+        Assert.False(controls.CountsMobiles);
+        Assert.Equal(TimeSpan.FromDays(7), controls.HoldExpiry);
+    }
+
+    [Theory]
+    [InlineData("Controls:DailyAmountLimit", "-1", "Controls:DailyAmountLimit must be a whole number of 0 or more")]
+    [InlineData("Controls:HoldExpiry", "00:00:00", "Controls:HoldExpiry must be more than zero")]
+    public async Task The_app_refuses_a_negative_limit_or_an_empty_hold_expiry_naming_the_setting(string setting, string value, string message)
+    {
+        var error = await StartFailsAsync(new() { [setting] = value });
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_default_settings_start()
     {
         using var host = WorkerStartupTests.AppBuilder(new Dictionary<string, string?>()).Build();
