@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Primitives;
+using Paypro.Functions.Configuration;
 
 namespace Paypro.Functions.DevHost;
 
@@ -31,8 +32,7 @@ internal sealed class HostedFunctions(FunctionCatalog? catalog = null)
     /// disabled queue function leaves its messages on the queue, a disabled timer does not fire.
     /// </summary>
     public static bool IsDisabled(IConfiguration configuration, string functionName) =>
-        configuration[$"AzureWebJobs.{functionName}.Disabled"]?.Trim() is { } value
-        && (bool.TryParse(value, out var disabled) ? disabled : value == "1");
+        FunctionSwitch.IsOn(configuration[FunctionSwitch.SettingOf(functionName)]);
 }
 
 /// <summary>

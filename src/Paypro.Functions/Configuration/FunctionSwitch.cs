@@ -13,9 +13,10 @@ public static class FunctionSwitch
     public static bool IsDisabled(IConfiguration configuration, string functionName)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return IsTrue(configuration[SettingOf(functionName)]) || IsTrue(configuration[SettingOf(functionName).Replace('.', '_')]);
+        return IsOn(configuration[SettingOf(functionName)]) || IsOn(configuration[SettingOf(functionName).Replace('.', '_')]);
     }
 
-    private static bool IsTrue(string? setting) =>
+    /// <summary>Whether a value of the switch turns it on, as the host reads it: <c>true</c> (any case) or <c>1</c>.</summary>
+    public static bool IsOn(string? setting) =>
         setting?.Trim() is { } value && (bool.TryParse(value, out var disabled) ? disabled : value == "1");
 }
