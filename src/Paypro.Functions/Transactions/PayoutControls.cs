@@ -9,6 +9,9 @@ namespace Paypro.Functions.Transactions;
 /// <summary>What the controls decided for a payout: cleared (with what it took from the counts), or held, by which control and why.</summary>
 public sealed record Clearance(CountedLimits? Counted, string? HeldBy, string? HeldReason)
 {
+    /// <summary>Cleared, with nothing counted: no control applies (a payin, or controls that are off).</summary>
+    public static readonly Clearance None = new(null, null, null);
+
     public bool IsHeld => HeldBy is not null;
 }
 
@@ -77,9 +80,10 @@ public class PayoutControls
         }
         if (!o.CountsDays && !o.CountsMobiles)
         {
-            return new Clearance(null, null, null);
+            return Clearance.None;
         }
-        var day = KenyaDay(now);
+        var date = KenyaTime.DayOf(now);
+        var day = DayKey(date);
         var mobileCounted = false;
         if (o.CountsMobiles)
         {
@@ -94,7 +98,7 @@ public class PayoutControls
             }, cancellationToken).ConfigureAwait(false);
             if (over is not null)
             {
-                return Held(over, day);
+                return Held(over, date);
             }
             mobileCounted = true;
         }
@@ -105,7 +109,7 @@ public class PayoutControls
             if (share is null)
             {
                 await GiveBackAsync(new CountedLimits(day, parts, mobileCounted), mobile, amount, cancellationToken).ConfigureAwait(false);
-                return Held(dayLimit!, day);
+                return Held(dayLimit!, date);
             }
             parts.Add(new CountedPart(share.Value, amount, 1));
         }
@@ -254,7 +258,7 @@ public class PayoutControls
         return (granted.IsZero ? null : granted, over);
     }
 
-    private Clearance Held(string control, string day)
+    private Clearance Held(string control, DateOnly day)
     {
         var (setting, limit) = control switch
         {
@@ -263,7 +267,6 @@ public class PayoutControls
             "daily-amount" => ("Controls:DailyAmountLimit", $"{_options.DailyAmountLimit} KES"),
             _ => ("Controls:DailyCountLimit", $"{_options.DailyCountLimit} payouts"),
         };
-        var date = DateOnly.ParseExact(day, "yyyyMMdd", CultureInfo.InvariantCulture).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        return new Clearance(null, control, $"Held: it would pass {setting} ({limit} a Kenya day) on {date}.");
+        return new Clearance(null, control, $"Held: it would pass {setting} ({limit} a Kenya day) on {day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.");
     }
 }

@@ -13,7 +13,6 @@ namespace Paypro.Functions.Transactions;
 /// </summary>
 public class TransactionSubmitter
 {
-    private static readonly Clearance Cleared = new(null, null, null);
 
     private readonly ITransactionStore _store;
     private readonly IDueIndex _due;
@@ -160,7 +159,7 @@ public class TransactionSubmitter
         // The controls decide before the record is written: a payout is counted from the moment it is cleared to be sent.
         var clearance = kind == TransactionKind.Payout
             ? await _controls.ClearAsync(request.Amount, request.Mobile, now, cancellationToken).ConfigureAwait(false)
-            : Cleared;
+            : Clearance.None;
         // This attempt's mark on the record: neither the message id nor the content can tell an insert of our own whose
         // answer was lost from a record left by an earlier delivery that crashed after its create call.
         var nonce = Guid.NewGuid().ToString("N");
