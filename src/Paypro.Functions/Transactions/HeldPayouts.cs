@@ -117,7 +117,7 @@ public class HeldPayouts
             return (EndedAs(stored, released: true), stored);
         }
         await EndHoldAsync(stored, "released", caller, reason, cancellationToken).ConfigureAwait(false);
-        using var activity = TransactionTracing.StartWork(TransactionTracing.Submit, stored.TraceParent, stored.TradeNo, stored.Kind);
+        using var activity = TransactionTracing.StartWork(TransactionTracing.Submit, stored.TraceParent, stored.TradeNo, stored.Kind.ToWire());
         stored = await _submitter.SendAsync(stored, activity, cancellationToken).ConfigureAwait(false);
         return (HoldOutcome.Released, stored);
     }

@@ -12,12 +12,6 @@ public enum WriteOutcome
     Conflict,
 }
 
-/// <summary>An event of the outbox: the exact message, and when its change was decided.</summary>
-public sealed record OutboxEvent(string TradeNo, string EventName, string Payload, DateTimeOffset CreatedAt);
-
-/// <summary>An event to keep in the outbox with a change: its name (one per transaction), its id and the exact message.</summary>
-public sealed record OutboxRow(string Name, string EventId, string Payload);
-
 /// <summary>What a conditional write did, and the outbox event it wrote with the change, if any.</summary>
 public readonly record struct WriteResult(WriteOutcome Outcome, OutboxEvent? Event);
 
@@ -77,7 +71,7 @@ public sealed record HistoryCursor(string? AuditKey, string? RevisionKey)
 /// outbox rows of its events, its audit trail and the fingerprint of an HTTP request. A change and everything it
 /// implies (revision, event, the audit row of what caused it) are one write, so they are kept together or not at all.
 /// </summary>
-public interface ITransactionStore
+public interface ITransactionStore : IOutboxStore
 {
     /// <summary>
     /// The longest time after a new transaction's due entry is written during which its record's insert may still
@@ -101,9 +95,6 @@ public interface ITransactionStore
 
     /// <summary>The fingerprint of the first HTTP request for <paramref name="tradeNo"/>, or null when none came in over HTTP.</summary>
     Task<string?> GetIntakeFingerprintAsync(string tradeNo, CancellationToken cancellationToken);
-
-    /// <summary>The outbox events of a transaction named in <paramref name="names"/> (its unconfirmed ones), oldest first.</summary>
-    Task<IReadOnlyList<OutboxEvent>> GetOutboxAsync(string tradeNo, IReadOnlyCollection<string> names, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records <see cref="TransactionRecord.Unsent"/> as it is now, conditional on the record as read (its ETag is

@@ -96,7 +96,7 @@ public class NotifyHandler
                     Callback("unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp), cancellationToken);
                 return Ok();
             }
-            using var activity = TransactionTracing.StartWork(TransactionTracing.Callback, record.TraceParent, record.TradeNo, record.Kind);
+            using var activity = TransactionTracing.StartWork(TransactionTracing.Callback, record.TraceParent, record.TradeNo, record.Kind.ToWire());
             activity?.SetTag("paypro.status", claimedStatus);
             activity?.SetTag("paypro.signed", signed);
             if (verdict.Notification is not { } notification)
@@ -109,7 +109,7 @@ public class NotifyHandler
             var (updated, transition) = await _processor.ApplyAsync(record, PayproObservation.FromNotification(notification), $"callback: status {notification.Status}",
                 (changed, change) => Callback(VerdictOf(change), $"now {changed.State.ToWire()}{unknown}", stored, sourceIp), cancellationToken);
             var applied = VerdictOf(transition);
-            TransactionTracing.Outcome(activity, updated, applied);
+            TransactionTracing.Outcome(activity, updated.State.ToWire(), applied);
             FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", applied));
             return Ok();
         }

@@ -7,7 +7,7 @@ namespace Paypro.Functions.Transactions;
 /// Sends outbox events to the events queue. A change's event is sent by the invocation that wrote it, right
 /// after the write, because under the Functions host an instance may be frozen as soon as its invocations
 /// end: nothing is left to a background sender. The record names every event it wrote that is not confirmed
-/// (<see cref="TransactionRecord.Unsent"/>), and a transaction keeps its due entry until it is final and that list is
+/// (the record's Unsent list), and a transaction keeps its due entry until it is final and that list is
 /// empty, so whatever fails (the queue, a table write, the process) the poller sends what is missing. Delivery is at
 /// least once: an event sent just before a failure is sent again with the same id, which consumers use to de-duplicate.
 /// </summary>
@@ -18,12 +18,12 @@ public class OutboxDispatcher
     // their sends in order; enough stripes that a burst of callbacks rarely makes unrelated transactions wait
     // for each other's sends.
     private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
-    private readonly ITransactionStore _store;
+    private readonly IOutboxStore _store;
     private readonly QueueClient _events;
     private readonly ILogger<OutboxDispatcher> _logger;
     private readonly TimeProvider _time;
 
-    public OutboxDispatcher(ITransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, TimeProvider? time = null)
+    public OutboxDispatcher(IOutboxStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, TimeProvider? time = null)
     {
         _store = store;
         _events = queues.GetQueueClient(names.Events);
@@ -54,27 +54,27 @@ public class OutboxDispatcher
     }
 
     /// <summary>
-    /// Sends every event <paramref name="record"/> names as unconfirmed, oldest first, taking each name off the list in
-    /// memory once it is on the queue (the poller, for what a failure or a stop left behind). A failed send throws, and
-    /// the names not yet sent stay on the list.
+    /// Sends every event of <paramref name="tradeNo"/> that <paramref name="unsent"/> names as unconfirmed (the record's
+    /// list), oldest first, taking each name off the list in memory once it is on the queue (the poller, for what a
+    /// failure or a stop left behind). A failed send throws, and the names not yet sent stay on the list.
     /// </summary>
     /// <returns>How many events were sent.</returns>
-    public virtual async Task<int> SendUnsentAsync(TransactionRecord record, CancellationToken cancellationToken)
+    public virtual async Task<int> SendUnsentAsync(string tradeNo, List<string> unsent, CancellationToken cancellationToken)
     {
-        if (record.Unsent.Count == 0)
+        if (unsent.Count == 0)
         {
             return 0;
         }
-        var gate = GateOf(record.TradeNo);
+        var gate = GateOf(tradeNo);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var sent = 0;
-            var events = await _store.GetOutboxAsync(record.TradeNo, [.. record.Unsent], cancellationToken).ConfigureAwait(false);
+            var events = await _store.GetOutboxAsync(tradeNo, [.. unsent], cancellationToken).ConfigureAwait(false);
             foreach (var outboxEvent in events)
             {
                 await SendAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
-                record.Unsent.Remove(outboxEvent.EventName);
+                unsent.Remove(outboxEvent.EventName);
                 sent++;
             }
             return sent;

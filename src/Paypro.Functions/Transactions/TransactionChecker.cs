@@ -92,7 +92,7 @@ public class TransactionChecker
         }
         await SendPendingEventsAsync(record, cancellationToken).ConfigureAwait(false);
 
-        using var activity = TransactionTracing.StartWork(TransactionTracing.Check, record.TraceParent, tradeNo, record.Kind);
+        using var activity = TransactionTracing.StartWork(TransactionTracing.Check, record.TraceParent, tradeNo, record.Kind.ToWire());
         record = await FlagIfStuckAsync(record, cancellationToken).ConfigureAwait(false);
         var result = await _paypro.QueryStatusAsync(record.Kind, tradeNo, cancellationToken).ConfigureAwait(false);
         var detail = DescribeQuery(result);
@@ -120,7 +120,7 @@ public class TransactionChecker
                 (record, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnNoAnswer(current), "query", detail, cancellationToken).ConfigureAwait(false);
                 break;
         }
-        TransactionTracing.Outcome(activity, record, result.Outcome.ToString());
+        TransactionTracing.Outcome(activity, record.State.ToWire(), result.Outcome.ToString());
         return record;
     }
 
@@ -130,7 +130,7 @@ public class TransactionChecker
     /// </summary>
     private async Task FlushAsync(TransactionRecord record, DueEntry entry, CancellationToken cancellationToken)
     {
-        await _dispatcher.SendUnsentAsync(record, cancellationToken).ConfigureAwait(false);
+        await _dispatcher.SendUnsentAsync(record.TradeNo, record.Unsent, cancellationToken).ConfigureAwait(false);
         await _due.RemoveDueAsync(record.TradeNo, entry.Partition, entry.ETag, cancellationToken).ConfigureAwait(false);
     }
 
@@ -146,7 +146,7 @@ public class TransactionChecker
         }
         try
         {
-            await _dispatcher.SendUnsentAsync(record, cancellationToken).ConfigureAwait(false);
+            await _dispatcher.SendUnsentAsync(record.TradeNo, record.Unsent, cancellationToken).ConfigureAwait(false);
             await _store.SetUnsentAsync(record, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -143,7 +143,7 @@ public class TransactionSubmitter
             }
             return;
         }
-        using var activity = TransactionTracing.StartWork(TransactionTracing.Submit, request!.TraceParent, request.TradeNo, kind);
+        using var activity = TransactionTracing.StartWork(TransactionTracing.Submit, request!.TraceParent, request.TradeNo, kind.ToWire());
         activity?.SetTag("messaging.message.id", messageId);
         activity?.SetTag("messaging.delivery_count", message.DequeueCount);
         var existing = await _store.GetAsync(request.TradeNo, cancellationToken).ConfigureAwait(false);
@@ -213,7 +213,7 @@ public class TransactionSubmitter
         {
             FunctionsMetrics.Held.Add(1, new KeyValuePair<string, object?>("limit", clearance.HeldBy));
             _logger.PayoutHeld(record.TradeNo, record.Amount, PayproValidation.MaskMobile(record.Mobile), clearance.HeldBy!, clearance.HeldReason!);
-            TransactionTracing.Outcome(activity, record, "held");
+            TransactionTracing.Outcome(activity, record.State.ToWire(), "held");
             return;
         }
         await SendAsync(record, activity, cancellationToken).ConfigureAwait(false);
@@ -245,7 +245,7 @@ public class TransactionSubmitter
 
         var detail = Describe(result);
         var (stored, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnCreateAnswer(current, result), "create-call", detail, cancellationToken).ConfigureAwait(false);
-        TransactionTracing.Outcome(activity, stored, result.Outcome.ToString());
+        TransactionTracing.Outcome(activity, stored.State.ToWire(), result.Outcome.ToString());
         _logger.CreateCallAnswered(stored.Kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
         return stored;
     }

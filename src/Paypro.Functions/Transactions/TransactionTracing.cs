@@ -29,7 +29,7 @@ public static class TransactionTracing
     /// Starts a span of work on a transaction, in the transaction's trace when <paramref name="traceParent"/> names
     /// one (linked to the current invocation), otherwise as a child of the current invocation.
     /// </summary>
-    public static Activity? StartWork(string name, string? traceParent, string tradeNo, TransactionKind kind)
+    public static Activity? StartWork(string name, string? traceParent, string tradeNo, string kind)
     {
         Activity? activity;
         if (traceParent is not null && ActivityContext.TryParse(traceParent, null, isRemote: true, out var parent))
@@ -42,7 +42,7 @@ public static class TransactionTracing
             activity = Source.StartActivity(name, ActivityKind.Internal);
         }
         activity?.SetTag("paypro.trade_no", tradeNo);
-        activity?.SetTag("paypro.kind", kind.ToWire());
+        activity?.SetTag("paypro.kind", kind);
         return activity;
     }
 
@@ -50,10 +50,10 @@ public static class TransactionTracing
     public static string? ContextToStore(Activity? activity, string? traceParent) =>
         activity is { IdFormat: ActivityIdFormat.W3C } ? activity.Id : traceParent;
 
-    /// <summary>Marks a span with the outcome of the work.</summary>
-    public static void Outcome(Activity? activity, TransactionRecord record, string verdict)
+    /// <summary>Marks a span with the outcome of the work: the transaction's <paramref name="state"/> (wire name) and the verdict.</summary>
+    public static void Outcome(Activity? activity, string state, string verdict)
     {
-        activity?.SetTag("paypro.state", record.State.ToWire());
+        activity?.SetTag("paypro.state", state);
         activity?.SetTag("paypro.verdict", verdict);
     }
 }
