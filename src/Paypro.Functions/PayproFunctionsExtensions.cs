@@ -64,6 +64,8 @@ public static class PayproFunctionsExtensions
 
         services.AddSingleton<IndexPartitions>();
         services.AddSingleton<ITransactionStore, TransactionStore>();
+        // The outbox rows live in the transaction's partition: its port is the transaction store, whichever is registered.
+        services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<ITransactionStore>());
         services.AddSingleton<IDueIndex, DueIndex>();
         services.AddSingleton<ICreationIndex, CreationIndex>();
         services.AddSingleton<IOperationsStore, OperationsStore>();
