@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.DevHost;
 
@@ -13,7 +14,6 @@ namespace Paypro.Functions.DevHost;
 internal sealed class QueueListener
 {
     internal static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
-
 
     private readonly QueueFunction _function;
     private readonly QueueClient _queue;

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Http;
+using Paypro.Functions.Operations;
+using Paypro.Functions.Outbox;
 using Paypro.Functions.Secrets;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;

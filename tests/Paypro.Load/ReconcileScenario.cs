@@ -3,6 +3,7 @@ using System.Globalization;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Operations;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;

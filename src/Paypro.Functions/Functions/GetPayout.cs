@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
+using Paypro.Functions.Http;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Functions;

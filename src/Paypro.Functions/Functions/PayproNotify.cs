@@ -1,5 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
-using Paypro.Functions.Transactions;
+using Paypro.Functions.Http;
 
 namespace Paypro.Functions.Functions;
 

@@ -1,6 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Transactions;
+using Paypro.Functions.Operations;
 
 namespace Paypro.Functions.Functions;
 

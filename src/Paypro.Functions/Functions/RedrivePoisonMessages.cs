@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
-using Paypro.Functions.Transactions;
+using Paypro.Functions.Http;
+using Paypro.Functions.Operations;
 
 namespace Paypro.Functions.Functions;
 

@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
-using Paypro.Functions.Transactions;
+using Paypro.Functions.Http;
+using Paypro.Functions.Operations;
 
 namespace Paypro.Functions.Functions;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Data.Tables;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Storage;

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Storage;

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Storage;

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using Paypro.Functions.Operations;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Storage;

@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.Storage;
 

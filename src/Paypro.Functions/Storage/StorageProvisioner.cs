@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.Storage;
 

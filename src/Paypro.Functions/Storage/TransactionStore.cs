@@ -3,6 +3,8 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using Paypro.Functions.Outbox;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Storage;

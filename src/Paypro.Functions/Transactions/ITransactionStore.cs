@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using Azure;
+using Paypro.Functions.Outbox;
 
 namespace Paypro.Functions.Transactions;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.Transactions;
 
@@ -30,7 +31,6 @@ public class TransactionPoller
         _time = time;
         _logger = logger;
     }
-
 
     /// <param name="isPastDue">Whether the run starts later than scheduled (logged: the app was down, busy or asleep).</param>
     /// <param name="cancellationToken">Cancelled when the host shuts down.</param>

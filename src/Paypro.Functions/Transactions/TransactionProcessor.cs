@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Outbox;
+using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.Transactions;
 

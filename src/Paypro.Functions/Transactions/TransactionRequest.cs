@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.Transactions;
 

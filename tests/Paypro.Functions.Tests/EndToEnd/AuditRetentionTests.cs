@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Paypro.Functions.Functions;
+using Paypro.Functions.Operations;
 using Paypro.Functions.Storage;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;

@@ -3,6 +3,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Outbox;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 

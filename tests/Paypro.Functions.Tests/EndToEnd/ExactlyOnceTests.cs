@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Storage;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 

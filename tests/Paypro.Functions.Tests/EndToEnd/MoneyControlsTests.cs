@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;

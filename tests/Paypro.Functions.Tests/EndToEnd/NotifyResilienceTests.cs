@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;

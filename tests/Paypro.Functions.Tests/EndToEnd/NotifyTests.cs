@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Azure.Data.Tables;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Paypro.Functions.Http;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 

@@ -1,3 +1,4 @@
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 using Paypro.Sandbox;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Tests.Infrastructure;
 using Paypro.Functions.Transactions;
 

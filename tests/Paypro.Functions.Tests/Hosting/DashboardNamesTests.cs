@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Tests.Infrastructure;
-using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Tests.Hosting;
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Paypro.Functions.DevHost;
 using Paypro.Functions.Storage;
+using Paypro.Functions.Telemetry;
 using Paypro.Functions.Tests.Infrastructure;
 
 namespace Paypro.Functions.Tests.Hosting;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Operations;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Tests.Transactions;

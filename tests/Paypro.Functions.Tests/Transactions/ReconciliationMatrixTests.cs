@@ -1,5 +1,6 @@
 using Paypro.Functions.Transactions;
 
+
 namespace Paypro.Functions.Tests.Transactions;
 
 /// <summary>

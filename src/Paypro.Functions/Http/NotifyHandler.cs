@@ -4,8 +4,10 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Secrets;
+using Paypro.Functions.Telemetry;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Http;
 
 /// <summary>
 /// Handles <c>POST /api/paypro/notify</c> (function <c>PayproNotify</c>): Paypro's result callbacks for payins and
@@ -24,7 +26,6 @@ public class NotifyHandler
     private readonly IpAllowList _allowed;
     private readonly TimeProvider _time;
     private readonly ILogger<NotifyHandler> _logger;
-
 
     public NotifyHandler(ITransactionStore store, IDueIndex due, IOperationsStore operations, TransactionProcessor processor, IAppSecretStore secrets,
         IOptions<PayproClientOptions> paypro, IOptions<NotifyOptions> options, TimeProvider time,

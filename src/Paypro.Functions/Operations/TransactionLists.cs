@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Operations;
 
 /// <summary>A transaction in a listing: what finance needs to reconcile it. The mobile is masked.</summary>
 public sealed record TransactionListItem(

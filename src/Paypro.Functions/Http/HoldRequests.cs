@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Paypro.Functions.Operations;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Http;
 
 /// <summary>
 /// What the operator's hold functions answer: <c>ReleasePayout</c> and <c>CancelPayout</c> (body <c>{"reason":"..."}</c>,
@@ -67,3 +69,12 @@ public static class HoldRequests
 
     private static IResult Problem(string title, string detail, int status) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }
+
+/// <summary>
+/// A release or a cancel: what happened (<c>released</c>, <c>already-released</c>, <c>cancelled</c>, <c>already-cancelled</c>)
+/// and the payout as stored afterwards.
+/// </summary>
+public sealed record HoldDecisionView(string Outcome, TransactionView Transaction);
+
+/// <summary>The body of a release or a cancel: why, in the operator's words (kept in the audit trail).</summary>
+public sealed record HoldRequest(string? Reason);

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Paypro.Functions.Operations;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Http;
 
 /// <summary>
 /// What the operator's HTTP functions answer: <c>GetPayout</c>, <c>GetPayin</c>, <c>CheckPayout</c>,
@@ -94,3 +96,19 @@ public static class OperatorQueries
 
     private static ProblemHttpResult Problem(string title, string detail, int status) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }
+
+/// <summary>Paypro's answer to an M-Pesa receipt lookup, with the state it maps to.</summary>
+public sealed record MpesaLookupView(
+    string Code,
+    string State,
+    string Status,
+    string? Message,
+    string? TradeNo,
+    string? PlatFormTradeNo,
+    string? Amount,
+    string? MpesaReceiptNumber,
+    DateTimeOffset? SuccessTime,
+    string? RecordedState);
+
+/// <summary>Paypro's answer to a balance query, in KES.</summary>
+public sealed record BalanceView(decimal? AvailableAmount, decimal? FreezeAmount, decimal? UnsettledAmount);

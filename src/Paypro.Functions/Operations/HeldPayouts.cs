@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Operations;
 
 /// <summary>What a release or a cancel did.</summary>
 public enum HoldOutcome

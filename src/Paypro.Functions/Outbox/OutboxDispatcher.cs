@@ -1,7 +1,8 @@
 using Azure.Storage.Queues;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Outbox;
 
 /// <summary>
 /// Sends outbox events to the events queue. A change's event is sent by the invocation that wrote it, right

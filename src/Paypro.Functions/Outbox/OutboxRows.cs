@@ -1,4 +1,4 @@
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Outbox;
 
 /// <summary>An event of the outbox: the exact message, and when its change was decided.</summary>
 public sealed record OutboxEvent(string TradeNo, string EventName, string Payload, DateTimeOffset CreatedAt);

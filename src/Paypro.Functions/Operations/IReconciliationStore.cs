@@ -1,4 +1,7 @@
-namespace Paypro.Functions.Transactions;
+using Paypro.Functions.Transactions;
+
+
+namespace Paypro.Functions.Operations;
 
 /// <summary>
 /// Where the reconciliation of one Kenya day stands: which pass (days back from the night it runs), how far the walk through

@@ -2,8 +2,10 @@ using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Operations;
 
 /// <summary>A message in a poison queue, as the operator sees it: no body, the mobile masked.</summary>
 public sealed record PoisonMessageView(string MessageId, DateTimeOffset? InsertedOn, long DequeueCount, string? TradeNo, string? Mobile, string? Reason, string? RecordedState);

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Operations;
 
 /// <summary>A transaction as the operator's API shows it. Mobile numbers are masked.</summary>
 public sealed record TransactionView(
@@ -64,48 +64,8 @@ public sealed record TransactionView(
 
 public sealed record HistoryView(DateTimeOffset At, string Category, string Verdict, string? Detail);
 
-/// <summary>Paypro's answer to an M-Pesa receipt lookup, with the state it maps to.</summary>
-public sealed record MpesaLookupView(
-    string Code,
-    string State,
-    string Status,
-    string? Message,
-    string? TradeNo,
-    string? PlatFormTradeNo,
-    string? Amount,
-    string? MpesaReceiptNumber,
-    DateTimeOffset? SuccessTime,
-    string? RecordedState);
-
 /// <summary>The held payouts (<c>GET /api/transactions/held</c>), oldest first, with their number and total amount.</summary>
 public sealed record HeldList(int Count, long Amount, IReadOnlyList<HeldView> Held);
 
 /// <summary>A held payout in the listing: the transaction, and when its hold expires.</summary>
 public sealed record HeldView(TransactionView Transaction, DateTimeOffset ExpiresAt);
-
-/// <summary>
-/// A release or a cancel: what happened (<c>released</c>, <c>already-released</c>, <c>cancelled</c>, <c>already-cancelled</c>)
-/// and the payout as stored afterwards.
-/// </summary>
-public sealed record HoldDecisionView(string Outcome, TransactionView Transaction);
-
-/// <summary>The body of a release or a cancel: why, in the operator's words (kept in the audit trail).</summary>
-public sealed record HoldRequest(string? Reason);
-
-public sealed record BalanceView(decimal? AvailableAmount, decimal? FreezeAmount, decimal? UnsettledAmount);
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
-[JsonSerializable(typeof(TransactionView))]
-[JsonSerializable(typeof(MpesaLookupView))]
-[JsonSerializable(typeof(BalanceView))]
-[JsonSerializable(typeof(TransactionListPage))]
-[JsonSerializable(typeof(PendingList))]
-[JsonSerializable(typeof(ReconciliationReport))]
-[JsonSerializable(typeof(SubmitAccepted))]
-[JsonSerializable(typeof(PoisonListing))]
-[JsonSerializable(typeof(RedriveRequest))]
-[JsonSerializable(typeof(RedriveReport))]
-[JsonSerializable(typeof(HeldList))]
-[JsonSerializable(typeof(HoldDecisionView))]
-[JsonSerializable(typeof(HoldRequest))]
-internal sealed partial class FunctionsJsonContext : JsonSerializerContext;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Telemetry;
 
 /// <summary>
 /// The app's spans (activity source <c>Paypro.Functions</c>). A transaction is one trace: its producer's

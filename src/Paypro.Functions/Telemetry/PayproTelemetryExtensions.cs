@@ -5,9 +5,8 @@ using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions;
+namespace Paypro.Functions.Telemetry;
 
 /// <summary>
 /// OpenTelemetry for the app: its spans and metrics (<see cref="TransactionTracing.SourceName"/>,

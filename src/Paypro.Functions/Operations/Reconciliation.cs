@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Operations;
 
 /// <summary>
 /// One run of the daily reconciliation with Paypro. For each Kenya day that <see cref="ReconcileOptions.Days"/> names, it walks

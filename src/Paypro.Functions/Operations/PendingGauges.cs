@@ -1,7 +1,9 @@
 using Azure.Storage.Queues;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Operations;
 
 /// <summary>
 /// Refreshes what the pending and poison gauges report, once per poll: the due index's entries (at most

@@ -2,8 +2,10 @@ using System.Text;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Http;
 
 /// <summary>
 /// <c>POST /api/payouts</c> and <c>POST /api/payins</c>: the queue's message contract over HTTP, for producers

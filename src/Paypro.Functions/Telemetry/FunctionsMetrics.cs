@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Telemetry;
 
 /// <summary>
 /// The app's metrics (meter <c>Paypro.Functions</c>), for OpenTelemetry or any MeterListener. Their names are the

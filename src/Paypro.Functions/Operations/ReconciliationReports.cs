@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Operations;
 
 /// <summary>Counts by outcome of a reconciled day.</summary>
 public sealed record ReconciliationCounts(int Agreed, int Disagreed, int Pending, int NotChecked, int Rejected);

@@ -1,4 +1,5 @@
-namespace Paypro.Functions;
+
+namespace Paypro.Functions.Telemetry;
 
 /// <summary>
 /// The alert markers. Each is the event name of its log entry and the first word of its message, so the alert
@@ -32,7 +33,7 @@ public static class LogMarkers
     public const string PayoutHeld = "PAYPRO_PAYOUT_HELD";
 }
 
-/// <summary>Every log entry of the app, with its event id (1xxx) and name.</summary>
+/// <summary>The app's log entries, with their event ids (1xxx) and names; the Key Vault secret store declares its own (41xx).</summary>
 internal static partial class FunctionsLog
 {
     [LoggerMessage(EventId = 1001, EventName = LogMarkers.CallbackRejected, Level = LogLevel.Warning,

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
+using Paypro.Functions.Telemetry;
+using Paypro.Functions.Transactions;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Operations;
 
 /// <summary>
 /// Deletes audit rows older than <see cref="AuditOptions.RetentionDays"/>, in bounded batches. It walks the creation

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Operations;
 
 /// <summary>The cells of the operator's CSV files (the transaction listing, the reconciliation report).</summary>
 internal static class Csv

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Paypro.Functions.Transactions;
+namespace Paypro.Functions.Http;
 
 /// <summary>Reads a request body up to a limit, so an oversized body is refused without being held in memory.</summary>
 public static class BoundedBody
