@@ -5,7 +5,7 @@ namespace Paypro.Functions.Configuration;
 
 /// <summary>
 /// A comma-separated list of CIDR ranges or single addresses allowed to call an endpoint (empty: any caller that
-/// has the function key), checked against the caller the worker reports.
+/// has the function key), checked against the caller's address (<c>Http.Caller</c>).
 /// </summary>
 public sealed class IpAllowList
 {
@@ -36,10 +36,6 @@ public sealed class IpAllowList
         }
         return new IpAllowList(ranges);
     }
-
-    /// <summary>The caller as the worker reports it (under the host, the worker has already applied X-Forwarded-For).</summary>
-    public static IPAddress? CallerOf(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
 
     public bool Allows(IPAddress? caller) => IsEmpty || (caller is not null && _ranges.Any(range => range.Contains(caller)));
 }

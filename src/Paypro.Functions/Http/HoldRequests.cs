@@ -45,7 +45,7 @@ public static class HoldRequests
             return Problem("Invalid request",
                 $"Give \"reason\": why, in words, 1 to {MaxReasonLength} characters on one line; it is kept in the payout's audit trail.", StatusCodes.Status400BadRequest);
         }
-        var caller = request.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var caller = Caller.AddressOf(request.HttpContext)?.ToString() ?? "unknown";
         var (outcome, record) = await action(tradeNo, reason, caller, cancellationToken);
         return outcome switch
         {

@@ -44,7 +44,7 @@ public class HttpIntake
             // Off: the route does not exist as far as callers can tell.
             return TypedResults.NotFound();
         }
-        if (!_allowed.Allows(IpAllowList.CallerOf(context)))
+        if (!_allowed.Allows(Caller.AddressOf(context)))
         {
             return Problem(StatusCodes.Status403Forbidden, "Caller not allowed", "The caller's address is not in Submit:AllowedIpRanges.");
         }

@@ -48,7 +48,7 @@ public class NotifyHandler
         var cancellationToken = context.RequestAborted;
         // The caller as the worker reports it: under the host, the worker has already taken the client's
         // address from X-Forwarded-For (its rightmost entry), so nothing here reads that header again.
-        var caller = IpAllowList.CallerOf(context);
+        var caller = Caller.AddressOf(context);
         var sourceIp = caller?.ToString();
         try
         {
