@@ -182,7 +182,7 @@ public class Reconciliation(
         try
         {
             var result = await paypro.QueryStatusAsync(record.Kind, record.TradeNo, cancellationToken).ConfigureAwait(false);
-            var detail = "reconciliation " + TransactionChecker.DescribeQuery(result);
+            var detail = "reconciliation " + ResultText.Of(result);
             await store.AppendAuditAsync(record.TradeNo, new AuditEntry("paypro-query", result.Outcome.ToString(), detail), cancellationToken).ConfigureAwait(false);
             switch (result.Outcome)
             {

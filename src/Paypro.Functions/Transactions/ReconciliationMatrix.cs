@@ -90,7 +90,7 @@ public static class ReconciliationMatrix
         {
             kinds.Add(DisagreementKind.Amount);
         }
-        var said = Describe(found);
+        var said = ResultText.Of(found);
         if (kinds.Count > 0)
         {
             var what = kinds[0] == DisagreementKind.PaidNotSent
@@ -117,9 +117,4 @@ public static class ReconciliationMatrix
             : new Disagreement([DisagreementKind.UnknownToPaypro], NotFoundKey,
                 $"reconciliation: the transaction is {record.State.ToWire()} for {record.Amount.ToString(CultureInfo.InvariantCulture)}, yet Paypro does not know this tradeNo"
                 + " (its status queries find other transactions); not applied");
-
-    /// <summary>What Paypro said, for the anomaly's text: the event gains no fields.</summary>
-    private static string Describe(PayproTransaction found) =>
-        $"Paypro reports status {found.Status}" + (string.IsNullOrEmpty(found.Message) ? "" : $" ({found.Message})")
-        + $" with amount {found.AmountText ?? "none"} and platFormTradeNo {found.PlatFormTradeNo ?? "none"}";
 }

@@ -22,7 +22,6 @@ public class TransactionChecker
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionChecker> _logger;
 
-
     public TransactionChecker(ITransactionStore store, IDueIndex due, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro,
         QueryChannel channel, IOptions<PollOptions> options, TimeProvider time,
         ILogger<TransactionChecker> logger)
@@ -97,7 +96,7 @@ public class TransactionChecker
         using var activity = TransactionTracing.StartWork(TransactionTracing.Check, record.TraceParent, tradeNo, record.Kind.ToWire());
         record = await FlagIfStuckAsync(record, cancellationToken).ConfigureAwait(false);
         var result = await _paypro.QueryStatusAsync(record.Kind, tradeNo, cancellationToken).ConfigureAwait(false);
-        var detail = DescribeQuery(result);
+        var detail = ResultText.Of(result);
         await _store.AppendAuditAsync(tradeNo, new AuditEntry("paypro-query", result.Outcome.ToString(), detail), cancellationToken).ConfigureAwait(false);
 
         switch (result.Outcome)
@@ -198,27 +197,5 @@ public class TransactionChecker
         var delay = TimeSpan.FromTicks((long)Math.Min(_options.FirstCheckAfter.Ticks * factor, _options.MaxBackoff.Ticks));
         // Up to 10% jitter spreads the checks of transactions submitted together.
         return delay + TimeSpan.FromTicks((long)(delay.Ticks * 0.1 * Random.Shared.NextDouble()));
-    }
-
-    internal static string DescribeQuery(PayproQueryResult result)
-    {
-        var text = $"query: {result.Outcome}";
-        if (result.Code is not null)
-        {
-            text += $", code {result.Code}";
-        }
-        if (result.Transaction is { } transaction)
-        {
-            text += $", status {transaction.Status}";
-            if (!string.IsNullOrEmpty(transaction.Message))
-            {
-                text += $" ({transaction.Message})";
-            }
-        }
-        if (result.Detail is not null)
-        {
-            text += $": {result.Detail}";
-        }
-        return text;
     }
 }

@@ -153,7 +153,7 @@ public static class TransactionRules
         if (record.State == TransactionState.Held)
         {
             // Paypro was never sent this payout: whatever it reports contradicts the record. Kept and announced, never applied.
-            return AnomalyFor(record, observation, $"{Describe(observation)} for a payout that is held and was never sent; not applied");
+            return AnomalyFor(record, observation, $"{ResultText.Of(observation)} for a payout that is held and was never sent; not applied");
         }
 
         if (record.State.IsFinal())
@@ -163,11 +163,11 @@ public static class TransactionRules
             {
                 return null;
             }
-            return AnomalyFor(record, observation, $"{Describe(observation)} after the transaction was already {record.State.ToWire()}");
+            return AnomalyFor(record, observation, $"{ResultText.Of(observation)} after the transaction was already {record.State.ToWire()}");
         }
         if (amountDiffers && target != TransactionState.Processing)
         {
-            return AnomalyFor(record, observation, $"{Describe(observation)} but the transaction is for {record.Amount}; not applied");
+            return AnomalyFor(record, observation, $"{ResultText.Of(observation)} but the transaction is for {record.Amount}; not applied");
         }
         if (target == TransactionState.Processing)
         {
@@ -281,13 +281,6 @@ public static class TransactionRules
             }
         }
         return new Transition(record.State, key, $"{key}: {text}");
-    }
-
-    private static string Describe(PayproObservation observation)
-    {
-        var amount = observation.AmountText ?? observation.Amount?.ToString(CultureInfo.InvariantCulture) ?? "no amount";
-        return $"{observation.Source} reported status {observation.Status}" +
-            (string.IsNullOrEmpty(observation.Message) ? "" : $" ({observation.Message})") + $" with amount {amount}";
     }
 
     /// <summary>Text as it may appear in an anomaly's name: at most 24 letters, digits and dots, anything else as <c>_</c>.</summary>

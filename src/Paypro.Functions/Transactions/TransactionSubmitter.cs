@@ -29,7 +29,6 @@ public class TransactionSubmitter
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionSubmitter> _logger;
 
-
     public TransactionSubmitter(
         ITransactionStore store,
         IDueIndex due,
@@ -244,7 +243,7 @@ public class TransactionSubmitter
             return refused;
         }
 
-        var detail = Describe(result);
+        var detail = ResultText.Of(result);
         var (stored, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnCreateAnswer(current, result), "create-call", detail, cancellationToken).ConfigureAwait(false);
         TransactionTracing.Outcome(activity, stored.State.ToWire(), result.Outcome.ToString());
         _logger.CreateCallAnswered(stored.Kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
@@ -312,27 +311,5 @@ public class TransactionSubmitter
         _logger.ConflictingDuplicate(kind.ToWire(), existing.TradeNo, existing.State.ToWire(), existing.Kind.ToWire(), string.Join(", ", differences));
         await _processor.UpdateAsync(existing, (current, _) => TransactionRules.OnConflictingRequest(current, kind, requested.Digest, differences), "message",
             $"message {messageId}: a {kind.ToWire()} request with this tradeNo differs in {string.Join(", ", differences)}", cancellationToken).ConfigureAwait(false);
-    }
-
-    internal static string Describe(PayproCreateResult result)
-    {
-        var text = $"create: {result.Outcome}";
-        if (result.Code is not null)
-        {
-            text += $", code {result.Code}";
-        }
-        if (result.Status is not null)
-        {
-            text += $", status {result.Status}";
-        }
-        if (result.SerialNumber is not null)
-        {
-            text += $", serial {result.SerialNumber}";
-        }
-        if (result.Detail is not null)
-        {
-            text += $": {result.Detail}";
-        }
-        return text;
     }
 }
