@@ -18,7 +18,8 @@ internal static partial class SandboxApp
     {
         // The content root is the sandbox's own folder, so its appsettings.json is read wherever it is started
         // from (installed as a .NET tool, it is started from the caller's folder).
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(
+            new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -74,10 +75,21 @@ internal static partial class SandboxApp
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Information,
-        Message = "Paypro sandbox listening on {Urls}: merchant {MerchantNo}, salt {SaltPosition}, time scale {TimeScale}, callbacks {Signing}, control endpoints {Control}")]
-    private static partial void LogStarted(ILogger logger, string urls, string merchantNo, SaltPosition saltPosition, double timeScale, string signing, string control);
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Paypro sandbox listening on {Urls}: merchant {MerchantNo}, salt {SaltPosition}, time scale {TimeScale}, " +
+            "callbacks {Signing}, control endpoints {Control}")]
+    private static partial void LogStarted(
+        ILogger logger,
+        string urls,
+        string merchantNo,
+        SaltPosition saltPosition,
+        double timeScale,
+        string signing,
+        string control);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox:AppSecret is not set: requests and callbacks use the public development secret")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Sandbox:AppSecret is not set: requests and callbacks use the public development secret")]
     private static partial void LogDevelopmentSecret(ILogger logger);
 }

@@ -78,7 +78,9 @@ public sealed class SandboxFault
     /// <summary>For <see cref="FaultKind.Latency"/> and <see cref="FaultKind.DelayCallback"/>: how long; not scaled.</summary>
     public TimeSpan Delay { get; set; }
 
-    /// <summary>For <see cref="FaultKind.HttpError"/> and <see cref="FaultKind.ExecuteThenHttpError"/>: the HTTP status (500-599).</summary>
+    /// <summary>
+    /// For <see cref="FaultKind.HttpError"/> and <see cref="FaultKind.ExecuteThenHttpError"/>: the HTTP status (500-599).
+    /// </summary>
     public int? StatusCode { get; set; }
 
     internal bool IsCallbackFault => Kind >= FaultKind.DropCallback;
@@ -125,7 +127,8 @@ public sealed class SandboxFault
         {
             return $"{name}.Delay must be positive for {Kind}.";
         }
-        if (StatusCode is { } status && (status < 500 || status > 599 || Kind is not (FaultKind.HttpError or FaultKind.ExecuteThenHttpError)))
+        if (StatusCode is { } status
+            && (status < 500 || status > 599 || Kind is not (FaultKind.HttpError or FaultKind.ExecuteThenHttpError)))
         {
             return $"{name}.StatusCode must be 500-599 and is only used by HttpError and ExecuteThenHttpError.";
         }

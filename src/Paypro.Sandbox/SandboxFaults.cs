@@ -97,7 +97,10 @@ public sealed class SandboxFaults
         {
             foreach (var entry in _entries)
             {
-                if (entry.Fault.IsCallbackFault || (answer is not null && entry.Fault.Kind != FaultKind.Latency) || !Matches(entry, endpoint, tradeNo) || !Fires(entry))
+                if (entry.Fault.IsCallbackFault
+                    || (answer is not null && entry.Fault.Kind != FaultKind.Latency)
+                    || !Matches(entry, endpoint, tradeNo)
+                    || !Fires(entry))
                 {
                     continue;
                 }
@@ -206,5 +209,7 @@ public sealed class SandboxFaults
 /// <summary>What faults a request gets.</summary>
 internal readonly record struct RequestFaults(TimeSpan Latency, FaultKind? Answer, int? StatusCode);
 
-/// <summary>What happens to a callback: nothing (Kind null), or a fault; <see cref="Release"/> is a reordered batch ready to send.</summary>
+/// <summary>
+/// What happens to a callback: nothing (Kind null), or a fault; <see cref="Release"/> is a reordered batch ready to send.
+/// </summary>
 internal readonly record struct CallbackFault(FaultKind? Kind, TimeSpan Delay, IReadOnlyList<PendingNotification>? Release);

@@ -69,17 +69,25 @@ public sealed class SandboxHost : IAsyncDisposable
     public static Task<SandboxHost> StartAsync(Action<SandboxOptions>? configure = null, CancellationToken cancellationToken = default) =>
         StartAsync(configure, TimeProvider.System, cancellationToken);
 
-    /// <summary>Starts a sandbox whose clock is <paramref name="timeProvider"/> (a <c>FakeTimeProvider</c> makes its schedule exact).</summary>
+    /// <summary>
+    /// Starts a sandbox whose clock is <paramref name="timeProvider"/> (a <c>FakeTimeProvider</c> makes its schedule exact).
+    /// </summary>
     /// <param name="configure">Changes the settings before start.</param>
     /// <param name="timeProvider">The sandbox's clock and timers.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    public static Task<SandboxHost> StartAsync(Action<SandboxOptions>? configure, TimeProvider timeProvider, CancellationToken cancellationToken = default)
+    public static Task<SandboxHost> StartAsync(
+        Action<SandboxOptions>? configure,
+        TimeProvider timeProvider,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         return StartAsync(configure, builder => builder.Services.AddSingleton(timeProvider), cancellationToken);
     }
 
-    internal static async Task<SandboxHost> StartAsync(Action<SandboxOptions>? configure, Action<WebApplicationBuilder>? configureBuilder, CancellationToken cancellationToken)
+    internal static async Task<SandboxHost> StartAsync(
+        Action<SandboxOptions>? configure,
+        Action<WebApplicationBuilder>? configureBuilder,
+        CancellationToken cancellationToken)
     {
         // No file watchers (a test run starts many hosts and inotify instances are few), and no
         // configuration but the callback's.
@@ -98,7 +106,9 @@ public sealed class SandboxHost : IAsyncDisposable
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            var address = app.Services.GetRequiredService<IServer>()
+                .Features.GetRequiredFeature<IServerAddressesFeature>()
+                .Addresses.First();
             return new SandboxHost(app, new Uri(address.EndsWith('/') ? address : address + "/"));
         }
         catch
@@ -108,7 +118,10 @@ public sealed class SandboxHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Back to the start: ledger, request and callback logs emptied, pending results and callbacks cancelled, balance and configured faults restored.</summary>
+    /// <summary>
+    /// Back to the start: ledger, request and callback logs emptied, pending results and callbacks cancelled, balance and
+    /// configured faults restored.
+    /// </summary>
     public void Reset() => _paypro.Reset();
 
     /// <summary>
@@ -122,7 +135,12 @@ public sealed class SandboxHost : IAsyncDisposable
     /// <param name="notify">Whether to send a callback.</param>
     /// <returns>The transaction as it now stands, or null when there is no such transaction.</returns>
     /// <exception cref="ArgumentException"><paramref name="status"/> is not a final status.</exception>
-    public SandboxLedgerEntry? SetTransactionStatus(SandboxTransactionKind kind, string tradeNo, string status, string? message = null, bool notify = true)
+    public SandboxLedgerEntry? SetTransactionStatus(
+        SandboxTransactionKind kind,
+        string tradeNo,
+        string status,
+        string? message = null,
+        bool notify = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(tradeNo);
         if (!TestInputs.IsFinalStatus(status))
@@ -153,7 +171,9 @@ public sealed class SandboxHost : IAsyncDisposable
         return _paypro.Forget(kind, tradeNo);
     }
 
-    /// <summary>Sends a new callback with the transaction's current state (a fresh timestamp and sign), subject to callback faults.</summary>
+    /// <summary>
+    /// Sends a new callback with the transaction's current state (a fresh timestamp and sign), subject to callback faults.
+    /// </summary>
     /// <returns>The new callback, or null when there is no such transaction.</returns>
     public CallbackNotification? Redeliver(SandboxTransactionKind kind, string tradeNo)
     {

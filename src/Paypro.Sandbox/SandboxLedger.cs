@@ -152,7 +152,13 @@ public sealed class SandboxLedger
     /// <paramref name="onlyIfProcessing"/>, a transaction already final (set by hand, or from a
     /// checkout page) is left alone. False when nothing changed or the transaction was reset away.
     /// </summary>
-    internal bool TrySetStatus(SandboxTransaction transaction, string status, string message, DateTimeOffset at, bool onlyIfProcessing, out SandboxLedgerEntry entry)
+    internal bool TrySetStatus(
+        SandboxTransaction transaction,
+        string status,
+        string message,
+        DateTimeOffset at,
+        bool onlyIfProcessing,
+        out SandboxLedgerEntry entry)
     {
         lock (_gate)
         {

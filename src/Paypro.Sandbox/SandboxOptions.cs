@@ -85,7 +85,9 @@ public sealed class SandboxOptions
         return copy;
     }
 
-    /// <summary>Takes the settings that may change while the sandbox runs (all but the merchant, balance path, faults and control switch).</summary>
+    /// <summary>
+    /// Takes the settings that may change while the sandbox runs (all but the merchant, balance path, faults and control switch).
+    /// </summary>
     internal void CopyRuntimeSettingsFrom(SandboxOptions other)
     {
         AppSecret = other.AppSecret;

@@ -50,7 +50,8 @@ internal sealed class SandboxOptionsValidator : IValidateOptions<SandboxOptions>
             failures.Add($"{Prefix}CallbackTimeout must be positive.");
         }
         if (options.BalancePath is not { Length: > 1 } path || path[0] != '/' || path.Contains('?') || path.Contains('{')
-            || SandboxPaths.Fixed.Contains(path, StringComparer.OrdinalIgnoreCase) || path.StartsWith("/_sandbox", StringComparison.OrdinalIgnoreCase))
+            || SandboxPaths.Fixed.Contains(path, StringComparer.OrdinalIgnoreCase)
+            || path.StartsWith("/_sandbox", StringComparison.OrdinalIgnoreCase))
         {
             failures.Add($"{Prefix}BalancePath must be a path such as /api/balance that no other endpoint uses.");
         }

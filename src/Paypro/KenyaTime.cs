@@ -21,7 +21,8 @@ public static class KenyaTime
         ArgumentNullException.ThrowIfNull(text);
         return TryParseToUtc(text, out var utc)
             ? utc
-            : throw new PayproFormatException($"A Paypro time must be Kenya local time written {Pattern}, for example 2024-07-01 18:34:31.");
+            : throw new PayproFormatException(
+                $"A Paypro time must be Kenya local time written {Pattern}, for example 2024-07-01 18:34:31.");
     }
 
     /// <summary>Reads a Kenya time; false when <paramref name="text"/> is null or not <c>yyyy-MM-dd HH:mm:ss</c>.</summary>

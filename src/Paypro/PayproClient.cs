@@ -43,18 +43,29 @@ public partial class PayproClient
     {
     }
 
-    public PayproClient(IHttpClientFactory httpClientFactory, IOptions<PayproClientOptions> options, IPayproSecretSource secrets, TimeProvider timeProvider)
+    public PayproClient(
+        IHttpClientFactory httpClientFactory,
+        IOptions<PayproClientOptions> options,
+        IPayproSecretSource secrets,
+        TimeProvider timeProvider)
         : this(httpClientFactory, options, secrets, timeProvider, logger: null)
     {
     }
 
-    /// <param name="httpClientFactory">Supplies the <see cref="CreateHttpClientName"/> and <see cref="QueryHttpClientName"/> clients.</param>
+    /// <param name="httpClientFactory">
+    /// Supplies the <see cref="CreateHttpClientName"/> and <see cref="QueryHttpClientName"/> clients.
+    /// </param>
     /// <param name="options">The client's settings.</param>
     /// <param name="secrets">The app secret requests are signed with.</param>
     /// <param name="timeProvider">The clock for request timestamps.</param>
     /// <param name="logger">Optional. Never receives the secret, a sign or a full mobile number.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; the messages name the settings.</exception>
-    public PayproClient(IHttpClientFactory httpClientFactory, IOptions<PayproClientOptions> options, IPayproSecretSource secrets, TimeProvider timeProvider, ILogger<PayproClient>? logger)
+    public PayproClient(
+        IHttpClientFactory httpClientFactory,
+        IOptions<PayproClientOptions> options,
+        IPayproSecretSource secrets,
+        TimeProvider timeProvider,
+        ILogger<PayproClient>? logger)
     {
         ArgumentNullException.ThrowIfNull(httpClientFactory);
         ArgumentNullException.ThrowIfNull(options);
@@ -78,7 +89,9 @@ public partial class PayproClient
 
     /// <summary>Pays <see cref="PayoutCreateOptions.Amount"/> to an M-Pesa wallet.</summary>
     /// <exception cref="PayproValidationException">An option is invalid; nothing was sent.</exception>
-    public virtual async Task<PayproCreateResult> CreatePayoutAsync(PayoutCreateOptions options, CancellationToken cancellationToken = default)
+    public virtual async Task<PayproCreateResult> CreatePayoutAsync(
+        PayoutCreateOptions options,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var mobile = PayproValidation.NormalizeMobile(options.Mobile);
@@ -91,12 +104,22 @@ public partial class PayproClient
             Timestamp = Timestamp(),
             TradeNo = ValidTradeNo(options.TradeNo),
         };
-        return await CreateAsync("payout", PayproPaths.Payout, request, PayproJsonContext.Wire.PayoutRequest, request.TradeNo, request.Amount, mobile, cancellationToken).ConfigureAwait(false);
+        return await CreateAsync(
+            "payout",
+            PayproPaths.Payout,
+            request,
+            PayproJsonContext.Wire.PayoutRequest,
+            request.TradeNo,
+            request.Amount,
+            mobile,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Pushes a payment prompt to the payer's phone.</summary>
     /// <exception cref="PayproValidationException">An option is invalid; nothing was sent.</exception>
-    public virtual async Task<PayproCreateResult> CreatePayinAsync(PayinCreateOptions options, CancellationToken cancellationToken = default)
+    public virtual async Task<PayproCreateResult> CreatePayinAsync(
+        PayinCreateOptions options,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var mobile = PayproValidation.NormalizeMobile(options.Mobile);
@@ -109,12 +132,22 @@ public partial class PayproClient
             Timestamp = Timestamp(),
             TradeNo = ValidTradeNo(options.TradeNo),
         };
-        return await CreateAsync("payin", PayproPaths.Payin, request, PayproJsonContext.Wire.PayinRequest, request.TradeNo, request.Amount, mobile, cancellationToken).ConfigureAwait(false);
+        return await CreateAsync(
+            "payin",
+            PayproPaths.Payin,
+            request,
+            PayproJsonContext.Wire.PayinRequest,
+            request.TradeNo,
+            request.Amount,
+            mobile,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Opens a hosted checkout page; <see cref="PayproCreateResult.CheckoutUrl"/> is where to send the payer.</summary>
     /// <exception cref="PayproValidationException">An option is invalid; nothing was sent.</exception>
-    public virtual async Task<PayproCreateResult> CreateCheckoutAsync(CheckoutCreateOptions options, CancellationToken cancellationToken = default)
+    public virtual async Task<PayproCreateResult> CreateCheckoutAsync(
+        CheckoutCreateOptions options,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var request = new CheckoutRequest
@@ -125,7 +158,14 @@ public partial class PayproClient
             Timestamp = Timestamp(),
             TradeNo = ValidTradeNo(options.TradeNo),
         };
-        return await CreateAsync("checkout", PayproPaths.PayinConsole, request, PayproJsonContext.Wire.CheckoutRequest, request.TradeNo, request.Amount, mobile: null,
+        return await CreateAsync(
+            "checkout",
+            PayproPaths.PayinConsole,
+            request,
+            PayproJsonContext.Wire.CheckoutRequest,
+            request.TradeNo,
+            request.Amount,
+            mobile: null,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -150,12 +190,35 @@ public partial class PayproClient
         var request = new MpesaCodeQueryRequest { Code = code, Timestamp = Timestamp() };
         var started = _timeProvider.GetTimestamp();
         var activity = PayproTelemetry.Start(PayproPaths.QueryResultByCode, null);
-        var exchange = await SendTracedAsync(activity, QueryHttpClientName, PayproPaths.QueryResultByCode, request, PayproJsonContext.Wire.MpesaCodeQueryRequest,
+        var exchange = await SendTracedAsync(
+            activity,
+            QueryHttpClientName,
+            PayproPaths.QueryResultByCode,
+            request,
+            PayproJsonContext.Wire.MpesaCodeQueryRequest,
             cancellationToken).ConfigureAwait(false);
-        var result = PayproAnswers.ToQueryResult(exchange, expectedTradeNo: null, "Paypro knows no transaction with this M-Pesa code (code 8000).");
-        PayproTelemetry.End(activity, PayproPaths.QueryResultByCode, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Transaction?.Status,
+        var result = PayproAnswers.ToQueryResult(
+            exchange,
+            expectedTradeNo: null,
+            "Paypro knows no transaction with this M-Pesa code (code 8000).");
+        PayproTelemetry.End(
+            activity,
+            PayproPaths.QueryResultByCode,
+            _timeProvider.GetElapsedTime(started),
+            result.Outcome.ToString(),
+            result.Code,
+            result.Transaction?.Status,
             result.Outcome == PayproQueryOutcome.Unknown);
-        LogQuery(_logger, QueryLevel(result.Outcome), "M-Pesa lookup", code, result.Outcome, result.HttpStatus, result.Code, result.Transaction?.Status, result.Detail);
+        LogQuery(
+            _logger,
+            QueryLevel(result.Outcome),
+            "M-Pesa lookup",
+            code,
+            result.Outcome,
+            result.HttpStatus,
+            result.Code,
+            result.Transaction?.Status,
+            result.Detail);
         return result;
     }
 
@@ -168,46 +231,129 @@ public partial class PayproClient
         var request = new BalanceRequest { Timestamp = Timestamp() };
         var started = _timeProvider.GetTimestamp();
         var activity = PayproTelemetry.Start(_options.BalancePath, null);
-        var exchange = await SendTracedAsync(activity, QueryHttpClientName, _options.BalancePath, request, PayproJsonContext.Wire.BalanceRequest, cancellationToken).ConfigureAwait(false);
+        var exchange = await SendTracedAsync(
+            activity,
+            QueryHttpClientName,
+            _options.BalancePath,
+            request,
+            PayproJsonContext.Wire.BalanceRequest,
+            cancellationToken).ConfigureAwait(false);
         var result = PayproAnswers.ToBalanceResult(exchange, _options.BalancePath);
-        PayproTelemetry.End(activity, _options.BalancePath, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, null, result.Outcome == PayproQueryOutcome.Unknown);
-        LogQuery(_logger, QueryLevel(result.Outcome), "balance", _options.BalancePath, result.Outcome, result.HttpStatus, result.Code, null, result.Detail);
+        PayproTelemetry.End(
+            activity,
+            _options.BalancePath,
+            _timeProvider.GetElapsedTime(started),
+            result.Outcome.ToString(),
+            result.Code,
+            null,
+            result.Outcome == PayproQueryOutcome.Unknown);
+        LogQuery(
+            _logger,
+            QueryLevel(result.Outcome),
+            "balance",
+            _options.BalancePath,
+            result.Outcome,
+            result.HttpStatus,
+            result.Code,
+            null,
+            result.Detail);
         return result;
     }
 
-    private async Task<PayproCreateResult> CreateAsync<T>(string operation, string path, T request, JsonTypeInfo<T> typeInfo, string tradeNo, string amount, string? mobile,
+    private async Task<PayproCreateResult> CreateAsync<T>(
+        string operation,
+        string path,
+        T request,
+        JsonTypeInfo<T> typeInfo,
+        string tradeNo,
+        string amount,
+        string? mobile,
         CancellationToken cancellationToken)
         where T : PayproRequest
     {
         var started = _timeProvider.GetTimestamp();
         var activity = PayproTelemetry.Start(path, tradeNo);
-        var exchange = await SendTracedAsync(activity, CreateHttpClientName, path, request, typeInfo, cancellationToken).ConfigureAwait(false);
+        var exchange = await SendTracedAsync(activity, CreateHttpClientName, path, request, typeInfo, cancellationToken)
+            .ConfigureAwait(false);
         var result = PayproAnswers.ToCreateResult(exchange);
-        PayproTelemetry.End(activity, path, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Status, result.Outcome == PayproOutcome.Unknown);
+        PayproTelemetry.End(
+            activity,
+            path,
+            _timeProvider.GetElapsedTime(started),
+            result.Outcome.ToString(),
+            result.Code,
+            result.Status,
+            result.Outcome == PayproOutcome.Unknown);
         var level = result.Outcome switch
         {
             PayproOutcome.Accepted => LogLevel.Information,
             PayproOutcome.Refused => LogLevel.Warning,
             _ => LogLevel.Error,
         };
-        LogCreate(_logger, level, operation, tradeNo, amount, PayproValidation.MaskMobile(mobile), result.Outcome, result.HttpStatus, result.Code, result.Status, result.Detail);
+        LogCreate(
+            _logger,
+            level,
+            operation,
+            tradeNo,
+            amount,
+            PayproValidation.MaskMobile(mobile),
+            result.Outcome,
+            result.HttpStatus,
+            result.Code,
+            result.Status,
+            result.Detail);
         return result;
     }
 
-    private async Task<PayproQueryResult> QueryTradeNoAsync(string operation, string path, string tradeNo, CancellationToken cancellationToken)
+    private async Task<PayproQueryResult> QueryTradeNoAsync(
+        string operation,
+        string path,
+        string tradeNo,
+        CancellationToken cancellationToken)
     {
         var request = new TradeNoQueryRequest { TradeNo = ValidTradeNo(tradeNo) };
         var started = _timeProvider.GetTimestamp();
         var activity = PayproTelemetry.Start(path, tradeNo);
-        var exchange = await SendTracedAsync(activity, QueryHttpClientName, path, request, PayproJsonContext.Wire.TradeNoQueryRequest, cancellationToken).ConfigureAwait(false);
-        var result = PayproAnswers.ToQueryResult(exchange, tradeNo, "Paypro does not know this tradeNo (code 8000 on a query); this is not a failure of the transaction.");
-        PayproTelemetry.End(activity, path, _timeProvider.GetElapsedTime(started), result.Outcome.ToString(), result.Code, result.Transaction?.Status, result.Outcome == PayproQueryOutcome.Unknown);
-        LogQuery(_logger, QueryLevel(result.Outcome), operation, tradeNo, result.Outcome, result.HttpStatus, result.Code, result.Transaction?.Status, result.Detail);
+        var exchange = await SendTracedAsync(
+            activity,
+            QueryHttpClientName,
+            path,
+            request,
+            PayproJsonContext.Wire.TradeNoQueryRequest,
+            cancellationToken).ConfigureAwait(false);
+        var result = PayproAnswers.ToQueryResult(
+            exchange,
+            tradeNo,
+            "Paypro does not know this tradeNo (code 8000 on a query); this is not a failure of the transaction.");
+        PayproTelemetry.End(
+            activity,
+            path,
+            _timeProvider.GetElapsedTime(started),
+            result.Outcome.ToString(),
+            result.Code,
+            result.Transaction?.Status,
+            result.Outcome == PayproQueryOutcome.Unknown);
+        LogQuery(
+            _logger,
+            QueryLevel(result.Outcome),
+            operation,
+            tradeNo,
+            result.Outcome,
+            result.HttpStatus,
+            result.Code,
+            result.Transaction?.Status,
+            result.Detail);
         return result;
     }
 
     /// <summary><see cref="SendAsync"/> within a call's span, which ends as failed when the call throws.</summary>
-    private async Task<PayproExchange> SendTracedAsync<T>(Activity? activity, string httpClientName, string path, T request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    private async Task<PayproExchange> SendTracedAsync<T>(
+        Activity? activity,
+        string httpClientName,
+        string path,
+        T request,
+        JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken)
         where T : PayproRequest
     {
         try
@@ -226,7 +372,12 @@ public partial class PayproClient
     /// caller's own cancellation escapes as an exception, because a create call that failed in transit
     /// must still come back as a result the caller records.
     /// </summary>
-    private async Task<PayproExchange> SendAsync<T>(string httpClientName, string path, T request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    private async Task<PayproExchange> SendAsync<T>(
+        string httpClientName,
+        string path,
+        T request,
+        JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken)
         where T : PayproRequest
     {
         var secret = await _secrets.GetSigningSecretAsync(cancellationToken).ConfigureAwait(false);
@@ -252,7 +403,8 @@ public partial class PayproClient
         }
         catch (TimeoutRejectedException)
         {
-            return PayproExchange.Failed($"The request timed out: no answer within {_options.RequestTimeout:c} ({PayproClientOptions.SectionName}:RequestTimeout)");
+            return PayproExchange.Failed(
+                $"The request timed out: no answer within {_options.RequestTimeout:c} ({PayproClientOptions.SectionName}:RequestTimeout)");
         }
         catch (OperationCanceledException)
         {
@@ -309,12 +461,37 @@ public partial class PayproClient
 
     private string Timestamp() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 
-    private static LogLevel QueryLevel(PayproQueryOutcome outcome) => outcome == PayproQueryOutcome.Unknown ? LogLevel.Warning : LogLevel.Debug;
+    private static LogLevel QueryLevel(PayproQueryOutcome outcome) =>
+        outcome == PayproQueryOutcome.Unknown ? LogLevel.Warning : LogLevel.Debug;
 
-    [LoggerMessage(EventId = 1, Message = "Paypro {Operation} {TradeNo} of KES {Amount} for {Mobile}: {Outcome} (HTTP {HttpStatus}, code {Code}, status {Status}). {Detail}")]
-    private static partial void LogCreate(ILogger logger, LogLevel level, string operation, string tradeNo, string amount, string mobile, PayproOutcome outcome, int? httpStatus, string? code,
-        string? status, string? detail);
+    [LoggerMessage(
+        EventId = 1,
+        Message = "Paypro {Operation} {TradeNo} of KES {Amount} for {Mobile}: {Outcome} " +
+            "(HTTP {HttpStatus}, code {Code}, status {Status}). {Detail}")]
+    private static partial void LogCreate(
+        ILogger logger,
+        LogLevel level,
+        string operation,
+        string tradeNo,
+        string amount,
+        string mobile,
+        PayproOutcome outcome,
+        int? httpStatus,
+        string? code,
+        string? status,
+        string? detail);
 
-    [LoggerMessage(EventId = 2, Message = "Paypro {Operation} {Key}: {Outcome} (HTTP {HttpStatus}, code {Code}, status {Status}). {Detail}")]
-    private static partial void LogQuery(ILogger logger, LogLevel level, string operation, string key, PayproQueryOutcome outcome, int? httpStatus, string? code, string? status, string? detail);
+    [LoggerMessage(
+        EventId = 2,
+        Message = "Paypro {Operation} {Key}: {Outcome} (HTTP {HttpStatus}, code {Code}, status {Status}). {Detail}")]
+    private static partial void LogQuery(
+        ILogger logger,
+        LogLevel level,
+        string operation,
+        string key,
+        PayproQueryOutcome outcome,
+        int? httpStatus,
+        string? code,
+        string? status,
+        string? detail);
 }

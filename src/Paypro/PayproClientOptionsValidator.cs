@@ -29,13 +29,15 @@ public sealed class PayproClientOptionsValidator : IValidateOptions<PayproClient
         }
         else if (options.BaseUrl.Query.Length > 0 || options.BaseUrl.Fragment.Length > 0)
         {
-            failures.Add($"{Prefix}BaseUrl must not have a query string or fragment: endpoint paths such as /api/payout are appended to it.");
+            failures.Add(
+                $"{Prefix}BaseUrl must not have a query string or fragment: endpoint paths such as /api/payout are appended to it.");
         }
         else if (options.BaseUrl.Scheme != Uri.UriSchemeHttps && !options.BaseUrl.IsLoopback)
         {
             // Paypro's answers to create calls and queries carry no signature and are applied as they come: only TLS
             // keeps them from being forged on the way. Plain http is for a sandbox on this machine.
-            failures.Add($"{Prefix}BaseUrl must be an https URL (plain http only for a loopback address such as http://127.0.0.1:5080, the sandbox): " +
+            failures.Add($"{Prefix}BaseUrl must be an https URL (plain http only for a loopback address " +
+                "such as http://127.0.0.1:5080, the sandbox): " +
                 "Paypro's answers are not signed, so only TLS protects them.");
         }
 
@@ -51,7 +53,8 @@ public sealed class PayproClientOptionsValidator : IValidateOptions<PayproClient
 
         if (options.RequestTimeout < MinRequestTimeout || options.RequestTimeout > MaxRequestTimeout)
         {
-            failures.Add($"{Prefix}RequestTimeout must be between {MinRequestTimeout:c} and {MaxRequestTimeout:c} (it applies to each attempt).");
+            failures.Add(
+                $"{Prefix}RequestTimeout must be between {MinRequestTimeout:c} and {MaxRequestTimeout:c} (it applies to each attempt).");
         }
 
         if (options.QueryMaxRetries is < 0 or > MaxQueryRetries)
@@ -61,7 +64,8 @@ public sealed class PayproClientOptionsValidator : IValidateOptions<PayproClient
 
         if (!IsPath(options.BalancePath))
         {
-            failures.Add($"{Prefix}BalancePath must be a path starting with '/', without query string or spaces, for example /api/balance.");
+            failures.Add(
+                $"{Prefix}BalancePath must be a path starting with '/', without query string or spaces, for example /api/balance.");
         }
 
         if (options.MinAmount < 1)

@@ -6,7 +6,9 @@ public sealed class PayoutCreateOptions
     /// <summary>The merchant's unique id for this payout; the idempotency key.</summary>
     public required string TradeNo { get; init; }
 
-    /// <summary>Whole shillings, within <see cref="PayproClientOptions.MinAmount"/> and <see cref="PayproClientOptions.MaxAmount"/>.</summary>
+    /// <summary>
+    /// Whole shillings, within <see cref="PayproClientOptions.MinAmount"/> and <see cref="PayproClientOptions.MaxAmount"/>.
+    /// </summary>
     public required long Amount { get; init; }
 
     /// <summary>The payee's M-Pesa number; <c>07…</c>, <c>+2547…</c> and <c>2547…</c> forms are normalised.</summary>
@@ -24,7 +26,9 @@ public sealed class PayinCreateOptions
     /// <summary>The merchant's unique id for this payin; the idempotency key.</summary>
     public required string TradeNo { get; init; }
 
-    /// <summary>Whole shillings, within <see cref="PayproClientOptions.MinAmount"/> and <see cref="PayproClientOptions.MaxAmount"/>.</summary>
+    /// <summary>
+    /// Whole shillings, within <see cref="PayproClientOptions.MinAmount"/> and <see cref="PayproClientOptions.MaxAmount"/>.
+    /// </summary>
     public required long Amount { get; init; }
 
     /// <summary>The payer's M-Pesa number; <c>07…</c>, <c>+2547…</c> and <c>2547…</c> forms are normalised.</summary>
@@ -42,7 +46,9 @@ public sealed class CheckoutCreateOptions
     /// <summary>The merchant's unique id for this payment; the idempotency key.</summary>
     public required string TradeNo { get; init; }
 
-    /// <summary>Whole shillings, within <see cref="PayproClientOptions.MinAmount"/> and <see cref="PayproClientOptions.MaxAmount"/>.</summary>
+    /// <summary>
+    /// Whole shillings, within <see cref="PayproClientOptions.MinAmount"/> and <see cref="PayproClientOptions.MaxAmount"/>.
+    /// </summary>
     public required long Amount { get; init; }
 
     /// <summary>Where Paypro posts the result.</summary>

@@ -121,7 +121,9 @@ public sealed class PayproFields : IReadOnlyList<PayproField>
                     JsonTokenType.True => new PayproField(name, "true", JsonValueKind.True),
                     JsonTokenType.False => new PayproField(name, "false", JsonValueKind.False),
                     JsonTokenType.Null => new PayproField(name, "", JsonValueKind.Null),
-                    _ => throw new PayproFormatException($"The field '{Printable(name)}' must be a string, number, boolean or null; nested objects and arrays are not part of a Paypro body."),
+                    _ => throw new PayproFormatException(
+                        $"The field '{Printable(name)}' must be a string, number, boolean or null; " +
+                        "nested objects and arrays are not part of a Paypro body."),
                 });
             }
             if (reader.Read())
@@ -131,7 +133,9 @@ public sealed class PayproFields : IReadOnlyList<PayproField>
         }
         catch (JsonException ex)
         {
-            throw new PayproFormatException($"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).", ex);
+            throw new PayproFormatException(
+                $"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).",
+                ex);
         }
         catch (InvalidOperationException ex)
         {

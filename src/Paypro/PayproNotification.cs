@@ -55,7 +55,10 @@ public sealed partial class PayproNotification
     [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex PlatFormTradeNoShape();
 
-    /// <summary>Reads a notify body's fields; <see cref="PayproNotifyVerifier.Verify"/> calls it once the sign matched, so an unverified body never becomes a notification.</summary>
+    /// <summary>
+    /// Reads a notify body's fields; <see cref="PayproNotifyVerifier.Verify"/> calls it once the sign matched, so an
+    /// unverified body never becomes a notification.
+    /// </summary>
     /// <exception cref="PayproFormatException">A field is missing or does not have its documented shape; the message names it.</exception>
     internal static PayproNotification FromFields(PayproFields fields)
     {

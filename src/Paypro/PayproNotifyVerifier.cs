@@ -12,7 +12,9 @@ public enum PayproNotifyFailure
     /// <summary>The body carries a <c>sign</c> that none of the secrets produces.</summary>
     Forged,
 
-    /// <summary>The body has no <c>sign</c>. Its fields have their documented shapes (see <see cref="PayproNotifyResult.UnsignedClaim"/>).</summary>
+    /// <summary>
+    /// The body has no <c>sign</c>. Its fields have their documented shapes (see <see cref="PayproNotifyResult.UnsignedClaim"/>).
+    /// </summary>
     Unsigned,
 
     /// <summary>A known field is missing or has the wrong shape (signed or not); the reason names it.</summary>
@@ -27,7 +29,13 @@ public sealed record PayproUnsignedClaim(string TradeNo, string Status);
 /// <summary>The verdict on one notify body: a verified notification, or the reason it is not one.</summary>
 public sealed class PayproNotifyResult
 {
-    internal PayproNotifyResult(PayproNotifyFailure failure, PayproNotification? notification, PayproFields? fields, string? reason, int secretIndex, PayproUnsignedClaim? claim)
+    internal PayproNotifyResult(
+        PayproNotifyFailure failure,
+        PayproNotification? notification,
+        PayproFields? fields,
+        string? reason,
+        int secretIndex,
+        PayproUnsignedClaim? claim)
     {
         Failure = failure;
         Notification = notification;
@@ -76,7 +84,8 @@ public static class PayproNotifyVerifier
     public static PayproNotifyResult Verify(ReadOnlySpan<byte> utf8Body, IReadOnlyList<string> secrets, SaltPosition saltPosition)
     {
         ArgumentNullException.ThrowIfNull(secrets);
-        return TryParse(utf8Body, out var fields) ?? Check(fields!, fields!.Sign is null ? -1 : fields.MatchSignature(secrets, saltPosition));
+        return TryParse(utf8Body, out var fields)
+            ?? Check(fields!, fields!.Sign is null ? -1 : fields.MatchSignature(secrets, saltPosition));
     }
 
     /// <summary>
@@ -87,7 +96,10 @@ public static class PayproNotifyVerifier
     /// <param name="secrets">Reads the app secrets to accept, current first (for example from a cache over Key Vault).</param>
     /// <param name="saltPosition">Where the secret goes in the signed string.</param>
     /// <param name="cancellationToken">Cancels the read of the secrets.</param>
-    public static async ValueTask<PayproNotifyResult> VerifyAsync(ReadOnlyMemory<byte> utf8Body, Func<CancellationToken, ValueTask<IReadOnlyList<string>>> secrets, SaltPosition saltPosition,
+    public static async ValueTask<PayproNotifyResult> VerifyAsync(
+        ReadOnlyMemory<byte> utf8Body,
+        Func<CancellationToken, ValueTask<IReadOnlyList<string>>> secrets,
+        SaltPosition saltPosition,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(secrets);
@@ -95,7 +107,9 @@ public static class PayproNotifyVerifier
         {
             return malformed;
         }
-        return Check(fields!, fields!.Sign is null ? -1 : fields.MatchSignature(await secrets(cancellationToken).ConfigureAwait(false), saltPosition));
+        return Check(
+            fields!,
+            fields!.Sign is null ? -1 : fields.MatchSignature(await secrets(cancellationToken).ConfigureAwait(false), saltPosition));
     }
 
     private static PayproNotifyResult? TryParse(ReadOnlySpan<byte> utf8Body, out PayproFields? fields)
@@ -116,9 +130,14 @@ public static class PayproNotifyVerifier
     {
         if (fields.Sign is not null && secretIndex < 0)
         {
-            return new PayproNotifyResult(PayproNotifyFailure.Forged, null, fields,
+            return new PayproNotifyResult(
+                PayproNotifyFailure.Forged,
+                null,
+                fields,
                 "The sign does not match the body under any of the secrets given: " +
-                "make sure you are using the current app secret (and the previous one during a rotation) and the right salt position.", -1, null);
+                "make sure you are using the current app secret (and the previous one during a rotation) and the right salt position.",
+                -1,
+                null);
         }
         PayproNotification notification;
         try
@@ -131,7 +150,12 @@ public static class PayproNotifyVerifier
             return new PayproNotifyResult(PayproNotifyFailure.InvalidFields, null, fields, ex.Message, secretIndex, null);
         }
         return fields.Sign is null
-            ? new PayproNotifyResult(PayproNotifyFailure.Unsigned, null, fields, "The body has no sign: confirm its result by querying Paypro before acting on it.", -1,
+            ? new PayproNotifyResult(
+                PayproNotifyFailure.Unsigned,
+                null,
+                fields,
+                "The body has no sign: confirm its result by querying Paypro before acting on it.",
+                -1,
                 new PayproUnsignedClaim(notification.TradeNo, notification.Status))
             : new PayproNotifyResult(PayproNotifyFailure.None, notification, fields, null, secretIndex, null);
     }

@@ -62,7 +62,9 @@ public sealed class PayproCreateResult
     /// <summary>The HTTP status of the answer; null when none arrived (timeout, network error).</summary>
     public int? HttpStatus { get; init; }
 
-    /// <summary>Why the outcome is <see cref="PayproOutcome.Refused"/> or <see cref="PayproOutcome.Unknown"/>, readable, without secrets.</summary>
+    /// <summary>
+    /// Why the outcome is <see cref="PayproOutcome.Refused"/> or <see cref="PayproOutcome.Unknown"/>, readable, without secrets.
+    /// </summary>
     public string? Detail { get; init; }
 }
 

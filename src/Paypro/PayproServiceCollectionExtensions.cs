@@ -116,7 +116,8 @@ public static class PayproServiceCollectionExtensions
         resilience.Retry.MaxDelay = QueryMaxRetryDelay;
         resilience.Retry.ShouldHandle = retries == 0 ? static _ => PredicateResult.False() : ShouldRetryQueryAsync;
         // Room for every attempt and every delay, and more than one attempt (the pipeline's validation insists).
-        resilience.TotalRequestTimeout.Timeout = options.RequestTimeout * (retries + 1) + QueryMaxRetryDelay * retries + TimeSpan.FromSeconds(1);
+        resilience.TotalRequestTimeout.Timeout =
+            options.RequestTimeout * (retries + 1) + QueryMaxRetryDelay * retries + TimeSpan.FromSeconds(1);
         // The circuit breaker must sample at least two attempt timeouts.
         if (resilience.CircuitBreaker.SamplingDuration < options.RequestTimeout * 2)
         {

@@ -32,7 +32,10 @@ public static class PayproSignature
 
     /// <summary>Computes the lowercase hex MD5 signature of <paramref name="fields"/> with <paramref name="secret"/>.</summary>
     /// <exception cref="ArgumentException">A field name or value is not valid UTF-16 text, or the secret is empty.</exception>
-    public static string Compute(IEnumerable<KeyValuePair<string, string?>> fields, string secret, SaltPosition saltPosition = SaltPosition.Append)
+    public static string Compute(
+        IEnumerable<KeyValuePair<string, string?>> fields,
+        string secret,
+        SaltPosition saltPosition = SaltPosition.Append)
     {
         Span<byte> hash = stackalloc byte[MD5.HashSizeInBytes];
         ComputeHash(Ordered(fields), secret, saltPosition, hash);
@@ -43,7 +46,11 @@ public static class PayproSignature
     /// True when <paramref name="sign"/> is the signature of <paramref name="fields"/> under
     /// <paramref name="secret"/>. The comparison takes the same time wherever the first difference is.
     /// </summary>
-    public static bool Matches(IEnumerable<KeyValuePair<string, string?>> fields, string? sign, string secret, SaltPosition saltPosition = SaltPosition.Append)
+    public static bool Matches(
+        IEnumerable<KeyValuePair<string, string?>> fields,
+        string? sign,
+        string secret,
+        SaltPosition saltPosition = SaltPosition.Append)
     {
         Span<byte> expected = stackalloc byte[MD5.HashSizeInBytes];
         if (!TryDecodeSign(sign, expected))
@@ -60,7 +67,11 @@ public static class PayproSignature
     /// valid, or -1. Several secrets are accepted at once so that a rotation does not drop callbacks
     /// signed just before Paypro switched.
     /// </summary>
-    public static int MatchAny(IEnumerable<KeyValuePair<string, string?>> fields, string? sign, IReadOnlyList<string> secrets, SaltPosition saltPosition = SaltPosition.Append)
+    public static int MatchAny(
+        IEnumerable<KeyValuePair<string, string?>> fields,
+        string? sign,
+        IReadOnlyList<string> secrets,
+        SaltPosition saltPosition = SaltPosition.Append)
     {
         ArgumentNullException.ThrowIfNull(secrets);
         Span<byte> expected = stackalloc byte[MD5.HashSizeInBytes];
@@ -158,7 +169,8 @@ public static class PayproSignature
             catch (EncoderFallbackException)
             {
                 // The exception text would quote the offending characters, which may include the secret.
-                throw new ArgumentException("A field to sign is not valid Unicode text (a lone surrogate); it cannot be signed faithfully.");
+                throw new ArgumentException(
+                    "A field to sign is not valid Unicode text (a lone surrogate); it cannot be signed faithfully.");
             }
             MD5.HashData(bytes.AsSpan(0, byteCount), hash);
         }

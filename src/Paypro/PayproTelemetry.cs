@@ -19,7 +19,10 @@ public static class PayproTelemetry
 
     private static readonly Meter Meter = new(SourceName);
 
-    private static readonly Histogram<double> CallDuration = Meter.CreateHistogram<double>(CallDurationName, unit: "s", description: "Paypro call latency, by endpoint and outcome class");
+    private static readonly Histogram<double> CallDuration = Meter.CreateHistogram<double>(
+        CallDurationName,
+        unit: "s",
+        description: "Paypro call latency, by endpoint and outcome class");
 
     internal static Activity? Start(string endpoint, string? tradeNo)
     {
@@ -42,9 +45,19 @@ public static class PayproTelemetry
         activity?.Dispose();
     }
 
-    internal static void End(Activity? activity, string endpoint, TimeSpan elapsed, string outcome, string? code, string? status, bool unknownOutcome)
+    internal static void End(
+        Activity? activity,
+        string endpoint,
+        TimeSpan elapsed,
+        string outcome,
+        string? code,
+        string? status,
+        bool unknownOutcome)
     {
-        CallDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("paypro.endpoint", endpoint), new KeyValuePair<string, object?>("paypro.outcome", outcome));
+        CallDuration.Record(
+            elapsed.TotalSeconds,
+            new KeyValuePair<string, object?>("paypro.endpoint", endpoint),
+            new KeyValuePair<string, object?>("paypro.outcome", outcome));
         if (activity is null)
         {
             return;

@@ -139,7 +139,8 @@ public static partial class PayproValidation
         }
         if (candidate.Length != 12)
         {
-            error = $"mobile has {count} digits: expected 254 followed by 9 digits (2547XXXXXXXX or 2541XXXXXXXX), or the local form 07XXXXXXXX / 01XXXXXXXX.";
+            error = $"mobile has {count} digits: expected 254 followed by 9 digits (2547XXXXXXXX or 2541XXXXXXXX), " +
+                "or the local form 07XXXXXXXX / 01XXXXXXXX.";
             return false;
         }
         if (!candidate.StartsWith("254", StringComparison.Ordinal))

@@ -16,7 +16,9 @@ public class SignatureBenchmarks
 
     private const string NotifyBody = """
         {"platFormTradeNo":"5286e98841194687a95d25b5f3be346d","tradeNo":"00000020","amount":3.0000,"status":"00029",
-        "message":"REJECTED_TRANSACTION","successTime":"2024-07-01 18:34:31","timestamp":"1719830071094","sign":"c42130b86b5d56833fc330ef19752152"}
+        "message":"REJECTED_TRANSACTION","successTime":"2024-07-01 18:34:31",
+        """ + """
+        "timestamp":"1719830071094","sign":"c42130b86b5d56833fc330ef19752152"}
         """;
 
     private readonly byte[] _hash = new byte[MD5.HashSizeInBytes];

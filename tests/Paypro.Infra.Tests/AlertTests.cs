@@ -26,8 +26,12 @@ public sealed class AlertTests(InfraFixture fixture)
     {
         var paidNotSent = Assert.Single(Rules, rule => Query(rule).Contains("\"PAYPRO_PAID_NOT_SENT\"", StringComparison.Ordinal));
         Assert.Equal(0, paidNotSent.Get("properties.severity").GetInt32());
-        Assert.All(Rules.Where(rule => rule != paidNotSent), rule => Assert.True(rule.Get("properties.severity").GetInt32() > 0, $"{rule} is as severe as paid-not-sent."));
-        var disagreements = Assert.Single(Rules, rule => Query(rule).Contains("\"paypro.reconciliation.disagreements\"", StringComparison.Ordinal));
+        Assert.All(
+            Rules.Where(rule => rule != paidNotSent),
+            rule => Assert.True(rule.Get("properties.severity").GetInt32() > 0, $"{rule} is as severe as paid-not-sent."));
+        var disagreements = Assert.Single(
+            Rules,
+            rule => Query(rule).Contains("\"paypro.reconciliation.disagreements\"", StringComparison.Ordinal));
         Assert.StartsWith("customMetrics ", Query(disagreements), StringComparison.Ordinal);
         AssertLive(disagreements);
     }

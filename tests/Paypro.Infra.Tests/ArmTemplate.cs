@@ -142,7 +142,9 @@ public sealed class ArmTemplate
 
     /// <summary>Resources of a type that the deployment creates or updates (references to existing ones left out).</summary>
     public IReadOnlyList<ArmResource> OfType(string type) =>
-        Resources.Where(resource => !resource.IsExisting && string.Equals(resource.Type, type, StringComparison.OrdinalIgnoreCase)).ToArray();
+        Resources
+            .Where(resource => !resource.IsExisting && string.Equals(resource.Type, type, StringComparison.OrdinalIgnoreCase))
+            .ToArray();
 
     /// <summary>The resource a symbolic name stands for in a module, as in <c>reference('identity')</c>.</summary>
     public ArmResource Symbol(ArmScope scope, string symbolicName) =>

@@ -53,7 +53,8 @@ public sealed class AzdTests(InfraFixture fixture)
         Assert.Equal(ServiceName, app.Scope.ResolveString("[parameters('azdServiceName')]"));
 
         var tagged = fixture.Template.Resources
-            .Where(resource => resource.Find("tags") is { } tags && tags.GetRawText().Contains("azd-service-name", StringComparison.Ordinal))
+            .Where(resource => resource.Find("tags") is { } tags
+                && tags.GetRawText().Contains("azd-service-name", StringComparison.Ordinal))
             .ToArray();
         Assert.Same(app, Assert.Single(tagged));
     }
@@ -74,14 +75,19 @@ public sealed class AzdTests(InfraFixture fixture)
     {
         var template = fixture.Template.Root;
         Assert.True(template.GetProperty("parameters").TryGetProperty("location", out _), "main.bicep takes no location.");
-        Assert.True(template.GetProperty("parameters").TryGetProperty("environmentName", out var environmentName), "main.bicep takes no environmentName.");
+        Assert.True(
+            template.GetProperty("parameters").TryGetProperty("environmentName", out var environmentName),
+            "main.bicep takes no environmentName.");
         Assert.Equal(string.Empty, environmentName.GetProperty("defaultValue").GetString());
         Assert.Equal(
-            "[if(empty(parameters('environmentName')), parameters('tags'), union(parameters('tags'), createObject('azd-env-name', parameters('environmentName'))))]",
+            "[if(empty(parameters('environmentName')), parameters('tags'), "
+                + "union(parameters('tags'), createObject('azd-env-name', parameters('environmentName'))))]",
             template.GetProperty("variables").GetProperty("resourceTags").GetString());
 
         var modules = fixture.Template.Resources.Where(resource => resource.Type == "Microsoft.Resources/deployments").ToArray();
-        var withTags = modules.Where(module => ArmTemplate.Find(module.Element, "properties.template.parameters.tags") is not null).ToArray();
+        var withTags = modules
+            .Where(module => ArmTemplate.Find(module.Element, "properties.template.parameters.tags") is not null)
+            .ToArray();
         Assert.NotEmpty(withTags);
         Assert.All(
             withTags,

@@ -98,7 +98,8 @@ public sealed class AzureYaml
 
     /// <summary>Names of the keys directly below a dotted path, in file order.</summary>
     public IReadOnlyList<string> Children(string path) =>
-        keys.Where(key => key.StartsWith(path + ".", StringComparison.Ordinal) && !key[(path.Length + 1)..].Contains('.', StringComparison.Ordinal))
+        keys.Where(key => key.StartsWith(path + ".", StringComparison.Ordinal)
+                && !key[(path.Length + 1)..].Contains('.', StringComparison.Ordinal))
             .Select(key => key[(path.Length + 1)..])
             .ToArray();
 

@@ -106,7 +106,9 @@ public sealed class CompilationTests(InfraFixture fixture)
         // Off only because it queries the public module registry, and no registry module is used.
         Assert.Equal("off", rules["use-recent-module-versions"]);
         var notErrors = rules.Where(rule => rule.Key != "use-recent-module-versions" && rule.Value != "error").ToArray();
-        Assert.True(notErrors.Length == 0, $"Rules below error: {string.Join(", ", notErrors.Select(rule => $"{rule.Key}={rule.Value}"))}.");
+        Assert.True(
+            notErrors.Length == 0,
+            $"Rules below error: {string.Join(", ", notErrors.Select(rule => $"{rule.Key}={rule.Value}"))}.");
         Assert.True(rules.Count >= 50, $"Only {rules.Count} rules are configured; the core analyzer has more.");
         Assert.Contains("use-recent-api-versions", rules.Keys);
         Assert.Contains("outputs-should-not-contain-secrets", rules.Keys);

@@ -42,7 +42,9 @@ public sealed class DashboardTests(InfraFixture fixture)
         using var workbook = LoadWorkbook();
         var queries = workbook.RootElement.GetProperty("items").EnumerateArray()
             .Where(item => item.GetProperty("type").GetInt32() == 3)
-            .ToDictionary(item => item.GetProperty("content").GetProperty("title").GetString()!, item => item.GetProperty("content").GetProperty("query").GetString()!);
+            .ToDictionary(
+                item => item.GetProperty("content").GetProperty("title").GetString()!,
+                item => item.GetProperty("content").GetProperty("query").GetString()!);
 
         Assert.Contains("name == \"paypro.payouts.held_count\"", queries["Payouts held"], StringComparison.Ordinal);
         Assert.Contains("name == \"paypro.payouts.held_amount\"", queries["Amount held (KES)"], StringComparison.Ordinal);

@@ -33,7 +33,9 @@ public sealed partial class DeploymentSnapshot
 
     public JsonElement Single(string type)
     {
-        var matches = Resources.Where(resource => string.Equals(resource.GetProperty("type").GetString(), type, StringComparison.OrdinalIgnoreCase)).ToArray();
+        var matches = Resources
+            .Where(resource => string.Equals(resource.GetProperty("type").GetString(), type, StringComparison.OrdinalIgnoreCase))
+            .ToArray();
         Assert.True(matches.Length == 1, $"Expected exactly one {type} in the snapshot, found {matches.Length}.");
         return matches[0];
     }

@@ -188,7 +188,9 @@ public sealed class FunctionAppTests(InfraFixture fixture)
     public void Notify_url_is_a_key_vault_reference_because_it_holds_the_function_key()
     {
         var notifyUrl = Literal("Paypro__NotifyUrl");
-        Assert.Equal($"@Microsoft.KeyVault(VaultName={Snapshot.NameOf("Microsoft.KeyVault/vaults")};SecretName=paypro-notify-url)", notifyUrl);
+        Assert.Equal(
+            $"@Microsoft.KeyVault(VaultName={Snapshot.NameOf("Microsoft.KeyVault/vaults")};SecretName=paypro-notify-url)",
+            notifyUrl);
     }
 
     [Fact]
@@ -246,7 +248,10 @@ public sealed class FunctionAppTests(InfraFixture fixture)
     private void AssertTheAppRunsAs(string identityId)
     {
         var app = Snapshot.Single("Microsoft.Web/sites");
-        var identities = app.GetProperty("identity").GetProperty("userAssignedIdentities").EnumerateObject().Select(identity => identity.Name);
+        var identities = app.GetProperty("identity")
+            .GetProperty("userAssignedIdentities")
+            .EnumerateObject()
+            .Select(identity => identity.Name);
         Assert.Equal(identityId, Assert.Single(identities));
     }
 

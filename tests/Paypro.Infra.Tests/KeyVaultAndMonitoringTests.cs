@@ -33,7 +33,10 @@ public sealed class KeyVaultAndMonitoringTests(InfraFixture fixture)
     {
         var setting = fixture.Template.Single("Microsoft.Insights/diagnosticSettings");
         Assert.Contains("Microsoft.KeyVault/vaults", setting.Get("scope").GetString(), StringComparison.Ordinal);
-        Assert.Contains("Microsoft.OperationalInsights/workspaces", setting.Get("properties.workspaceId").GetString(), StringComparison.Ordinal);
+        Assert.Contains(
+            "Microsoft.OperationalInsights/workspaces",
+            setting.Get("properties.workspaceId").GetString(),
+            StringComparison.Ordinal);
         var log = Assert.Single(setting.Get("properties.logs").EnumerateArray());
         Assert.Equal("audit", log.GetProperty("categoryGroup").GetString());
         Assert.True(log.GetProperty("enabled").GetBoolean());

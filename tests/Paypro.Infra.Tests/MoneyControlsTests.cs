@@ -42,7 +42,9 @@ public sealed class MoneyControlsTests(InfraFixture fixture)
         Assert.Equal($"[parameters('{parameter}')]", module.Get($"properties.parameters.{parameter}.value").GetString());
 
         // main.bicepparam leaves it unset and shows how to set it.
-        Assert.False(fixture.Parameters.RootElement.GetProperty("parameters").TryGetProperty(parameter, out _), $"main.bicepparam sets {parameter}.");
+        Assert.False(
+            fixture.Parameters.RootElement.GetProperty("parameters").TryGetProperty(parameter, out _),
+            $"main.bicepparam sets {parameter}.");
         Assert.Matches(
             $@"(?m)^// param {parameter} = \S",
             File.ReadAllText(Path.Combine(BicepCli.InfraDirectory, "main.bicepparam")));
@@ -83,7 +85,9 @@ public sealed class MoneyControlsTests(InfraFixture fixture)
         // Every other setting stays what it is without the controls.
         Assert.Equal(
             fixture.Snapshot.AppSettings.OrderBy(setting => setting.Key, StringComparer.Ordinal),
-            snapshot.AppSettings.Where(setting => !setting.Key.StartsWith(SettingPrefix, StringComparison.Ordinal)).OrderBy(setting => setting.Key, StringComparer.Ordinal));
+            snapshot.AppSettings
+                .Where(setting => !setting.Key.StartsWith(SettingPrefix, StringComparison.Ordinal))
+                .OrderBy(setting => setting.Key, StringComparer.Ordinal));
     }
 
     [Fact]
@@ -103,11 +107,17 @@ public sealed class MoneyControlsTests(InfraFixture fixture)
         var directory = Path.Combine(fixture.OutputDirectory, "negative-limit");
         Directory.CreateDirectory(directory);
         var text = File.ReadAllText(Path.Combine(BicepCli.InfraDirectory, "main.bicepparam"))
-            .Replace("using './main.bicep'", $"using '{Path.GetRelativePath(directory, Path.Combine(BicepCli.InfraDirectory, "main.bicep")).Replace('\\', '/')}'", StringComparison.Ordinal)
+            .Replace(
+                "using './main.bicep'",
+                $"using '{Path.GetRelativePath(directory, Path.Combine(BicepCli.InfraDirectory, "main.bicep")).Replace('\\', '/')}'",
+                StringComparison.Ordinal)
             .Replace("// param dailyPayoutCountLimit = ", "param dailyPayoutCountLimit = -1 // ", StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(directory, "main.bicepparam"), text);
 
-        var run = BicepCli.Run(["build-params", "main.bicepparam", "--stdout", "--no-restore"], directory, InfraFixture.DeploymentEnvironment);
+        var run = BicepCli.Run(
+            ["build-params", "main.bicepparam", "--stdout", "--no-restore"],
+            directory,
+            InfraFixture.DeploymentEnvironment);
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("minimum allowable value is 0", run.Output, StringComparison.Ordinal);

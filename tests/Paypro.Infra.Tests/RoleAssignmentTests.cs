@@ -26,7 +26,8 @@ public sealed class RoleAssignmentTests(InfraFixture fixture)
     public void Identity_gets_the_role_on_the_resource_it_needs_it_for(string role, string roleDefinitionId, string scopeType)
     {
         var matches = Assignments
-            .Where(assignment => assignment.Get("properties.roleDefinitionId").GetString()!.Contains($"'{roleDefinitionId}'", StringComparison.Ordinal))
+            .Where(assignment => assignment.Get("properties.roleDefinitionId").GetString()!
+                .Contains($"'{roleDefinitionId}'", StringComparison.Ordinal))
             .ToArray();
         var assignment = Assert.Single(matches);
 
@@ -39,14 +40,22 @@ public sealed class RoleAssignmentTests(InfraFixture fixture)
         Assert.StartsWith($"[resourceId('{scopeType}', ", scope, StringComparison.Ordinal);
         Assert.Equal("ServicePrincipal", assignment.Get("properties.principalType").GetString());
         Assert.Equal(
-            "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName')), '2024-11-30').principalId]",
+            "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName')), "
+                + "'2024-11-30').principalId]",
             assignment.Get("properties.principalId").GetString());
     }
 
     [Fact]
     public void No_other_role_is_granted()
     {
-        string[] expected = [StorageBlobDataOwner, StorageQueueDataContributor, StorageTableDataContributor, KeyVaultSecretsUser, MonitoringMetricsPublisher];
+        string[] expected =
+        [
+            StorageBlobDataOwner,
+            StorageQueueDataContributor,
+            StorageTableDataContributor,
+            KeyVaultSecretsUser,
+            MonitoringMetricsPublisher,
+        ];
         Assert.Equal(expected.Length, Assignments.Count);
         Assert.All(
             Assignments,

@@ -28,9 +28,25 @@ public sealed partial class TemplateSecretTests(InfraFixture fixture)
             .Order(StringComparer.Ordinal)
             .ToArray();
         Assert.Equal(
-            ["alertEmail", "auditPurgeSchedule", "auditRetentionDays", "environmentName", "merchantNo", "namePrefix", "notifyAllowedIpRanges", "notifyUnsignedPolicy",
-             "payproBaseUrl", "pollSchedule", "reconcileDays", "reconcileMaxConcurrency", "reconcileSchedule", "saltPosition", "storageSkuName", "submitAllowedIpRanges",
-             "submitHttpEnabled"],
+            [
+                "alertEmail",
+                "auditPurgeSchedule",
+                "auditRetentionDays",
+                "environmentName",
+                "merchantNo",
+                "namePrefix",
+                "notifyAllowedIpRanges",
+                "notifyUnsignedPolicy",
+                "payproBaseUrl",
+                "pollSchedule",
+                "reconcileDays",
+                "reconcileMaxConcurrency",
+                "reconcileSchedule",
+                "saltPosition",
+                "storageSkuName",
+                "submitAllowedIpRanges",
+                "submitHttpEnabled",
+            ],
             parameters);
         Assert.All(
             fixture.Parameters.RootElement.GetProperty("parameters").EnumerateObject(),

@@ -23,7 +23,9 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
         foreach (var service in new[] { "azurite-table", "azurite-queue" })
         {
             var path = Path.Combine(root, "tests", "node_modules", ".bin", service);
-            Assert.True(File.Exists(path), $"Azurite is not installed: run `npm ci --prefix tests` in {root} (looked for {path}; Node.js 20+ is needed).");
+            Assert.True(
+                File.Exists(path),
+                $"Azurite is not installed: run `npm ci --prefix tests` in {root} (looked for {path}; Node.js 20+ is needed).");
         }
         var tool = Path.Combine(AppContext.BaseDirectory, "Paypro.Load.dll");
         Assert.True(File.Exists(tool), $"{tool} is missing: the test project references tests/Paypro.Load, whose build puts it here.");
@@ -67,9 +69,14 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
             log = text.ToString();
         }
         output.WriteLine(log);
-        Assert.True(clock.Elapsed < Timeout, $"The smoke did not finish within {Timeout.TotalMinutes:0} minutes; it was stopped. Output:\n{Tail(log)}");
-        Assert.True(process.ExitCode == 0, $"The smoke exited with {process.ExitCode} (1: a budget missed, 2: a scenario could not run). Its summary:\n{Tail(log)}");
-        foreach (var scenario in new[] { "notify", "event-lag", "pipeline", "poll-cost", "faults", "catch-up", "bad-input", "startup", "reconcile", "limits" })
+        Assert.True(
+            clock.Elapsed < Timeout,
+            $"The smoke did not finish within {Timeout.TotalMinutes:0} minutes; it was stopped. Output:\n{Tail(log)}");
+        Assert.True(
+            process.ExitCode == 0,
+            $"The smoke exited with {process.ExitCode} (1: a budget missed, 2: a scenario could not run). Its summary:\n{Tail(log)}");
+        foreach (var scenario in
+            new[] { "notify", "event-lag", "pipeline", "poll-cost", "faults", "catch-up", "bad-input", "startup", "reconcile", "limits" })
         {
             Assert.Contains($"== {scenario}:", log, StringComparison.Ordinal);
         }
@@ -100,7 +107,9 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
     /// </summary>
     private static string RepositoryRoot()
     {
-        var builtFrom = typeof(LoadSmokeTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        var builtFrom = typeof(LoadSmokeTests).Assembly
+            .GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
         foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory(), builtFrom ?? "" }.Where(s => s.Length > 0))
         {
             for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
@@ -111,7 +120,9 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
                 }
             }
         }
-        throw new InvalidOperationException($"No Paypro.Functions.sln above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}: run the tests from a checkout.");
+        throw new InvalidOperationException(
+            $"No Paypro.Functions.sln above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}: "
+                + "run the tests from a checkout.");
     }
 
     /// <summary>The dotnet executable that runs these tests, so the tool runs on the same runtime.</summary>
@@ -122,7 +133,9 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
             return hostPath;
         }
         var runtime = new DirectoryInfo(RuntimeEnvironment.GetRuntimeDirectory().TrimEnd(Path.DirectorySeparatorChar));
-        var candidate = runtime.Parent?.Parent?.Parent is { } root ? Path.Combine(root.FullName, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet") : null;
+        var candidate = runtime.Parent?.Parent?.Parent is { } root
+            ? Path.Combine(root.FullName, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet")
+            : null;
         return candidate is not null && File.Exists(candidate) ? candidate : "dotnet";
     }
 }

@@ -28,7 +28,13 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     public async Task A_payout_is_accepted_as_processing_then_found_succeeded_by_query()
     {
         var tradeNo = TestTradeNos.New("C");
-        var created = await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = "0712345600", NotifyUrl = NotifyUrl });
+        var created = await Client.CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = tradeNo,
+            Amount = 120,
+            Mobile = "0712345600",
+            NotifyUrl = NotifyUrl,
+        });
 
         Assert.Equal(PayproOutcome.Accepted, created.Outcome);
         Assert.Equal(PayproStatus.Processing, created.Status);
@@ -47,7 +53,14 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     public async Task A_payin_is_accepted_and_found_by_query()
     {
         var tradeNo = TestTradeNos.New("C");
-        var created = await Client.CreatePayinAsync(new PayinCreateOptions { TradeNo = tradeNo, Amount = 75, Mobile = TestMobiles.Success, NotifyUrl = NotifyUrl, Remark = "order 77" });
+        var created = await Client.CreatePayinAsync(new PayinCreateOptions
+        {
+            TradeNo = tradeNo,
+            Amount = 75,
+            Mobile = TestMobiles.Success,
+            NotifyUrl = NotifyUrl,
+            Remark = "order 77",
+        });
 
         Assert.Equal(PayproOutcome.Accepted, created.Outcome);
         await _sandbox.DeliveredCallbackAsync(tradeNo);
@@ -59,7 +72,12 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     [Fact]
     public async Task A_checkout_returns_the_payment_page_url()
     {
-        var created = await Client.CreateCheckoutAsync(new CheckoutCreateOptions { TradeNo = TestTradeNos.New("C"), Amount = 300, NotifyUrl = NotifyUrl });
+        var created = await Client.CreateCheckoutAsync(new CheckoutCreateOptions
+        {
+            TradeNo = TestTradeNos.New("C"),
+            Amount = 300,
+            NotifyUrl = NotifyUrl,
+        });
 
         Assert.Equal(PayproOutcome.Accepted, created.Outcome);
         Assert.NotNull(created.CheckoutUrl);
@@ -71,7 +89,13 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     public async Task A_failure_status_is_found_with_Paypros_status_and_message()
     {
         var tradeNo = TestTradeNos.New("C");
-        await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.Rejected, NotifyUrl = NotifyUrl });
+        await Client.CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = tradeNo,
+            Amount = 120,
+            Mobile = TestMobiles.Rejected,
+            NotifyUrl = NotifyUrl,
+        });
         await _sandbox.DeliveredCallbackAsync(tradeNo);
 
         var queried = await Client.QueryPayoutAsync(tradeNo);
@@ -87,8 +111,18 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
         var refused = TestTradeNos.New("C");
         var unknown = TestTradeNos.New("C");
 
-        var refusal = await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = refused, Amount = 120, Mobile = TestMobiles.Refused });
-        var systemError = await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = unknown, Amount = 120, Mobile = TestMobiles.SystemError });
+        var refusal = await Client.CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = refused,
+            Amount = 120,
+            Mobile = TestMobiles.Refused,
+        });
+        var systemError = await Client.CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = unknown,
+            Amount = 120,
+            Mobile = TestMobiles.SystemError,
+        });
 
         Assert.Equal(PayproOutcome.Refused, refusal.Outcome);
         Assert.Equal(PayproStatus.OrderError, refusal.Code);
@@ -116,7 +150,9 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
     {
         var tradeNo = TestTradeNos.New("C");
         await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.ImmediateSuccess });
-        var code = await Eventually.UntilAsync(() => _sandbox.Host.Ledger.Entries.SingleOrDefault(e => e.TradeNo == tradeNo)?.MpesaReceiptNumber, "the payout has an M-Pesa receipt");
+        var code = await Eventually.UntilAsync(
+            () => _sandbox.Host.Ledger.Entries.SingleOrDefault(e => e.TradeNo == tradeNo)?.MpesaReceiptNumber,
+            "the payout has an M-Pesa receipt");
 
         var found = await Client.QueryByMpesaCodeAsync(code!);
         var missing = await Client.QueryByMpesaCodeAsync("ZZZZZZZZZ9");
@@ -133,7 +169,9 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
         var before = await Client.GetBalanceAsync();
         var tradeNo = TestTradeNos.New("C");
         await Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 500, Mobile = TestMobiles.ImmediateSuccess });
-        await Eventually.UntilAsync(() => _sandbox.Host.Ledger.Balance.AvailableAmount <= (long)before.AvailableAmount!.Value - 500, "the payout left the balance");
+        await Eventually.UntilAsync(
+            () => _sandbox.Host.Ledger.Balance.AvailableAmount <= (long)before.AvailableAmount!.Value - 500,
+            "the payout left the balance");
 
         var after = await Client.GetBalanceAsync();
 
@@ -147,7 +185,12 @@ public sealed class ClientAgainstSandboxTests : IAsyncLifetime
         await using var wrong = SandboxPayproClient.For(_sandbox.Host, secret: "not-the-app-secret");
         var tradeNo = TestTradeNos.New("C");
 
-        var result = await wrong.Client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 120, Mobile = TestMobiles.Success });
+        var result = await wrong.Client.CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = tradeNo,
+            Amount = 120,
+            Mobile = TestMobiles.Success,
+        });
 
         // An unknown code on a create call is not a verdict: the caller must resolve it by query.
         Assert.Equal(PayproOutcome.Unknown, result.Outcome);

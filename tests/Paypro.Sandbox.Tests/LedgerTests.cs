@@ -18,7 +18,9 @@ public sealed class LedgerTests
         var entries = sandbox.Host.Ledger.Entries;
 
         Assert.Equal(["L-OUT", "L-IN", "L-CO"], entries.Select(e => e.TradeNo));
-        Assert.Equal([SandboxTransactionKind.Payout, SandboxTransactionKind.Payin, SandboxTransactionKind.Checkout], entries.Select(e => e.Kind));
+        Assert.Equal(
+            [SandboxTransactionKind.Payout, SandboxTransactionKind.Payin, SandboxTransactionKind.Checkout],
+            entries.Select(e => e.Kind));
         Assert.Equal([250L, 60L, 70L], entries.Select(e => e.Amount));
         Assert.Equal([TestMobiles.Success, TestMobiles.Rejected, null], entries.Select(e => e.Mobile));
         Assert.All(entries, e => Assert.Equal("0015", e.Status));
@@ -102,7 +104,8 @@ public sealed class LedgerTests
         await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
         await sandbox.Client.PayoutAsync("NF-1", TestMobiles.Success, amount: "100");
 
-        var error = Assert.Throws<ArgumentException>(() => sandbox.Host.SetTransactionStatus(SandboxTransactionKind.Payout, "NF-1", status));
+        var error = Assert.Throws<ArgumentException>(
+            () => sandbox.Host.SetTransactionStatus(SandboxTransactionKind.Payout, "NF-1", status));
 
         Assert.Equal("status", error.ParamName);
         Assert.Equal("0015", sandbox.Host.Ledger.Find(SandboxTransactionKind.Payout, "NF-1")!.Status);

@@ -16,13 +16,20 @@ public sealed partial class SandboxToolTests : IDisposable
     public async Task The_tool_installs_from_the_built_package_and_serves_Paypro_paths()
     {
         var artifacts = Path.Combine(_work, "artifacts");
-        var (packed, packOutput) = await RunAsync("bash", [Path.Combine(Root(), "build.sh"), "sandbox-tool"], Root(), ("ARTIFACTS_DIR", artifacts));
+        var (packed, packOutput) = await RunAsync(
+            "bash",
+            [Path.Combine(Root(), "build.sh"), "sandbox-tool"],
+            Root(),
+            ("ARTIFACTS_DIR", artifacts));
         Assert.True(packed == 0, $"./build.sh sandbox-tool failed:\n{packOutput}");
         var package = Assert.Single(Directory.GetFiles(Path.Combine(artifacts, "tools"), "Paypro.Sandbox.*.nupkg"));
 
         // Installed as a merchant would, from a folder of its own: nothing of the repository is used from here on.
         var tools = Path.Combine(_work, "tools");
-        var (installed, installOutput) = await RunAsync("dotnet", ["tool", "install", "Paypro.Sandbox", "--tool-path", tools, "--add-source", Path.GetDirectoryName(package)!], _work);
+        var (installed, installOutput) = await RunAsync(
+            "dotnet",
+            ["tool", "install", "Paypro.Sandbox", "--tool-path", tools, "--add-source", Path.GetDirectoryName(package)!],
+            _work);
         Assert.True(installed == 0, $"dotnet tool install failed:\n{installOutput}");
         var command = Path.Combine(tools, "paypro-sandbox");
         Assert.True(File.Exists(command), $"{command} was not installed.");
@@ -40,7 +47,9 @@ public sealed partial class SandboxToolTests : IDisposable
             using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
 
             using var home = await http.GetAsync("/");
-            using var unsigned = await http.PostAsync("/api/queryPayOutResult", new StringContent("""{"tradeNo":"T-1"}""", System.Text.Encoding.UTF8, "application/json"));
+            using var unsigned = await http.PostAsync(
+                "/api/queryPayOutResult",
+                new StringContent("""{"tradeNo":"T-1"}""", System.Text.Encoding.UTF8, "application/json"));
 
             Assert.Equal(HttpStatusCode.OK, home.StatusCode);
             Assert.Contains("Paypro Kenya sandbox", await home.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -91,12 +100,22 @@ public sealed partial class SandboxToolTests : IDisposable
                 return directory.FullName;
             }
         }
-        throw new InvalidOperationException($"No Paypro.Functions.sln above {AppContext.BaseDirectory}: run the tests from a checkout of the repository.");
+        throw new InvalidOperationException(
+            $"No Paypro.Functions.sln above {AppContext.BaseDirectory}: run the tests from a checkout of the repository.");
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] arguments, string workingDirectory, params (string Name, string Value)[] environment)
+    private static async Task<(int ExitCode, string Output)> RunAsync(
+        string file,
+        string[] arguments,
+        string workingDirectory,
+        params (string Name, string Value)[] environment)
     {
-        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

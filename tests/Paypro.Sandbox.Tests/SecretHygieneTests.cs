@@ -29,19 +29,32 @@ public sealed class SecretHygieneTests
             CancellationToken.None);
         using var client = new SandboxClient(host);
         receiver.Answer = n => n % 2 == 0 ? "FAIL" : "OK";
-        string[] mobiles = [TestMobiles.Success, TestMobiles.Rejected, TestMobiles.Refused, TestMobiles.SystemError, TestMobiles.ImmediateSuccess];
+        string[] mobiles =
+        [
+            TestMobiles.Success,
+            TestMobiles.Rejected,
+            TestMobiles.Refused,
+            TestMobiles.SystemError,
+            TestMobiles.ImmediateSuccess,
+        ];
 
         foreach (var mobile in mobiles)
         {
             await client.PayoutAsync(TestTradeNos.New(), mobile);
             await client.PayinAsync(TestTradeNos.New(), mobile, receiver.NotifyUrl);
         }
-        var forged = SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", "FORGED"));
+        var forged = SandboxClient.Fields(
+            ("amount", "50"),
+            ("mobile", TestMobiles.Success),
+            ("timestamp", SandboxClient.Timestamp()),
+            ("tradeNo", "FORGED"));
         await client.PostAsync(PayproPaths.Payout, forged, sign: "0123456789abcdef0123456789abcdef");
         host.Faults.Add(new SandboxFault { Kind = FaultKind.ExecuteThenAbort });
         await Assert.ThrowsAsync<HttpRequestException>(() => client.PayoutAsync(TestTradeNos.New(), TestMobiles.Success));
         // 3 payouts and 3 payins executed (endings 14 and 15 are not), plus the aborted payout.
-        await Eventually.UntilAsync(() => host.Callbacks.Count(c => c.State == CallbackState.Delivered) == 7, "every callback is delivered");
+        await Eventually.UntilAsync(
+            () => host.Callbacks.Count(c => c.State == CallbackState.Delivered) == 7,
+            "every callback is delivered");
 
         var lines = logs.GetSnapshot().Select(record => record.FullText()).ToList();
         Assert.Contains(lines, l => l.Contains("254******600"));

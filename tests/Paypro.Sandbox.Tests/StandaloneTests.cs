@@ -60,7 +60,9 @@ public sealed class StandaloneTests
     [Fact]
     public async Task Without_settings_the_control_endpoints_are_off_and_the_root_answers()
     {
-        await using var app = SandboxApp.Build(["--urls", "http://127.0.0.1:0", "--hostBuilder:reloadConfigOnChange=false"], builder => builder.Logging.ClearProviders());
+        await using var app = SandboxApp.Build(
+            ["--urls", "http://127.0.0.1:0", "--hostBuilder:reloadConfigOnChange=false"],
+            builder => builder.Logging.ClearProviders());
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 
@@ -81,7 +83,10 @@ public sealed class StandaloneTests
 
     private static async Task<string> PostAsync(HttpClient http, string path, string body, string merchantNo)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
         request.Headers.Add("merchantNo", merchantNo);
         using var response = await http.SendAsync(request);
         return await response.Content.ReadAsStringAsync();

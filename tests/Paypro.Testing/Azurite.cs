@@ -56,7 +56,8 @@ public sealed partial class Azurite : IAsyncDisposable
 
     /// <summary>A shared-key connection string for both services, the value of <c>AzureWebJobsStorage</c>.</summary>
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};TableEndpoint={TableEndpoint};QueueEndpoint={QueueEndpoint};";
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};"
+            + $"TableEndpoint={TableEndpoint};QueueEndpoint={QueueEndpoint};";
 
     public bool IsTableServiceRunning => _table.IsRunning;
     public bool IsQueueServiceRunning => _queue.IsRunning;
@@ -73,12 +74,30 @@ public sealed partial class Azurite : IAsyncDisposable
     /// <param name="queues">Where Queue Storage keeps its messages.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="AzuriteException">Azurite is not installed, or a service did not start.</exception>
-    public static async Task<Azurite> StartAsync(string repositoryRoot, AzuriteStorage tables, AzuriteStorage queues, CancellationToken cancellationToken = default)
+    public static async Task<Azurite> StartAsync(
+        string repositoryRoot,
+        AzuriteStorage tables,
+        AzuriteStorage queues,
+        CancellationToken cancellationToken = default)
     {
         var bin = Path.Combine(repositoryRoot, "tests", "node_modules", ".bin");
         var folder = Path.Combine(Path.GetTempPath(), "paypro-azurite-" + Guid.NewGuid().ToString("N"));
-        var table = new Service("azurite-table", "table", Executable(bin, "azurite-table", repositoryRoot), tables, folder, TableReady(), reportsBoundPort: false);
-        var queue = new Service("azurite-queue", "queue", Executable(bin, "azurite-queue", repositoryRoot), queues, folder, QueueReady(), reportsBoundPort: true);
+        var table = new Service(
+            "azurite-table",
+            "table",
+            Executable(bin, "azurite-table", repositoryRoot),
+            tables,
+            folder,
+            TableReady(),
+            reportsBoundPort: false);
+        var queue = new Service(
+            "azurite-queue",
+            "queue",
+            Executable(bin, "azurite-queue", repositoryRoot),
+            queues,
+            folder,
+            QueueReady(),
+            reportsBoundPort: true);
         Directory.CreateDirectory(folder);
         var azurite = new Azurite(folder, table, queue);
         try
@@ -139,7 +158,8 @@ public sealed partial class Azurite : IAsyncDisposable
         var path = Path.Combine(bin, name);
         if (!File.Exists(path))
         {
-            throw new AzuriteException($"Azurite is not installed: run `npm ci --prefix tests` from {repositoryRoot} (looked for {path}; Node.js 20+ is needed).");
+            throw new AzuriteException(
+                $"Azurite is not installed: run `npm ci --prefix tests` from {repositoryRoot} (looked for {path}; Node.js 20+ is needed).");
         }
         return path;
     }
@@ -154,7 +174,14 @@ public sealed partial class Azurite : IAsyncDisposable
     private static partial Regex TableReady();
 
     /// <summary>One Azurite service: its process, and the port it keeps across restarts.</summary>
-    private sealed class Service(string name, string kind, string executable, AzuriteStorage storage, string folder, Regex ready, bool reportsBoundPort)
+    private sealed class Service(
+        string name,
+        string kind,
+        string executable,
+        AzuriteStorage storage,
+        string folder,
+        Regex ready,
+        bool reportsBoundPort)
     {
         private const int MaxPortAttempts = 3;
         private ChildProcess? _process;
@@ -169,7 +196,9 @@ public sealed partial class Azurite : IAsyncDisposable
             for (var attempt = 1; ; attempt++)
             {
                 var port = reportsBoundPort ? 0 : FreeLoopbackPort.Probe();
-                var (process, started) = await ChildProcess.StartAsync(name, executable, Arguments(port), folder, ready, StartTimeout, cancellationToken).ConfigureAwait(false);
+                var (process, started) = await ChildProcess
+                    .StartAsync(name, executable, Arguments(port), folder, ready, StartTimeout, cancellationToken)
+                    .ConfigureAwait(false);
                 if (process is not null)
                 {
                     (_process, Port) = (process, started.Port);
@@ -193,7 +222,9 @@ public sealed partial class Azurite : IAsyncDisposable
             var clock = Stopwatch.StartNew();
             while (true)
             {
-                var (process, started) = await ChildProcess.StartAsync(name, executable, Arguments(Port), folder, ready, StartTimeout, cancellationToken).ConfigureAwait(false);
+                var (process, started) = await ChildProcess
+                    .StartAsync(name, executable, Arguments(Port), folder, ready, StartTimeout, cancellationToken)
+                    .ConfigureAwait(false);
                 if (process is not null)
                 {
                     _process = process;
@@ -251,8 +282,14 @@ public sealed partial class Azurite : IAsyncDisposable
         /// Starts the service and waits until it prints that it listens. Returns the process and the port it
         /// printed, or no process (and its output) when it exited first, as it does when the port is taken.
         /// </summary>
-        public static async Task<(ChildProcess? Process, Started Started)> StartAsync(string name, string executable, IEnumerable<string> arguments,
-            string workingDirectory, Regex ready, TimeSpan timeout, CancellationToken cancellationToken)
+        public static async Task<(ChildProcess? Process, Started Started)> StartAsync(
+            string name,
+            string executable,
+            IEnumerable<string> arguments,
+            string workingDirectory,
+            Regex ready,
+            TimeSpan timeout,
+            CancellationToken cancellationToken)
         {
             var info = new ProcessStartInfo(executable)
             {
@@ -328,7 +365,8 @@ public sealed partial class Azurite : IAsyncDisposable
                     }
                 }
             }
-            catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+            catch (Exception ex)
+                when (ex is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
             {
                 // Gone already, or would not die within the wait: nothing more this process may do about it.
             }

@@ -58,7 +58,9 @@ public static class Eventually
         {
             if (!await condition().ConfigureAwait(false))
             {
-                throw new InvalidOperationException($"Expected {what} for {period.TotalSeconds:0.#} s; it stopped holding after {clock.Elapsed.TotalSeconds:0.##} s.");
+                throw new InvalidOperationException(
+                    $"Expected {what} for {period.TotalSeconds:0.#} s; "
+                        + $"it stopped holding after {clock.Elapsed.TotalSeconds:0.##} s.");
             }
             await Task.Delay(PollInterval).ConfigureAwait(false);
         }

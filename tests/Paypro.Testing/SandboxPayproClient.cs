@@ -4,8 +4,9 @@ using Paypro.Sandbox;
 namespace Paypro.Testing;
 
 /// <summary>
-/// The client library configured for a running sandbox, as an app registers it (<see cref="PayproServiceCollectionExtensions.AddPayproClient"/>,
-/// with its resilience pipelines). Disposing it disposes the services it was built from.
+/// The client library configured for a running sandbox, as an app registers it
+/// (<see cref="PayproServiceCollectionExtensions.AddPayproClient"/>, with its resilience pipelines). Disposing it
+/// disposes the services it was built from.
 /// </summary>
 public sealed class SandboxPayproClient : IAsyncDisposable
 {

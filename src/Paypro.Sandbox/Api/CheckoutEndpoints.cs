@@ -42,7 +42,8 @@ internal static class CheckoutEndpoints
             .Append("<h1>Paypro sandbox checkout</h1>\n<p>A test page: no money moves.</p>\n<dl>")
             .Append("<dt>Amount</dt><dd>KES ").Append(entry.Amount.ToString("N0", CultureInfo.InvariantCulture)).Append("</dd>")
             .Append("<dt>Order</dt><dd>").Append(html.Encode(entry.TradeNo)).Append("</dd>")
-            .Append("<dt>Status</dt><dd id=\"status\">").Append(html.Encode(entry.Status)).Append(' ').Append(html.Encode(entry.Message)).Append("</dd></dl>\n");
+            .Append("<dt>Status</dt><dd id=\"status\">").Append(html.Encode(entry.Status))
+            .Append(' ').Append(html.Encode(entry.Message)).Append("</dd></dl>\n");
         if (note is not null)
         {
             page.Append("<p id=\"note\">").Append(html.Encode(note)).Append("</p>\n");
@@ -51,7 +52,8 @@ internal static class CheckoutEndpoints
         {
             var action = $"{Route}/{html.Encode(id)}";
             page.Append("<form method=\"post\" action=\"").Append(action).Append("/pay\"><button type=\"submit\">Pay</button></form>\n")
-                .Append("<form method=\"post\" action=\"").Append(action).Append("/cancel\"><button type=\"submit\">Cancel</button></form>\n");
+                .Append("<form method=\"post\" action=\"").Append(action)
+                .Append("/cancel\"><button type=\"submit\">Cancel</button></form>\n");
         }
         page.Append("</body></html>\n");
         return TypedResults.Content(page.ToString(), "text/html; charset=utf-8");

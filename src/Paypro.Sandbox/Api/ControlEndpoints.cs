@@ -50,9 +50,14 @@ internal static class ControlEndpoints
         control.MapDelete("/faults/{id:int}", (int id, [FromServices] SandboxFaults faults) =>
             faults.Remove(id) ? TypedResults.NoContent() : ControlJson.Error($"No fault with id {id}.", StatusCodes.Status404NotFound));
 
-        control.MapGet("/callbacks", ([FromServices] CallbackDispatcher callbacks) => ControlJson.Callbacks(callbacks.Notifications, callbacks.Attempts));
+        control.MapGet("/callbacks", ([FromServices] CallbackDispatcher callbacks) =>
+            ControlJson.Callbacks(callbacks.Notifications, callbacks.Attempts));
 
-        control.MapPost("/{space}/{tradeNo}/state", async (string space, string tradeNo, HttpContext http, [FromServices] PayproEmulator paypro) =>
+        control.MapPost("/{space}/{tradeNo}/state", async (
+            string space,
+            string tradeNo,
+            HttpContext http,
+            [FromServices] PayproEmulator paypro) =>
         {
             if (KindOf(space) is not { } kind)
             {
@@ -67,11 +72,20 @@ internal static class ControlEndpoints
             {
                 return ControlJson.Error(TestInputs.FinalStatusRule);
             }
-            return paypro.SetStatus(kind, tradeNo, body.Status!, string.IsNullOrEmpty(body.Message) ? null : body.Message, body.Notify) is { } entry
+            return paypro.SetStatus(
+                    kind,
+                    tradeNo,
+                    body.Status!,
+                    string.IsNullOrEmpty(body.Message) ? null : body.Message,
+                    body.Notify) is { } entry
                 ? ControlJson.Entry(entry)
                 : TransactionNotFound(space, tradeNo);
         });
-        control.MapPost("/{space}/{tradeNo}/amount", async (string space, string tradeNo, HttpContext http, [FromServices] PayproEmulator paypro) =>
+        control.MapPost("/{space}/{tradeNo}/amount", async (
+            string space,
+            string tradeNo,
+            HttpContext http,
+            [FromServices] PayproEmulator paypro) =>
         {
             if (KindOf(space) is not { } kind)
             {
@@ -86,7 +100,9 @@ internal static class ControlEndpoints
             {
                 return ControlJson.Error("amount must be whole shillings, at least 1.");
             }
-            return paypro.SetAmount(kind, tradeNo, amount, body.Notify) is { } entry ? ControlJson.Entry(entry) : TransactionNotFound(space, tradeNo);
+            return paypro.SetAmount(kind, tradeNo, amount, body.Notify) is { } entry
+                ? ControlJson.Entry(entry)
+                : TransactionNotFound(space, tradeNo);
         });
         control.MapPost("/{space}/{tradeNo}/forget", (string space, string tradeNo, [FromServices] PayproEmulator paypro) =>
         {
@@ -136,7 +152,9 @@ internal static class ControlEndpoints
     };
 
     private static IResult SpaceNotFound() =>
-        ControlJson.Error("Use /_sandbox/payouts/{tradeNo}/... or /_sandbox/payins/{tradeNo}/... (checkout payins are payins).", StatusCodes.Status404NotFound);
+        ControlJson.Error(
+            "Use /_sandbox/payouts/{tradeNo}/... or /_sandbox/payins/{tradeNo}/... (checkout payins are payins).",
+            StatusCodes.Status404NotFound);
 
     private static IResult TransactionNotFound(string space, string tradeNo) =>
         ControlJson.Error($"No {space[..^1]} with tradeNo {tradeNo}.", StatusCodes.Status404NotFound);

@@ -88,7 +88,9 @@ internal static class ControlJson
         if (name is null)
         {
             var required = typeInfo.Properties.Where(p => p.IsRequired).Select(p => p.Name).ToArray();
-            return required.Length > 0 && StartsAnObject(json) ? $"{List(required)} {(required.Length == 1 ? "is" : "are")} required." : NotAnObject;
+            return required.Length > 0 && StartsAnObject(json)
+                ? $"{List(required)} {(required.Length == 1 ? "is" : "are")} required."
+                : NotAnObject;
         }
         return typeInfo.Properties.FirstOrDefault(p => p.Name == name) is { } property
             ? $"{name} must be {Expected(property.PropertyType)}."
@@ -101,7 +103,9 @@ internal static class ControlJson
         return reader.Read() && reader.TokenType == JsonTokenType.StartObject;
     }
 
-    /// <summary>What a JSON value must be to read as <paramref name="type"/>, with the converters of <see cref="ControlJsonContext"/>.</summary>
+    /// <summary>
+    /// What a JSON value must be to read as <paramref name="type"/>, with the converters of <see cref="ControlJsonContext"/>.
+    /// </summary>
     private static string Expected(Type type)
     {
         var nullable = Nullable.GetUnderlyingType(type);

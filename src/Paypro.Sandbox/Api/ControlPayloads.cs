@@ -5,7 +5,10 @@ namespace Paypro.Sandbox.Api;
 // shapes here are the ones that differ from a record, and the bodies a test sends.
 
 /// <summary><c>GET /_sandbox/ledger</c>: the balance, every executed transaction and every request received.</summary>
-internal sealed record LedgerJson(SandboxBalance Balance, IReadOnlyList<SandboxLedgerEntry> Entries, IReadOnlyList<SandboxRequest> Requests);
+internal sealed record LedgerJson(
+    SandboxBalance Balance,
+    IReadOnlyList<SandboxLedgerEntry> Entries,
+    IReadOnlyList<SandboxRequest> Requests);
 
 /// <summary><c>GET /_sandbox/callbacks</c>: every callback and every delivery attempt.</summary>
 internal sealed record CallbacksJson(IReadOnlyList<CallbackNotification> Notifications, IReadOnlyList<AttemptJson> Attempts);
@@ -24,7 +27,16 @@ internal sealed record AttemptJson(
     CallbackOutcome Outcome)
 {
     public static AttemptJson From(CallbackAttempt attempt) =>
-        new(attempt.NotificationId, attempt.Attempt, attempt.TradeNo, attempt.Status, attempt.Target, attempt.ScheduledAt, attempt.AttemptedAt, attempt.StatusCode, attempt.ResponseText,
+        new(
+            attempt.NotificationId,
+            attempt.Attempt,
+            attempt.TradeNo,
+            attempt.Status,
+            attempt.Target,
+            attempt.ScheduledAt,
+            attempt.AttemptedAt,
+            attempt.StatusCode,
+            attempt.ResponseText,
             attempt.Outcome);
 }
 
@@ -47,7 +59,17 @@ internal sealed record FaultJson(
     public static FaultJson From(SandboxFaultStatus status)
     {
         var fault = status.Fault;
-        return new(status.Id, fault.Kind, fault.Endpoint, fault.TradeNo, fault.Count, fault.Probability, fault.Delay, fault.StatusCode, status.Remaining, status.Fired);
+        return new(
+            status.Id,
+            fault.Kind,
+            fault.Endpoint,
+            fault.TradeNo,
+            fault.Count,
+            fault.Probability,
+            fault.Delay,
+            fault.StatusCode,
+            status.Remaining,
+            status.Fired);
     }
 }
 
@@ -89,7 +111,9 @@ internal interface IControlBody
     static abstract string UnknownProperty(string name, string known);
 }
 
-/// <summary><c>POST /_sandbox/faults</c>: a <see cref="SandboxFault"/>; <c>kind</c> is required, the rest default as in the fault.</summary>
+/// <summary>
+/// <c>POST /_sandbox/faults</c>: a <see cref="SandboxFault"/>; <c>kind</c> is required, the rest default as in the fault.
+/// </summary>
 internal sealed class FaultBody : IControlBody
 {
     /// <summary>The fault the properties set (not part of the JSON).</summary>
@@ -165,7 +189,8 @@ internal sealed class SettingsBody : IControlBody
 
     public SaltPosition SaltPosition { set => _changes.Add(o => o.SaltPosition = value); }
 
-    public static string UnknownProperty(string name, string known) => $"Unknown or read-only setting '{name}'; changeable at run time: {known}.";
+    public static string UnknownProperty(string name, string known) =>
+        $"Unknown or read-only setting '{name}'; changeable at run time: {known}.";
 
     public void ApplyTo(SandboxOptions options)
     {

@@ -12,14 +12,25 @@ internal static class PayproEndpoints
             pipeline.RunAsync(http, PayproPaths.Payout, paypro.CreatePayout));
         app.MapPost(PayproPaths.Payin, (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
             pipeline.RunAsync(http, PayproPaths.Payin, paypro.CreatePayin));
-        app.MapPost(PayproPaths.PayinConsole, (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
-            pipeline.RunAsync(http, PayproPaths.PayinConsole, fields => paypro.CreateCheckout(fields, id => CheckoutEndpoints.PageUrl(http.Request, id))));
-        app.MapPost(PayproPaths.QueryPayoutResult, (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
-            pipeline.RunAsync(http, PayproPaths.QueryPayoutResult, paypro.QueryPayout));
-        app.MapPost(PayproPaths.QueryPayinResult, (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
-            pipeline.RunAsync(http, PayproPaths.QueryPayinResult, paypro.QueryPayin));
-        app.MapPost(PayproPaths.QueryResultByCode, (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
-            pipeline.RunAsync(http, PayproPaths.QueryResultByCode, paypro.QueryByCode));
+        app.MapPost(
+            PayproPaths.PayinConsole,
+            (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
+                pipeline.RunAsync(
+                    http,
+                    PayproPaths.PayinConsole,
+                    fields => paypro.CreateCheckout(fields, id => CheckoutEndpoints.PageUrl(http.Request, id))));
+        app.MapPost(
+            PayproPaths.QueryPayoutResult,
+            (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
+                pipeline.RunAsync(http, PayproPaths.QueryPayoutResult, paypro.QueryPayout));
+        app.MapPost(
+            PayproPaths.QueryPayinResult,
+            (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
+                pipeline.RunAsync(http, PayproPaths.QueryPayinResult, paypro.QueryPayin));
+        app.MapPost(
+            PayproPaths.QueryResultByCode,
+            (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
+                pipeline.RunAsync(http, PayproPaths.QueryResultByCode, paypro.QueryByCode));
         app.MapPost(balancePath, (HttpContext http, [FromServices] PayproPipeline pipeline, [FromServices] PayproEmulator paypro) =>
             pipeline.RunAsync(http, balancePath, paypro.Balance));
         return app;

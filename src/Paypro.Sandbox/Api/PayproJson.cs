@@ -83,7 +83,8 @@ internal readonly record struct PayproAnswer(string Code, string Message, Action
     public const string InvalidSign = "1002";
     public const string InvalidParameter = "1003";
 
-    public static PayproAnswer Accepted(Action<Utf8JsonWriter> data, bool executed = false) => new(PayproStatus.RequestAccepted, "success", data, executed);
+    public static PayproAnswer Accepted(Action<Utf8JsonWriter> data, bool executed = false) =>
+        new(PayproStatus.RequestAccepted, "success", data, executed);
 
     public static PayproAnswer Error(string code, string message) => new(code, message);
 

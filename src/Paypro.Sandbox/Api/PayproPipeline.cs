@@ -49,7 +49,10 @@ internal sealed partial class PayproPipeline(
         if (fault.Answer == FaultKind.HttpError)
         {
             RecordUnanswered(endpoint, receivedAt, tradeNo, executed: false, fault.Answer.Value);
-            return TypedResults.Text("Service Unavailable", "text/plain", statusCode: fault.StatusCode ?? StatusCodes.Status503ServiceUnavailable);
+            return TypedResults.Text(
+                "Service Unavailable",
+                "text/plain",
+                statusCode: fault.StatusCode ?? StatusCodes.Status503ServiceUnavailable);
         }
 
         var answer = fault.Answer switch
@@ -85,7 +88,9 @@ internal sealed partial class PayproPipeline(
         var merchants = request.Headers[MerchantHeader];
         if (merchants.Count != 1 || merchants[0] != options.MerchantNo)
         {
-            return PayproAnswer.Error(PayproAnswer.UnknownMerchant, merchants.Count == 0 ? "merchantNo header is missing" : "merchant does not exist");
+            return PayproAnswer.Error(
+                PayproAnswer.UnknownMerchant,
+                merchants.Count == 0 ? "merchantNo header is missing" : "merchant does not exist");
         }
         if (fields is null)
         {

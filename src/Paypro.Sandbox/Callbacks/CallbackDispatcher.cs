@@ -24,7 +24,12 @@ internal sealed partial class CallbackDispatcher : IDisposable
     private readonly List<CallbackAttempt> _attempts = [];
     private long _nextId;
 
-    public CallbackDispatcher(SandboxOptions options, SandboxFaults faults, BackgroundWork work, TimeProvider time, ILogger<CallbackDispatcher> logger)
+    public CallbackDispatcher(
+        SandboxOptions options,
+        SandboxFaults faults,
+        BackgroundWork work,
+        TimeProvider time,
+        ILogger<CallbackDispatcher> logger)
     {
         _options = options;
         _faults = faults;
@@ -204,7 +209,11 @@ internal sealed partial class CallbackDispatcher : IDisposable
         _work.Run(token => DeliverAsync(notification, initialDelay, next, token));
     }
 
-    private async Task DeliverAsync(PendingNotification notification, TimeSpan initialDelay, Action? afterFirstAttempt, CancellationToken cancellationToken)
+    private async Task DeliverAsync(
+        PendingNotification notification,
+        TimeSpan initialDelay,
+        Action? afterFirstAttempt,
+        CancellationToken cancellationToken)
     {
         var intervals = SandboxOptions.CallbackRetryIntervals;
         // Every attempt is due a fixed time after the previous one was due, so a slow answer does
@@ -267,7 +276,9 @@ internal sealed partial class CallbackDispatcher : IDisposable
         }
     }
 
-    private async Task<(int? StatusCode, string? Text, CallbackOutcome Outcome)> PostAsync(PendingNotification notification, CancellationToken cancellationToken)
+    private async Task<(int? StatusCode, string? Text, CallbackOutcome Outcome)> PostAsync(
+        PendingNotification notification,
+        CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(_options.CallbackTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -276,7 +287,8 @@ internal sealed partial class CallbackDispatcher : IDisposable
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token)
+                .ConfigureAwait(false);
             var text = await ReadStartAsync(response.Content, linked.Token).ConfigureAwait(false);
             var delivered = text.AsSpan().Trim().SequenceEqual("OK");
             return ((int)response.StatusCode, Shorten(text), delivered ? CallbackOutcome.Delivered : CallbackOutcome.NotAcknowledged);
@@ -331,13 +343,26 @@ internal sealed partial class CallbackDispatcher : IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Callback {NotificationId} for tradeNo {TradeNo}, attempt {Attempt} to {Target}: {Outcome} (HTTP {StatusCode})")]
-    private partial void LogAttempt(long notificationId, int attempt, string tradeNo, string target, CallbackOutcome outcome, int? statusCode);
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Callback {NotificationId} for tradeNo {TradeNo}, attempt {Attempt} to {Target}: {Outcome} (HTTP {StatusCode})")]
+    private partial void LogAttempt(
+        long notificationId,
+        int attempt,
+        string tradeNo,
+        string target,
+        CallbackOutcome outcome,
+        int? statusCode);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback {NotificationId} for tradeNo {TradeNo} was not acknowledged after {Attempts} attempts; Paypro stops here and the merchant must query")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Callback {NotificationId} for tradeNo {TradeNo} was not acknowledged after {Attempts} attempts; " +
+            "Paypro stops here and the merchant must query")]
     private partial void LogExhausted(long notificationId, string tradeNo, int attempts);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "No callback for tradeNo {TradeNo}: the request had no notifyUrl and Sandbox:DefaultNotifyUrl is not set")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "No callback for tradeNo {TradeNo}: the request had no notifyUrl and Sandbox:DefaultNotifyUrl is not set")]
     private partial void LogNoTarget(string tradeNo);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Callback {NotificationId} for tradeNo {TradeNo}: fault {Fault} applied")]

@@ -25,7 +25,13 @@ internal sealed partial class PayproEmulator(
     /// <param name="fields">The request.</param>
     /// <param name="paymentUrl">Builds the checkout page's URL from the transaction's platFormTradeNo.</param>
     public PayproAnswer CreateCheckout(PayproFields fields, Func<string, string> paymentUrl) =>
-        Create(fields, SandboxTransactionKind.Checkout, PayproPaths.PayinConsole, mobileRequired: false, notifyUrlRequired: true, paymentUrl);
+        Create(
+            fields,
+            SandboxTransactionKind.Checkout,
+            PayproPaths.PayinConsole,
+            mobileRequired: false,
+            notifyUrlRequired: true,
+            paymentUrl);
 
     public PayproAnswer QueryPayout(PayproFields fields) => Query(fields, SandboxTransactionKind.Payout);
 
@@ -76,14 +82,23 @@ internal sealed partial class PayproEmulator(
         {
             return null;
         }
-        if (ledger.TrySetStatus(transaction, status, message ?? TestInputs.MessageOf(status), time.GetUtcNow(), onlyIfProcessing: false, out var entry) && notify)
+        if (ledger.TrySetStatus(
+                transaction,
+                status,
+                message ?? TestInputs.MessageOf(status),
+                time.GetUtcNow(),
+                onlyIfProcessing: false,
+                out var entry)
+            && notify)
         {
             callbacks.Notify(entry, transaction.Endpoint, transaction.NotifyUrl);
         }
         return entry;
     }
 
-    /// <summary>Changes the amount Paypro has for a transaction, and when asked announces it; null when there is no such transaction.</summary>
+    /// <summary>
+    /// Changes the amount Paypro has for a transaction, and when asked announces it; null when there is no such transaction.
+    /// </summary>
     public SandboxLedgerEntry? SetAmount(SandboxTransactionKind kind, string tradeNo, long amount, bool notify)
     {
         if (ledger.Get(kind, tradeNo) is not { } transaction || !ledger.TrySetAmount(transaction, amount, out var entry))
@@ -97,7 +112,9 @@ internal sealed partial class PayproEmulator(
         return entry;
     }
 
-    /// <summary>Paypro loses a transaction: its status queries answer "not found" (code 8000) from now on. Null when there is none.</summary>
+    /// <summary>
+    /// Paypro loses a transaction: its status queries answer "not found" (code 8000) from now on. Null when there is none.
+    /// </summary>
     public SandboxLedgerEntry? Forget(SandboxTransactionKind kind, string tradeNo) =>
         ledger.Forget(kind, tradeNo, out var entry) ? entry : null;
 
@@ -127,11 +144,19 @@ internal sealed partial class PayproEmulator(
         {
             return false;
         }
-        var (status, message) = paid ? (PayproStatus.Success, TestInputs.SuccessMessage) : (TestInputs.Rejected, TestInputs.RejectedMessage);
+        var (status, message) = paid
+            ? (PayproStatus.Success, TestInputs.SuccessMessage)
+            : (TestInputs.Rejected, TestInputs.RejectedMessage);
         return Complete(transaction, status, message);
     }
 
-    private PayproAnswer Create(PayproFields fields, SandboxTransactionKind kind, string endpoint, bool mobileRequired, bool notifyUrlRequired, Func<string, string>? paymentUrl)
+    private PayproAnswer Create(
+        PayproFields fields,
+        SandboxTransactionKind kind,
+        string endpoint,
+        bool mobileRequired,
+        bool notifyUrlRequired,
+        Func<string, string>? paymentUrl)
     {
         var tradeNo = fields["tradeNo"];
         if (!PayproValidation.TryValidateTradeNo(tradeNo, out var error))

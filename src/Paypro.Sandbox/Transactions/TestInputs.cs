@@ -58,12 +58,14 @@ internal static partial class TestInputs
     };
 
     /// <summary>What a status set by hand must look like: 4 or 5 digits, and final (not 0015).</summary>
-    public const string FinalStatusRule = "status must be a final status: 0000 for success, or a failure such as 00029 (4 or 5 digits, not 0015).";
+    public const string FinalStatusRule =
+        "status must be a final status: 0000 for success, or a failure such as 00029 (4 or 5 digits, not 0015).";
 
     [GeneratedRegex(@"^\d{4,5}$", RegexOptions.CultureInvariant)]
     private static partial Regex StatusShape();
 
-    public static bool IsFinalStatus(string? status) => status is not null && StatusShape().IsMatch(status) && status != PayproStatus.Processing;
+    public static bool IsFinalStatus(string? status) =>
+        status is not null && StatusShape().IsMatch(status) && status != PayproStatus.Processing;
 
     /// <summary>The usual message for a status set by hand.</summary>
     public static string MessageOf(string status) => status switch

@@ -19,7 +19,8 @@ internal readonly record struct PayproExchange(int? HttpStatus, byte[]? Body, st
 /// </summary>
 internal static class PayproAnswers
 {
-    private const string UnknownCreateSuffix = " Whether Paypro executed the order is unknown: query the tradeNo before doing anything else.";
+    private const string UnknownCreateSuffix =
+        " Whether Paypro executed the order is unknown: query the tradeNo before doing anything else.";
 
     public static PayproCreateResult ToCreateResult(PayproExchange exchange)
     {
@@ -55,15 +56,22 @@ internal static class PayproAnswers
         switch (envelope.Code)
         {
             case PayproStatus.RequestAccepted when string.IsNullOrEmpty(data?.Status):
-                return Result(PayproOutcome.Unknown, "Paypro accepted the request (code 0000) but its answer has no data.status." + UnknownCreateSuffix);
+                return Result(
+                    PayproOutcome.Unknown,
+                    "Paypro accepted the request (code 0000) but its answer has no data.status." + UnknownCreateSuffix);
             case PayproStatus.RequestAccepted when data!.Status is PayproStatus.Success or PayproStatus.Processing:
                 return Result(PayproOutcome.Accepted, null);
             case PayproStatus.RequestAccepted:
                 return Result(PayproOutcome.Refused, $"Paypro refused the transaction: status {data.Status}{Quoted(data.Message)}.");
             case PayproStatus.OrderError:
-                return Result(PayproOutcome.Refused, $"Paypro refused the order (code 8000{Quoted(envelope.Msg)}); it was not executed. A new attempt needs a new tradeNo.");
+                return Result(
+                    PayproOutcome.Refused,
+                    $"Paypro refused the order (code 8000{Quoted(envelope.Msg)}); it was not executed. " +
+                    "A new attempt needs a new tradeNo.");
             case PayproStatus.SystemException:
-                return Result(PayproOutcome.Unknown, $"Paypro reported a system exception (code 5000{Quoted(envelope.Msg)})." + UnknownCreateSuffix);
+                return Result(
+                    PayproOutcome.Unknown,
+                    $"Paypro reported a system exception (code 5000{Quoted(envelope.Msg)})." + UnknownCreateSuffix);
             case null or "":
                 return Result(PayproOutcome.Unknown, "Paypro's answer has no code." + UnknownCreateSuffix);
             default:
@@ -109,7 +117,9 @@ internal static class PayproAnswers
                 }
                 if (expectedTradeNo is not null && !string.IsNullOrEmpty(data.TradeNo) && data.TradeNo != expectedTradeNo)
                 {
-                    return Result(PayproQueryOutcome.Unknown, "Paypro answered about a different tradeNo than the one asked about; the answer was not used.");
+                    return Result(
+                        PayproQueryOutcome.Unknown,
+                        "Paypro answered about a different tradeNo than the one asked about; the answer was not used.");
                 }
                 return Result(PayproQueryOutcome.Found, null, new PayproTransaction
                 {
@@ -155,7 +165,8 @@ internal static class PayproAnswers
         if (exchange.HttpStatus == 404)
         {
             return Result(PayproQueryOutcome.NotFound,
-                $"Paypro answered HTTP 404 for {balancePath}: Paypro publishes no balance endpoint for Kenya; check {PayproClientOptions.SectionName}:BalancePath.");
+                $"Paypro answered HTTP 404 for {balancePath}: Paypro publishes no balance endpoint for Kenya; " +
+                $"check {PayproClientOptions.SectionName}:BalancePath.");
         }
         if (!exchange.IsSuccessStatus)
         {
@@ -167,7 +178,11 @@ internal static class PayproAnswers
         }
         if (envelope.Code != PayproStatus.RequestAccepted)
         {
-            return Result(PayproQueryOutcome.Unknown, string.IsNullOrEmpty(envelope.Code) ? "Paypro's answer has no code." : $"Paypro answered code {envelope.Code}{Quoted(envelope.Msg)}.");
+            return Result(
+                PayproQueryOutcome.Unknown,
+                string.IsNullOrEmpty(envelope.Code)
+                    ? "Paypro's answer has no code."
+                    : $"Paypro answered code {envelope.Code}{Quoted(envelope.Msg)}.");
         }
         var data = TryReadData(envelope, PayproJsonContext.Wire.BalanceData, out var dataError);
         if (data is null || ParseDecimal(data.AvailableAmount) is null)

@@ -72,7 +72,11 @@ public sealed class ControlEndpointTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
 
-        using var added = await SendAsync(sandbox, "POST", "_sandbox/faults", """{"endpoint":"/api/payout","kind":"executeThenTimeout","count":2}""");
+        using var added = await SendAsync(
+            sandbox,
+            "POST",
+            "_sandbox/faults",
+            """{"endpoint":"/api/payout","kind":"executeThenTimeout","count":2}""");
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
         using var body = JsonDocument.Parse(await added.Content.ReadAsStringAsync());
         var fault = Assert.Single(body.RootElement.GetProperty("faults").EnumerateArray());
@@ -82,7 +86,11 @@ public sealed class ControlEndpointTests
         Assert.Equal(FaultKind.ExecuteThenTimeout, status.Fault.Kind);
         Assert.Equal(PayproPaths.Payout, status.Fault.Endpoint);
 
-        using var latency = await SendAsync(sandbox, "POST", "_sandbox/faults", """{"kind":"Latency","delay":"00:00:00.250","probability":0.5}""");
+        using var latency = await SendAsync(
+            sandbox,
+            "POST",
+            "_sandbox/faults",
+            """{"kind":"Latency","delay":"00:00:00.250","probability":0.5}""");
         Assert.Equal(HttpStatusCode.Created, latency.StatusCode);
         Assert.Equal(TimeSpan.FromMilliseconds(250), sandbox.Host.Faults.Active[1].Fault.Delay);
 
@@ -145,7 +153,11 @@ public sealed class ControlEndpointTests
         await using var sandbox = await TestSandbox.StartAsync(o => o.SuccessDelay = TimeSpan.FromDays(30));
         await sandbox.Client.PayoutAsync("S-1", TestMobiles.Success);
 
-        using var response = await SendAsync(sandbox, "POST", "_sandbox/payouts/S-1/state", """{"status":"00029","message":"REJECTED_TRANSACTION"}""");
+        using var response = await SendAsync(
+            sandbox,
+            "POST",
+            "_sandbox/payouts/S-1/state",
+            """{"status":"00029","message":"REJECTED_TRANSACTION"}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("00029", (await sandbox.Client.QueryPayoutAsync("S-1")).DataString("status"));
@@ -281,7 +293,11 @@ public sealed class ControlEndpointTests
         Assert.DoesNotContain("a-secret-for-this-test-only", text);
         Assert.Contains("\"signCallbacks\":true", text);
 
-        using var changed = await SendAsync(sandbox, "PUT", "_sandbox/settings", $$"""{"signCallbacks":false,"defaultNotifyUrl":"http://127.0.0.1:9/other","successDelay":"00:00:07"}""");
+        using var changed = await SendAsync(
+            sandbox,
+            "PUT",
+            "_sandbox/settings",
+            $$"""{"signCallbacks":false,"defaultNotifyUrl":"http://127.0.0.1:9/other","successDelay":"00:00:07"}""");
 
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.False(sandbox.Host.Options.SignCallbacks);

@@ -250,8 +250,11 @@ public sealed partial class PayproEndpointTests
         await using var sandbox = await TestSandbox.StartAsync();
         var tradeNo = TestTradeNos.New();
         var timestamp = SandboxClient.Timestamp();
-        var sign = PayproSignature.Compute(SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)), sandbox.Host.Options.AppSecret);
-        var body = $$"""{"amount":50,"mobile":"{{TestMobiles.Success}}","timestamp":{{timestamp}},"tradeNo":"{{tradeNo}}","sign":"{{sign}}"}""";
+        var sign = PayproSignature.Compute(
+            SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)),
+            sandbox.Host.Options.AppSecret);
+        var body =
+            $$"""{"amount":50,"mobile":"{{TestMobiles.Success}}","timestamp":{{timestamp}},"tradeNo":"{{tradeNo}}","sign":"{{sign}}"}""";
 
         var reply = await sandbox.Client.PostRawAsync(PayproPaths.Payout, body);
 

@@ -11,7 +11,11 @@ public sealed class RequestRefusalTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         var tradeNo = TestTradeNos.New();
-        var fields = SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo));
+        var fields = SandboxClient.Fields(
+            ("amount", "50"),
+            ("mobile", TestMobiles.Success),
+            ("timestamp", SandboxClient.Timestamp()),
+            ("tradeNo", tradeNo));
 
         var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, fields, secret: "not-the-secret");
 
@@ -26,9 +30,13 @@ public sealed class RequestRefusalTests
         await using var sandbox = await TestSandbox.StartAsync();
         var tradeNo = TestTradeNos.New();
         var timestamp = SandboxClient.Timestamp();
-        var sign = PayproSignature.Compute(SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)), sandbox.Host.Options.AppSecret);
+        var sign = PayproSignature.Compute(
+            SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)),
+            sandbox.Host.Options.AppSecret);
 
-        var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "5000"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)),
+        var reply = await sandbox.Client.PostAsync(
+            PayproPaths.Payout,
+            SandboxClient.Fields(("amount", "5000"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", tradeNo)),
             sign: sign);
 
         Assert.Equal("1002", reply.Code);
@@ -40,7 +48,13 @@ public sealed class RequestRefusalTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         var tradeNo = TestTradeNos.New();
-        var body = SandboxClient.Json(SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo)), sign: null);
+        var body = SandboxClient.Json(
+            SandboxClient.Fields(
+                ("amount", "50"),
+                ("mobile", TestMobiles.Success),
+                ("timestamp", SandboxClient.Timestamp()),
+                ("tradeNo", tradeNo)),
+            sign: null);
 
         var reply = await sandbox.Client.PostRawAsync(PayproPaths.Payout, body);
 
@@ -54,7 +68,11 @@ public sealed class RequestRefusalTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         var tradeNo = TestTradeNos.New();
-        var fields = SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo));
+        var fields = SandboxClient.Fields(
+            ("amount", "50"),
+            ("mobile", TestMobiles.Success),
+            ("timestamp", SandboxClient.Timestamp()),
+            ("tradeNo", tradeNo));
         var sign = PayproSignature.Compute(fields, sandbox.Host.Options.AppSecret).ToUpperInvariant();
 
         var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, fields, sign: sign);
@@ -70,10 +88,22 @@ public sealed class RequestRefusalTests
         var appended = TestTradeNos.New();
         var prepended = TestTradeNos.New();
 
-        var refused = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo",
-            appended)), salt: SaltPosition.Append);
-        var accepted = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo",
-            prepended)), salt: SaltPosition.Prepend);
+        var refused = await sandbox.Client.PostAsync(
+            PayproPaths.Payout,
+            SandboxClient.Fields(
+                ("amount", "50"),
+                ("mobile", TestMobiles.Success),
+                ("timestamp", SandboxClient.Timestamp()),
+                ("tradeNo", appended)),
+            salt: SaltPosition.Append);
+        var accepted = await sandbox.Client.PostAsync(
+            PayproPaths.Payout,
+            SandboxClient.Fields(
+                ("amount", "50"),
+                ("mobile", TestMobiles.Success),
+                ("timestamp", SandboxClient.Timestamp()),
+                ("tradeNo", prepended)),
+            salt: SaltPosition.Prepend);
 
         Assert.Equal("1002", refused.Code);
         Assert.Equal("0000", accepted.Code);
@@ -87,7 +117,10 @@ public sealed class RequestRefusalTests
 
         foreach (var path in paths)
         {
-            var reply = await sandbox.Client.PostAsync(path, SandboxClient.Fields(("tradeNo", "X1"), ("code", "SHL2A6WAQU"), ("timestamp", SandboxClient.Timestamp())), secret: "wrong");
+            var reply = await sandbox.Client.PostAsync(
+                path,
+                SandboxClient.Fields(("tradeNo", "X1"), ("code", "SHL2A6WAQU"), ("timestamp", SandboxClient.Timestamp())),
+                secret: "wrong");
             Assert.True(reply.Code == "1002", $"{path}: {reply}");
         }
     }
@@ -99,7 +132,11 @@ public sealed class RequestRefusalTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
         var tradeNo = TestTradeNos.New();
-        var fields = SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo));
+        var fields = SandboxClient.Fields(
+            ("amount", "50"),
+            ("mobile", TestMobiles.Success),
+            ("timestamp", SandboxClient.Timestamp()),
+            ("tradeNo", tradeNo));
 
         var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, fields, merchantNo: merchantNo);
 
@@ -130,7 +167,12 @@ public sealed class RequestRefusalTests
     public async Task An_oversized_body_is_refused_with_1003()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        var fields = SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("remark", new string('x', 70_000)), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", "BIG1"));
+        var fields = SandboxClient.Fields(
+            ("amount", "50"),
+            ("mobile", TestMobiles.Success),
+            ("remark", new string('x', 70_000)),
+            ("timestamp", SandboxClient.Timestamp()),
+            ("tradeNo", "BIG1"));
 
         var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, fields);
 
@@ -160,11 +202,18 @@ public sealed class RequestRefusalTests
 
     [Theory]
     [MemberData(nameof(InvalidPayouts))]
-    public async Task Invalid_payout_fields_are_refused_with_1003(string because, string? amount, string? mobile, string? tradeNo, string field)
+    public async Task Invalid_payout_fields_are_refused_with_1003(
+        string because,
+        string? amount,
+        string? mobile,
+        string? tradeNo,
+        string field)
     {
         await using var sandbox = await TestSandbox.StartAsync();
 
-        var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", amount), ("mobile", mobile), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo)));
+        var reply = await sandbox.Client.PostAsync(
+            PayproPaths.Payout,
+            SandboxClient.Fields(("amount", amount), ("mobile", mobile), ("timestamp", SandboxClient.Timestamp()), ("tradeNo", tradeNo)));
 
         Assert.True(reply.Code == "1003", $"{because}: {reply}");
         Assert.Contains(field, reply.Msg);
@@ -180,7 +229,9 @@ public sealed class RequestRefusalTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
 
-        var reply = await sandbox.Client.PostAsync(PayproPaths.Payout, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", "TS1")));
+        var reply = await sandbox.Client.PostAsync(
+            PayproPaths.Payout,
+            SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("timestamp", timestamp), ("tradeNo", "TS1")));
 
         Assert.Equal("1003", reply.Code);
         Assert.Contains("timestamp", reply.Msg);
@@ -197,8 +248,14 @@ public sealed class RequestRefusalTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
 
-        var reply = await sandbox.Client.PostAsync(path, SandboxClient.Fields(("amount", "50"), ("mobile", TestMobiles.Success), ("notifyUrl", notifyUrl), ("timestamp", SandboxClient.Timestamp()),
-            ("tradeNo", "N1")));
+        var reply = await sandbox.Client.PostAsync(
+            path,
+            SandboxClient.Fields(
+                ("amount", "50"),
+                ("mobile", TestMobiles.Success),
+                ("notifyUrl", notifyUrl),
+                ("timestamp", SandboxClient.Timestamp()),
+                ("tradeNo", "N1")));
 
         Assert.Equal("1003", reply.Code);
         Assert.Contains("notifyUrl", reply.Msg);
@@ -238,7 +295,9 @@ public sealed class RequestRefusalTests
     {
         await using var sandbox = await TestSandbox.StartAsync();
 
-        var reply = await sandbox.Client.PostAsync(PayproPaths.QueryResultByCode, SandboxClient.Fields(("code", code), ("timestamp", SandboxClient.Timestamp())));
+        var reply = await sandbox.Client.PostAsync(
+            PayproPaths.QueryResultByCode,
+            SandboxClient.Fields(("code", code), ("timestamp", SandboxClient.Timestamp())));
 
         Assert.Equal("1003", reply.Code);
     }
@@ -266,7 +325,9 @@ public sealed class RequestRefusalTests
         await using var sandbox = await TestSandbox.StartAsync();
         var tradeNo = TestTradeNos.New();
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Rejected);
-        await Eventually.UntilAsync(() => sandbox.Host.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)!.Status == "00029", "the payout failed");
+        await Eventually.UntilAsync(
+            () => sandbox.Host.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)!.Status == "00029",
+            "the payout failed");
 
         var again = await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success);
 

@@ -63,7 +63,10 @@ public sealed class CallbackScheduleTests
         var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
-        await Eventually.UntilAsync(() => sandbox.Host.Callbacks.Single().State == CallbackState.Exhausted, "all nine attempts are made", TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync(
+            () => sandbox.Host.Callbacks.Single().State == CallbackState.Exhausted,
+            "all nine attempts are made",
+            TimeSpan.FromSeconds(60));
 
         var attempts = sandbox.Host.CallbackAttempts;
         var received = sandbox.Receiver.Received;
@@ -79,12 +82,16 @@ public sealed class CallbackScheduleTests
             // The schedule is computed, so it is exact; real arrivals may be late, never early.
             Assert.Equal(scheduledOffset, attempts[i].ScheduledAt - attempts[0].ScheduledAt);
             Assert.True(attempts[i].AttemptedAt >= attempts[i].ScheduledAt, $"attempt {i + 1} was made early");
-            Assert.True(received[i].ReceivedAt >= attempts[i].ScheduledAt, $"attempt {i + 1} arrived {(attempts[i].ScheduledAt - received[i].ReceivedAt).TotalMilliseconds} ms before it was due");
+            Assert.True(
+                received[i].ReceivedAt >= attempts[i].ScheduledAt,
+                $"attempt {i + 1} arrived {(attempts[i].ScheduledAt - received[i].ReceivedAt).TotalMilliseconds} ms before it was due");
         }
         // Lateness does not add up (each attempt is due relative to the previous due time), so the
         // whole schedule ends close to its scaled length even on a busy machine.
         var total = received[8].ReceivedAt - attempts[0].ScheduledAt;
-        Assert.True(total <= scheduledOffset + TimeSpan.FromSeconds(10), $"the schedule took {total.TotalMilliseconds} ms, scheduled {scheduledOffset.TotalMilliseconds} ms");
+        Assert.True(
+            total <= scheduledOffset + TimeSpan.FromSeconds(10),
+            $"the schedule took {total.TotalMilliseconds} ms, scheduled {scheduledOffset.TotalMilliseconds} ms");
     }
 
     [Fact]

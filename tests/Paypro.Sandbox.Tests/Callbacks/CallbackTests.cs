@@ -16,7 +16,9 @@ public sealed class CallbackTests
         var callback = await sandbox.DeliveredCallbackAsync(tradeNo);
 
         var fields = callback.Fields;
-        Assert.Equal(["platFormTradeNo", "tradeNo", "amount", "status", "message", "successTime", "timestamp", "sign"], fields.Select(f => f.Name));
+        Assert.Equal(
+            ["platFormTradeNo", "tradeNo", "amount", "status", "message", "successTime", "timestamp", "sign"],
+            fields.Select(f => f.Name));
         Assert.Equal(JsonValueKind.Number, fields.KindOf("amount"));
         Assert.Equal("50.0000", fields["amount"]);
         Assert.Equal(JsonValueKind.String, fields.KindOf("timestamp"));
@@ -102,7 +104,9 @@ public sealed class CallbackTests
         await sandbox.Client.PayoutAsync(toDefault, TestMobiles.ImmediateSuccess);
         sandbox.Host.Options.NotifyUrlOverride = sandbox.Receiver.NotifyUrl;
         await sandbox.Client.PayoutAsync(toOverride, TestMobiles.ImmediateSuccess, notifyUrl: other.NotifyUrl);
-        await Eventually.UntilAsync(() => sandbox.Host.Callbacks.Count(c => c.State == CallbackState.Delivered) == 3, "three callbacks are delivered");
+        await Eventually.UntilAsync(
+            () => sandbox.Host.Callbacks.Count(c => c.State == CallbackState.Delivered) == 3,
+            "three callbacks are delivered");
 
         Assert.Equal([toRequestUrl], other.Received.Select(r => r.Fields["tradeNo"]));
         Assert.Equal(new[] { toDefault, toOverride }.Order(), sandbox.Receiver.Received.Select(r => r.Fields["tradeNo"]).Order());

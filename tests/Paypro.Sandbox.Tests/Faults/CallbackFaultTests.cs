@@ -35,7 +35,9 @@ public sealed class CallbackFaultTests
         var tradeNo = TestTradeNos.New();
 
         await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.ImmediateSuccess);
-        await Eventually.UntilAsync(() => sandbox.Host.Callbacks.Count(c => c.State == CallbackState.Delivered) == 2, "both copies are delivered");
+        await Eventually.UntilAsync(
+            () => sandbox.Host.Callbacks.Count(c => c.State == CallbackState.Delivered) == 2,
+            "both copies are delivered");
 
         var received = sandbox.Receiver.Received;
         Assert.Equal(2, received.Count);
@@ -78,7 +80,9 @@ public sealed class CallbackFaultTests
         Assert.All(sandbox.Host.Callbacks, c => Assert.Equal(CallbackState.Held, c.State));
         Assert.Empty(sandbox.Receiver.Received);
         await sandbox.Client.PayoutAsync(tradeNos[2], TestMobiles.ImmediateSuccess);
-        await Eventually.UntilAsync(() => sandbox.Host.Callbacks.All(c => c.State == CallbackState.Delivered), "the held callbacks are delivered");
+        await Eventually.UntilAsync(
+            () => sandbox.Host.Callbacks.All(c => c.State == CallbackState.Delivered),
+            "the held callbacks are delivered");
 
         Assert.Equal(["R-3", "R-2", "R-1"], sandbox.Receiver.Received.Select(r => r.Fields["tradeNo"]));
     }

@@ -11,7 +11,12 @@ public sealed class RequestFaultTests
     public async Task Latency_delays_the_answer_and_the_request_still_runs()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.Latency, Delay = TimeSpan.FromMilliseconds(300) });
+        sandbox.Host.Faults.Add(new SandboxFault
+        {
+            Endpoint = PayproPaths.Payout,
+            Kind = FaultKind.Latency,
+            Delay = TimeSpan.FromMilliseconds(300),
+        });
         var tradeNo = TestTradeNos.New();
 
         var watch = Stopwatch.StartNew();
@@ -30,13 +35,20 @@ public sealed class RequestFaultTests
     public async Task Latency_longer_than_the_client_timeout_still_executes()
     {
         await using var sandbox = await TestSandbox.StartAsync();
-        sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.Payout, Kind = FaultKind.Latency, Delay = TimeSpan.FromMilliseconds(600) });
+        sandbox.Host.Faults.Add(new SandboxFault
+        {
+            Endpoint = PayproPaths.Payout,
+            Kind = FaultKind.Latency,
+            Delay = TimeSpan.FromMilliseconds(600),
+        });
         using var impatient = new SandboxClient(sandbox.Host, TimeSpan.FromMilliseconds(150));
         var tradeNo = TestTradeNos.New();
 
         await Assert.ThrowsAnyAsync<TaskCanceledException>(() => impatient.PayoutAsync(tradeNo, TestMobiles.Success));
 
-        await Eventually.UntilAsync(() => sandbox.Host.Ledger.Find(SandboxTransactionKind.Payout, tradeNo) is not null, "the slow request is executed");
+        await Eventually.UntilAsync(
+            () => sandbox.Host.Ledger.Find(SandboxTransactionKind.Payout, tradeNo) is not null,
+            "the slow request is executed");
         Assert.Equal("0000", Assert.Single(sandbox.Host.Ledger.CreateAttempts(tradeNo)).Code);
     }
 
@@ -69,13 +81,20 @@ public sealed class RequestFaultTests
         await using var sandbox = await TestSandbox.StartAsync();
         var tradeNo = TestTradeNos.New();
         Assert.Equal("0000", (await sandbox.Client.PayoutAsync(tradeNo, TestMobiles.Success)).Code);
-        var id = sandbox.Host.Faults.Add(new SandboxFault { Endpoint = PayproPaths.QueryPayoutResult, Kind = FaultKind.OrderError, Count = null });
+        var id = sandbox.Host.Faults.Add(new SandboxFault
+        {
+            Endpoint = PayproPaths.QueryPayoutResult,
+            Kind = FaultKind.OrderError,
+            Count = null,
+        });
 
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal("8000", (await sandbox.Client.QueryPayoutAsync(tradeNo)).Code);
         }
-        Assert.All(sandbox.Host.Ledger.Requests.Where(r => r.Endpoint == PayproPaths.QueryPayoutResult), r => Assert.Equal(FaultKind.OrderError, r.Fault));
+        Assert.All(
+            sandbox.Host.Ledger.Requests.Where(r => r.Endpoint == PayproPaths.QueryPayoutResult),
+            r => Assert.Equal(FaultKind.OrderError, r.Fault));
 
         Assert.True(sandbox.Host.Faults.Remove(id));
         Assert.Equal("0000", (await sandbox.Client.QueryPayoutAsync(tradeNo)).Code);
@@ -256,7 +275,8 @@ public sealed class RequestFaultTests
     [Fact]
     public async Task Faults_from_settings_are_active_from_the_start_and_after_a_reset()
     {
-        await using var sandbox = await TestSandbox.StartAsync(o => o.Faults.Add(new SandboxFault { Endpoint = "/api/balance", Kind = FaultKind.SystemError }));
+        await using var sandbox = await TestSandbox.StartAsync(
+            o => o.Faults.Add(new SandboxFault { Endpoint = "/api/balance", Kind = FaultKind.SystemError }));
 
         Assert.Equal("5000", (await sandbox.Client.BalanceAsync()).Code);
         Assert.Equal("0000", (await sandbox.Client.BalanceAsync()).Code);

@@ -25,24 +25,44 @@ internal sealed class SandboxClient : IDisposable
     public static string Timestamp() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 
     public Task<PayproReply> PayoutAsync(string tradeNo, string mobile, string amount = "50", string? notifyUrl = null) =>
-        PostAsync(PayproPaths.Payout, Fields(("amount", amount), ("mobile", mobile), ("notifyUrl", notifyUrl), ("remark", "test"), ("timestamp", Timestamp()), ("tradeNo", tradeNo)));
+        PostAsync(
+            PayproPaths.Payout,
+            Fields(
+                ("amount", amount),
+                ("mobile", mobile),
+                ("notifyUrl", notifyUrl),
+                ("remark", "test"),
+                ("timestamp", Timestamp()),
+                ("tradeNo", tradeNo)));
 
     public Task<PayproReply> PayinAsync(string tradeNo, string mobile, string notifyUrl, string amount = "50") =>
-        PostAsync(PayproPaths.Payin, Fields(("amount", amount), ("mobile", mobile), ("notifyUrl", notifyUrl), ("timestamp", Timestamp()), ("tradeNo", tradeNo)));
+        PostAsync(
+            PayproPaths.Payin,
+            Fields(("amount", amount), ("mobile", mobile), ("notifyUrl", notifyUrl), ("timestamp", Timestamp()), ("tradeNo", tradeNo)));
 
     public Task<PayproReply> CheckoutAsync(string tradeNo, string notifyUrl, string amount = "75") =>
-        PostAsync(PayproPaths.PayinConsole, Fields(("amount", amount), ("notifyUrl", notifyUrl), ("timestamp", Timestamp()), ("tradeNo", tradeNo)));
+        PostAsync(
+            PayproPaths.PayinConsole,
+            Fields(("amount", amount), ("notifyUrl", notifyUrl), ("timestamp", Timestamp()), ("tradeNo", tradeNo)));
 
     public Task<PayproReply> QueryPayoutAsync(string tradeNo) => PostAsync(PayproPaths.QueryPayoutResult, Fields(("tradeNo", tradeNo)));
 
     public Task<PayproReply> QueryPayinAsync(string tradeNo) => PostAsync(PayproPaths.QueryPayinResult, Fields(("tradeNo", tradeNo)));
 
-    public Task<PayproReply> QueryByCodeAsync(string code) => PostAsync(PayproPaths.QueryResultByCode, Fields(("code", code), ("timestamp", Timestamp())));
+    public Task<PayproReply> QueryByCodeAsync(string code) =>
+        PostAsync(PayproPaths.QueryResultByCode, Fields(("code", code), ("timestamp", Timestamp())));
 
-    public Task<PayproReply> BalanceAsync(string? path = null) => PostAsync(path ?? _host.Options.BalancePath, Fields(("timestamp", Timestamp())));
+    public Task<PayproReply> BalanceAsync(string? path = null) =>
+        PostAsync(path ?? _host.Options.BalancePath, Fields(("timestamp", Timestamp())));
 
     /// <summary>Signs <paramref name="fields"/> (unless <paramref name="sign"/> says otherwise) and posts them.</summary>
-    public Task<PayproReply> PostAsync(string path, IReadOnlyList<KeyValuePair<string, string?>> fields, string? sign = null, string? merchantNo = "", string? secret = null, SaltPosition? salt = null)
+    public Task<PayproReply> PostAsync(
+        string path,
+        IReadOnlyList<KeyValuePair<string, string?>> fields,
+        string? sign = null,
+        string? merchantNo = "",
+        string? secret = null,
+        SaltPosition? salt = null)
     {
         var signature = sign ?? PayproSignature.Compute(fields, secret ?? _host.Options.AppSecret, salt ?? _host.Options.SaltPosition);
         return PostRawAsync(path, Json(fields, signature), merchantNo == "" ? _host.Options.MerchantNo : merchantNo);

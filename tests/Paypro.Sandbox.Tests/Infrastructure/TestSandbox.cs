@@ -16,7 +16,10 @@ internal sealed class TestSandbox : IAsyncDisposable
 
     public SandboxClient Client { get; }
 
-    public static async Task<TestSandbox> StartAsync(Action<SandboxOptions>? configure = null, TimeProvider? time = null, string? answer = null)
+    public static async Task<TestSandbox> StartAsync(
+        Action<SandboxOptions>? configure = null,
+        TimeProvider? time = null,
+        string? answer = null)
     {
         var receiver = await CallbackReceiver.StartAsync(answer);
         void Configure(SandboxOptions options)

@@ -3,7 +3,10 @@ using Paypro.Sandbox.Tests.Infrastructure;
 
 namespace Paypro.Sandbox.Tests.Transactions;
 
-/// <summary>The documented test inputs: the last two digits of the mobile number choose the outcome, for payouts and payins alike.</summary>
+/// <summary>
+/// The documented test inputs: the last two digits of the mobile number choose the outcome,
+/// for payouts and payins alike.
+/// </summary>
 public sealed class TestInputTests
 {
     public static TheoryData<string, string, string, string> ExecutedOutcomes => new()
@@ -68,7 +71,9 @@ public sealed class TestInputTests
 
         Assert.Equal("0000", callback.Fields["status"]);
         Assert.Equal("0000", (await Query(sandbox, kind, slow)).DataString("status"));
-        Assert.Equal(time.GetUtcNow(), sandbox.Host.Ledger.Find(kind == "payout" ? SandboxTransactionKind.Payout : SandboxTransactionKind.Payin, slow)!.CompletedAt);
+        Assert.Equal(
+            time.GetUtcNow(),
+            sandbox.Host.Ledger.Find(kind == "payout" ? SandboxTransactionKind.Payout : SandboxTransactionKind.Payin, slow)!.CompletedAt);
     }
 
     [Theory]

@@ -15,7 +15,8 @@ public sealed class PayproClientOutcomeTests
     [InlineData("0000")]
     public async Task A_payout_taken_by_paypro_is_accepted(string status)
     {
-        var result = await PayoutAsync(TestPaypro.Answer(TestPaypro.Envelope("0000", $$"""{"serialNumber":"SN1","status":"{{status}}"}""")));
+        var result = await PayoutAsync(
+            TestPaypro.Answer(TestPaypro.Envelope("0000", $$"""{"serialNumber":"SN1","status":"{{status}}"}""")));
 
         Assert.Equal(PayproOutcome.Accepted, result.Outcome);
         Assert.Equal("0000", result.Code);
@@ -28,7 +29,8 @@ public sealed class PayproClientOutcomeTests
     [Fact]
     public async Task A_payout_with_a_failure_status_is_refused()
     {
-        var result = await PayoutAsync(TestPaypro.Answer(TestPaypro.Envelope("0000", """{"serialNumber":"SN1","status":"00031","message":"INSUFFICIENT_BALANCE"}""")));
+        var result = await PayoutAsync(TestPaypro.Answer(
+            TestPaypro.Envelope("0000", """{"serialNumber":"SN1","status":"00031","message":"INSUFFICIENT_BALANCE"}""")));
 
         Assert.Equal(PayproOutcome.Refused, result.Outcome);
         Assert.Equal("00031", result.Status);
@@ -90,7 +92,8 @@ public sealed class PayproClientOutcomeTests
             throw new InvalidOperationException("unreachable");
         });
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TestPaypro.Client(handler).CreatePayoutAsync(Payout, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => TestPaypro.Client(handler).CreatePayoutAsync(Payout, cancellation.Token));
         Assert.Equal(1, handler.Count);
     }
 
@@ -99,7 +102,8 @@ public sealed class PayproClientOutcomeTests
     {
         var handler = TestPaypro.Answer(TestPaypro.AcceptedCreate);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TestPaypro.Client(handler).QueryPayoutAsync("T1", new CancellationToken(canceled: true)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => TestPaypro.Client(handler).QueryPayoutAsync("T1", new CancellationToken(canceled: true)));
         Assert.Equal(0, handler.Count);
     }
 
@@ -115,7 +119,8 @@ public sealed class PayproClientOutcomeTests
     [Fact]
     public async Task A_query_for_a_trade_no_paypro_does_not_know_is_not_found()
     {
-        var result = await TestPaypro.Client(TestPaypro.Answer(TestPaypro.Envelope("8000", msg: "order not exist"))).QueryPayinAsync("T-404");
+        var result = await TestPaypro.Client(TestPaypro.Answer(TestPaypro.Envelope("8000", msg: "order not exist")))
+            .QueryPayinAsync("T-404");
 
         Assert.Equal(PayproQueryOutcome.NotFound, result.Outcome);
         Assert.Contains("not a failure", result.Detail);

@@ -53,7 +53,13 @@ public sealed class PayproClientRequestTests
     {
         var handler = new FakePayproHandler(TestPaypro.AcceptedCreate);
 
-        await TestPaypro.Client(handler).CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "20241123093000123", Amount = 120, Mobile = "254712345678", Remark = "" });
+        await TestPaypro.Client(handler).CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = "20241123093000123",
+            Amount = 120,
+            Mobile = "254712345678",
+            Remark = "",
+        });
 
         var request = handler.Single;
         Assert.Equal(["amount", "mobile", "timestamp", "tradeNo", "sign"], request.Fields.Select(f => f.Name));
@@ -100,7 +106,13 @@ public sealed class PayproClientRequestTests
     {
         var handler = new FakePayproHandler(TestPaypro.AcceptedCreate);
 
-        await TestPaypro.Client(handler).CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "U-1", Amount = 60, Mobile = "0712000000", Remark = "Malipo ya Juma — asante" });
+        await TestPaypro.Client(handler).CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = "U-1",
+            Amount = 60,
+            Mobile = "0712000000",
+            Remark = "Malipo ya Juma — asante",
+        });
 
         var request = handler.Single;
         Assert.Contains("Malipo ya Juma — asante", request.BodyText);
@@ -112,7 +124,13 @@ public sealed class PayproClientRequestTests
     {
         var handler = new FakePayproHandler(TestPaypro.AcceptedCreate);
 
-        await TestPaypro.Client(handler).CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "Q-1", Amount = 60, Mobile = "0712000000", Remark = "say \"hi\" \\ & <b>" });
+        await TestPaypro.Client(handler).CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = "Q-1",
+            Amount = 60,
+            Mobile = "0712000000",
+            Remark = "say \"hi\" \\ & <b>",
+        });
 
         var request = handler.Single;
         Assert.Equal("say \"hi\" \\ & <b>", request.Fields["remark"]);
@@ -122,9 +140,11 @@ public sealed class PayproClientRequestTests
     [Fact]
     public async Task A_checkout_sends_no_mobile_and_returns_the_page()
     {
-        var handler = new FakePayproHandler(TestPaypro.Envelope("0000", """{"serialNumber":"SN9","status":"0015","paymentUrl":"https://pay.example/c/SN9"}"""));
+        var handler = new FakePayproHandler(
+            TestPaypro.Envelope("0000", """{"serialNumber":"SN9","status":"0015","paymentUrl":"https://pay.example/c/SN9"}"""));
 
-        var result = await TestPaypro.Client(handler).CreateCheckoutAsync(new CheckoutCreateOptions { TradeNo = "C-1", Amount = 100, NotifyUrl = NotifyUrl });
+        var result = await TestPaypro.Client(handler).CreateCheckoutAsync(
+            new CheckoutCreateOptions { TradeNo = "C-1", Amount = 100, NotifyUrl = NotifyUrl });
 
         var request = handler.Single;
         Assert.EndsWith("/api/payinConsole", request.Uri.AbsolutePath);
@@ -202,7 +222,11 @@ public sealed class PayproClientRequestTests
     {
         var handler = new FakePayproHandler(TestPaypro.AcceptedCreate);
         var secrets = new RotatingSecretSource("first");
-        var client = new PayproClient(new SingleHandlerFactory(handler), Microsoft.Extensions.Options.Options.Create(TestPaypro.Options()), secrets, TimeProvider.System);
+        var client = new PayproClient(
+            new SingleHandlerFactory(handler),
+            Microsoft.Extensions.Options.Options.Create(TestPaypro.Options()),
+            secrets,
+            TimeProvider.System);
 
         await client.QueryPayoutAsync("T1");
         secrets.Current = "second";
@@ -217,7 +241,11 @@ public sealed class PayproClientRequestTests
     {
         var handler = new FakePayproHandler(TestPaypro.AcceptedCreate);
         var factory = new SingleHandlerFactory(handler);
-        var client = new PayproClient(factory, Microsoft.Extensions.Options.Options.Create(TestPaypro.Options()), new StaticPayproSecretSource(TestPaypro.Secret), TimeProvider.System);
+        var client = new PayproClient(
+            factory,
+            Microsoft.Extensions.Options.Options.Create(TestPaypro.Options()),
+            new StaticPayproSecretSource(TestPaypro.Secret),
+            TimeProvider.System);
 
         await client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "T1", Amount = 50, Mobile = "0712345678" });
         await client.CreatePayinAsync(new PayinCreateOptions { TradeNo = "T2", Amount = 50, Mobile = "0712345678", NotifyUrl = NotifyUrl });

@@ -21,7 +21,8 @@ public sealed class PayproClientValidationTests
     [InlineData("bad trade", "tradeNo", "only letters")]
     public async Task A_bad_trade_no_is_refused(string tradeNo, string field, string reason)
     {
-        var ex = await RefusedAsync(c => c.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = 50, Mobile = "0712345678" }));
+        var ex = await RefusedAsync(c => c.CreatePayoutAsync(
+            new PayoutCreateOptions { TradeNo = tradeNo, Amount = 50, Mobile = "0712345678" }));
 
         Assert.Equal(field, ex.Field);
         Assert.Contains(reason, ex.Reason);
@@ -34,7 +35,8 @@ public sealed class PayproClientValidationTests
     [InlineData(-50, "below the minimum")]
     public async Task An_amount_outside_the_default_bounds_is_refused(long amount, string reason)
     {
-        var ex = await RefusedAsync(c => c.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "T1", Amount = amount, Mobile = "0712345678" }));
+        var ex = await RefusedAsync(c => c.CreatePayoutAsync(
+            new PayoutCreateOptions { TradeNo = "T1", Amount = amount, Mobile = "0712345678" }));
 
         Assert.Equal("amount", ex.Field);
         Assert.Contains(reason, ex.Reason);
@@ -60,7 +62,13 @@ public sealed class PayproClientValidationTests
     [InlineData("12345")]
     public async Task A_mobile_that_is_not_an_mpesa_number_is_refused_without_echoing_it(string mobile)
     {
-        var ex = await RefusedAsync(c => c.CreatePayinAsync(new PayinCreateOptions { TradeNo = "T1", Amount = 50, Mobile = mobile, NotifyUrl = NotifyUrl }));
+        var ex = await RefusedAsync(c => c.CreatePayinAsync(new PayinCreateOptions
+        {
+            TradeNo = "T1",
+            Amount = 50,
+            Mobile = mobile,
+            NotifyUrl = NotifyUrl,
+        }));
 
         Assert.Equal("mobile", ex.Field);
         Assert.DoesNotContain(mobile, ex.Message);
@@ -69,14 +77,31 @@ public sealed class PayproClientValidationTests
     [Fact]
     public async Task A_payin_or_checkout_needs_an_absolute_http_notify_url()
     {
-        var missing = await RefusedAsync(c => c.CreatePayinAsync(new PayinCreateOptions { TradeNo = "T1", Amount = 50, Mobile = "0712345678", NotifyUrl = null! }));
+        var missing = await RefusedAsync(c => c.CreatePayinAsync(new PayinCreateOptions
+        {
+            TradeNo = "T1",
+            Amount = 50,
+            Mobile = "0712345678",
+            NotifyUrl = null!,
+        }));
         Assert.Equal("notifyUrl", missing.Field);
         Assert.Contains("required", missing.Reason);
 
-        var relative = await RefusedAsync(c => c.CreateCheckoutAsync(new CheckoutCreateOptions { TradeNo = "T1", Amount = 50, NotifyUrl = new Uri("/notify", UriKind.Relative) }));
+        var relative = await RefusedAsync(c => c.CreateCheckoutAsync(new CheckoutCreateOptions
+        {
+            TradeNo = "T1",
+            Amount = 50,
+            NotifyUrl = new Uri("/notify", UriKind.Relative),
+        }));
         Assert.Contains("absolute http or https", relative.Reason);
 
-        var ftp = await RefusedAsync(c => c.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "T1", Amount = 50, Mobile = "0712345678", NotifyUrl = new Uri("ftp://merchant.example/notify") }));
+        var ftp = await RefusedAsync(c => c.CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = "T1",
+            Amount = 50,
+            Mobile = "0712345678",
+            NotifyUrl = new Uri("ftp://merchant.example/notify"),
+        }));
         Assert.Equal("notifyUrl", ftp.Field);
     }
 
@@ -86,7 +111,13 @@ public sealed class PayproClientValidationTests
     [InlineData("nul\0", "control characters")]
     public async Task A_remark_with_control_characters_is_refused(string remark, string reason)
     {
-        var ex = await RefusedAsync(c => c.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "T1", Amount = 50, Mobile = "0712345678", Remark = remark }));
+        var ex = await RefusedAsync(c => c.CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = "T1",
+            Amount = 50,
+            Mobile = "0712345678",
+            Remark = remark,
+        }));
 
         Assert.Equal("remark", ex.Field);
         Assert.Contains(reason, ex.Reason);
@@ -98,7 +129,13 @@ public sealed class PayproClientValidationTests
         // Not an InlineData: attribute strings are stored as UTF-8, which would replace the lone surrogate.
         const string remark = "lone \ud800 surrogate";
 
-        var ex = await RefusedAsync(c => c.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "T1", Amount = 50, Mobile = "0712345678", Remark = remark }));
+        var ex = await RefusedAsync(c => c.CreatePayoutAsync(new PayoutCreateOptions
+        {
+            TradeNo = "T1",
+            Amount = 50,
+            Mobile = "0712345678",
+            Remark = remark,
+        }));
 
         Assert.Equal("remark", ex.Field);
         Assert.Contains("not valid Unicode", ex.Reason);

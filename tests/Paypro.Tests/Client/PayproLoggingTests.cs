@@ -27,13 +27,27 @@ public sealed class PayproLoggingTests
             return Task.FromResult(FakePayproHandler.Json(HttpStatusCode.OK, body));
         });
         var time = new FakeTimeProvider(TestPaypro.Now);
-        using var provider = TestPaypro.Services(handler, time, o => o.QueryMaxRetries = 1, s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace)).AddFakeLogging());
+        using var provider = TestPaypro.Services(
+            handler,
+            time,
+            o => o.QueryMaxRetries = 1,
+            s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace)).AddFakeLogging());
         var client = provider.GetRequiredService<PayproClient>();
         var logs = provider.GetFakeLogCollector();
 
-        await TestPaypro.DriveAsync(client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "L-1", Amount = 500, Mobile = Mobile, Remark = "r" }), time);
+        await TestPaypro.DriveAsync(
+            client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "L-1", Amount = 500, Mobile = Mobile, Remark = "r" }),
+            time);
         await TestPaypro.DriveAsync(client.QueryPayoutAsync("L-1"), time);
-        await TestPaypro.DriveAsync(client.CreatePayinAsync(new PayinCreateOptions { TradeNo = "L-2", Amount = 500, Mobile = Mobile, NotifyUrl = new Uri("https://merchant.example/notify") }), time);
+        await TestPaypro.DriveAsync(
+            client.CreatePayinAsync(new PayinCreateOptions
+            {
+                TradeNo = "L-2",
+                Amount = 500,
+                Mobile = Mobile,
+                NotifyUrl = new Uri("https://merchant.example/notify"),
+            }),
+            time);
 
         var text = logs.AllText();
         Assert.Contains("L-1", text);

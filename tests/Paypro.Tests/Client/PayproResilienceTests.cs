@@ -17,14 +17,26 @@ public sealed class PayproResilienceTests
 
     public static TheoryData<string> CreateCalls() => ["payout", "payin", "checkout"];
 
-    private static Task<PayproCreateResult> CreateAsync(PayproClient client, string call, CancellationToken cancellationToken = default) => call switch
+    private static Task<PayproCreateResult> CreateAsync(
+        PayproClient client,
+        string call,
+        CancellationToken cancellationToken = default) => call switch
     {
-        "payout" => client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "T-1", Amount = 500, Mobile = "0712345678" }, cancellationToken),
-        "payin" => client.CreatePayinAsync(new PayinCreateOptions { TradeNo = "T-1", Amount = 500, Mobile = "0712345678", NotifyUrl = NotifyUrl }, cancellationToken),
-        _ => client.CreateCheckoutAsync(new CheckoutCreateOptions { TradeNo = "T-1", Amount = 500, NotifyUrl = NotifyUrl }, cancellationToken),
+        "payout" => client.CreatePayoutAsync(
+            new PayoutCreateOptions { TradeNo = "T-1", Amount = 500, Mobile = "0712345678" },
+            cancellationToken),
+        "payin" => client.CreatePayinAsync(
+            new PayinCreateOptions { TradeNo = "T-1", Amount = 500, Mobile = "0712345678", NotifyUrl = NotifyUrl },
+            cancellationToken),
+        _ => client.CreateCheckoutAsync(
+            new CheckoutCreateOptions { TradeNo = "T-1", Amount = 500, NotifyUrl = NotifyUrl },
+            cancellationToken),
     };
 
-    private PayproClient Client(FakePayproHandler handler, Action<PayproClientOptions>? configure = null, Action<IServiceCollection>? services = null) =>
+    private PayproClient Client(
+        FakePayproHandler handler,
+        Action<PayproClientOptions>? configure = null,
+        Action<IServiceCollection>? services = null) =>
         TestPaypro.Services(handler, _time, configure, services).GetRequiredService<PayproClient>();
 
     [Fact]
@@ -122,7 +134,9 @@ public sealed class PayproResilienceTests
 
         // The control: the same setup retries a POST on any other client, so the count above means something.
         var other = provider.GetRequiredService<IHttpClientFactory>().CreateClient("other");
-        using var response = await TestPaypro.DriveAsync(other.PostAsync("https://paypro.test/ke-pay/api/payout", new StringContent("{}")), _time);
+        using var response = await TestPaypro.DriveAsync(
+            other.PostAsync("https://paypro.test/ke-pay/api/payout", new StringContent("{}")),
+            _time);
         Assert.True(handler.Count > 2, $"expected the app-wide handler to retry, saw {handler.Count - 1} call(s)");
     }
 
@@ -173,7 +187,9 @@ public sealed class PayproResilienceTests
     {
         var handler = TestPaypro.Answer("busy", HttpStatusCode.ServiceUnavailable);
 
-        var result = await TestPaypro.DriveAsync(Client(handler, o => o.QueryMaxRetries = retries).QueryByMpesaCodeAsync("SHL2A6WAQU"), _time);
+        var result = await TestPaypro.DriveAsync(
+            Client(handler, o => o.QueryMaxRetries = retries).QueryByMpesaCodeAsync("SHL2A6WAQU"),
+            _time);
 
         Assert.Equal(PayproQueryOutcome.Unknown, result.Outcome);
         Assert.Equal(503, result.HttpStatus);
@@ -185,7 +201,13 @@ public sealed class PayproResilienceTests
     {
         var handler = FakePayproHandler.Hanging();
 
-        var result = await TestPaypro.DriveAsync(Client(handler, o => { o.QueryMaxRetries = 2; o.RequestTimeout = TimeSpan.FromSeconds(5); }).QueryPayoutAsync("T1"), _time);
+        var result = await TestPaypro.DriveAsync(
+            Client(handler, o =>
+            {
+                o.QueryMaxRetries = 2;
+                o.RequestTimeout = TimeSpan.FromSeconds(5);
+            }).QueryPayoutAsync("T1"),
+            _time);
 
         Assert.Equal(PayproQueryOutcome.Unknown, result.Outcome);
         Assert.Contains("timed out", result.Detail);
@@ -217,7 +239,8 @@ public sealed class PayproResilienceTests
             throw new InvalidOperationException("unreachable");
         });
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TestPaypro.DriveAsync(CreateAsync(Client(handler), call, cancellation.Token), _time));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => TestPaypro.DriveAsync(CreateAsync(Client(handler), call, cancellation.Token), _time));
         Assert.Equal(1, handler.Count);
     }
 
@@ -231,7 +254,8 @@ public sealed class PayproResilienceTests
             return FakePayproHandler.Json(HttpStatusCode.ServiceUnavailable, "busy");
         });
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TestPaypro.DriveAsync(Client(handler).QueryPayoutAsync("T1", cancellation.Token), _time));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => TestPaypro.DriveAsync(Client(handler).QueryPayoutAsync("T1", cancellation.Token), _time));
         Assert.Equal(1, handler.Count);
     }
 }

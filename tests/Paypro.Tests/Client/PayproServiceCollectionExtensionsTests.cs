@@ -23,7 +23,8 @@ public sealed class PayproServiceCollectionExtensionsTests
     private static OptionsValidationException StartUpFailure(IServiceProvider provider)
     {
         var thrown = Record.Exception(() => provider.GetRequiredService<IStartupValidator>().Validate());
-        var ex = Assert.IsType<OptionsValidationException>(thrown is AggregateException { InnerExceptions.Count: 1 } one ? one.InnerExceptions[0] : thrown);
+        var ex = Assert.IsType<OptionsValidationException>(
+            thrown is AggregateException { InnerExceptions.Count: 1 } one ? one.InnerExceptions[0] : thrown);
         Assert.Equal(typeof(PayproClientOptions), ex.OptionsType);
         return ex;
     }
@@ -167,12 +168,14 @@ public sealed class PayproServiceCollectionExtensionsTests
     [Fact]
     public async Task An_answer_larger_than_the_cap_is_unknown()
     {
-        var handler = TestPaypro.Answer(TestPaypro.Envelope("0000", $$"""{"status":"0015","message":"{{new string('x', 1024 * 1024)}}"}"""));
+        var handler = TestPaypro.Answer(
+            TestPaypro.Envelope("0000", $$"""{"status":"0015","message":"{{new string('x', 1024 * 1024)}}"}"""));
         var time = new FakeTimeProvider(TestPaypro.Now);
         using var provider = TestPaypro.Services(handler, time);
 
         var result = await TestPaypro.DriveAsync(
-            provider.GetRequiredService<PayproClient>().CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "T1", Amount = 50, Mobile = "0712345678" }),
+            provider.GetRequiredService<PayproClient>()
+                .CreatePayoutAsync(new PayoutCreateOptions { TradeNo = "T1", Amount = 50, Mobile = "0712345678" }),
             time);
 
         Assert.Equal(PayproOutcome.Unknown, result.Outcome);

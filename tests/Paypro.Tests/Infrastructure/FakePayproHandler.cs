@@ -5,7 +5,12 @@ using System.Text;
 namespace Paypro.Tests.Infrastructure;
 
 /// <summary>One request as it reached the wire.</summary>
-public sealed record RecordedRequest(HttpMethod Method, Uri Uri, IReadOnlyDictionary<string, string> Headers, string? ContentType, byte[] Body)
+public sealed record RecordedRequest(
+    HttpMethod Method,
+    Uri Uri,
+    IReadOnlyDictionary<string, string> Headers,
+    string? ContentType,
+    byte[] Body)
 {
     public string BodyText => Encoding.UTF8.GetString(Body);
 
@@ -63,7 +68,12 @@ public sealed class FakePayproHandler : HttpMessageHandler
     {
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
         var headers = request.Headers.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
-        var recorded = new RecordedRequest(request.Method, request.RequestUri!, headers, request.Content?.Headers.ContentType?.MediaType, body);
+        var recorded = new RecordedRequest(
+            request.Method,
+            request.RequestUri!,
+            headers,
+            request.Content?.Headers.ContentType?.MediaType,
+            body);
         _requests.Enqueue(recorded);
         return await _respond(recorded, cancellationToken);
     }

@@ -15,7 +15,8 @@ public static class TestPaypro
     /// <summary>The instant whose epoch milliseconds are the vectors' timestamp 1715941383720.</summary>
     public static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1715941383720);
 
-    public const string AcceptedCreate = """{"msg":"success","code":"0000","timestamp":1715941384000,"success":true,"data":{"serialNumber":"SN123","status":"0015"}}""";
+    public const string AcceptedCreate =
+        """{"msg":"success","code":"0000","timestamp":1715941384000,"success":true,"data":{"serialNumber":"SN123","status":"0015"}}""";
 
     public static PayproClientOptions Options(Action<PayproClientOptions>? configure = null)
     {
@@ -25,11 +26,25 @@ public static class TestPaypro
     }
 
     /// <summary>A client over the handler, without resilience pipelines: for request shapes and answer parsing.</summary>
-    public static PayproClient Client(HttpMessageHandler handler, Action<PayproClientOptions>? configure = null, ILogger<PayproClient>? logger = null) =>
-        new(new SingleHandlerFactory(handler), Microsoft.Extensions.Options.Options.Create(Options(configure)), new StaticPayproSecretSource(Secret), new FakeTimeProvider(Now), logger);
+    public static PayproClient Client(
+        HttpMessageHandler handler,
+        Action<PayproClientOptions>? configure = null,
+        ILogger<PayproClient>? logger = null) =>
+        new(
+            new SingleHandlerFactory(handler),
+            Microsoft.Extensions.Options.Options.Create(Options(configure)),
+            new StaticPayproSecretSource(Secret),
+            new FakeTimeProvider(Now),
+            logger);
 
-    /// <summary>The client as an app gets it from <see cref="PayproServiceCollectionExtensions.AddPayproClient"/>, over the handler.</summary>
-    public static ServiceProvider Services(HttpMessageHandler handler, FakeTimeProvider time, Action<PayproClientOptions>? configure = null, Action<IServiceCollection>? services = null)
+    /// <summary>
+    /// The client as an app gets it from <see cref="PayproServiceCollectionExtensions.AddPayproClient"/>, over the handler.
+    /// </summary>
+    public static ServiceProvider Services(
+        HttpMessageHandler handler,
+        FakeTimeProvider time,
+        Action<PayproClientOptions>? configure = null,
+        Action<IServiceCollection>? services = null)
     {
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(time);
@@ -68,7 +83,8 @@ public static class TestPaypro
     public static string Envelope(string code, string? dataJson = null, string msg = "success") =>
         dataJson is null
             ? $$"""{"msg":"{{msg}}","code":"{{code}}","timestamp":1715941384000,"success":{{(code == "0000" ? "true" : "false")}}}"""
-            : $$"""{"msg":"{{msg}}","code":"{{code}}","timestamp":1715941384000,"success":{{(code == "0000" ? "true" : "false")}},"data":{{dataJson}}}""";
+            : $$"""{"msg":"{{msg}}","code":"{{code}}","timestamp":""" +
+                $$"""1715941384000,"success":{{(code == "0000" ? "true" : "false")}},"data":{{dataJson}}}""";
 
     public static FakePayproHandler Answer(string body, HttpStatusCode status = HttpStatusCode.OK) => new(status, body);
 }

@@ -53,7 +53,9 @@ public sealed class PayproNotificationTests
     [Fact]
     public void Null_optional_fields_count_as_absent()
     {
-        var notification = Read("""{"tradeNo":"T-1","amount":"50","status":"0015","message":null,"successTime":null,"platFormTradeNo":null,"timestamp":null}""");
+        var notification = Read(
+            """{"tradeNo":"T-1","amount":"50","status":"0015","message":""" +
+            """null,"successTime":null,"platFormTradeNo":null,"timestamp":null}""");
 
         Assert.Equal(PayproStatusKind.Processing, notification.Kind);
         Assert.Null(notification.Message);

@@ -47,7 +47,9 @@ public sealed class PayproNotifyVerifierTests
     public void The_salt_position_is_part_of_the_check(SaltPosition signedWith, SaltPosition checkedWith)
     {
         Assert.True(PayproNotifyVerifier.Verify(Signed(Body, Secret, signedWith), [Secret], signedWith).IsVerified);
-        Assert.Equal(PayproNotifyFailure.Forged, PayproNotifyVerifier.Verify(Signed(Body, Secret, signedWith), [Secret], checkedWith).Failure);
+        Assert.Equal(
+            PayproNotifyFailure.Forged,
+            PayproNotifyVerifier.Verify(Signed(Body, Secret, signedWith), [Secret], checkedWith).Failure);
     }
 
     [Fact]
@@ -71,7 +73,10 @@ public sealed class PayproNotifyVerifierTests
     [Fact]
     public void A_verified_body_with_a_field_of_the_wrong_shape_is_refused_naming_the_field()
     {
-        var result = PayproNotifyVerifier.Verify(Signed(Body.Replace("\"0000\"", "\"00 00\"", StringComparison.Ordinal), Secret), [Secret], SaltPosition.Append);
+        var result = PayproNotifyVerifier.Verify(
+            Signed(Body.Replace("\"0000\"", "\"00 00\"", StringComparison.Ordinal), Secret),
+            [Secret],
+            SaltPosition.Append);
 
         Assert.Equal(PayproNotifyFailure.InvalidFields, result.Failure);
         Assert.Null(result.Notification);
@@ -98,7 +103,14 @@ public sealed class PayproNotifyVerifierTests
     public async Task A_malformed_body_is_refused_before_any_secret_is_read(string json)
     {
         var reads = 0;
-        var result = await PayproNotifyVerifier.VerifyAsync(Encoding.UTF8.GetBytes(json), _ => { reads++; return ValueTask.FromResult<IReadOnlyList<string>>([Secret]); }, SaltPosition.Append);
+        var result = await PayproNotifyVerifier.VerifyAsync(
+            Encoding.UTF8.GetBytes(json),
+            _ =>
+            {
+                reads++;
+                return ValueTask.FromResult<IReadOnlyList<string>>([Secret]);
+            },
+            SaltPosition.Append);
 
         Assert.Equal(PayproNotifyFailure.Malformed, result.Failure);
         Assert.Null(result.Fields);
@@ -126,7 +138,9 @@ public sealed class PayproNotifyVerifierTests
 
         Assert.True((await PayproNotifyVerifier.VerifyAsync(Signed(Body, Secret), Secrets, SaltPosition.Append)).IsVerified);
         Assert.Equal(1, reads);
-        Assert.Equal(PayproNotifyFailure.Unsigned, (await PayproNotifyVerifier.VerifyAsync(Encoding.UTF8.GetBytes(Body), Secrets, SaltPosition.Append)).Failure);
+        Assert.Equal(
+            PayproNotifyFailure.Unsigned,
+            (await PayproNotifyVerifier.VerifyAsync(Encoding.UTF8.GetBytes(Body), Secrets, SaltPosition.Append)).Failure);
         Assert.Equal(1, reads);
     }
 }

@@ -4,7 +4,9 @@ using Paypro.Wire;
 
 namespace Paypro.Tests.Parsing;
 
-/// <summary>Paypro's answers, read as the client reads them: the seeds' examples, the variants its tables allow, and malformed ones.</summary>
+/// <summary>
+/// Paypro's answers, read as the client reads them: the seeds' examples, the variants its tables allow, and malformed ones.
+/// </summary>
 public sealed class PayproAnswersTests
 {
     private static PayproExchange Ok(string body) => new(200, Encoding.UTF8.GetBytes(body), null);
@@ -93,7 +95,8 @@ public sealed class PayproAnswersTests
     [InlineData("\"success\":\"yes\"")]
     public void Timestamp_and_success_are_read_in_any_documented_type(string envelopeFields)
     {
-        var body = $$$"""{"msg":"success","code":"0000",{{{envelopeFields}}},"data":{"tradeNo":"00000020","amount":"50","status":"0000","successTime":"2024-07-01 18:34:31"}}""";
+        var body = $$$"""{"msg":"success","code":"0000",{{{envelopeFields}}},"data":""" +
+            """{"tradeNo":"00000020","amount":"50","status":"0000","successTime":"2024-07-01 18:34:31"}}""";
 
         var result = Query(body);
 
@@ -190,7 +193,10 @@ public sealed class PayproAnswersTests
     [InlineData(400)]
     public void An_http_error_on_a_query_is_unknown(int status)
     {
-        var result = PayproAnswers.ToQueryResult(new PayproExchange(status, Encoding.UTF8.GetBytes(TestPaypro.Envelope("8000")), null), "T1", "not found");
+        var result = PayproAnswers.ToQueryResult(
+            new PayproExchange(status, Encoding.UTF8.GetBytes(TestPaypro.Envelope("8000")), null),
+            "T1",
+            "not found");
 
         Assert.Equal(PayproQueryOutcome.Unknown, result.Outcome);
         Assert.Equal(status, result.HttpStatus);
@@ -255,7 +261,8 @@ public sealed class PayproAnswersTests
     [InlineData("url")]
     public void The_checkout_page_url_is_read_under_each_accepted_name(string field)
     {
-        var result = PayproAnswers.ToCreateResult(Ok(TestPaypro.Envelope("0000", $$"""{"serialNumber":"SN1","status":"0015","{{field}}":"https://pay.example/c/1"}""")));
+        var result = PayproAnswers.ToCreateResult(
+            Ok(TestPaypro.Envelope("0000", $$"""{"serialNumber":"SN1","status":"0015","{{field}}":"https://pay.example/c/1"}""")));
 
         Assert.Equal("https://pay.example/c/1", result.CheckoutUrl);
     }

@@ -60,12 +60,18 @@ public static class PayproExamples
     /// <summary>The notify body of the golden vectors (amount as the number 3.0000).</summary>
     public const string Notify = """
         {"platFormTradeNo":"5286e98841194687a95d25b5f3be346d","tradeNo":"00000020","amount":3.0000,"status":"00029",
-        "message":"REJECTED_TRANSACTION","successTime":"2024-07-01 18:34:31","timestamp":"1719830071094","sign":"c42130b86b5d56833fc330ef19752152"}
+        "message":"REJECTED_TRANSACTION","successTime":"2024-07-01 18:34:31",
+        """ + """
+        "timestamp":"1719830071094","sign":"c42130b86b5d56833fc330ef19752152"}
         """;
 
     /// <summary>A create answer as the API notes describe it: data.serialNumber and data.status.</summary>
-    public const string CreateResponse = """{"msg":"success","code":"0000","timestamp":1719830071094,"success":true,"data":{"serialNumber":"P2024070118343100001","status":"0015"}}""";
+    public const string CreateResponse =
+        """{"msg":"success","code":"0000","timestamp":1719830071094,"success":true,"data":""" +
+        """{"serialNumber":"P2024070118343100001","status":"0015"}}""";
 
     /// <summary>A balance answer with the fields other Paypro countries document.</summary>
-    public const string BalanceResponse = """{"msg":"success","code":"0000","timestamp":1719830071094,"success":true,"data":{"availableAmount":"12500.50","freezeAmount":0,"unsettledAmount":"300"}}""";
+    public const string BalanceResponse =
+        """{"msg":"success","code":"0000","timestamp":1719830071094,"success":true,"data":""" +
+        """{"availableAmount":"12500.50","freezeAmount":0,"unsettledAmount":"300"}}""";
 }

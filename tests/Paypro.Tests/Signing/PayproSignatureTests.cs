@@ -44,11 +44,14 @@ public sealed class PayproSignatureTests
     public void Non_ascii_text_is_signed_as_utf8_bytes()
     {
         var fields = new[] { F("remark", "Malipo ya Juma — asante ✓"), F("tradeNo", "U-1") };
-        var expected = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes("remark=Malipo ya Juma — asante ✓tradeNo=U-1" + Secret)));
+        var expected = Convert.ToHexStringLower(
+            MD5.HashData(Encoding.UTF8.GetBytes("remark=Malipo ya Juma — asante ✓tradeNo=U-1" + Secret)));
 
         Assert.Equal(expected, PayproSignature.Compute(fields, Secret));
         // Latin-1 would give another digest: the test would catch a wrong encoding.
-        Assert.NotEqual(Convert.ToHexStringLower(MD5.HashData(Encoding.Latin1.GetBytes("remark=Malipo ya Juma — asante ✓tradeNo=U-1" + Secret))), expected);
+        Assert.NotEqual(
+            Convert.ToHexStringLower(MD5.HashData(Encoding.Latin1.GetBytes("remark=Malipo ya Juma — asante ✓tradeNo=U-1" + Secret))),
+            expected);
     }
 
     [Fact]

@@ -27,7 +27,11 @@ public sealed class SigningVectorTests
         Assert.Equal(vector.GetProperty("canonical").GetString(), PayproSignature.Canonicalize(fields));
         Assert.Equal(sign, PayproSignature.Compute(fields, secret, salt));
         Assert.True(PayproSignature.Matches(fields, sign, secret, salt));
-        Assert.False(PayproSignature.Matches(fields, sign, secret, salt == SaltPosition.Append ? SaltPosition.Prepend : SaltPosition.Append));
+        Assert.False(PayproSignature.Matches(
+            fields,
+            sign,
+            secret,
+            salt == SaltPosition.Append ? SaltPosition.Prepend : SaltPosition.Append));
     }
 
     [Theory]
