@@ -59,7 +59,8 @@ internal static class PayproAnswers
                 return Result(
                     PayproOutcome.Unknown,
                     "Paypro accepted the request (code 0000) but its answer has no data.status." + UnknownCreateSuffix);
-            case PayproStatus.RequestAccepted when data!.Status is PayproStatus.Success or PayproStatus.Processing:
+            // What a status means is PayproStatus.Classify's alone: a create call is accepted unless its status is a failure.
+            case PayproStatus.RequestAccepted when PayproStatus.Classify(data!.Status!) is not PayproStatusKind.Failed:
                 return Result(PayproOutcome.Accepted, null);
             case PayproStatus.RequestAccepted:
                 return Result(PayproOutcome.Refused, $"Paypro refused the transaction: status {data.Status}{Quoted(data.Message)}.");
