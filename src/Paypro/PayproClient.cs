@@ -94,24 +94,14 @@ public partial class PayproClient
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var mobile = PayproValidation.NormalizeMobile(options.Mobile);
-        var request = new PayoutRequest
-        {
-            Amount = ValidAmount(options.Amount),
-            Mobile = mobile,
-            NotifyUrl = options.NotifyUrl is null ? null : ValidNotifyUrl(options.NotifyUrl),
-            Remark = ValidRemark(options.Remark),
-            Timestamp = Timestamp(),
-            TradeNo = ValidTradeNo(options.TradeNo),
-        };
-        return await CreateAsync(
+        return await CreateForMobileAsync(
             "payout",
             PayproPaths.Payout,
-            request,
-            PayproJsonContext.Wire.PayoutRequest,
-            request.TradeNo,
-            request.Amount,
-            mobile,
+            options.TradeNo,
+            options.Amount,
+            options.Mobile,
+            () => options.NotifyUrl is null ? null : ValidNotifyUrl(options.NotifyUrl),
+            options.Remark,
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -122,24 +112,49 @@ public partial class PayproClient
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var mobile = PayproValidation.NormalizeMobile(options.Mobile);
-        var request = new PayinRequest
-        {
-            Amount = ValidAmount(options.Amount),
-            Mobile = mobile,
-            NotifyUrl = ValidNotifyUrl(options.NotifyUrl),
-            Remark = ValidRemark(options.Remark),
-            Timestamp = Timestamp(),
-            TradeNo = ValidTradeNo(options.TradeNo),
-        };
-        return await CreateAsync(
+        return await CreateForMobileAsync(
             "payin",
             PayproPaths.Payin,
+            options.TradeNo,
+            options.Amount,
+            options.Mobile,
+            () => ValidNotifyUrl(options.NotifyUrl),
+            options.Remark,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A payout or a payin: both send the same fields, validated in the same order (the mobile number, the amount,
+    /// the notifyUrl, the remark, the tradeNo), so the first invalid one is the one reported.
+    /// </summary>
+    private async Task<PayproCreateResult> CreateForMobileAsync(
+        string operation,
+        string path,
+        string tradeNo,
+        long amount,
+        string mobile,
+        Func<string?> notifyUrl,
+        string? remark,
+        CancellationToken cancellationToken)
+    {
+        var normalized = PayproValidation.NormalizeMobile(mobile);
+        var request = new MobileRequest
+        {
+            Amount = ValidAmount(amount),
+            Mobile = normalized,
+            NotifyUrl = notifyUrl(),
+            Remark = ValidRemark(remark),
+            Timestamp = Timestamp(),
+            TradeNo = ValidTradeNo(tradeNo),
+        };
+        return await CreateAsync(
+            operation,
+            path,
             request,
-            PayproJsonContext.Wire.PayinRequest,
+            PayproJsonContext.Wire.MobileRequest,
             request.TradeNo,
             request.Amount,
-            mobile,
+            normalized,
             cancellationToken).ConfigureAwait(false);
     }
 

@@ -4,8 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Paypro.Wire;
 
-[JsonSerializable(typeof(PayoutRequest))]
-[JsonSerializable(typeof(PayinRequest))]
+[JsonSerializable(typeof(MobileRequest))]
 [JsonSerializable(typeof(CheckoutRequest))]
 [JsonSerializable(typeof(TradeNoQueryRequest))]
 [JsonSerializable(typeof(MpesaCodeQueryRequest))]

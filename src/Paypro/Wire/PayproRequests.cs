@@ -28,23 +28,15 @@ internal abstract class PayproRequest
     }
 }
 
-/// <summary><c>/api/payout</c>.</summary>
-internal sealed class PayoutRequest : PayproRequest
+/// <summary>
+/// <c>/api/payout</c> and <c>/api/payin</c>: the same fields, for a payment to or from an M-Pesa wallet (a payout may
+/// leave out its notifyUrl).
+/// </summary>
+internal sealed class MobileRequest : PayproRequest
 {
     [JsonPropertyName("amount")] public required string Amount { get; init; }
     [JsonPropertyName("mobile")] public required string Mobile { get; init; }
     [JsonPropertyName("notifyUrl")] public string? NotifyUrl { get; init; }
-    [JsonPropertyName("remark")] public string? Remark { get; init; }
-    [JsonPropertyName("timestamp")] public required string Timestamp { get; init; }
-    [JsonPropertyName("tradeNo")] public required string TradeNo { get; init; }
-}
-
-/// <summary><c>/api/payin</c>.</summary>
-internal sealed class PayinRequest : PayproRequest
-{
-    [JsonPropertyName("amount")] public required string Amount { get; init; }
-    [JsonPropertyName("mobile")] public required string Mobile { get; init; }
-    [JsonPropertyName("notifyUrl")] public required string NotifyUrl { get; init; }
     [JsonPropertyName("remark")] public string? Remark { get; init; }
     [JsonPropertyName("timestamp")] public required string Timestamp { get; init; }
     [JsonPropertyName("tradeNo")] public required string TradeNo { get; init; }
