@@ -3,7 +3,9 @@ using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.DevHost;
 
-/// <summary>Settings of the development host (section <c>DevHost</c>, environment <c>DevHost__*</c>). The Functions host ignores them.</summary>
+/// <summary>
+/// Settings of the development host (section <c>DevHost</c>, environment <c>DevHost__*</c>). The Functions host ignores them.
+/// </summary>
 public sealed class DevHostOptions
 {
     public const string SectionName = "DevHost";
@@ -46,10 +48,12 @@ internal sealed class DevHostKeysValidator(HostedFunctions functions) : IValidat
         {
             return ValidateOptionsResult.Success;
         }
-        var needsFunctionKey = catalog.Http.Any(f => f.AuthLevel is Microsoft.Azure.Functions.Worker.AuthorizationLevel.Function or Microsoft.Azure.Functions.Worker.AuthorizationLevel.User);
+        var needsFunctionKey = catalog.Http.Any(f => f.AuthLevel is Microsoft.Azure.Functions.Worker.AuthorizationLevel.Function
+            or Microsoft.Azure.Functions.Worker.AuthorizationLevel.User);
         if (needsFunctionKey && string.IsNullOrEmpty(options.FunctionKey))
         {
-            return ValidateOptionsResult.Fail("DevHost:FunctionKey (DevHost__FunctionKey) is not set. The development host checks function keys itself: " +
+            return ValidateOptionsResult.Fail(
+                "DevHost:FunctionKey (DevHost__FunctionKey) is not set. The development host checks function keys itself: " +
                 "set it to a long random value and give it to callers as ?code= or x-functions-key.");
         }
         return ValidateOptionsResult.Success;

@@ -30,7 +30,8 @@ internal sealed class DevHostTriggers(
         var starts = new List<Func<Task>>();
         var logger = loggerFactory.CreateLogger("Paypro.Functions.DevHost");
         var catalog = functions.Known;
-        foreach (var function in catalog.Functions.Where(function => function is not HttpFunction && HostedFunctions.IsDisabled(configuration, function.Name)))
+        foreach (var function in catalog.Functions
+            .Where(function => function is not HttpFunction && HostedFunctions.IsDisabled(configuration, function.Name)))
         {
             logger.FunctionDisabled(function.Name);
         }
@@ -48,7 +49,12 @@ internal sealed class DevHostTriggers(
         foreach (var function in catalog.Timers.Where(function => !HostedFunctions.IsDisabled(configuration, function.Name)))
         {
             var schedule = TimerListener.ParseSchedule(Resolve(function.ScheduleExpression, function), function.ScheduleExpression);
-            var timer = new TimerListener(function, schedule, invocation, time, loggerFactory.CreateLogger("Paypro.Functions.DevHost.TimerListener"));
+            var timer = new TimerListener(
+                function,
+                schedule,
+                invocation,
+                time,
+                loggerFactory.CreateLogger("Paypro.Functions.DevHost.TimerListener"));
             logger.RunsOnSchedule(function.Name, Resolve(function.ScheduleExpression, function), timer.NextOccurrence(time.GetUtcNow()));
             starts.Add(() => timer.RunAsync(_stopping.Token));
         }
@@ -91,7 +97,8 @@ internal sealed class DevHostTriggers(
         var setting = expression[1..^1];
         var value = configuration[setting];
         return string.IsNullOrWhiteSpace(value)
-            ? throw new InvalidOperationException($"The app setting {setting} is not set; function {function.Name}'s trigger names it as {expression}.")
+            ? throw new InvalidOperationException(
+                $"The app setting {setting} is not set; function {function.Name}'s trigger names it as {expression}.")
             : value.Trim();
     }
 }

@@ -50,13 +50,20 @@ public static class DevelopmentHost
         {
             AddInProcess(builder, FunctionCatalog.ForApp());
             builder.Services.AddPayproFunctions(builder.Configuration);
-            builder.Services.AddPayproTelemetry(builder.Configuration).WithTracing(tracing => tracing.AddSource(FunctionInvoker.SourceName));
+            builder.Services.AddPayproTelemetry(builder.Configuration)
+                .WithTracing(tracing => tracing.AddSource(FunctionInvoker.SourceName));
         }
         return Build(builder, configure);
     }
 
-    /// <summary>Builds the host for the functions of <paramref name="catalog"/>, in-process; <paramref name="configure"/> registers what they need.</summary>
-    internal static WebApplication Build(string[] args, FunctionCatalog catalog, Action<WebApplicationBuilder>? configure, string? contentRoot)
+    /// <summary>
+    /// Builds the host for the functions of <paramref name="catalog"/>, in-process; <paramref name="configure"/> registers what they need.
+    /// </summary>
+    internal static WebApplication Build(
+        string[] args,
+        FunctionCatalog catalog,
+        Action<WebApplicationBuilder>? configure,
+        string? contentRoot)
     {
         var builder = CreateBuilder(args, contentRoot);
         AddInProcess(builder, catalog);
@@ -69,7 +76,8 @@ public static class DevelopmentHost
         // Core Tools turns local.settings.json into environment variables for the worker it starts; the
         // development host reads the file itself.
         LocalSettingsConfigurationSource.AddTo(builder.Configuration, builder.Environment.ContentRootPath);
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }

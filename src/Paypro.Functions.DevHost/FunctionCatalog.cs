@@ -18,7 +18,12 @@ internal abstract record FunctionEntry(string Name, MethodInfo? Method)
     public string TriggerBinding { get; init; } = "";
 }
 
-internal sealed record HttpFunction(string Name, MethodInfo? Method, AuthorizationLevel AuthLevel, IReadOnlyList<string> Methods, string Route) : FunctionEntry(Name, Method);
+internal sealed record HttpFunction(
+    string Name,
+    MethodInfo? Method,
+    AuthorizationLevel AuthLevel,
+    IReadOnlyList<string> Methods,
+    string Route) : FunctionEntry(Name, Method);
 
 internal sealed record QueueFunction(string Name, MethodInfo? Method, string QueueNameExpression) : FunctionEntry(Name, Method);
 
@@ -50,7 +55,8 @@ internal sealed class FunctionCatalog
         var functions = new List<FunctionEntry>();
         foreach (var type in types)
         {
-            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            foreach (var method in type.GetMethods(
+                BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
             {
                 if (method.GetCustomAttribute<FunctionAttribute>() is { } function)
                 {
@@ -84,7 +90,12 @@ internal sealed class FunctionCatalog
         foreach (var parameter in method.GetParameters())
         {
             FunctionEntry? trigger = parameter.GetCustomAttribute<HttpTriggerAttribute>() is { } http
-                ? new HttpFunction(name, method, http.AuthLevel, http.Methods is { Length: > 0 } methods ? methods : DefaultMethods, http.Route ?? name)
+                ? new HttpFunction(
+                    name,
+                    method,
+                    http.AuthLevel,
+                    http.Methods is { Length: > 0 } methods ? methods : DefaultMethods,
+                    http.Route ?? name)
                 : parameter.GetCustomAttribute<QueueTriggerAttribute>() is { } queue
                     ? new QueueFunction(name, method, queue.QueueName)
                     : parameter.GetCustomAttribute<TimerTriggerAttribute>() is { } timer
@@ -101,7 +112,8 @@ internal sealed class FunctionCatalog
             entry = trigger with { TriggerBinding = parameter.Name ?? "" };
         }
         return entry ?? throw new InvalidOperationException(
-            $"Function {name} ({method.DeclaringType?.Name}.{method.Name}) has no HTTP, queue or timer trigger; the development host runs only those.");
+            $"Function {name} ({method.DeclaringType?.Name}.{method.Name}) has no HTTP, queue or timer trigger;"
+                + " the development host runs only those.");
     }
 
     private static readonly string[] DefaultMethods = ["get", "post"];
@@ -113,13 +125,22 @@ internal sealed class FunctionCatalog
         {
             using var binding = JsonDocument.Parse(raw);
             var root = binding.RootElement;
-            string? Text(string property) => HostSettings.TryGetPropertyIgnoreCase(root, property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            string? Text(string property) =>
+                HostSettings.TryGetPropertyIgnoreCase(root, property, out var value) && value.ValueKind == JsonValueKind.String
+                    ? value.GetString()
+                    : null;
             var bindingName = Text("name") ?? "";
             FunctionEntry? trigger = Text("type")?.ToLowerInvariant() switch
             {
-                "httptrigger" => new HttpFunction(name, null,
-                    Enum.TryParse<AuthorizationLevel>(Text("authLevel"), ignoreCase: true, out var level) ? level : AuthorizationLevel.Function,
-                    HostSettings.TryGetPropertyIgnoreCase(root, "methods", out var methods) && methods.ValueKind == JsonValueKind.Array && methods.GetArrayLength() > 0
+                "httptrigger" => new HttpFunction(
+                    name,
+                    null,
+                    Enum.TryParse<AuthorizationLevel>(Text("authLevel"), ignoreCase: true, out var level)
+                        ? level
+                        : AuthorizationLevel.Function,
+                    HostSettings.TryGetPropertyIgnoreCase(root, "methods", out var methods)
+                            && methods.ValueKind == JsonValueKind.Array
+                            && methods.GetArrayLength() > 0
                         ? [.. methods.EnumerateArray().Select(m => m.GetString() ?? "")]
                         : DefaultMethods,
                     Text("route") ?? name),
@@ -137,6 +158,7 @@ internal sealed class FunctionCatalog
             }
             entry = trigger with { TriggerBinding = bindingName };
         }
-        return entry ?? throw new InvalidOperationException($"Function {name} has no HTTP, queue or timer trigger in the worker's metadata; the development host runs only those.");
+        return entry ?? throw new InvalidOperationException(
+            $"Function {name} has no HTTP, queue or timer trigger in the worker's metadata; the development host runs only those.");
     }
 }

@@ -32,7 +32,8 @@ internal sealed class InProcessInvocation(FunctionInvoker invoker, IServiceScope
         var result = await invoker.InvokeAsync(function, context.RequestServices, parameter =>
             parameter.ParameterType == typeof(HttpRequest) ? context.Request
             : parameter.ParameterType == typeof(HttpContext) ? context
-            : parameter.ParameterType == typeof(string) && context.Request.RouteValues.TryGetValue(parameter.Name!, out var value) ? value?.ToString()
+            : parameter.ParameterType == typeof(string) && context.Request.RouteValues.TryGetValue(parameter.Name!, out var value)
+                ? value?.ToString()
             : throw FunctionInvoker.Unsupported(function, parameter), context.RequestAborted).ConfigureAwait(false);
         switch (result)
         {
@@ -43,7 +44,8 @@ internal sealed class InProcessInvocation(FunctionInvoker invoker, IServiceScope
                 context.Response.StatusCode = StatusCodes.Status204NoContent;
                 break;
             default:
-                throw new NotSupportedException($"Function {function.Name} returned {result.GetType().Name}; the development host answers IResult only.");
+                throw new NotSupportedException(
+                    $"Function {function.Name} returned {result.GetType().Name}; the development host answers IResult only.");
         }
     }
 

@@ -21,7 +21,11 @@ internal sealed class FunctionInvoker(HostJson hostJson)
     /// <param name="bind">Supplies every parameter other than the cancellation token.</param>
     /// <param name="cancellationToken">Cancelled when the host stops.</param>
     /// <returns>What the function returned, awaited.</returns>
-    public async Task<object?> InvokeAsync(FunctionEntry function, IServiceProvider services, Func<ParameterInfo, object?> bind, CancellationToken cancellationToken)
+    public async Task<object?> InvokeAsync(
+        FunctionEntry function,
+        IServiceProvider services,
+        Func<ParameterInfo, object?> bind,
+        CancellationToken cancellationToken)
     {
         // Each invocation span starts a trace of its own, as the host's invocations do for queue and timer
         // triggers; a caller's unsampled context (an HTTP client's) would otherwise leave it unrecorded.
@@ -39,7 +43,8 @@ internal sealed class FunctionInvoker(HostJson hostJson)
         {
             timeout.CancelAfter(limit);
         }
-        var method = function.Method ?? throw new InvalidOperationException($"Function {function.Name} runs in the worker process, not in-process.");
+        var method = function.Method
+            ?? throw new InvalidOperationException($"Function {function.Name} runs in the worker process, not in-process.");
         var instance = method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, method.DeclaringType!);
         try
         {
@@ -80,7 +85,9 @@ internal sealed class FunctionInvoker(HostJson hostJson)
             case Task task:
                 await task.ConfigureAwait(false);
                 var type = task.GetType();
-                return type.IsGenericType && type.GetProperty(nameof(Task<object>.Result)) is { } property && property.PropertyType.Name != "VoidTaskResult"
+                return type.IsGenericType
+                        && type.GetProperty(nameof(Task<object>.Result)) is { } property
+                        && property.PropertyType.Name != "VoidTaskResult"
                     ? property.GetValue(task)
                     : null;
             case ValueTask valueTask:
@@ -93,5 +100,6 @@ internal sealed class FunctionInvoker(HostJson hostJson)
 
     /// <summary>A parameter the development host cannot supply: say which, rather than pass null.</summary>
     public static NotSupportedException Unsupported(FunctionEntry function, ParameterInfo parameter) =>
-        new($"Function {function.Name}: the development host cannot bind parameter '{parameter.Name}' of type {parameter.ParameterType.Name}.");
+        new($"Function {function.Name}: the development host cannot bind parameter '{parameter.Name}'"
+            + $" of type {parameter.ParameterType.Name}.");
 }

@@ -26,7 +26,8 @@ internal sealed class FunctionKeys(IOptions<DevHostOptions> options)
     };
 
     private static bool Presented(HttpRequest request, byte[]? key) =>
-        key is not null && (Matches(request.Headers[KeyHeader].ToString(), key) || Matches(request.Query[KeyQueryParameter].ToString(), key));
+        key is not null
+            && (Matches(request.Headers[KeyHeader].ToString(), key) || Matches(request.Query[KeyQueryParameter].ToString(), key));
 
     private static bool Matches(string presented, byte[] key)
     {

@@ -33,7 +33,9 @@ internal sealed record HostJson
     /// <summary>Messages in flight at once per queue, as the host computes it.</summary>
     public int QueueConcurrency => BatchSize + NewBatchThreshold;
 
-    /// <summary>Reads host.json from <paramref name="directory"/> (the app's output folder by default) and applies overrides from configuration.</summary>
+    /// <summary>
+    /// Reads host.json from <paramref name="directory"/> (the app's output folder by default) and applies overrides from configuration.
+    /// </summary>
     public static HostJson Load(IConfiguration configuration, string? directory = null)
     {
         // The app's own reader: the file beside the app, each setting overridden by AzureFunctionsJobHost__path__to__setting.
@@ -44,11 +46,27 @@ internal sealed record HostJson
         return new HostJson
         {
             RoutePrefix = (Read("extensions:http:routePrefix") ?? defaults.RoutePrefix).Trim('/'),
-            MaxDequeueCount = Int(Read("extensions:queues:maxDequeueCount"), "extensions.queues.maxDequeueCount", defaults.MaxDequeueCount, 1, 1000),
-            VisibilityTimeout = HostSettings.Span(Read("extensions:queues:visibilityTimeout"), "extensions.queues.visibilityTimeout", defaults.VisibilityTimeout),
-            MaxPollingInterval = HostSettings.Span(Read("extensions:queues:maxPollingInterval"), "extensions.queues.maxPollingInterval", defaults.MaxPollingInterval),
+            MaxDequeueCount = Int(
+                Read("extensions:queues:maxDequeueCount"),
+                "extensions.queues.maxDequeueCount",
+                defaults.MaxDequeueCount,
+                1,
+                1000),
+            VisibilityTimeout = HostSettings.Span(
+                Read("extensions:queues:visibilityTimeout"),
+                "extensions.queues.visibilityTimeout",
+                defaults.VisibilityTimeout),
+            MaxPollingInterval = HostSettings.Span(
+                Read("extensions:queues:maxPollingInterval"),
+                "extensions.queues.maxPollingInterval",
+                defaults.MaxPollingInterval),
             BatchSize = Int(Read("extensions:queues:batchSize"), "extensions.queues.batchSize", defaults.BatchSize, 1, 32),
-            NewBatchThreshold = Int(Read("extensions:queues:newBatchThreshold"), "extensions.queues.newBatchThreshold", defaults.NewBatchThreshold, 0, 1000),
+            NewBatchThreshold = Int(
+                Read("extensions:queues:newBatchThreshold"),
+                "extensions.queues.newBatchThreshold",
+                defaults.NewBatchThreshold,
+                0,
+                1000),
             FunctionTimeout = settings.FunctionTimeout,
         };
     }

@@ -15,7 +15,8 @@ internal sealed class HostedFunctions(FunctionCatalog? catalog = null)
     public FunctionCatalog? Catalog { get; private set; } = catalog;
 
     /// <summary>The catalog, once known; the triggers start only after it is.</summary>
-    public FunctionCatalog Known => Catalog ?? throw new InvalidOperationException("The functions are not known yet: the worker has not reported its metadata.");
+    public FunctionCatalog Known => Catalog
+        ?? throw new InvalidOperationException("The functions are not known yet: the worker has not reported its metadata.");
 
     public void Set(FunctionCatalog catalog)
     {
@@ -39,7 +40,12 @@ internal sealed class HostedFunctions(FunctionCatalog? catalog = null)
 /// One endpoint per HTTP function of the catalog that is not disabled, at <c>/{routePrefix}/{route}</c> for its methods: the key is checked
 /// (<see cref="FunctionKeys"/>), then the function runs through the host's <see cref="IFunctionInvocation"/>.
 /// </summary>
-internal sealed class FunctionEndpointDataSource(HostedFunctions functions, HostJson hostJson, FunctionKeys keys, IFunctionInvocation invocation, IConfiguration configuration)
+internal sealed class FunctionEndpointDataSource(
+    HostedFunctions functions,
+    HostJson hostJson,
+    FunctionKeys keys,
+    IFunctionInvocation invocation,
+    IConfiguration configuration)
     : EndpointDataSource
 {
     private (FunctionCatalog Catalog, IReadOnlyList<Endpoint> Endpoints)? _built;
@@ -54,7 +60,9 @@ internal sealed class FunctionEndpointDataSource(HostedFunctions functions, Host
             }
             if (_built is not { } built || !ReferenceEquals(built.Catalog, catalog))
             {
-                built = (catalog, [.. catalog.Http.Where(function => !HostedFunctions.IsDisabled(configuration, function.Name)).Select(CreateEndpoint)]);
+                built = (catalog, [.. catalog.Http
+                    .Where(function => !HostedFunctions.IsDisabled(configuration, function.Name))
+                    .Select(CreateEndpoint)]);
                 _built = built;
             }
             return built.Endpoints;
@@ -66,7 +74,10 @@ internal sealed class FunctionEndpointDataSource(HostedFunctions functions, Host
     private RouteEndpoint CreateEndpoint(HttpFunction function)
     {
         var prefix = hostJson.RoutePrefix.Length == 0 ? "" : "/" + hostJson.RoutePrefix;
-        var builder = new RouteEndpointBuilder(context => InvokeAsync(function, context), RoutePatternFactory.Parse(prefix + "/" + function.Route), order: 0)
+        var builder = new RouteEndpointBuilder(
+            context => InvokeAsync(function, context),
+            RoutePatternFactory.Parse(prefix + "/" + function.Route),
+            order: 0)
         {
             DisplayName = function.Name,
         };

@@ -66,11 +66,15 @@ internal sealed class LocalSettingsConfigurationProvider(string path) : Configur
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            document = JsonDocument.Parse(
+                File.ReadAllBytes(path),
+                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException ex)
         {
-            throw new InvalidOperationException($"{path} is not valid JSON (line {ex.LineNumber + 1}). Fix it or delete it; it configures development-host runs.", ex);
+            throw new InvalidOperationException(
+                $"{path} is not valid JSON (line {ex.LineNumber + 1}). Fix it or delete it; it configures development-host runs.",
+                ex);
         }
 
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -83,7 +87,8 @@ internal sealed class LocalSettingsConfigurationProvider(string path) : Configur
             }
             if (root.TryGetProperty("IsEncrypted", out var encrypted) && encrypted.ValueKind == JsonValueKind.True)
             {
-                throw new InvalidOperationException($"{path} is encrypted (IsEncrypted: true); only Core Tools can read it. Decrypt it with 'func settings decrypt' or set IsEncrypted to false.");
+                throw new InvalidOperationException($"{path} is encrypted (IsEncrypted: true); only Core Tools can read it."
+                    + " Decrypt it with 'func settings decrypt' or set IsEncrypted to false.");
             }
             if (root.TryGetProperty("Values", out var values))
             {

@@ -24,7 +24,14 @@ internal sealed class QueueListener
     private readonly ILogger _logger;
     private readonly int _maxParallelism;
 
-    public QueueListener(QueueFunction function, QueueServiceClient queues, string queueName, IFunctionInvocation invocation, HostJson options, TimeProvider time, ILogger logger)
+    public QueueListener(
+        QueueFunction function,
+        QueueServiceClient queues,
+        string queueName,
+        IFunctionInvocation invocation,
+        HostJson options,
+        TimeProvider time,
+        ILogger logger)
     {
         _function = function;
         _queue = queues.GetQueueClient(queueName);
@@ -138,8 +145,12 @@ internal sealed class QueueListener
         try
         {
             lease.StartRenewing(stoppingToken);
-            using var logScope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("FunctionName", _function.Name), new("MessageId", message.MessageId), new("DequeueCount",
-                message.DequeueCount) });
+            using var logScope = _logger.BeginScope(new KeyValuePair<string, object>[]
+            {
+                new("FunctionName", _function.Name),
+                new("MessageId", message.MessageId),
+                new("DequeueCount", message.DequeueCount)
+            });
             await _invocation.InvokeQueueAsync(_function, message, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -166,8 +177,18 @@ internal sealed class QueueListener
             return;
         }
 
-        _logger.AttemptFailed(failure, _function.Name, message.MessageId, message.DequeueCount, _options.MaxDequeueCount, _options.VisibilityTimeout);
-        await _queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: _options.VisibilityTimeout, cancellationToken: stoppingToken).ConfigureAwait(false);
+        _logger.AttemptFailed(
+            failure,
+            _function.Name,
+            message.MessageId,
+            message.DequeueCount,
+            _options.MaxDequeueCount,
+            _options.VisibilityTimeout);
+        await _queue.UpdateMessageAsync(
+            message.MessageId,
+            popReceipt,
+            visibilityTimeout: _options.VisibilityTimeout,
+            cancellationToken: stoppingToken).ConfigureAwait(false);
     }
 
     private async Task MoveToPoisonAsync(QueueMessage message, string popReceipt, CancellationToken cancellationToken)
@@ -225,7 +246,11 @@ internal sealed class QueueListener
                     await Task.Delay(timeout / 2, listener._time, linked.Token).ConfigureAwait(false);
                     // A renewal already sent is seen through, not cancelled when the function ends: the queue may have
                     // applied it, and then only its new pop receipt deletes the message. Shutdown still cancels it.
-                    var receipt = await listener._queue.UpdateMessageAsync(message.MessageId, _popReceipt, visibilityTimeout: timeout, cancellationToken: stoppingToken).ConfigureAwait(false);
+                    var receipt = await listener._queue.UpdateMessageAsync(
+                        message.MessageId,
+                        _popReceipt,
+                        visibilityTimeout: timeout,
+                        cancellationToken: stoppingToken).ConfigureAwait(false);
                     _popReceipt = receipt.Value.PopReceipt;
                 }
             }

@@ -8,7 +8,12 @@ namespace Paypro.Functions.DevHost;
 /// schedule (in UTC, the host's default time zone). Runs never overlap: occurrences that pass while the function
 /// is still running are skipped, as the host does, and the next run starts at the first occurrence after it ends.
 /// </summary>
-internal sealed class TimerListener(TimerFunction function, CrontabSchedule schedule, IFunctionInvocation invocation, TimeProvider time, ILogger logger)
+internal sealed class TimerListener(
+    TimerFunction function,
+    CrontabSchedule schedule,
+    IFunctionInvocation invocation,
+    TimeProvider time,
+    ILogger logger)
 {
     /// <summary>How late a run may start and still count as on time.</summary>
     internal static readonly TimeSpan PastDueTolerance = TimeSpan.FromSeconds(1);
@@ -72,6 +77,7 @@ internal sealed class TimerListener(TimerFunction function, CrontabSchedule sche
             ? null
             : CrontabSchedule.TryParse(expression.Trim(), new CrontabSchedule.ParseOptions { IncludingSeconds = true });
         return schedule ?? throw new InvalidOperationException(
-            $"{setting} '{expression}' is not a six-field NCRONTAB schedule ('{{second}} {{minute}} {{hour}} {{day}} {{month}} {{day-of-week}}', for example '0 */1 * * * *').");
+            $"{setting} '{expression}' is not a six-field NCRONTAB schedule"
+                + $" ('{{second}} {{minute}} {{hour}} {{day}} {{month}} {{day-of-week}}', for example '0 */1 * * * *').");
     }
 }

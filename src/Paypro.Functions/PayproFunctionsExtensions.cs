@@ -92,7 +92,8 @@ public static class PayproFunctionsExtensions
         services.AddSingleton<Reconciliation>();
         services.AddSingleton<ReconciliationReports>();
 
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, FunctionsJsonContext.Default));
+        services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, FunctionsJsonContext.Default));
         return services;
     }
 }

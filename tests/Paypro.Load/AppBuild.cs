@@ -5,8 +5,12 @@ namespace Paypro.Load;
 /// <summary>Where the function app's worker is built: what the host emulator starts.</summary>
 public static class AppBuild
 {
-    /// <summary>The configuration this tool was built in (Release for a measured run, Debug for the smoke in the tests); the app is built in the same one.</summary>
-    public static string Configuration => typeof(AppBuild).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+    /// <summary>
+    /// The configuration this tool was built in (Release for a measured run, Debug for the smoke in the tests); the app is built in
+    /// the same one.
+    /// </summary>
+    public static string Configuration =>
+        typeof(AppBuild).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
     /// <summary>The app's build output (the folder with worker.config.json), built with this tool, which references it.</summary>
     public static string WorkerDirectory(string repositoryRoot)
@@ -15,7 +19,8 @@ public static class AppBuild
         var output = Path.Combine(repositoryRoot, "src", "Paypro.Functions", "bin", Configuration, framework);
         return File.Exists(Path.Combine(output, "worker.config.json"))
             ? output
-            : throw new LoadSetupException($"{output} has no worker.config.json: build the function app (dotnet build src/Paypro.Functions -c {Configuration}), " +
+            : throw new LoadSetupException(
+                $"{output} has no worker.config.json: build the function app (dotnet build src/Paypro.Functions -c {Configuration}), " +
                 "or run the tool with dotnet run, which builds it.");
     }
 }

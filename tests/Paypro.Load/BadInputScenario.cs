@@ -64,8 +64,10 @@ public sealed class BadInputScenario : IScenario
         var answers = new ConcurrentBag<(BadCallback Callback, int Status)>();
         using (var http = Workload.LoopbackClient(environment.BaseAddress, 8))
         {
-            await Parallel.ForEachAsync(callbacks, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (callback, token) =>
-                answers.Add((callback, await PostAsync(http, callback, token))));
+            await Parallel.ForEachAsync(
+                callbacks,
+                new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (callback, token) => answers.Add((callback, await PostAsync(http, callback, token))));
         }
 
         // 2. Queue messages, then wait until the app has taken every one off the queue.
@@ -100,16 +102,19 @@ public sealed class BadInputScenario : IScenario
                 observed = "poisoned";
                 // The reason is in the audit trail, or in the app's PAYPRO_POISON_MESSAGE log entry (the one an alert watches).
                 withReason = poisonReasons.Any(r => r.Contains(id, StringComparison.Ordinal))
-                    || logLines.Any(l => l.Contains(id, StringComparison.Ordinal) && l.Contains("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
+                    || logLines.Any(l => l.Contains(id, StringComparison.Ordinal)
+                        && l.Contains("PAYPRO_POISON_MESSAGE", StringComparison.Ordinal));
             }
             else if (message.TradeNo is { } tradeNo && !existing.Contains(tradeNo) && after.TryGetValue(tradeNo, out var record))
             {
                 observed = record.State == TransactionState.Rejected ? "rejected" : "recorded as " + record.State.ToWire();
-                withReason = record.State == TransactionState.Rejected && !string.IsNullOrEmpty((await environment.Store.Transactions.GetAsync(tradeNo, cancellationToken))?.Reason);
+                withReason = record.State == TransactionState.Rejected
+                    && !string.IsNullOrEmpty((await environment.Store.Transactions.GetAsync(tradeNo, cancellationToken))?.Reason);
             }
             else if (message.TradeNo is { } existingTradeNo && existing.Contains(existingTradeNo)
-                && logLines.Any(l => l.Contains(existingTradeNo, StringComparison.Ordinal) && (l.Contains("is invalid (", StringComparison.Ordinal) || l.Contains("but another request",
-                    StringComparison.Ordinal))))
+                && logLines.Any(l => l.Contains(existingTradeNo, StringComparison.Ordinal)
+                    && (l.Contains("is invalid (", StringComparison.Ordinal)
+                        || l.Contains("but another request", StringComparison.Ordinal))))
             {
                 observed = "refused for an existing tradeNo";
                 withReason = true;
@@ -132,30 +137,54 @@ public sealed class BadInputScenario : IScenario
 
         foreach (var group in answers.GroupBy(a => a.Callback.Class).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var byStatus = group.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{(g.Key == 0 ? "no answer" : g.Key.ToString(CultureInfo.InvariantCulture))} x{g.Count()}");
-            report.Add(Name, $"callbacks: {group.Key}", string.Join(", ", byStatus) + $" (expected {(int)group.First().Callback.Expected})");
+            var byStatus = group
+                .GroupBy(a => a.Status)
+                .OrderBy(g => g.Key)
+                .Select(g => $"{(g.Key == 0 ? "no answer" : g.Key.ToString(CultureInfo.InvariantCulture))} x{g.Count()}");
+            report.Add(
+                Name,
+                $"callbacks: {group.Key}",
+                string.Join(", ", byStatus) + $" (expected {(int)group.First().Callback.Expected})");
         }
         var refused = answers.Where(a => a.Callback.Expected != HttpStatusCode.OK).ToList();
         var refused4xx = refused.Count(a => a.Status is >= 400 and < 500);
         var fiveXx = answers.Count(a => a.Status >= 500 || a.Status == 0);
         var unexpected = answers.Count(a => a.Status != (int)a.Callback.Expected);
-        report.Budget(Name, "refused callbacks",
-            $"{refused4xx} of {refused.Count} answered 4xx; 5xx or no answer {fiveXx}; answered otherwise than expected {unexpected} (of {answers.Count} callbacks)",
-            "all 4xx, never 5xx", refused4xx == refused.Count && fiveXx == 0 && unexpected == 0);
+        report.Budget(
+            Name,
+            "refused callbacks",
+            $"{refused4xx} of {refused.Count} answered 4xx; 5xx or no answer {fiveXx}; " +
+                $"answered otherwise than expected {unexpected} (of {answers.Count} callbacks)",
+            "all 4xx, never 5xx",
+            refused4xx == refused.Count && fiveXx == 0 && unexpected == 0);
         foreach (var group in outcomes.GroupBy(o => o.Message.Class).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            report.Add(Name, $"messages: {group.Key}", string.Join(", ", group.GroupBy(o => o.Observed).Select(g => $"{g.Key} x{g.Count()}")) +
-                $" (expected {Describe(group.First().Message.Expected)})");
+            report.Add(
+                Name,
+                $"messages: {group.Key}",
+                string.Join(", ", group.GroupBy(o => o.Observed).Select(g => $"{g.Key} x{g.Count()}")) +
+                    $" (expected {Describe(group.First().Message.Expected)})");
         }
         var accounted = outcomes.Count(o => o.WithReason && o.Observed is "poisoned" or "rejected" or "refused for an existing tradeNo");
         var asExpected = outcomes.Count(o => o.Observed == Describe(o.Message.Expected));
-        report.Budget(Name, "bad messages", $"{accounted} of {outcomes.Count} rejected or poisoned with their reason ({outcomes.Count(o => o.Observed == "poisoned")} poisoned, " +
-            $"{outcomes.Count(o => o.Observed == "rejected")} rejected, {outcomes.Count(o => o.Observed == "refused for an existing tradeNo")} refused for an existing tradeNo); " +
-            $"as expected {asExpected}; left on the queue {left}; poison copies not matched {poisonTexts.Values.Sum()}",
-            "every one rejected or poisoned with its reason", accounted == outcomes.Count && left == 0);
-        report.Budget(Name, "state changes caused", $"{changed} of {existing.Length} pending payouts changed; records created other than rejected {createdNotRejected} " +
-            $"({created.Count} rejected records for bad messages with a tradeNo); create calls to Paypro {createCalls}; pending payouts that kept a conflicting request as an anomaly {anomalies}",
-            "0", changed == 0 && createdNotRejected == 0 && createCalls == 0);
+        report.Budget(
+            Name,
+            "bad messages",
+            $"{accounted} of {outcomes.Count} rejected or poisoned with their reason " +
+                $"({outcomes.Count(o => o.Observed == "poisoned")} poisoned, " +
+                $"{outcomes.Count(o => o.Observed == "rejected")} rejected, " +
+                $"{outcomes.Count(o => o.Observed == "refused for an existing tradeNo")} refused for an existing tradeNo); " +
+                $"as expected {asExpected}; left on the queue {left}; poison copies not matched {poisonTexts.Values.Sum()}",
+            "every one rejected or poisoned with its reason",
+            accounted == outcomes.Count && left == 0);
+        report.Budget(
+            Name,
+            "state changes caused",
+            $"{changed} of {existing.Length} pending payouts changed; records created other than rejected {createdNotRejected} " +
+                $"({created.Count} rejected records for bad messages with a tradeNo); create calls to Paypro {createCalls}; " +
+                $"pending payouts that kept a conflicting request as an anomaly {anomalies}",
+            "0",
+            changed == 0 && createdNotRejected == 0 && createCalls == 0);
         foreach (var (message, observed, _) in outcomes.Where(o => !o.WithReason).Take(10))
         {
             Console.WriteLine($"  {message.Class}: {observed}: {Workload.Truncate(message.Text, 120)}");
@@ -173,7 +202,9 @@ public sealed class BadInputScenario : IScenario
     {
         try
         {
-            using HttpContent content = callback.Chunked ? new StreamContent(new MemoryStream(callback.Body)) : new ByteArrayContent(callback.Body);
+            using HttpContent content = callback.Chunked
+                ? new StreamContent(new MemoryStream(callback.Body))
+                : new ByteArrayContent(callback.Body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var request = new HttpRequestMessage(HttpMethod.Post, callback.PathAndQuery) { Content = content };
             if (callback.Chunked)
@@ -200,7 +231,11 @@ public sealed class BadInputScenario : IScenario
 
         var generators = new List<Func<int, BadCallback>>
         {
-            i => new("forged", Utf8(NotifyBodies.Signed(Fields(i), "not-the-secret-" + i, salt)), path, HttpStatusCode.Unauthorized),
+            i => new(
+                "forged",
+                Utf8(NotifyBodies.Signed(Fields(i), "not-the-secret-" + i, salt)),
+                path,
+                HttpStatusCode.Unauthorized),
             i =>
             {
                 // Signed as Paypro would, then one field changed on the way.
@@ -213,7 +248,11 @@ public sealed class BadInputScenario : IScenario
                     2 => body.Replace(existing[i % existing.Length], existing[(i + 1) % existing.Length], StringComparison.Ordinal),
                     _ => body.Replace("\"message\":\"SUCCESS\"", "\"message\":\"SUCCESS \"", StringComparison.Ordinal),
                 };
-                return new("tampered", Utf8(tampered), path, existing.Length < 2 && i % 4 == 2 ? HttpStatusCode.OK : HttpStatusCode.Unauthorized);
+                return new(
+                    "tampered",
+                    Utf8(tampered),
+                    path,
+                    existing.Length < 2 && i % 4 == 2 ? HttpStatusCode.OK : HttpStatusCode.Unauthorized);
             },
             i => new("unsigned (a hint; a query decides)", Utf8(NotifyBodies.Json(Fields(i), sign: null)), path, HttpStatusCode.OK),
             i => new("malformed", Utf8((i % 10) switch
@@ -254,7 +293,11 @@ public sealed class BadInputScenario : IScenario
             i =>
             {
                 var depth = 5 + i % 2000;
-                return new("deep nesting", Utf8("{\"tradeNo\":" + new string('[', depth) + new string(']', depth) + ",\"status\":\"0000\"}"), path, HttpStatusCode.BadRequest);
+                return new(
+                    "deep nesting",
+                    Utf8("{\"tradeNo\":" + new string('[', depth) + new string(']', depth) + ",\"status\":\"0000\"}"),
+                    path,
+                    HttpStatusCode.BadRequest);
             },
             i =>
             {
@@ -272,7 +315,11 @@ public sealed class BadInputScenario : IScenario
                 fields[index] = new(name, value);
                 return new("bad fields, validly signed", Utf8(Signed(fields)), path, HttpStatusCode.BadRequest);
             },
-            i => new("no or wrong function key", Utf8(Signed(Fields(i))), i % 2 == 0 ? "/api/paypro/notify" : "/api/paypro/notify?code=wrong-key-" + i, HttpStatusCode.Unauthorized),
+            i => new(
+                "no or wrong function key",
+                Utf8(Signed(Fields(i))),
+                i % 2 == 0 ? "/api/paypro/notify" : "/api/paypro/notify?code=wrong-key-" + i,
+                HttpStatusCode.Unauthorized),
         };
         return Enumerable.Range(0, count).Select(i => generators[i % generators.Count](i / generators.Count)).ToList();
     }
@@ -286,13 +333,49 @@ public sealed class BadInputScenario : IScenario
 
         var generators = new List<Func<int, BadMessage>>
         {
-            i => new("not JSON", Utf8((i % 3) switch { 0 => $"hello {prefix} {i}", 1 => $"{{\"tradeNo\":\"{prefix}J{i}\"", _ => $"tradeNo={prefix}J{i}&amount=120" }), true, Outcome.Poisoned, null),
-            i => new("not an object", Utf8((i % 3) switch { 0 => $"[\"{prefix}A{i}\"]", 1 => $"\"{prefix}S{i}\"", _ => (1_000_000 + i).ToString(CultureInfo.InvariantCulture) }), true,
-                Outcome.Poisoned, null),
-            i => new("deep nesting", Utf8(Valid($"{prefix}N{i}", extra: ",\"metadata\":" + string.Concat(Enumerable.Repeat("{\"a\":", 4 + i % 60)) + "\"x\"" + new string('}', 4 + i % 60))), true,
-                Outcome.Poisoned, null),
-            i => new("duplicate tradeNo", Utf8($$"""{"tradeNo":"{{prefix}}D{{i}}","tradeNo":"{{prefix}}E{{i}}","amount":120,"mobile":"254712345600"}"""), true, Outcome.Poisoned, null),
-            i => new("duplicate field", Utf8($$"""{"tradeNo":"{{prefix}}F{{i}}","amount":120,"amount":100000,"mobile":"254712345600"}"""), true, Outcome.Rejected, $"{prefix}F{i}"),
+            i => new(
+                "not JSON",
+                Utf8((i % 3) switch
+                {
+                    0 => $"hello {prefix} {i}",
+                    1 => $"{{\"tradeNo\":\"{prefix}J{i}\"",
+                    _ => $"tradeNo={prefix}J{i}&amount=120",
+                }),
+                true,
+                Outcome.Poisoned,
+                null),
+            i => new(
+                "not an object",
+                Utf8((i % 3) switch
+                {
+                    0 => $"[\"{prefix}A{i}\"]",
+                    1 => $"\"{prefix}S{i}\"",
+                    _ => (1_000_000 + i).ToString(CultureInfo.InvariantCulture),
+                }),
+                true,
+                Outcome.Poisoned,
+                null),
+            i => new(
+                "deep nesting",
+                Utf8(Valid(
+                    $"{prefix}N{i}",
+                    extra: ",\"metadata\":" + string.Concat(Enumerable.Repeat("{\"a\":", 4 + i % 60))
+                        + "\"x\"" + new string('}', 4 + i % 60))),
+                true,
+                Outcome.Poisoned,
+                null),
+            i => new(
+                "duplicate tradeNo",
+                Utf8($$"""{"tradeNo":"{{prefix}}D{{i}}","tradeNo":"{{prefix}}E{{i}}","amount":120,"mobile":"254712345600"}"""),
+                true,
+                Outcome.Poisoned,
+                null),
+            i => new(
+                "duplicate field",
+                Utf8($$"""{"tradeNo":"{{prefix}}F{{i}}","amount":120,"amount":100000,"mobile":"254712345600"}"""),
+                true,
+                Outcome.Rejected,
+                $"{prefix}F{i}"),
             i => new("not base64", Utf8($"plain text, not base64: {prefix} {i} !"), false, Outcome.Poisoned, null),
             i =>
             {
@@ -305,7 +388,12 @@ public sealed class BadInputScenario : IScenario
             {
                 var head = Utf8($"{{\"tradeNo\":\"{prefix}V{i}\",\"amount\":120,\"mobile\":\"2547123456");
                 var tail = Utf8("\"}");
-                return new("bad UTF-8 in a field", [.. head, .. new byte[] { 0xC3, 0x28 }, .. tail], true, Outcome.Rejected, $"{prefix}V{i}");
+                return new(
+                    "bad UTF-8 in a field",
+                    [.. head, .. new byte[] { 0xC3, 0x28 }, .. tail],
+                    true,
+                    Outcome.Rejected,
+                    $"{prefix}V{i}");
             },
             i => new("no valid tradeNo", Utf8((i % 4) switch
             {
@@ -328,7 +416,9 @@ public sealed class BadInputScenario : IScenario
                     6 => Valid(tradeNo, extra: ",\"amout\":5"),
                     7 => Valid(tradeNo, extra: ",\"notifyUrl\":\"ftp://example.invalid/x\""),
                     8 => Valid(tradeNo, extra: ",\"metadata\":[1,2]"),
-                    9 => Valid(tradeNo, extra: ",\"metadata\":{" + string.Join(",", Enumerable.Range(0, 17).Select(k => $"\"k{k}\":\"v\"")) + "}"),
+                    9 => Valid(
+                        tradeNo,
+                        extra: ",\"metadata\":{" + string.Join(",", Enumerable.Range(0, 17).Select(k => $"\"k{k}\":\"v\"")) + "}"),
                     10 => Valid(tradeNo, mobile: "254712345600"),
                     _ => Valid(tradeNo, extra: ",\"notifyUrl\":\"not a url\""),
                 };
@@ -347,7 +437,9 @@ public sealed class BadInputScenario : IScenario
             {
                 // An existing tradeNo with a bad field, or with other content than the transaction it names.
                 var tradeNo = existing[i % existing.Length];
-                var text = i % 2 == 0 ? Valid(tradeNo, amount: "0") : Valid(tradeNo, amount: (200 + i).ToString(CultureInfo.InvariantCulture));
+                var text = i % 2 == 0
+                    ? Valid(tradeNo, amount: "0")
+                    : Valid(tradeNo, amount: (200 + i).ToString(CultureInfo.InvariantCulture));
                 return new("existing tradeNo, other content", Utf8(text), true, Outcome.RefusedForExisting, tradeNo);
             },
         };
@@ -360,20 +452,29 @@ public sealed class BadInputScenario : IScenario
         return messages;
     }
 
-    private static async Task<List<(BadMessage Message, string Id)>> SendAsync(LoadEnvironment environment, List<BadMessage> messages, CancellationToken cancellationToken)
+    private static async Task<List<(BadMessage Message, string Id)>> SendAsync(
+        LoadEnvironment environment,
+        List<BadMessage> messages,
+        CancellationToken cancellationToken)
     {
         var base64 = environment.Queues.GetQueueClient(environment.PayoutsQueue);
         await base64.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         // What a producer that forgot the encoding sends: the text as it is.
-        var plain = new QueueClient(environment.Azurite.ConnectionString, environment.PayoutsQueue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        var plain = new QueueClient(
+            environment.Azurite.ConnectionString,
+            environment.PayoutsQueue,
+            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
         var sent = new ConcurrentBag<(BadMessage, string)>();
-        await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (message, token) =>
-        {
-            var receipt = message.Base64
-                ? await base64.SendMessageAsync(new BinaryData(message.Body), cancellationToken: token)
-                : await plain.SendMessageAsync(message.Text, token);
-            sent.Add((message, receipt.Value.MessageId));
-        });
+        await Parallel.ForEachAsync(
+            messages,
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (message, token) =>
+            {
+                var receipt = message.Base64
+                    ? await base64.SendMessageAsync(new BinaryData(message.Body), cancellationToken: token)
+                    : await plain.SendMessageAsync(message.Text, token);
+                sent.Add((message, receipt.Value.MessageId));
+            });
         return [.. sent];
     }
 
@@ -403,14 +504,18 @@ public sealed class BadInputScenario : IScenario
         return texts;
     }
 
-    /// <summary>What the app wrote to the audit trail about messages without a transaction (those it poisoned, with their reasons).</summary>
+    /// <summary>What the app wrote to the audit trail about messages without a transaction (those it poisoned, with their
+    /// reasons).</summary>
     private static async Task<List<string>> PoisonReasonsAsync(LoadEnvironment environment, CancellationToken cancellationToken)
     {
         var audit = environment.Tables.GetTableClient(environment.AuditTable);
         var details = new List<string>();
         try
         {
-            await foreach (var entity in audit.QueryAsync<TableEntity>(filter: "PartitionKey eq '_unmatched'", select: ["Detail"], cancellationToken: cancellationToken))
+            await foreach (var entity in audit.QueryAsync<TableEntity>(
+                filter: "PartitionKey eq '_unmatched'",
+                select: ["Detail"],
+                cancellationToken: cancellationToken))
             {
                 if (entity.GetString("Detail") is { } detail && detail.StartsWith("message ", StringComparison.Ordinal))
                 {

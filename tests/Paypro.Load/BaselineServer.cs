@@ -43,7 +43,11 @@ public sealed class BaselineServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<BaselineServer> StartAsync(Azurite azurite, string tablePrefix, string? eventsQueue, CancellationToken cancellationToken)
+    public static async Task<BaselineServer> StartAsync(
+        Azurite azurite,
+        string tablePrefix,
+        string? eventsQueue,
+        CancellationToken cancellationToken)
     {
         var app = Loopback.CreateServer();
 
@@ -69,7 +73,12 @@ public sealed class BaselineServer : IAsyncDisposable
         var tradeNo = context.Request.Query["tradeNo"].ToString();
         var now = DateTimeOffset.UtcNow;
         await transactions.GetEntityIfExistsAsync<TableEntity>(tradeNo, "record", cancellationToken: cancellationToken);
-        var (_, dueRow, createdRow) = DueIndex.NewTransactionRows(partitions.PartitionOf(tradeNo), tradeNo, TransactionKind.Payout, now, now.AddHours(1));
+        var (_, dueRow, createdRow) = DueIndex.NewTransactionRows(
+            partitions.PartitionOf(tradeNo),
+            tradeNo,
+            TransactionKind.Payout,
+            now,
+            now.AddHours(1));
         await due.SubmitTransactionAsync(
         [
             new TableTransactionAction(TableTransactionActionType.UpsertReplace, dueRow),
@@ -80,19 +89,31 @@ public sealed class BaselineServer : IAsyncDisposable
         var inserted = await transactions.SubmitTransactionAsync(
         [
             new TableTransactionAction(TableTransactionActionType.Add, TransactionStore.ToEntity(record, 1)),
-            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, TransactionStore.RevisionKey(1)) { ["State"] = "submitting", ["At"] = now }),
+            new TableTransactionAction(
+                TableTransactionActionType.Add,
+                new TableEntity(tradeNo, TransactionStore.RevisionKey(1)) { ["State"] = "submitting", ["At"] = now }),
         ], cancellationToken);
         record.State = TransactionState.Submitted;
         await transactions.SubmitTransactionAsync(
         [
-            new TableTransactionAction(TableTransactionActionType.UpdateReplace, TransactionStore.ToEntity(record, 2), inserted.Value[0].Headers.ETag ?? ETag.All),
-            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(tradeNo, TransactionStore.RevisionKey(2)) { ["State"] = "submitted", ["At"] = now }),
+            new TableTransactionAction(
+                TableTransactionActionType.UpdateReplace,
+                TransactionStore.ToEntity(record, 2),
+                inserted.Value[0].Headers.ETag ?? ETag.All),
+            new TableTransactionAction(
+                TableTransactionActionType.Add,
+                new TableEntity(tradeNo, TransactionStore.RevisionKey(2)) { ["State"] = "submitted", ["At"] = now }),
         ], cancellationToken);
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync("OK", cancellationToken);
     }
 
-    private static async Task HandleAsync(HttpContext context, TableClient transactions, TableClient audit, TableClient due, QueueClient? events)
+    private static async Task HandleAsync(
+        HttpContext context,
+        TableClient transactions,
+        TableClient audit,
+        TableClient due,
+        QueueClient? events)
     {
         var cancellationToken = context.RequestAborted;
         var body = await ReadAsync(context.Request, cancellationToken);

@@ -46,10 +46,15 @@ public sealed class CatchUpScenario : IScenario
         var tradeNos = Workload.TradeNos(environment, "C", count);
         var seedClock = Stopwatch.StartNew();
         await SeedAsync(environment, tradeNos, cancellationToken);
-        await Eventually.UntilAsync(() => sandbox.Ledger.Entries.Count(e => e.CompletedAt is not null) >= count, "Paypro (the sandbox) finished the seeded payouts", TimeSpan.FromMinutes(2));
+        await Eventually.UntilAsync(
+            () => sandbox.Ledger.Entries.Count(e => e.CompletedAt is not null) >= count,
+            "Paypro (the sandbox) finished the seeded payouts",
+            TimeSpan.FromMinutes(2));
         var finishedAt = sandbox.Ledger.Entries.Max(e => e.CompletedAt!.Value);
-        Console.WriteLine($"  seed: {count} payouts accepted by Paypro and recorded as submitted, finished by Paypro, no callback delivered " +
-            $"({sandbox.Callbacks.Count(c => c.State == CallbackState.Dropped)} dropped), in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
+        Console.WriteLine(
+            $"  seed: {count} payouts accepted by Paypro and recorded as submitted, finished by Paypro, no callback delivered " +
+            $"({sandbox.Callbacks.Count(c => c.State == CallbackState.Dropped)} dropped), " +
+            $"in {Stats.Seconds(seedClock.Elapsed)} (setup, not measured)");
 
         // 2. The app again, at the default poll settings, its Paypro calls through a metering proxy: the worker is a
         // process of its own, so the queries in flight are counted where they cross to Paypro.
@@ -78,7 +83,9 @@ public sealed class CatchUpScenario : IScenario
             }
             if (clock.Elapsed > nextReport)
             {
-                Console.WriteLine($"  {Stats.Seconds(clock.Elapsed)}: {sandbox.Ledger.Requests.Count - queriesBefore} queries so far, at most {meter.MaxInFlight} at once");
+                Console.WriteLine(
+                    $"  {Stats.Seconds(clock.Elapsed)}: {sandbox.Ledger.Requests.Count - queriesBefore} queries so far, " +
+                    $"at most {meter.MaxInFlight} at once");
                 nextReport += TimeSpan.FromSeconds(30);
             }
             await Task.Delay(poll, cancellationToken);
@@ -92,15 +99,23 @@ public sealed class CatchUpScenario : IScenario
 
         var settings = context.Smoke
             ? $"schedule '{schedule}' (a smoke run does not wait for the minute)"
-            : $"the defaults: schedule '{schedule}', MaxConcurrency {ceiling}, BatchSize {new PollOptions().BatchSize}, TimeBudget {new PollOptions().TimeBudget}";
+            : $"the defaults: schedule '{schedule}', MaxConcurrency {ceiling}, " +
+                $"BatchSize {new PollOptions().BatchSize}, TimeBudget {new PollOptions().TimeBudget}";
         report.Budget(Name, "time until all final", done is { } elapsed
-                ? $"{Stats.Seconds(elapsed)} for {final}/{count} from the app's start ({Stats.Seconds(started - finishedAt)} after Paypro had finished them; " +
+                ? $"{Stats.Seconds(elapsed)} for {final}/{count} from the app's start " +
+                    $"({Stats.Seconds(started - finishedAt)} after Paypro had finished them; " +
                     $"first query after {(firstQuery is { } f ? Stats.Seconds(f) : "n/a")})"
                 : $"{final}/{count} final after {Stats.Seconds(timeout)}",
             $"<= {Budget.TotalMinutes:0} min", done is { } d && d <= Budget && final == count, judged: !context.Smoke, note: settings);
         report.Add(Name, "query rate Paypro sees",
-            $"{queries.Count} queries in {Stats.Seconds(span)}: {Stats.Number(queries.Count / Math.Max(span.TotalSeconds, 0.001))} /s on average, {peak} in the busiest second");
-        report.Budget(Name, "queries in flight at once", $"at most {meter.MaxInFlight} (of {meter.Total} attempts)", $"<= Poll__MaxConcurrency ({ceiling})",
+            $"{queries.Count} queries in {Stats.Seconds(span)}: " +
+            $"{Stats.Number(queries.Count / Math.Max(span.TotalSeconds, 0.001))} /s on average, " +
+            $"{peak} in the busiest second");
+        report.Budget(
+            Name,
+            "queries in flight at once",
+            $"at most {meter.MaxInFlight} (of {meter.Total} attempts)",
+            $"<= Poll__MaxConcurrency ({ceiling})",
             meter.MaxInFlight <= ceiling && final == count);
     }
 
@@ -111,7 +126,14 @@ public sealed class CatchUpScenario : IScenario
         var client = paypro.Client;
         var notifyUrl = new Uri(environment.BaseAddress, environment.NotifyPathAndQuery);
         var now = DateTimeOffset.UtcNow;
-        var rows = tradeNos.ToDictionary(t => t, t => DueIndex.NewTransactionRows(environment.Store.Partitions.PartitionOf(t), t, TransactionKind.Payout, now, now.AddSeconds(1)),
+        var rows = tradeNos.ToDictionary(
+            t => t,
+            t => DueIndex.NewTransactionRows(
+                environment.Store.Partitions.PartitionOf(t),
+                t,
+                TransactionKind.Payout,
+                now,
+                now.AddSeconds(1)),
             StringComparer.Ordinal);
         // The due entries first, as the submit path writes them, so each record knows its entry's version.
         var dueETags = new Dictionary<string, ETag>(StringComparer.Ordinal);
@@ -129,20 +151,41 @@ public sealed class CatchUpScenario : IScenario
                 dueETags[chunk[i]] = response.Value[2 * i].Headers.ETag ?? default;
             }
         }
-        await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (tradeNo, token) =>
-        {
-            var created = await client.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = tradeNo, Amount = Workload.Amount, Mobile = mobile, Remark = "load", NotifyUrl = notifyUrl }, token);
-            if (created.Outcome != PayproOutcome.Accepted)
+        await Parallel.ForEachAsync(
+            tradeNos,
+            new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
+            async (tradeNo, token) =>
             {
-                throw new LoadSetupException($"Paypro (the sandbox) answered {created.Outcome} ({created.Code} {created.Msg}) to seeding {tradeNo}.");
-            }
-            var record = Workload.SubmittedRecord(tradeNo, now, dueETags[tradeNo], mobile, rows[tradeNo].Entry.Partition);
-            record.SerialNumber = created.SerialNumber;
-            var written = await environment.Store.Transactions.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", now, null, null, token);
-            if (written.Outcome != WriteOutcome.Written)
-            {
-                throw new LoadSetupException($"Seeding {tradeNo} found it written already.");
-            }
-        });
+                var created = await client.CreatePayoutAsync(
+                    new PayoutCreateOptions
+                    {
+                        TradeNo = tradeNo,
+                        Amount = Workload.Amount,
+                        Mobile = mobile,
+                        Remark = "load",
+                        NotifyUrl = notifyUrl,
+                    },
+                    token);
+                if (created.Outcome != PayproOutcome.Accepted)
+                {
+                    throw new LoadSetupException(
+                        $"Paypro (the sandbox) answered {created.Outcome} ({created.Code} {created.Msg}) to seeding {tradeNo}.");
+                }
+                var record = Workload.SubmittedRecord(tradeNo, now, dueETags[tradeNo], mobile, rows[tradeNo].Entry.Partition);
+                record.SerialNumber = created.SerialNumber;
+                var written = await environment.Store.Transactions.WriteAsync(
+                    record,
+                    isNew: true,
+                    "seed",
+                    "seeded by the load tool",
+                    now,
+                    null,
+                    null,
+                    token);
+                if (written.Outcome != WriteOutcome.Written)
+                {
+                    throw new LoadSetupException($"Seeding {tradeNo} found it written already.");
+                }
+            });
     }
 }

@@ -122,12 +122,15 @@ public sealed partial class ChildApp : IAsyncDisposable
             if (!process.HasExited)
             {
                 await KillInstanceProcessesAsync(process);
-                throw new LoadSetupException($"The app did not listen on port {_port} with its worker ready within {StartTimeout.TotalSeconds:0} s. Its last output:\n{Tail}");
+                throw new LoadSetupException(
+                    $"The app did not listen on port {_port} with its worker ready within {StartTimeout.TotalSeconds:0} s. " +
+                    $"Its last output:\n{Tail}");
             }
             // The port may still be held for a moment after a kill; try again until the deadline.
             if (clock.Elapsed > StartTimeout || !Tail.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                throw new LoadSetupException($"The app exited with code {process.ExitCode} before listening on port {_port}. Its last output:\n{Tail}");
+                throw new LoadSetupException(
+                    $"The app exited with code {process.ExitCode} before listening on port {_port}. Its last output:\n{Tail}");
             }
             await Task.Delay(500, cancellationToken);
         }
@@ -138,7 +141,9 @@ public sealed partial class ChildApp : IAsyncDisposable
     {
         var emulator = _process ?? throw new InvalidOperationException("The app is not running.");
         var ready = ReadyWorkers;
-        using var worker = WorkerOf(emulator) ?? throw new LoadSetupException($"The emulator (process {emulator.Id}) has no live worker to kill. Its last output:\n{Tail}");
+        using var worker = WorkerOf(emulator)
+            ?? throw new LoadSetupException(
+                $"The emulator (process {emulator.Id}) has no live worker to kill. Its last output:\n{Tail}");
         WorkerKills++;
         worker.Kill();
         var deadline = Stopwatch.StartNew();
@@ -146,7 +151,9 @@ public sealed partial class ChildApp : IAsyncDisposable
         {
             if (emulator.HasExited || deadline.Elapsed > StartTimeout)
             {
-                throw new LoadSetupException($"The emulator did not start a new worker within {StartTimeout.TotalSeconds:0} s of the kill. Its last output:\n{Tail}");
+                throw new LoadSetupException(
+                    $"The emulator did not start a new worker within {StartTimeout.TotalSeconds:0} s of the kill. " +
+                    $"Its last output:\n{Tail}");
             }
             await Task.Delay(50, cancellationToken);
         }
@@ -202,7 +209,8 @@ public sealed partial class ChildApp : IAsyncDisposable
         var path = Path.Combine(AppContext.BaseDirectory, HostAssembly);
         if (!File.Exists(path) || !File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")))
         {
-            throw new LoadSetupException($"{HostAssembly} and its runtimeconfig.json are not beside the tool ({AppContext.BaseDirectory}); " +
+            throw new LoadSetupException(
+                $"{HostAssembly} and its runtimeconfig.json are not beside the tool ({AppContext.BaseDirectory}); " +
                 "build tests/Paypro.Load, which references the development host.");
         }
         return path;
@@ -261,7 +269,9 @@ public sealed partial class ChildApp : IAsyncDisposable
         }
     }
 
-    /// <summary>The parent process id from /proc/PID/stat (the field after the parenthesised name), or null when the process is gone.</summary>
+    /// <summary>
+    /// The parent process id from /proc/PID/stat (the field after the parenthesised name), or null when the process is gone.
+    /// </summary>
     private static int? ParentOf(int pid)
     {
         try

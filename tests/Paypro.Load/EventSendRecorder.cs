@@ -14,7 +14,8 @@ namespace Paypro.Load;
 public sealed partial class EventSendRecorder(string eventsQueue) : HttpPipelinePolicy
 {
     private readonly string _pathSuffix = "/" + eventsQueue + "/messages";
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Sent, DateTimeOffset Acknowledged)> _byMessageId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Sent, DateTimeOffset Acknowledged)> _byMessageId =
+        new(StringComparer.Ordinal);
     private int _failedSends;
 
     /// <summary>Put Message requests on the events queue that did not end in 201 (retried or not).</summary>

@@ -67,14 +67,42 @@ public sealed class FaultsScenario : IScenario
         var sandbox = environment.Sandbox;
         var child = environment.Child!;
         sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.ExecuteThenTimeout, Probability = RequestFaultProbability, Count = null });
-        sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.HttpError, StatusCode = 503, Probability = RequestFaultProbability, Count = null });
+        sandbox.Faults.Add(new SandboxFault
+        {
+            Kind = FaultKind.HttpError,
+            StatusCode = 503,
+            Probability = RequestFaultProbability,
+            Count = null,
+        });
         sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.ExecuteThenAbort, Probability = RequestFaultProbability, Count = null });
         sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.DropCallback, Probability = CallbackFaultProbability, Count = null });
         sandbox.Faults.Add(new SandboxFault { Kind = FaultKind.DuplicateCallback, Probability = CallbackFaultProbability, Count = null });
 
         // Every outcome the sandbox knows, by the last two digits of the mobile: mostly success, some rejected,
         // short of balance, refused (8000, never executed), system error (5000, never executed), immediate success, slow.
-        string[] endings = ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "17", "18", "11", "11", "12", "14", "15", "16", "13"];
+        string[] endings =
+        [
+            "00",
+            "01",
+            "02",
+            "03",
+            "04",
+            "05",
+            "06",
+            "07",
+            "08",
+            "09",
+            "10",
+            "17",
+            "18",
+            "11",
+            "11",
+            "12",
+            "14",
+            "15",
+            "16",
+            "13",
+        ];
         var tradeNos = Workload.TradeNos(environment, "F", count);
         var payouts = tradeNos.Select((t, i) => (TradeNo: t, Mobile: "2547123456" + endings[i % endings.Length])).ToArray();
         var queue = environment.Queues.GetQueueClient(environment.PayoutsQueue);
@@ -171,8 +199,13 @@ public sealed class FaultsScenario : IScenario
         TimeSpan? allFinal = null;
         try
         {
-            records = await Workload.WaitForRecordsAsync(environment, r => tradeNos.All(t => r.TryGetValue(t, out var record) && record.State.IsFinal()),
-                $"{count} payouts final", timeout, cancellationToken, interval: TimeSpan.FromMilliseconds(500));
+            records = await Workload.WaitForRecordsAsync(
+                environment,
+                r => tradeNos.All(t => r.TryGetValue(t, out var record) && record.State.IsFinal()),
+                $"{count} payouts final",
+                timeout,
+                cancellationToken,
+                interval: TimeSpan.FromMilliseconds(500));
             allFinal = clock.Elapsed;
         }
         catch (LoadSetupException ex)
@@ -183,8 +216,14 @@ public sealed class FaultsScenario : IScenario
         }
 
         var ledger = sandbox.Ledger;
-        var entries = ledger.Entries.Where(e => e.Kind == SandboxTransactionKind.Payout).GroupBy(e => e.TradeNo).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var createCalls = ledger.Requests.Where(r => r.Endpoint == "/api/payout").GroupBy(r => r.TradeNo ?? "").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var entries = ledger.Entries
+            .Where(e => e.Kind == SandboxTransactionKind.Payout)
+            .GroupBy(e => e.TradeNo)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var createCalls = ledger.Requests
+            .Where(r => r.Endpoint == "/api/payout")
+            .GroupBy(r => r.TradeNo ?? "")
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var paidTwice = entries.Count(e => e.Value.Count > 1);
         var calledTwice = tradeNos.Count(t => createCalls.GetValueOrDefault(t) > 1);
         var lost = new List<string>();
@@ -194,7 +233,8 @@ public sealed class FaultsScenario : IScenario
             var entry = entries.GetValueOrDefault(tradeNo)?[0];
             if (!records.TryGetValue(tradeNo, out var record) || !record.State.IsFinal())
             {
-                lost.Add($"{tradeNo}: {(record is null ? "no record" : record.State.ToWire())}, Paypro {entry?.Status ?? "never executed"}");
+                lost.Add(
+                    $"{tradeNo}: {(record is null ? "no record" : record.State.ToWire())}, Paypro {entry?.Status ?? "never executed"}");
                 continue;
             }
             var agrees = entry switch
@@ -207,7 +247,9 @@ public sealed class FaultsScenario : IScenario
             } && (entry is null || entry.Amount == record.Amount);
             if (!agrees)
             {
-                disagree.Add($"{tradeNo}: app {record.State.ToWire()}{(record.NotSent ? " (not sent)" : "")}, Paypro {entry?.Status ?? "never executed"}");
+                disagree.Add(
+                    $"{tradeNo}: app {record.State.ToWire()}{(record.NotSent ? " (not sent)" : "")}, " +
+                    $"Paypro {entry?.Status ?? "never executed"}");
             }
         }
         foreach (var line in lost.Take(10).Concat(disagree.Take(10)))
@@ -225,30 +267,55 @@ public sealed class FaultsScenario : IScenario
         report.Add(Name, "faults injected",
             $"worker killed alone {child.WorkerKills} (SIGKILL; the emulator started a new one), instance killed {child.InstanceKills} " +
             $"(emulator and worker, SIGKILL; started again; workers left running {child.OrphanedWorkers}), " +
-            $"storage stopped {outage.TotalSeconds:0} s; Paypro: execute-then-timeout {fired.GetValueOrDefault(FaultKind.ExecuteThenTimeout)}, " +
-            $"503 {fired.GetValueOrDefault(FaultKind.HttpError)}, execute-then-drop {fired.GetValueOrDefault(FaultKind.ExecuteThenAbort)} of {ledger.Requests.Count} calls; " +
-            $"callbacks dropped {fired.GetValueOrDefault(FaultKind.DropCallback)}, duplicated {duplicatedCallbacks} of {sandbox.Callbacks.Count}");
-        report.Budget(Name, "paid twice", $"{paidTwice} (ledger); create calls sent twice {calledTwice}", "0", paidTwice == 0 && calledTwice == 0);
-        report.Budget(Name, "lost", $"{lost.Count} of {count} not final {Stats.Seconds(timeout)} after the last was enqueued (poison messages {poison})", "0", lost.Count == 0);
-        report.Budget(Name, "disagreeing with the ledger",
-            $"{disagree.Count} of {count - lost.Count} final; outcomes {Workload.DescribeStates(records.Where(r => tradeNos.Contains(r.Key)).ToDictionary())}", "0", disagree.Count == 0);
+            $"storage stopped {outage.TotalSeconds:0} s; " +
+            $"Paypro: execute-then-timeout {fired.GetValueOrDefault(FaultKind.ExecuteThenTimeout)}, " +
+            $"503 {fired.GetValueOrDefault(FaultKind.HttpError)}, " +
+            $"execute-then-drop {fired.GetValueOrDefault(FaultKind.ExecuteThenAbort)} of {ledger.Requests.Count} calls; " +
+            $"callbacks dropped {fired.GetValueOrDefault(FaultKind.DropCallback)}, " +
+            $"duplicated {duplicatedCallbacks} of {sandbox.Callbacks.Count}");
+        report.Budget(
+            Name,
+            "paid twice",
+            $"{paidTwice} (ledger); create calls sent twice {calledTwice}",
+            "0",
+            paidTwice == 0 && calledTwice == 0);
+        report.Budget(
+            Name,
+            "lost",
+            $"{lost.Count} of {count} not final {Stats.Seconds(timeout)} after the last was enqueued (poison messages {poison})",
+            "0",
+            lost.Count == 0);
+        report.Budget(
+            Name,
+            "disagreeing with the ledger",
+            $"{disagree.Count} of {count - lost.Count} final; " +
+            $"outcomes {Workload.DescribeStates(records.Where(r => tradeNos.Contains(r.Key)).ToDictionary())}",
+            "0",
+            disagree.Count == 0);
         // What the day limits counted (the day shares' used amounts) against what Paypro paid: a payout that escaped the count
         // would let a limit be passed. A crash can leave a count too high (counted, then never recorded; or a failure's
         // give-back lost), which only ever holds a payout early.
         var paid = tradeNos.Sum(t => entries.GetValueOrDefault(t)?.FirstOrDefault(e => e.Status == "0000")?.Amount ?? 0);
         var counted = 0L;
         var controls = environment.Tables.GetTableClient(environment.TablePrefix + "Controls");
-        await foreach (var share in controls.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {"day-"} and PartitionKey lt {"day-~"} and RowKey eq {"total"}"),
+        await foreach (var share in controls.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey ge {"day-"} and PartitionKey lt {"day-~"} and RowKey eq {"total"}"),
             cancellationToken: cancellationToken))
         {
             counted += share.GetInt64("Amount") ?? 0;
         }
-        report.Budget(Name, "counted for the day limits", $"{counted} KES counted, {paid} KES paid (ledger); counted beyond what was paid {counted - paid} KES",
-            "never less than paid", counted >= paid);
+        report.Budget(
+            Name,
+            "counted for the day limits",
+            $"{counted} KES counted, {paid} KES paid (ledger); counted beyond what was paid {counted - paid} KES",
+            "never less than paid",
+            counted >= paid);
         report.Add(Name, "time until all final", allFinal is { } done
-            ? $"{Stats.Seconds(done)} from the first enqueue ({Stats.Seconds(done - lastEnqueued)} after the last; payouts enqueued over {Stats.Seconds(pace)})"
+            ? $"{Stats.Seconds(done)} from the first enqueue ({Stats.Seconds(done - lastEnqueued)} after the last; " +
+                $"payouts enqueued over {Stats.Seconds(pace)})"
             : $"not within {Stats.Seconds(timeout)} after the last enqueue",
-            note: "this machine; poll every 2 s, first check after 3 s, unknown outcomes failed as never sent after " + (context.Smoke ? "8 s" : "20 s"));
+            note: "this machine; poll every 2 s, first check after 3 s, unknown outcomes failed as never sent after " +
+                (context.Smoke ? "8 s" : "20 s"));
 
         await EventsOutageAsync(context, environment, timeout, cancellationToken);
     }
@@ -258,7 +325,11 @@ public sealed class FaultsScenario : IScenario
     /// deleted until every payout is final and several polls have run over them, then created again. Each final payout
     /// must still be announced: the poller sends what the outbox holds, and no transaction leaves the due index before.
     /// </summary>
-    private async Task EventsOutageAsync(ScenarioContext context, LoadEnvironment environment, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task EventsOutageAsync(
+        ScenarioContext context,
+        LoadEnvironment environment,
+        TimeSpan timeout,
+        CancellationToken cancellationToken)
     {
         var count = context.Count(60, 10);
         var sandbox = environment.Sandbox;
@@ -303,7 +374,8 @@ public sealed class FaultsScenario : IScenario
                 var type = document.RootElement.GetProperty("type").GetString() ?? "";
                 if (wanted.Contains(tradeNo) && type is "payout.succeeded" or "payout.failed" or "payout.rejected")
                 {
-                    (announced.TryGetValue(tradeNo, out var ids) ? ids : announced[tradeNo] = []).Add(document.RootElement.GetProperty("id").GetString() ?? "");
+                    (announced.TryGetValue(tradeNo, out var ids) ? ids : announced[tradeNo] = [])
+                        .Add(document.RootElement.GetProperty("id").GetString() ?? "");
                 }
                 await events.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
             }

@@ -103,7 +103,11 @@ public sealed class LoadEnvironment : IAsyncDisposable
     /// <summary>The folder the app's settings give as its content root (local.settings.json is looked for there).</summary>
     public string ContentRoot => _contentRoot;
 
-    public static async Task<LoadEnvironment> StartAsync(string repositoryRoot, string appLogLevel, EnvironmentOptions options, CancellationToken cancellationToken)
+    public static async Task<LoadEnvironment> StartAsync(
+        string repositoryRoot,
+        string appLogLevel,
+        EnvironmentOptions options,
+        CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..10];
         var contentRoot = Path.Combine(Path.GetTempPath(), "paypro-load-" + id);

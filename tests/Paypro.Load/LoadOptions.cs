@@ -2,17 +2,35 @@ using System.Globalization;
 
 namespace Paypro.Load;
 
-/// <summary>The command line: <c>all | SCENARIO... [--smoke] [--count N] [--concurrency N] [--timeout SECONDS] [--seed-timeout SECONDS] [--app-log-level LEVEL] [--markdown FILE]</c>.</summary>
+/// <summary>
+/// The command line: <c>all | SCENARIO... [--smoke] [--count N] [--concurrency N] [--timeout SECONDS] [--seed-timeout SECONDS]
+/// [--app-log-level LEVEL] [--markdown FILE]</c>.
+/// </summary>
 public sealed class LoadOptions
 {
     /// <summary>Every scenario, in the order <c>all</c> runs them.</summary>
-    public static readonly IReadOnlyList<string> ScenarioNames = ["notify", "event-lag", "pipeline", "poll-cost", "faults", "catch-up", "bad-input", "history", "startup", "reconcile", "limits"];
+    public static readonly IReadOnlyList<string> ScenarioNames =
+    [
+        "notify",
+        "event-lag",
+        "pipeline",
+        "poll-cost",
+        "faults",
+        "catch-up",
+        "bad-input",
+        "history",
+        "startup",
+        "reconcile",
+        "limits",
+    ];
 
     public const string Usage =
         "usage: dotnet run --project tests/Paypro.Load -c Release -- all | SCENARIO... [options]\n" +
-        "  scenarios: notify, event-lag, pipeline, poll-cost, faults, catch-up, bad-input, history, startup, reconcile, limits (all: every one, in this order)\n" +
+        "  scenarios: notify, event-lag, pipeline, poll-cost, faults, catch-up, bad-input, history, startup, reconcile, limits " +
+        "(all: every one, in this order)\n" +
         "  --smoke                a few dozen operations per scenario (what CI runs); timings are reported, not judged\n" +
-        "  --count N              the scenario's main count instead of its default (callbacks, payouts, payouts per round, largest history, bad inputs, starts)\n" +
+        "  --count N              the scenario's main count instead of its default " +
+        "(callbacks, payouts, payouts per round, largest history, bad inputs, starts)\n" +
         "  --concurrency N        callbacks in flight at once (notify, event-lag; default 64)\n" +
         "  --timeout SECONDS      how long a scenario may wait for the work it started\n" +
         "  --seed-timeout SECONDS how long seeding may take (default 600)\n" +
@@ -71,7 +89,8 @@ public sealed class LoadOptions
                     var level = Value();
                     options.AppLogLevel = Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level, ignoreCase: true, out var parsed)
                         ? parsed.ToString()
-                        : throw new ArgumentException($"--app-log-level '{level}' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None).");
+                        : throw new ArgumentException(
+                            $"--app-log-level '{level}' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None).");
                     break;
                 case "--markdown":
                     options.Markdown = Value();

@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Paypro.Load;
 
-/// <summary>Keeps the app's warnings and errors (formatted, with the exception's message), so a scenario can find the reason the app logged for what it did.</summary>
+/// <summary>
+/// Keeps the app's warnings and errors (formatted, with the exception's message), so a scenario can find the reason the app
+/// logged for what it did.
+/// </summary>
 public sealed class LogCapture : ILoggerProvider
 {
     private const int MaxEntries = 200_000;
@@ -33,11 +36,18 @@ public sealed class LogCapture : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter)
         {
             if (IsEnabled(logLevel))
             {
-                capture.Add(exception is null ? formatter(state, null) : $"{formatter(state, exception)} ({exception.GetType().Name}: {exception.Message})");
+                capture.Add(exception is null
+                    ? formatter(state, null)
+                    : $"{formatter(state, exception)} ({exception.GetType().Name}: {exception.Message})");
             }
         }
     }

@@ -29,7 +29,10 @@ internal static class Loopback
         }
     }
 
-    /// <summary>A bare ASP.NET Core app for a loopback port the system chooses, without logging or a watched configuration: the baselines, the proxy.</summary>
+    /// <summary>
+    /// A bare ASP.NET Core app for a loopback port the system chooses, without logging or a watched configuration: the baselines,
+    /// the proxy.
+    /// </summary>
     public static WebApplication CreateServer()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });

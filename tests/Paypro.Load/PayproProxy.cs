@@ -38,7 +38,12 @@ public sealed class PayproProxy : IAsyncDisposable
     public static async Task<PayproProxy> StartAsync(Uri paypro, CancellationToken cancellationToken)
     {
         var app = Loopback.CreateServer();
-        var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = int.MaxValue, AllowAutoRedirect = false })
+        var client = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            MaxConnectionsPerServer = int.MaxValue,
+            AllowAutoRedirect = false,
+        })
         {
             BaseAddress = paypro,
             Timeout = Timeout.InfiniteTimeSpan,
@@ -52,14 +57,17 @@ public sealed class PayproProxy : IAsyncDisposable
 
     private async Task ForwardAsync(HttpContext context)
     {
-        var metered = context.Request.Path.StartsWithSegments("/api", out var rest) && rest.Value?.StartsWith("/query", StringComparison.Ordinal) == true;
+        var metered = context.Request.Path.StartsWithSegments("/api", out var rest)
+            && rest.Value?.StartsWith("/query", StringComparison.Ordinal) == true;
         if (metered)
         {
             _queries.Started();
         }
         try
         {
-            using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), context.Request.Path + context.Request.QueryString);
+            using var request = new HttpRequestMessage(
+                new HttpMethod(context.Request.Method),
+                context.Request.Path + context.Request.QueryString);
             if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
             {
                 request.Content = new StreamContent(context.Request.Body);

@@ -36,30 +36,58 @@ public sealed class PipelineScenario : IScenario
         counter.Reset();
         var clock = Stopwatch.StartNew();
         var firstEnqueue = DateTimeOffset.UtcNow;
-        var enqueued = await Workload.EnqueuePayoutsAsync(environment, held.Select(t => (t, Workload.HeldMobile)).ToList(), cancellationToken);
-        await Workload.WaitForRecordsAsync(environment, records => held.All(t => records.TryGetValue(t, out var r) && r.State != TransactionState.Submitting),
-            $"{count} payouts submitted", timeout, cancellationToken);
+        var enqueued = await Workload.EnqueuePayoutsAsync(
+            environment,
+            held.Select(t => (t, Workload.HeldMobile)).ToList(),
+            cancellationToken);
+        await Workload.WaitForRecordsAsync(
+            environment,
+            records => held.All(t => records.TryGetValue(t, out var r) && r.State != TransactionState.Submitting),
+            $"{count} payouts submitted",
+            timeout,
+            cancellationToken);
         var submittedAt = await RevisionTimesAsync(environment, "submitted", cancellationToken);
         var submitted = held.Count(submittedAt.ContainsKey);
         var lastSubmitted = held.Where(submittedAt.ContainsKey).Select(t => submittedAt[t]).DefaultIfEmpty(firstEnqueue).Max();
-        var submitLatencies = held.Where(t => submittedAt.ContainsKey(t) && enqueued.ContainsKey(t)).Select(t => (submittedAt[t] - enqueued[t]).TotalMilliseconds).Order().ToArray();
+        var submitLatencies = held
+            .Where(t => submittedAt.ContainsKey(t) && enqueued.ContainsKey(t))
+            .Select(t => (submittedAt[t] - enqueued[t]).TotalMilliseconds)
+            .Order()
+            .ToArray();
         var perPayout = held.Select(counter.RoundTripsOf).ToArray();
         var ledger = environment.Sandbox.Ledger.Requests;
-        var creates = ledger.Where(r => r.Endpoint == "/api/payout").GroupBy(r => r.TradeNo ?? "").ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var creates = ledger
+            .Where(r => r.Endpoint == "/api/payout")
+            .GroupBy(r => r.TradeNo ?? "")
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var otherCalls = ledger.Count(r => r.Endpoint != "/api/payout");
         var heldSet = held.ToHashSet(StringComparer.Ordinal);
         var callsPerPayout = held.Select(t => creates.GetValueOrDefault(t)).ToArray();
-        Console.WriteLine($"  until submitted: {counter.RoundTrips} table round trips ({counter.Unattributed} naming no payout), {counter.EntitiesRead} entities read, " +
+        Console.WriteLine(
+            $"  until submitted: {counter.RoundTrips} table round trips ({counter.Unattributed} naming no payout), " +
+            $"{counter.EntitiesRead} entities read, " +
             $"{ledger.Count} requests to Paypro in {Stats.Seconds(clock.Elapsed)}: {counter.DescribeRequests()}");
 
         var submitSpan = lastSubmitted - firstEnqueue;
-        report.Add(Name, "enqueued to submitted", $"{Stats.Number(submitted / Math.Max(submitSpan.TotalSeconds, 0.001))} payouts/s ({submitted}/{count} in {Stats.Seconds(submitSpan)}); " +
+        report.Add(
+            Name,
+            "enqueued to submitted",
+            $"{Stats.Number(submitted / Math.Max(submitSpan.TotalSeconds, 0.001))} payouts/s " +
+            $"({submitted}/{count} in {Stats.Seconds(submitSpan)}); " +
             $"per payout p50 {Stats.Ms(Stats.Percentile(submitLatencies, 50))}, p99 {Stats.Ms(Stats.Percentile(submitLatencies, 99))}");
-        report.Budget(Name, "Paypro calls per payout until submitted", $"min {callsPerPayout.Min()}, max {callsPerPayout.Max()}, total {callsPerPayout.Sum()} for {count} payouts; " +
-            $"other Paypro calls {otherCalls}, calls for other tradeNos {creates.Keys.Count(k => !heldSet.Contains(k))}", "exactly 1",
+        report.Budget(
+            Name,
+            "Paypro calls per payout until submitted",
+            $"min {callsPerPayout.Min()}, max {callsPerPayout.Max()}, total {callsPerPayout.Sum()} for {count} payouts; " +
+            $"other Paypro calls {otherCalls}, calls for other tradeNos {creates.Keys.Count(k => !heldSet.Contains(k))}",
+            "exactly 1",
             submitted == count && callsPerPayout.All(c => c == 1) && otherCalls == 0);
-        report.Budget(Name, "table round trips per payout until submitted", $"max {perPayout.Max()}, mean {Stats.Number(perPayout.Average(), "0.00")} " +
-            $"({counter.RoundTrips} in all, {counter.Unattributed} naming no payout)", $"<= {RoundTripBudget}",
+        report.Budget(
+            Name,
+            "table round trips per payout until submitted",
+            $"max {perPayout.Max()}, mean {Stats.Number(perPayout.Average(), "0.00")} " +
+            $"({counter.RoundTrips} in all, {counter.Unattributed} naming no payout)",
+            $"<= {RoundTripBudget}",
             submitted == count && perPayout.Max() <= RoundTripBudget && counter.Unattributed == 0);
 
         // 2. To final: Paypro finishes these after a short delay and calls back.
@@ -73,24 +101,42 @@ public sealed class PipelineScenario : IScenario
         var finalAt = await RevisionTimesAsync(environment, "succeeded", cancellationToken);
         var finals = quick.Count(finalAt.ContainsKey);
         var lastFinal = quick.Where(finalAt.ContainsKey).Select(t => finalAt[t]).DefaultIfEmpty(firstEnqueue).Max();
-        var finalLatencies = quick.Where(t => finalAt.ContainsKey(t) && enqueued.ContainsKey(t)).Select(t => (finalAt[t] - enqueued[t]).TotalMilliseconds).Order().ToArray();
+        var finalLatencies = quick
+            .Where(t => finalAt.ContainsKey(t) && enqueued.ContainsKey(t))
+            .Select(t => (finalAt[t] - enqueued[t]).TotalMilliseconds)
+            .Order()
+            .ToArray();
         var toFinal = quick.Select(counter.RoundTripsOf).ToArray();
         Console.WriteLine($"  until final: {counter.RoundTrips} table round trips: {counter.DescribeRequests()}");
         var finalSpan = lastFinal - firstEnqueue;
-        report.Add(Name, "enqueued to final", $"{Stats.Number(finals / Math.Max(finalSpan.TotalSeconds, 0.001))} payouts/s ({finals}/{count} succeeded in {Stats.Seconds(finalSpan)}); " +
+        report.Add(
+            Name,
+            "enqueued to final",
+            $"{Stats.Number(finals / Math.Max(finalSpan.TotalSeconds, 0.001))} payouts/s " +
+            $"({finals}/{count} succeeded in {Stats.Seconds(finalSpan)}); " +
             $"per payout p50 {Stats.Ms(Stats.Percentile(finalLatencies, 50))}, p99 {Stats.Ms(Stats.Percentile(finalLatencies, 99))}",
             note: $"includes Paypro's own {PayproProcessing.TotalMilliseconds:0} ms of processing in the sandbox and its signed callback");
-        report.Add(Name, "table round trips per payout until final", $"max {toFinal.Max()}, mean {Stats.Number(toFinal.Average(), "0.00")} ({counter.RoundTrips} in all)",
-            note: "informational: the submit path, then the callback's read and its one batch (record, revision, outbox row, audit row), and leaving the due index");
+        report.Add(
+            Name,
+            "table round trips per payout until final",
+            $"max {toFinal.Max()}, mean {Stats.Number(toFinal.Average(), "0.00")} ({counter.RoundTrips} in all)",
+            note: "informational: the submit path, then the callback's read and its one batch " +
+                "(record, revision, outbox row, audit row), and leaving the due index");
     }
 
     /// <summary>When each transaction's revision row with <paramref name="state"/> was written, by tradeNo.</summary>
-    private static async Task<Dictionary<string, DateTimeOffset>> RevisionTimesAsync(LoadEnvironment environment, string state, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, DateTimeOffset>> RevisionTimesAsync(
+        LoadEnvironment environment,
+        string state,
+        CancellationToken cancellationToken)
     {
         var transactions = environment.Tables.GetTableClient(environment.TransactionsTable);
         var times = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        await foreach (var entity in transactions.QueryAsync<TableEntity>(filter: TableClient.CreateQueryFilter($"RowKey ge {"rev|"} and RowKey lt {"rev}"} and State eq {state}"),
-            maxPerPage: 1000, select: ["PartitionKey", "At"], cancellationToken: cancellationToken))
+        await foreach (var entity in transactions.QueryAsync<TableEntity>(
+            filter: TableClient.CreateQueryFilter($"RowKey ge {"rev|"} and RowKey lt {"rev}"} and State eq {state}"),
+            maxPerPage: 1000,
+            select: ["PartitionKey", "At"],
+            cancellationToken: cancellationToken))
         {
             if (entity.GetDateTimeOffset("At") is { } at)
             {

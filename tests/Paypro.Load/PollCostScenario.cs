@@ -49,7 +49,8 @@ public sealed class PollCostScenario : IScenario
                 // A checked entry goes an hour on (backoff from FirstCheckAfter), so no step sees another step's entries due.
                 ["Poll:FirstCheckAfter"] = "01:00:00",
                 ["Poll:MaxBackoff"] = "02:00:00",
-                // The app records what queries show of the channel at most four times per window: a day keeps that out of the measured polls.
+                // The app records what queries show of the channel at most four times per window: a day keeps that out of the
+                // measured polls.
                 ["Poll:QueryChannelWindow"] = "1.00:00:00",
             },
         }, cancellationToken);
@@ -101,14 +102,18 @@ public sealed class PollCostScenario : IScenario
             var queries = environment.Sandbox.Ledger.Requests.Count - queriesBefore;
             series.Add((size, indexedRows, counter.EntitiesRead, counter.RoundTrips, queries, took));
             lastBreakdown = counter.DescribeRequests();
-            Console.WriteLine($"  poll over {size} finished + {pending} pending: {counter.EntitiesRead} entities read, {counter.RoundTrips} table round trips, " +
+            Console.WriteLine(
+                $"  poll over {size} finished + {pending} pending: {counter.EntitiesRead} entities read, " +
+                $"{counter.RoundTrips} table round trips, " +
                 $"{queries} Paypro queries, {Stats.Seconds(took)}: {counter.DescribeRequests()}");
         }
 
-        string Series(Func<(int History, int Indexed, long Entities, long RoundTrips, long Queries, TimeSpan Took), string> value) => string.Join(" / ", series.Select(value));
+        string Series(Func<(int History, int Indexed, long Entities, long RoundTrips, long Queries, TimeSpan Took), string> value) =>
+            string.Join(" / ", series.Select(value));
         var flat = series.All(s => s.Entities == series[0].Entities && s.RoundTrips == series[0].RoundTrips);
         report.Budget(Name, "entities read per poll",
-            $"{Series(s => s.Entities.ToString(CultureInfo.InvariantCulture))} with {pending} pending over {Series(s => s.History.ToString("N0", CultureInfo.InvariantCulture))} finished " +
+            $"{Series(s => s.Entities.ToString(CultureInfo.InvariantCulture))} with {pending} pending " +
+            $"over {Series(s => s.History.ToString("N0", CultureInfo.InvariantCulture))} finished " +
             $"(creation-index rows in the index partitions {Series(s => s.Indexed.ToString("N0", CultureInfo.InvariantCulture))})",
             "flat: the same at every history size", flat && series.All(s => s.Queries == pending),
             note: $"{pending} due entries and {pending} record reads make {2 * pending}; the breakdown of the last poll: {lastBreakdown}");
@@ -120,11 +125,11 @@ public sealed class PollCostScenario : IScenario
 
     /// <summary>
     /// <paramref name="count"/> finished transactions, numbered from <paramref name="from"/>: each a final record, and
-    /// (up to <see cref="MaxCreationIndexRows"/> in all) a row of the creation index (batches of 100, one partition). The record is a copy of one the app's store wrote
-    /// (so it has the app's layout, whatever that is), inserted on its own, many at once: each transaction has its
-    /// own partition, so records cannot share a batch, and a single insert is what Azurite serves fastest. The
-    /// revision rows and audit rows a real history also holds sit beside the records, where no poll looks; they are
-    /// left out to keep the seeding short.
+    /// (up to <see cref="MaxCreationIndexRows"/> in all) a row of the creation index (batches of 100, one partition). The
+    /// record is a copy of one the app's store wrote (so it has the app's layout, whatever that is), inserted on its own,
+    /// many at once: each transaction has its own partition, so records cannot share a batch, and a single insert is what
+    /// Azurite serves fastest. The revision rows and audit rows a real history also holds sit beside the records, where no
+    /// poll looks; they are left out to keep the seeding short.
     /// </summary>
     private static async Task<int> SeedHistoryAsync(LoadEnvironment environment, int from, int count, CancellationToken cancellationToken)
     {
@@ -139,28 +144,58 @@ public sealed class PollCostScenario : IScenario
             record.FinalAt = now;
             record.PayproStatus = status;
             record.Reason = state == TransactionState.Failed ? "Paypro reported 00029 REJECTED_TRANSACTION." : null;
-            await environment.Store.Transactions.WriteAsync(record, isNew: true, "seed", "history seeded by the load tool", now, null, null, cancellationToken);
-            templates.Add((await transactions.GetEntityAsync<TableEntity>(tradeNo, TransactionStore.RecordRowKey, cancellationToken: cancellationToken)).Value);
+            await environment.Store.Transactions.WriteAsync(
+                record,
+                isNew: true,
+                "seed",
+                "history seeded by the load tool",
+                now,
+                null,
+                null,
+                cancellationToken);
+            templates.Add((await transactions.GetEntityAsync<TableEntity>(
+                tradeNo,
+                TransactionStore.RecordRowKey,
+                cancellationToken: cancellationToken)).Value);
         }
         var tradeNos = Enumerable.Range(from, count).Select(i => $"H{environment.Id.ToUpperInvariant()}{i:D7}").ToArray();
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(tradeNos.Select((t, i) => (TradeNo: t, Index: i)), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (item,
-            token) =>
-        {
-            var entity = new TableEntity(templates[item.Index % 3 == 0 ? 1 : 0]) { PartitionKey = item.TradeNo, RowKey = TransactionStore.RecordRowKey };
-            entity.Remove("odata.etag");
-            entity.Remove("Timestamp");
-            await transactions.AddEntityAsync(entity, token);
-        });
+        await Parallel.ForEachAsync(
+            tradeNos.Select((t, i) => (TradeNo: t, Index: i)),
+            new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
+            async (item, token) =>
+            {
+                var entity = new TableEntity(templates[item.Index % 3 == 0 ? 1 : 0])
+                {
+                    PartitionKey = item.TradeNo,
+                    RowKey = TransactionStore.RecordRowKey,
+                };
+                entity.Remove("odata.etag");
+                entity.Remove("Timestamp");
+                await transactions.AddEntityAsync(entity, token);
+            });
         var recordsTook = clock.Elapsed;
         var due = environment.Tables.GetTableClient(environment.DueTable);
         var indexed = tradeNos.Take(Math.Max(0, MaxCreationIndexRows - from)).ToArray();
         // A batch covers one partition: the rows go in by index partition, 100 at a time.
         var chunks = indexed.GroupBy(environment.Store.Partitions.PartitionOf).SelectMany(g => g.Chunk(100));
-        await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (chunk, token) =>
-            await due.SubmitTransactionAsync(chunk.Select(tradeNo => new TableTransactionAction(TableTransactionActionType.Add,
-                DueIndex.NewTransactionRows(environment.Store.Partitions.PartitionOf(tradeNo), tradeNo, TransactionKind.Payout, now, now).Created)), token));
-        Console.WriteLine($"  history: {count} records in {Stats.Seconds(recordsTook)}, {indexed.Length} creation-index rows in {Stats.Seconds(clock.Elapsed - recordsTook)}");
+        await Parallel.ForEachAsync(
+            chunks,
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (chunk, token) =>
+                await due.SubmitTransactionAsync(
+                    chunk.Select(tradeNo => new TableTransactionAction(
+                        TableTransactionActionType.Add,
+                        DueIndex.NewTransactionRows(
+                            environment.Store.Partitions.PartitionOf(tradeNo),
+                            tradeNo,
+                            TransactionKind.Payout,
+                            now,
+                            now).Created)),
+                    token));
+        Console.WriteLine(
+            $"  history: {count} records in {Stats.Seconds(recordsTook)}, " +
+            $"{indexed.Length} creation-index rows in {Stats.Seconds(clock.Elapsed - recordsTook)}");
         return indexed.Length;
     }
 }

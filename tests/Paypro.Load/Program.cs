@@ -20,9 +20,22 @@ if (options.Help)
     return 0;
 }
 
-IScenario[] known = [new NotifyScenario(), new EventLagScenario(), new PipelineScenario(), new PollCostScenario(), new FaultsScenario(), new CatchUpScenario(), new BadInputScenario(),
-    new HistoryScenario(), new StartupScenario(), new ReconcileScenario(), new LimitsScenario()];
-var machine = $"{Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription}";
+IScenario[] known =
+[
+    new NotifyScenario(),
+    new EventLagScenario(),
+    new PipelineScenario(),
+    new PollCostScenario(),
+    new FaultsScenario(),
+    new CatchUpScenario(),
+    new BadInputScenario(),
+    new HistoryScenario(),
+    new StartupScenario(),
+    new ReconcileScenario(),
+    new LimitsScenario(),
+];
+var machine = $"{Environment.ProcessorCount} logical processors, " +
+    $"{RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription}";
 var started = DateTimeOffset.UtcNow;
 Console.WriteLine($"machine: {machine}");
 Console.WriteLine($"run: {string.Join(' ', options.Scenarios)}{(options.Smoke ? " (smoke)" : "")}, started {started:yyyy-MM-dd HH:mm} UTC");
@@ -113,6 +126,8 @@ internal static class RepositoryRoot
                 }
             }
         }
-        throw new LoadSetupException($"No Paypro.Functions.sln above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}: run the tool from a checkout of the repository.");
+        throw new LoadSetupException(
+            $"No Paypro.Functions.sln above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}: " +
+            "run the tool from a checkout of the repository.");
     }
 }

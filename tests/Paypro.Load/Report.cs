@@ -44,7 +44,10 @@ public sealed class Report
         Console.WriteLine("RESULT " + Line(measurement));
     }
 
-    /// <summary>Adds a figure with a budget: met when <paramref name="met"/>, otherwise missed (or not judged in a smoke run when <paramref name="judged"/> is false).</summary>
+    /// <summary>
+    /// Adds a figure with a budget: met when <paramref name="met"/>, otherwise missed (or not judged in a smoke run when
+    /// <paramref name="judged"/> is false).
+    /// </summary>
     public void Budget(string scenario, string name, string value, string budget, bool met, bool judged = true, string? note = null) =>
         Add(scenario, name, value, budget, !judged ? Verdict.NotJudged : met ? Verdict.Met : Verdict.Missed, note);
 
@@ -92,7 +95,9 @@ public sealed class Report
             writer.WriteLine($"FAILED {failure}");
         }
         var budgets = _measurements.Count(m => m.Budget is not null);
-        writer.WriteLine($"budgets: {_measurements.Count(m => m.Verdict == Verdict.Met)} met, {_measurements.Count(m => m.Verdict == Verdict.Missed)} missed, " +
+        writer.WriteLine(
+            $"budgets: {_measurements.Count(m => m.Verdict == Verdict.Met)} met, " +
+            $"{_measurements.Count(m => m.Verdict == Verdict.Missed)} missed, " +
             $"{_measurements.Count(m => m.Verdict == Verdict.NotJudged)} not judged, of {budgets}; scenarios failed: {_failures.Count}");
     }
 
@@ -107,7 +112,9 @@ public sealed class Report
         foreach (var m in _measurements)
         {
             var verdict = VerdictText(m.Verdict) + (m.Note is null ? "" : (m.Verdict == Verdict.Info ? "" : ": ") + m.Note);
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {m.Scenario} | {m.Name} | {Cell(m.Value)} | {Cell(m.Budget ?? "")} | {Cell(verdict)} |");
+            text.AppendLine(
+                CultureInfo.InvariantCulture,
+                $"| {m.Scenario} | {m.Name} | {Cell(m.Value)} | {Cell(m.Budget ?? "")} | {Cell(verdict)} |");
         }
         foreach (var failure in _failures)
         {
@@ -137,8 +144,11 @@ public static class Stats
 
     public static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
 
-    public static string Number(double value, string format = "0") => double.IsNaN(value) || double.IsInfinity(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
+    public static string Number(double value, string format = "0") =>
+        double.IsNaN(value) || double.IsInfinity(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
 
     public static string Describe(IReadOnlyDictionary<string, int> counts) =>
-        counts.Count == 0 ? "none" : string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}"));
+        counts.Count == 0
+            ? "none"
+            : string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}"));
 }

@@ -20,7 +20,9 @@ public sealed class ScenarioContext(LoadOptions options, string repositoryRoot, 
         LoadEnvironment.StartAsync(RepositoryRoot, Options.AppLogLevel, environment, cancellationToken);
 }
 
-/// <summary>One measurement of the proof suite. It adds its figures to the report; a broken budget is a missed line, not an exception.</summary>
+/// <summary>
+/// One measurement of the proof suite. It adds its figures to the report; a broken budget is a missed line, not an exception.
+/// </summary>
 public interface IScenario
 {
     /// <summary>The name on the command line.</summary>

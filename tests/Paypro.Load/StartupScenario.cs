@@ -40,7 +40,9 @@ public sealed class StartupScenario : IScenario
     {
         var report = context.Report;
         var repetitions = context.Count(5, 1);
-        await using var environment = await context.StartEnvironmentAsync(new EnvironmentOptions { AppUnderEmulator = true, StartApp = false }, cancellationToken);
+        await using var environment = await context.StartEnvironmentAsync(
+            new EnvironmentOptions { AppUnderEmulator = true, StartApp = false },
+            cancellationToken);
         var queue = environment.Queues.GetQueueClient(environment.PayoutsQueue);
         await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
 
@@ -50,7 +52,12 @@ public sealed class StartupScenario : IScenario
         {
             if (context.Smoke)
             {
-                variants = [new Variant($"build output ({AppBuild.Configuration}, no ReadyToRun)", AppBuild.WorkerDirectory(context.RepositoryRoot))];
+                variants =
+                [
+                    new Variant(
+                        $"build output ({AppBuild.Configuration}, no ReadyToRun)",
+                        AppBuild.WorkerDirectory(context.RepositoryRoot)),
+                ];
                 report.Add(Name, "published", "not in a smoke run: the app's build output, started once",
                     note: "a full run publishes twice (about a minute on this machine), which the smoke leaves out");
             }
@@ -63,7 +70,8 @@ public sealed class StartupScenario : IScenario
                 report.Add(Name, "published",
                     $"linux-x64, Release: without ReadyToRun in {Stats.Seconds(publishedWithout)} ({DescribeNativeCode(withoutR2R)}); " +
                     $"with ReadyToRun in {Stats.Seconds(clock.Elapsed - publishedWithout)} ({DescribeNativeCode(r2r)})",
-                    note: "dotnet publish src/Paypro.Functions -c Release -r linux-x64 --self-contained false, as ./build.sh package; the baseline adds -p:PublishReadyToRun=false");
+                    note: "dotnet publish src/Paypro.Functions -c Release -r linux-x64 --self-contained false, as ./build.sh package; " +
+                        "the baseline adds -p:PublishReadyToRun=false");
                 variants = [new Variant("without ReadyToRun (baseline)", withoutR2R), new Variant("ReadyToRun", r2r)];
                 // One start of each first, not measured: the files come into the page cache, as they are on a warm host.
                 foreach (var variant in variants)
@@ -95,7 +103,8 @@ public sealed class StartupScenario : IScenario
         foreach (var variant in variants)
         {
             report.Add(Name, variant.Name,
-                $"from the emulator's start: first HTTP invocation answered {Describe(variant.Http)}, first queue message handled {Describe(variant.Queue)}; " +
+                $"from the emulator's start: first HTTP invocation answered {Describe(variant.Http)}, " +
+                $"first queue message handled {Describe(variant.Queue)}; " +
                 $"from the worker's start: {Describe(variant.WorkerHttp)} and {Describe(variant.WorkerQueue)} (n={variant.Http.Count})",
                 note: "median (min to max); the worker's start is the emulator's log entry 2031");
         }
@@ -104,9 +113,11 @@ public sealed class StartupScenario : IScenario
             var (baseline, r2r) = (variants[0], variants[1]);
             string Ratio(Func<Variant, List<TimeSpan>> times) => Stats.Number(Median(times(r2r)) / Median(times(baseline)), "0.00") + "x";
             report.Add(Name, "ReadyToRun / without ReadyToRun",
-                $"from the worker's start: first HTTP invocation {Ratio(v => v.WorkerHttp)}, first queue message {Ratio(v => v.WorkerQueue)}; " +
+                $"from the worker's start: first HTTP invocation {Ratio(v => v.WorkerHttp)}, " +
+                $"first queue message {Ratio(v => v.WorkerQueue)}; " +
                 $"from the emulator's start: {Ratio(v => v.Http)} and {Ratio(v => v.Queue)} (medians, same run, alternating starts)",
-                note: "the emulator's own start (the Functions host's, in Azure) is the same for both; the worker's share is what ReadyToRun changes");
+                note: "the emulator's own start (the Functions host's, in Azure) is the same for both; " +
+                    "the worker's share is what ReadyToRun changes");
         }
     }
 
@@ -114,7 +125,12 @@ public sealed class StartupScenario : IScenario
     /// Starts one instance of <paramref name="variant"/> with a payout waiting on the queue, and times from the emulator's
     /// process start to the first HTTP answer from a function and to that payout recorded as submitted.
     /// </summary>
-    private async Task StartOnceAsync(LoadEnvironment environment, Azure.Storage.Queues.QueueClient queue, Variant variant, bool measured, CancellationToken cancellationToken)
+    private async Task StartOnceAsync(
+        LoadEnvironment environment,
+        Azure.Storage.Queues.QueueClient queue,
+        Variant variant,
+        bool measured,
+        CancellationToken cancellationToken)
     {
         var tradeNo = Workload.TradeNos(environment, "S" + _starts++.ToString(CultureInfo.InvariantCulture), 1)[0];
         await queue.SendMessageAsync(Workload.PayoutMessage(tradeNo), cancellationToken);
@@ -131,7 +147,9 @@ public sealed class StartupScenario : IScenario
             await Task.WhenAll(starting, answered, handled);
             // The worker's start as the emulator logged it: what the emulator's own start adds is the same for both variants.
             var worker = Stopwatch.GetElapsedTime(launchedAt, child.WorkerStarts[0]);
-            Console.WriteLine($"  {variant.Name}: first HTTP answer {Seconds(answered.Result)}, first queue message handled {Seconds(handled.Result)} " +
+            Console.WriteLine(
+                $"  {variant.Name}: first HTTP answer {Seconds(answered.Result)}, " +
+                $"first queue message handled {Seconds(handled.Result)} " +
                 $"(worker started at {Seconds(worker)}){(measured ? "" : " (warm-up, not measured)")}");
             if (measured)
             {
@@ -143,13 +161,19 @@ public sealed class StartupScenario : IScenario
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new LoadSetupException($"{variant.Name} did not answer and handle its first message within {StartTimeout.TotalSeconds:0} s. Its last output:\n{child.Tail}");
+            throw new LoadSetupException(
+                $"{variant.Name} did not answer and handle its first message within {StartTimeout.TotalSeconds:0} s. " +
+                $"Its last output:\n{child.Tail}");
         }
         await child.StopAsync();
     }
 
     /// <summary>The first answer from the function behind <paramref name="pathAndQuery"/>: its own 404 (problem details) or 200.</summary>
-    private static async Task<TimeSpan> FirstAnswerAsync(HttpClient http, string pathAndQuery, long launchedAt, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> FirstAnswerAsync(
+        HttpClient http,
+        string pathAndQuery,
+        long launchedAt,
+        CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -169,7 +193,11 @@ public sealed class StartupScenario : IScenario
         }
     }
 
-    private static async Task<TimeSpan> SubmittedAsync(LoadEnvironment environment, string tradeNo, long launchedAt, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> SubmittedAsync(
+        LoadEnvironment environment,
+        string tradeNo,
+        long launchedAt,
+        CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -189,7 +217,12 @@ public sealed class StartupScenario : IScenario
     }
 
     /// <summary>Publishes the function app as ./build.sh package does, with or without ReadyToRun, into a folder of its own.</summary>
-    private static async Task<string> PublishAsync(string repositoryRoot, string publishRoot, string name, bool readyToRun, CancellationToken cancellationToken)
+    private static async Task<string> PublishAsync(
+        string repositoryRoot,
+        string publishRoot,
+        string name,
+        bool readyToRun,
+        CancellationToken cancellationToken)
     {
         var output = Path.Combine(publishRoot, name);
         var info = new ProcessStartInfo(ChildApp.DotnetHost())
@@ -225,7 +258,9 @@ public sealed class StartupScenario : IScenario
         if (process.ExitCode != 0 || !File.Exists(Path.Combine(output, "worker.config.json")))
         {
             var text = await stdout + await stderr;
-            throw new LoadSetupException($"dotnet publish {(readyToRun ? "with" : "without")} ReadyToRun failed (exit code {process.ExitCode}):\n{Workload.Truncate(text, 4_000)}");
+            throw new LoadSetupException(
+                $"dotnet publish {(readyToRun ? "with" : "without")} ReadyToRun failed (exit code {process.ExitCode}):\n" +
+                $"{Workload.Truncate(text, 4_000)}");
         }
         return output;
     }
@@ -257,5 +292,6 @@ public sealed class StartupScenario : IScenario
 
     private static string Describe(List<TimeSpan> values) => values.Count == 0
         ? "n/a"
-        : $"{Stats.Number(Median(values) / 1000, "0.00")} s ({Stats.Number(values.Min().TotalSeconds, "0.00")} to {Stats.Number(values.Max().TotalSeconds, "0.00")})";
+        : $"{Stats.Number(Median(values) / 1000, "0.00")} s " +
+            $"({Stats.Number(values.Min().TotalSeconds, "0.00")} to {Stats.Number(values.Max().TotalSeconds, "0.00")})";
 }

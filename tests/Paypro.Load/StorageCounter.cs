@@ -37,16 +37,24 @@ public sealed partial class StorageCounter : HttpPipelinePolicy
     /// and the writes refused for a conflict (409 or 412: another writer's change went in first).
     /// </summary>
     /// <param name="table">Only the requests to this table, by its name without the prefix ("Controls"), when given.</param>
-    public string DescribeRequests(string? table = null) => string.Join(", ", _byKind.Where(k => table is null || k.Key.EndsWith(" " + table, StringComparison.Ordinal))
-        .OrderBy(k => k.Key, StringComparer.Ordinal)
-        .Select(k => $"{k.Key} x{k.Value}" + (_entitiesByKind.TryGetValue(k.Key, out var entities) ? $" ({entities} entities)" : "")
-            + (_refusedByKind.TryGetValue(k.Key, out var refused) ? $" ({refused} refused: conflict)" : "")));
+    public string DescribeRequests(string? table = null) =>
+        string.Join(
+            ", ",
+            _byKind
+                .Where(k => table is null || k.Key.EndsWith(" " + table, StringComparison.Ordinal))
+                .OrderBy(k => k.Key, StringComparer.Ordinal)
+                .Select(k => $"{k.Key} x{k.Value}"
+                    + (_entitiesByKind.TryGetValue(k.Key, out var entities) ? $" ({entities} entities)" : "")
+                    + (_refusedByKind.TryGetValue(k.Key, out var refused) ? $" ({refused} refused: conflict)" : "")));
 
-    /// <summary>Round trips since the last reset to one table, by its name without the prefix ("Transactions", "Due", "Controls").</summary>
+    /// <summary>
+    /// Round trips since the last reset to one table, by its name without the prefix ("Transactions", "Due", "Controls").
+    /// </summary>
     public int RoundTripsOn(string table) => _byKind.Where(k => k.Key.EndsWith(" " + table, StringComparison.Ordinal)).Sum(k => k.Value);
 
     /// <summary>Writes to one table refused for a conflict (409 or 412) since the last reset.</summary>
-    public int ConflictsOn(string table) => _refusedByKind.Where(k => k.Key.EndsWith(" " + table, StringComparison.Ordinal)).Sum(k => k.Value);
+    public int ConflictsOn(string table) =>
+        _refusedByKind.Where(k => k.Key.EndsWith(" " + table, StringComparison.Ordinal)).Sum(k => k.Value);
 
     public void Reset()
     {
@@ -99,7 +107,10 @@ public sealed partial class StorageCounter : HttpPipelinePolicy
         {
             _refusedByKind.AddOrUpdate(kind, 1, static (_, count) => count + 1);
         }
-        if (message.Request.Method != RequestMethod.Get || !message.HasResponse || message.Response.Status != 200 || message.Response.Content is null)
+        if (message.Request.Method != RequestMethod.Get
+            || !message.HasResponse
+            || message.Response.Status != 200
+            || message.Response.Content is null)
         {
             return;
         }
@@ -157,7 +168,10 @@ public sealed partial class StorageCounter : HttpPipelinePolicy
             var fields = BodyField().Matches(text);
             if (fields.FirstOrDefault(m => m.Groups["name"].Value == "PartitionKey") is { } partitionKey)
             {
-                Add(found, partitionKey.Groups["value"].Value, fields.FirstOrDefault(m => m.Groups["name"].Value == "RowKey")?.Groups["value"].Value ?? "");
+                Add(
+                    found,
+                    partitionKey.Groups["value"].Value,
+                    fields.FirstOrDefault(m => m.Groups["name"].Value == "RowKey")?.Groups["value"].Value ?? "");
             }
         }
         return found;

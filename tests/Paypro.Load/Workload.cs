@@ -13,7 +13,12 @@ namespace Paypro.Load;
 public sealed record RecordState(string TradeNo, TransactionState State, bool NotSent, long Amount, int Revision);
 
 /// <summary>The answers to a burst of requests.</summary>
-public sealed record BurstResult(TimeSpan Elapsed, double[] LatenciesMs, int NonOk, IReadOnlyDictionary<int, int> ByStatus, IReadOnlyList<string> Failures)
+public sealed record BurstResult(
+    TimeSpan Elapsed,
+    double[] LatenciesMs,
+    int NonOk,
+    IReadOnlyDictionary<int, int> ByStatus,
+    IReadOnlyList<string> Failures)
 {
     public double RequestsPerSecond => LatenciesMs.Length / Math.Max(Elapsed.TotalSeconds, 0.001);
 }
@@ -30,25 +35,36 @@ public static class Workload
         Enumerable.Range(1, count).Select(i => $"L{environment.Id.ToUpperInvariant()}{tag}{i:D6}").ToArray();
 
     public static string PayoutMessage(string tradeNo, string mobile = HeldMobile) =>
-        $$$"""{"tradeNo":"{{{tradeNo}}}","amount":{{{Amount}}},"mobile":"{{{mobile}}}","remark":"load","metadata":{"correlationId":"c-{{{tradeNo}}}"}}""";
+        $$$"""{"tradeNo":"{{{tradeNo}}}","amount":{{{Amount}}},"mobile":"{{{mobile}}}","remark":"load","metadata":""" +
+        $$$"""{"correlationId":"c-{{{tradeNo}}}"}}""";
 
     /// <summary>Enqueues payouts (16 sends at once); returns when each send was acknowledged, by tradeNo.</summary>
-    public static async Task<ConcurrentDictionary<string, DateTimeOffset>> EnqueuePayoutsAsync(LoadEnvironment environment, IReadOnlyList<(string TradeNo, string Mobile)> payouts,
+    public static async Task<ConcurrentDictionary<string, DateTimeOffset>> EnqueuePayoutsAsync(
+        LoadEnvironment environment,
+        IReadOnlyList<(string TradeNo, string Mobile)> payouts,
         CancellationToken cancellationToken)
     {
         var queue = environment.Queues.GetQueueClient(environment.PayoutsQueue);
         await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var enqueued = new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(payouts, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (payout, token) =>
-        {
-            await queue.SendMessageAsync(PayoutMessage(payout.TradeNo, payout.Mobile), token);
-            enqueued[payout.TradeNo] = DateTimeOffset.UtcNow;
-        });
+        await Parallel.ForEachAsync(
+            payouts,
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (payout, token) =>
+            {
+                await queue.SendMessageAsync(PayoutMessage(payout.TradeNo, payout.Mobile), token);
+                enqueued[payout.TradeNo] = DateTimeOffset.UtcNow;
+            });
         return enqueued;
     }
 
     /// <summary>A payout record as the app writes it when Paypro has accepted it (state submitted), with its due entry.</summary>
-    public static TransactionRecord SubmittedRecord(string tradeNo, DateTimeOffset now, ETag? dueETag = null, string mobile = HeldMobile, string? partition = null) => new()
+    public static TransactionRecord SubmittedRecord(
+        string tradeNo,
+        DateTimeOffset now,
+        ETag? dueETag = null,
+        string mobile = HeldMobile,
+        string? partition = null) => new()
     {
         TradeNo = tradeNo,
         Kind = TransactionKind.Payout,
@@ -71,24 +87,45 @@ public static class Workload
     /// revision row), each with a due entry at <paramref name="dueAt"/>: what the submit path leaves, without
     /// calling Paypro. Setup, not measured.
     /// </summary>
-    public static async Task SeedSubmittedAsync(Stores store, IReadOnlyList<string> tradeNos, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    public static async Task SeedSubmittedAsync(
+        Stores store,
+        IReadOnlyList<string> tradeNos,
+        DateTimeOffset dueAt,
+        CancellationToken cancellationToken)
     {
         await store.CreateTablesAsync(cancellationToken);
         var now = DateTimeOffset.UtcNow;
-        await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (tradeNo, token) =>
-        {
-            var due = await store.Due.ScheduleAsync(tradeNo, dueAt, 0, now, token);
-            var record = SubmittedRecord(tradeNo, now, due.ETag, partition: due.Partition);
-            var written = await store.Transactions.WriteAsync(record, isNew: true, "seed", "seeded by the load tool", now, null, null, token);
-            if (written.Outcome != WriteOutcome.Written)
+        await Parallel.ForEachAsync(
+            tradeNos,
+            new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
+            async (tradeNo, token) =>
             {
-                throw new LoadSetupException($"Seeding {tradeNo} found it written already.");
-            }
-        });
+                var due = await store.Due.ScheduleAsync(tradeNo, dueAt, 0, now, token);
+                var record = SubmittedRecord(tradeNo, now, due.ETag, partition: due.Partition);
+                var written = await store.Transactions.WriteAsync(
+                    record,
+                    isNew: true,
+                    "seed",
+                    "seeded by the load tool",
+                    now,
+                    null,
+                    null,
+                    token);
+                if (written.Outcome != WriteOutcome.Written)
+                {
+                    throw new LoadSetupException($"Seeding {tradeNo} found it written already.");
+                }
+            });
     }
 
-    /// <summary>Every transaction record (one scan, state and a few fields only), by tradeNo; of <paramref name="table"/> when given, else of the environment's table.</summary>
-    public static async Task<Dictionary<string, RecordState>> ScanRecordsAsync(LoadEnvironment environment, CancellationToken cancellationToken, string? table = null)
+    /// <summary>
+    /// Every transaction record (one scan, state and a few fields only), by tradeNo; of <paramref name="table"/> when given,
+    /// else of the environment's table.
+    /// </summary>
+    public static async Task<Dictionary<string, RecordState>> ScanRecordsAsync(
+        LoadEnvironment environment,
+        CancellationToken cancellationToken,
+        string? table = null)
     {
         var transactions = environment.Tables.GetTableClient(table ?? environment.TransactionsTable);
         var records = new Dictionary<string, RecordState>(StringComparer.Ordinal);
@@ -98,7 +135,12 @@ public static class Workload
                 select: ["PartitionKey", "State", "NotSent", "Amount", "Revision"], cancellationToken: cancellationToken))
             {
                 TransactionStateExtensions.TryParseWire(entity.GetString("State"), out TransactionState state);
-                records[entity.PartitionKey] = new RecordState(entity.PartitionKey, state, entity.GetBoolean("NotSent") ?? false, entity.GetInt64("Amount") ?? 0, entity.GetInt32("Revision") ?? 0);
+                records[entity.PartitionKey] = new RecordState(
+                    entity.PartitionKey,
+                    state,
+                    entity.GetBoolean("NotSent") ?? false,
+                    entity.GetInt64("Amount") ?? 0,
+                    entity.GetInt32("Revision") ?? 0);
             }
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -113,8 +155,15 @@ public static class Workload
     /// <paramref name="deadline"/> passes first.
     /// </summary>
     /// <returns>The last scan.</returns>
-    public static async Task<Dictionary<string, RecordState>> WaitForRecordsAsync(LoadEnvironment environment, Func<Dictionary<string, RecordState>, bool> done, string what,
-        TimeSpan deadline, CancellationToken cancellationToken, TimeSpan? interval = null, Func<Dictionary<string, RecordState>, string>? progress = null, string? table = null)
+    public static async Task<Dictionary<string, RecordState>> WaitForRecordsAsync(
+        LoadEnvironment environment,
+        Func<Dictionary<string, RecordState>, bool> done,
+        string what,
+        TimeSpan deadline,
+        CancellationToken cancellationToken,
+        TimeSpan? interval = null,
+        Func<Dictionary<string, RecordState>, string>? progress = null,
+        string? table = null)
     {
         var clock = Stopwatch.StartNew();
         var nextReport = TimeSpan.FromSeconds(10);
@@ -128,11 +177,14 @@ public static class Workload
             var poison = await QueueLengthAsync(environment.Queues, environment.PayoutsQueue + "-poison", cancellationToken);
             if (clock.Elapsed > deadline)
             {
-                throw new LoadSetupException($"Waited {deadline.TotalSeconds:0} s for {what}; records {DescribeStates(records)}; poison messages {poison}.");
+                throw new LoadSetupException(
+                    $"Waited {deadline.TotalSeconds:0} s for {what}; records {DescribeStates(records)}; poison messages {poison}.");
             }
             if (clock.Elapsed >= nextReport)
             {
-                Console.WriteLine($"  waiting for {what}: {clock.Elapsed.TotalSeconds:0} s, records {DescribeStates(records)}{(progress is null ? "" : "; " + progress(records))}");
+                Console.WriteLine(
+                    $"  waiting for {what}: {clock.Elapsed.TotalSeconds:0} s, records {DescribeStates(records)}" +
+                    $"{(progress is null ? "" : "; " + progress(records))}");
                 nextReport = clock.Elapsed + TimeSpan.FromSeconds(10);
             }
             await Task.Delay(interval ?? TimeSpan.FromMilliseconds(500), cancellationToken);
@@ -145,12 +197,22 @@ public static class Workload
     public static async Task<int> QueueLengthAsync(QueueServiceClient queues, string queue, CancellationToken cancellationToken)
     {
         var client = queues.GetQueueClient(queue);
-        return await client.ExistsAsync(cancellationToken) ? (await client.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount : 0;
+        return await client.ExistsAsync(cancellationToken)
+            ? (await client.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount
+            : 0;
     }
 
     /// <summary>A callback as Paypro sends it now, signed with <paramref name="secret"/> (the sandbox's app secret by default).</summary>
-    public static string NotifyBody(LoadEnvironment environment, string tradeNo, string status = "0000", string? secret = null, string amount = "120") =>
-        NotifyBodies.Signed(NotifyFields(tradeNo, status, amount), secret ?? environment.Sandbox.Options.AppSecret, environment.Sandbox.Options.SaltPosition);
+    public static string NotifyBody(
+        LoadEnvironment environment,
+        string tradeNo,
+        string status = "0000",
+        string? secret = null,
+        string amount = "120") =>
+        NotifyBodies.Signed(
+            NotifyFields(tradeNo, status, amount),
+            secret ?? environment.Sandbox.Options.AppSecret,
+            environment.Sandbox.Options.SaltPosition);
 
     /// <summary>A callback's fields as Paypro sends them now, with a fresh platFormTradeNo.</summary>
     public static List<KeyValuePair<string, string?>> NotifyFields(string tradeNo, string status = "0000", string amount = "120") =>
@@ -163,8 +225,15 @@ public static class Workload
             Timeout = TimeSpan.FromSeconds(60),
         };
 
-    /// <summary>Posts every body once, <paramref name="concurrency"/> at a time; an answer counts as OK when it is 200 with body <c>OK</c>.</summary>
-    public static async Task<BurstResult> PostBurstAsync(HttpClient http, string pathAndQuery, IReadOnlyList<string> bodies, int concurrency, CancellationToken cancellationToken)
+    /// <summary>
+    /// Posts every body once, <paramref name="concurrency"/> at a time; an answer counts as OK when it is 200 with body <c>OK</c>.
+    /// </summary>
+    public static async Task<BurstResult> PostBurstAsync(
+        HttpClient http,
+        string pathAndQuery,
+        IReadOnlyList<string> bodies,
+        int concurrency,
+        CancellationToken cancellationToken)
     {
         var latencies = new double[bodies.Count];
         var nonOk = 0;
@@ -180,27 +249,30 @@ public static class Workload
         }
 
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, bodies.Count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (i, token) =>
-        {
-            var started = clock.Elapsed;
-            try
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, bodies.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+            async (i, token) =>
             {
-                using var content = new StringContent(bodies[i], Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync(pathAndQuery, content, token);
-                var text = await response.Content.ReadAsStringAsync(token);
-                byStatus.AddOrUpdate((int)response.StatusCode, 1, static (_, n) => n + 1);
-                if (response.StatusCode != HttpStatusCode.OK || text != "OK")
+                var started = clock.Elapsed;
+                try
                 {
-                    Fail($"#{i}: {(int)response.StatusCode} {Truncate(text, 200)}");
+                    using var content = new StringContent(bodies[i], Encoding.UTF8, "application/json");
+                    using var response = await http.PostAsync(pathAndQuery, content, token);
+                    var text = await response.Content.ReadAsStringAsync(token);
+                    byStatus.AddOrUpdate((int)response.StatusCode, 1, static (_, n) => n + 1);
+                    if (response.StatusCode != HttpStatusCode.OK || text != "OK")
+                    {
+                        Fail($"#{i}: {(int)response.StatusCode} {Truncate(text, 200)}");
+                    }
                 }
-            }
-            catch (Exception ex) when (!token.IsCancellationRequested)
-            {
-                byStatus.AddOrUpdate(0, 1, static (_, n) => n + 1);
-                Fail($"#{i}: {ex.GetType().Name}: {ex.Message}");
-            }
-            latencies[i] = (clock.Elapsed - started).TotalMilliseconds;
-        });
+                catch (Exception ex) when (!token.IsCancellationRequested)
+                {
+                    byStatus.AddOrUpdate(0, 1, static (_, n) => n + 1);
+                    Fail($"#{i}: {ex.GetType().Name}: {ex.Message}");
+                }
+                latencies[i] = (clock.Elapsed - started).TotalMilliseconds;
+            });
         var elapsed = clock.Elapsed;
         Array.Sort(latencies);
         return new BurstResult(elapsed, latencies, nonOk, byStatus.ToDictionary(), [.. failures]);

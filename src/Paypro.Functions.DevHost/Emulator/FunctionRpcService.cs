@@ -19,7 +19,10 @@ internal sealed class WorkerConnections
 /// <summary>The host's gRPC service: a worker opens <c>EventStream</c> and introduces itself with StartStream.</summary>
 internal sealed class FunctionRpcService(WorkerConnections connections) : FunctionRpc.FunctionRpcBase
 {
-    public override async Task EventStream(IAsyncStreamReader<StreamingMessage> requestStream, IServerStreamWriter<StreamingMessage> responseStream, ServerCallContext context)
+    public override async Task EventStream(
+        IAsyncStreamReader<StreamingMessage> requestStream,
+        IServerStreamWriter<StreamingMessage> responseStream,
+        ServerCallContext context)
     {
         if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false)
             || requestStream.Current.StartStream is not { } start

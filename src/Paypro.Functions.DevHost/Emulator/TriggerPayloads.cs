@@ -48,11 +48,18 @@ internal static class TriggerPayloads
         yield return new("Id", new TypedData { String = message.MessageId });
         yield return new("PopReceipt", new TypedData { String = message.PopReceipt });
         yield return new("DequeueCount", new TypedData { Json = message.DequeueCount.ToString(CultureInfo.InvariantCulture) });
-        foreach (var (name, time) in new[] { ("InsertionTime", message.InsertedOn), ("ExpirationTime", message.ExpiresOn), ("NextVisibleTime", message.NextVisibleOn) })
+        foreach (var (name, time) in new[]
+        {
+            ("InsertionTime", message.InsertedOn),
+            ("ExpirationTime", message.ExpiresOn),
+            ("NextVisibleTime", message.NextVisibleOn)
+        })
         {
             if (time is { } value)
             {
-                yield return new(name, new TypedData { Json = JsonSerializer.Serialize(value.ToString("O", CultureInfo.InvariantCulture)) });
+                yield return new(
+                    name,
+                    new TypedData { Json = JsonSerializer.Serialize(value.ToString("O", CultureInfo.InvariantCulture)) });
             }
         }
     }

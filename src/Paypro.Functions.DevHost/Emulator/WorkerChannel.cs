@@ -18,7 +18,8 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
     /// <summary>The capability of a worker with ASP.NET Core integration: where its own Kestrel listens.</summary>
     public const string HttpUriCapability = "HttpUri";
 
-    private readonly Channel<StreamingMessage> _outgoing = Channel.CreateUnbounded<StreamingMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<StreamingMessage> _outgoing =
+        Channel.CreateUnbounded<StreamingMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<StreamingMessage>> _requests = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<InvocationResponse>> _invocations = new();
@@ -70,17 +71,25 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
             WorkerDirectory = workerDirectory,
             FunctionAppDirectory = workerDirectory,
         };
-        var initResponse = (await RequestAsync(new StreamingMessage { WorkerInitRequest = init }, cancellationToken).ConfigureAwait(false)).WorkerInitResponse
+        var initResponse = (await RequestAsync(new StreamingMessage { WorkerInitRequest = init }, cancellationToken).ConfigureAwait(false))
+            .WorkerInitResponse
             ?? throw new WorkerStartupException("The worker answered WorkerInitRequest with something else.");
         EnsureSuccess(initResponse.Result, "initialise");
-        HttpUri = initResponse.Capabilities.TryGetValue(HttpUriCapability, out var httpUri) && Uri.TryCreate(httpUri, UriKind.Absolute, out var uri) ? uri : null;
+        HttpUri = initResponse.Capabilities.TryGetValue(HttpUriCapability, out var httpUri)
+                && Uri.TryCreate(httpUri, UriKind.Absolute, out var uri)
+            ? uri
+            : null;
 
-        var metadata = (await RequestAsync(new StreamingMessage { FunctionsMetadataRequest = new FunctionsMetadataRequest { FunctionAppDirectory = workerDirectory } },
-            cancellationToken).ConfigureAwait(false)).FunctionMetadataResponse ?? throw new WorkerStartupException("The worker answered FunctionsMetadataRequest with something else.");
+        var metadata = (await RequestAsync(
+                new StreamingMessage { FunctionsMetadataRequest = new FunctionsMetadataRequest { FunctionAppDirectory = workerDirectory } },
+                cancellationToken).ConfigureAwait(false))
+            .FunctionMetadataResponse
+            ?? throw new WorkerStartupException("The worker answered FunctionsMetadataRequest with something else.");
         EnsureSuccess(metadata.Result, "report its functions");
         if (metadata.UseDefaultMetadataIndexing)
         {
-            throw new WorkerStartupException("The worker asked the host to index its functions from function.json files; the emulator takes the functions from the worker only.");
+            throw new WorkerStartupException("The worker asked the host to index its functions from function.json files;"
+                + " the emulator takes the functions from the worker only.");
         }
 
         var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -93,7 +102,10 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
             }
             function.Directory = workerDirectory;
             var load = new FunctionLoadRequest { FunctionId = function.FunctionId, Metadata = function };
-            var loaded = (await RequestAsync(new StreamingMessage { FunctionLoadRequest = load }, cancellationToken, LoadKey(function.FunctionId)).ConfigureAwait(false))
+            var loaded = (await RequestAsync(
+                    new StreamingMessage { FunctionLoadRequest = load },
+                    cancellationToken,
+                    LoadKey(function.FunctionId)).ConfigureAwait(false))
                 .FunctionLoadResponse;
             EnsureSuccess(loaded.Result, $"load function {function.Name}");
             ids[function.Name] = function.FunctionId;
@@ -103,7 +115,9 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
     }
 
     public string FunctionId(string functionName) =>
-        _functionIds.TryGetValue(functionName, out var id) ? id : throw new InvalidOperationException($"The worker has no function {functionName}.");
+        _functionIds.TryGetValue(functionName, out var id)
+            ? id
+            : throw new InvalidOperationException($"The worker has no function {functionName}.");
 
     /// <summary>
     /// Sends an invocation and waits for its response. When <paramref name="cancellationToken"/> fires first, the worker
@@ -120,7 +134,8 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !_closed)
         {
-            _outgoing.Writer.TryWrite(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
+            _outgoing.Writer.TryWrite(
+                new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
             throw;
         }
         finally
@@ -131,7 +146,8 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
 
     /// <summary>Asks the worker to stop, giving it <paramref name="gracePeriod"/>; it does not answer.</summary>
     public void Terminate(TimeSpan gracePeriod) =>
-        _outgoing.Writer.TryWrite(new StreamingMessage { WorkerTerminate = new WorkerTerminate { GracePeriod = Duration.FromTimeSpan(gracePeriod) } });
+        _outgoing.Writer.TryWrite(
+            new StreamingMessage { WorkerTerminate = new WorkerTerminate { GracePeriod = Duration.FromTimeSpan(gracePeriod) } });
 
     /// <summary>Fails everything still waiting, for a worker that is gone.</summary>
     public void Close(Exception reason)
@@ -230,7 +246,11 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
         var logger = string.IsNullOrEmpty(log.Category) ? _logger : loggerFactory.CreateLogger(log.Category);
         // The worker's entry keeps its own event: the worker sends its name when it has one (the app's alert markers,
         // PAYPRO_*, are event names), its number otherwise. Forwarded as it is, so not through a [LoggerMessage] of the host's.
-        var eventId = int.TryParse(log.EventId, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number)
+        var eventId = int.TryParse(
+                log.EventId,
+                System.Globalization.NumberStyles.Integer,
+                System.Globalization.CultureInfo.InvariantCulture,
+                out var number)
             ? new EventId(number)
             : new EventId(0, string.IsNullOrEmpty(log.EventId) ? null : log.EventId);
 #pragma warning disable CA1848, CA2254 // The worker's message is already formatted; it is passed on, not a template of the host's.
@@ -246,7 +266,8 @@ internal sealed class WorkerChannel(string workerId, ILoggerFactory loggerFactor
         }
         if (result?.Status != StatusResult.Types.Status.Success)
         {
-            throw new WorkerStartupException($"The worker could not {what}: {WorkerException.Describe(result?.Exception) ?? result?.Result ?? "no reason given"}");
+            throw new WorkerStartupException(
+                $"The worker could not {what}: {WorkerException.Describe(result?.Exception) ?? result?.Result ?? "no reason given"}");
         }
     }
 }

@@ -37,11 +37,14 @@ internal sealed class WorkerEmulator(
     private WebApplication? _server;
     private Uri? _endpoint;
     private WorkerConfig? _config;
-    private TaskCompletionSource<(WorkerChannel Channel, WorkerProcess Process)> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<(WorkerChannel Channel, WorkerProcess Process)> _ready =
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _supervising = Task.CompletedTask;
     private int _disposed;
 
-    /// <summary>Registers the emulator: the worker, the gRPC invocation, and the storage clients the queue triggers and a local run need.</summary>
+    /// <summary>
+    /// Registers the emulator: the worker, the gRPC invocation, and the storage clients the queue triggers and a local run need.
+    /// </summary>
     public static void AddTo(WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -125,7 +128,8 @@ internal sealed class WorkerEmulator(
         // An empty builder: none of the emulator's own settings (its URLs above all) apply to the protocol's port.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddRoutingCore();
         builder.Services.AddGrpc(grpc =>
         {
@@ -144,7 +148,13 @@ internal sealed class WorkerEmulator(
         var config = _config!;
         var channel = new WorkerChannel(Guid.NewGuid().ToString(), loggerFactory);
         connections.Add(channel);
-        var process = WorkerProcess.Start(config, _endpoint!, channel.WorkerId, Guid.NewGuid().ToString(), WorkerEnvironment(config), _logger);
+        var process = WorkerProcess.Start(
+            config,
+            _endpoint!,
+            channel.WorkerId,
+            Guid.NewGuid().ToString(),
+            WorkerEnvironment(config),
+            _logger);
         _logger.WorkerStarted(process.Id, config.WorkerPath);
         try
         {
@@ -154,8 +164,10 @@ internal sealed class WorkerEmulator(
             if (await Task.WhenAny(initializing, process.Exited).ConfigureAwait(false) != initializing)
             {
                 channel.Close(new WorkerUnavailableException("The worker exited."));
-                throw new WorkerStartupException($"The worker stopped before it was ready (exit code {await process.Exited.ConfigureAwait(false)}). It said:{Environment.NewLine}"
-                    + process.LastOutput());
+                throw new WorkerStartupException(
+                    $"The worker stopped before it was ready (exit code {await process.Exited.ConfigureAwait(false)})."
+                        + $" It said:{Environment.NewLine}"
+                        + process.LastOutput());
             }
             try
             {
@@ -163,7 +175,8 @@ internal sealed class WorkerEmulator(
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new WorkerStartupException($"The worker was not ready within {StartupTimeout}. It said:{Environment.NewLine}{process.LastOutput()}");
+                throw new WorkerStartupException(
+                    $"The worker was not ready within {StartupTimeout}. It said:{Environment.NewLine}{process.LastOutput()}");
             }
             _logger.WorkerReady(process.Id, channel.Functions.Count, channel.HttpUri);
             return (channel, process);
@@ -187,10 +200,18 @@ internal sealed class WorkerEmulator(
     /// </summary>
     private IEnumerable<KeyValuePair<string, string>> WorkerEnvironment(WorkerConfig config)
     {
-        string[] hostOnly = [DevHostOptions.SectionName, WebHostDefaults.ServerUrlsKey, WebHostDefaults.ContentRootKey, WebHostDefaults.ApplicationKey];
+        string[] hostOnly =
+        [
+            DevHostOptions.SectionName,
+            WebHostDefaults.ServerUrlsKey,
+            WebHostDefaults.ContentRootKey,
+            WebHostDefaults.ApplicationKey
+        ];
         foreach (var (key, value) in configuration.AsEnumerable())
         {
-            if (value is null || hostOnly.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)))
+            if (value is null
+                || hostOnly.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase)
+                    || key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }

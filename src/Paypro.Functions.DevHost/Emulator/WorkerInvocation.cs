@@ -35,7 +35,11 @@ internal sealed class WorkerInvocation : IFunctionInvocation, IDisposable
         AutomaticDecompression = System.Net.DecompressionMethods.None,
     }));
 
-    public WorkerInvocation(WorkerEmulator worker, HostJson hostJson, [FromKeyedServices(DevelopmentHost.ClockKey)] TimeProvider time, ILoggerFactory loggerFactory)
+    public WorkerInvocation(
+        WorkerEmulator worker,
+        HostJson hostJson,
+        [FromKeyedServices(DevelopmentHost.ClockKey)] TimeProvider time,
+        ILoggerFactory loggerFactory)
     {
         _worker = worker;
         _hostJson = hostJson;
@@ -48,7 +52,8 @@ internal sealed class WorkerInvocation : IFunctionInvocation, IDisposable
         var aborted = context.RequestAborted;
         var channel = await _worker.GetChannelAsync(aborted).ConfigureAwait(false);
         var httpUri = channel.HttpUri ?? throw new InvalidOperationException(
-            "The worker reported no HttpUri capability: HTTP functions need the ASP.NET Core integration (ConfigureFunctionsWebApplication).");
+            "The worker reported no HttpUri capability: HTTP functions need the ASP.NET Core integration"
+                + " (ConfigureFunctionsWebApplication).");
         var request = NewRequest(channel, function);
         request.InputData.Add(new ParameterBinding { Name = function.TriggerBinding, Data = new TypedData { Http = new RpcHttp() } });
         foreach (var (name, value) in context.Request.RouteValues)
@@ -116,12 +121,20 @@ internal sealed class WorkerInvocation : IFunctionInvocation, IDisposable
         return request;
     }
 
-    /// <summary>Sends the invocation with a trace context of its own and waits for its result; a failure or a cancellation throws.</summary>
-    private async Task RunAsync(WorkerChannel channel, FunctionEntry function, InvocationRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the invocation with a trace context of its own and waits for its result; a failure or a cancellation throws.
+    /// </summary>
+    private async Task RunAsync(
+        WorkerChannel channel,
+        FunctionEntry function,
+        InvocationRequest request,
+        CancellationToken cancellationToken)
     {
         // Each invocation starts a trace of its own, as the host's do for queue and timer triggers.
         Activity.Current = null;
-        using var activity = Source.StartActivity("Invoke " + function.Name, function is HttpFunction ? ActivityKind.Server : ActivityKind.Internal)
+        using var activity = Source.StartActivity(
+                "Invoke " + function.Name,
+                function is HttpFunction ? ActivityKind.Server : ActivityKind.Internal)
             ?? new Activity("Invoke " + function.Name).SetIdFormat(ActivityIdFormat.W3C).Start();
         activity.SetTag("faas.name", function.Name);
         activity.SetTag("faas.execution", request.InvocationId);
@@ -155,7 +168,9 @@ internal sealed class WorkerInvocation : IFunctionInvocation, IDisposable
     private static HttpRequestMessage CreateForwardRequest(HttpContext context, Uri httpUri, string invocationId)
     {
         var incoming = context.Request;
-        var forward = new HttpRequestMessage(new HttpMethod(incoming.Method), new Uri(httpUri, incoming.Path.Add(new PathString()).ToUriComponent() + incoming.QueryString.ToUriComponent()));
+        var forward = new HttpRequestMessage(
+            new HttpMethod(incoming.Method),
+            new Uri(httpUri, incoming.Path.Add(new PathString()).ToUriComponent() + incoming.QueryString.ToUriComponent()));
         var hasBody = incoming.ContentLength > 0 || incoming.Headers.TransferEncoding.Count > 0;
         if (hasBody)
         {
@@ -175,7 +190,9 @@ internal sealed class WorkerInvocation : IFunctionInvocation, IDisposable
         // The front end appends the caller's address to X-Forwarded-For; the worker takes the rightmost entry.
         var forwardedFor = incoming.Headers["X-Forwarded-For"].ToString();
         var caller = context.Connection.RemoteIpAddress?.ToString();
-        forward.Headers.TryAddWithoutValidation("X-Forwarded-For", string.Join(", ", new[] { forwardedFor, caller }.Where(part => !string.IsNullOrEmpty(part))));
+        forward.Headers.TryAddWithoutValidation(
+            "X-Forwarded-For",
+            string.Join(", ", new[] { forwardedFor, caller }.Where(part => !string.IsNullOrEmpty(part))));
         forward.Headers.TryAddWithoutValidation(InvocationIdHeader, invocationId);
         return forward;
     }
@@ -183,7 +200,8 @@ internal sealed class WorkerInvocation : IFunctionInvocation, IDisposable
 
 /// <summary>The worker reported the invocation as failed or cancelled.</summary>
 internal sealed class FunctionInvocationException(string functionName, StatusResult? result) : Exception(
-    $"Function {functionName}: {result?.Status.ToString() ?? "no result"}{(WorkerException.Describe(result?.Exception) is { } reason ? ": " + reason : "")}",
+    $"Function {functionName}: {result?.Status.ToString() ?? "no result"}"
+        + $"{(WorkerException.Describe(result?.Exception) is { } reason ? ": " + reason : "")}",
     result?.Exception is { } exception ? new WorkerException(exception) : null);
 
 /// <summary>
@@ -204,7 +222,8 @@ internal sealed class RetryWhileStartingHandler(HttpMessageHandler inner) : Dele
             {
                 return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpRequestException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
+            catch (HttpRequestException ex) when (ex.InnerException is System.Net.Sockets.SocketException
+                    { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }
                 && DateTimeOffset.UtcNow < deadline)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 500)), cancellationToken).ConfigureAwait(false);

@@ -5,7 +5,12 @@ using Paypro.Functions.Configuration;
 namespace Paypro.Functions.DevHost.Emulator;
 
 /// <summary>How worker.config.json says to start the worker, read as the host reads it.</summary>
-internal sealed record WorkerConfig(string Directory, string ExecutablePath, string WorkerPath, IReadOnlyList<string> Arguments, IReadOnlyList<string> WorkerArguments)
+internal sealed record WorkerConfig(
+    string Directory,
+    string ExecutablePath,
+    string WorkerPath,
+    IReadOnlyList<string> Arguments,
+    IReadOnlyList<string> WorkerArguments)
 {
     public const string FileName = "worker.config.json";
 
@@ -16,34 +21,55 @@ internal sealed record WorkerConfig(string Directory, string ExecutablePath, str
         if (!File.Exists(path))
         {
             throw new WorkerStartupException($"{DevelopmentHost.WorkerDirectorySetting} is '{directory}', which has no {FileName}: " +
-                "point it at the output of the function app's build or publish (the folder with worker.config.json and functions.metadata).");
+                "point it at the output of the function app's build or publish " +
+                "(the folder with worker.config.json and functions.metadata).");
         }
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        if (!HostSettings.TryGetPropertyIgnoreCase(document.RootElement, "description", out var description) || description.ValueKind != JsonValueKind.Object)
+        using var document = JsonDocument.Parse(
+            File.ReadAllBytes(path),
+            new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        if (!HostSettings.TryGetPropertyIgnoreCase(document.RootElement, "description", out var description)
+            || description.ValueKind != JsonValueKind.Object)
         {
             throw new WorkerStartupException($"{path} has no description object.");
         }
-        string? Text(string name) => HostSettings.TryGetPropertyIgnoreCase(description, name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-        IReadOnlyList<string> List(string name) => HostSettings.TryGetPropertyIgnoreCase(description, name, out var value) && value.ValueKind == JsonValueKind.Array
-            ? [.. value.EnumerateArray().Select(item => item.GetString() ?? "")]
-            : [];
+        string? Text(string name) =>
+            HostSettings.TryGetPropertyIgnoreCase(description, name, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
+        IReadOnlyList<string> List(string name) =>
+            HostSettings.TryGetPropertyIgnoreCase(description, name, out var value) && value.ValueKind == JsonValueKind.Array
+                ? [.. value.EnumerateArray().Select(item => item.GetString() ?? "")]
+                : [];
         var workerPath = Text("defaultWorkerPath") ?? throw new WorkerStartupException($"{path} names no defaultWorkerPath.");
         var executable = Text("defaultExecutablePath") is { Length: > 0 } named ? named : "dotnet";
-        return new WorkerConfig(directory, ResolveExecutable(executable, directory), Path.Combine(directory, workerPath), List("arguments"), List("workerArguments"));
+        return new WorkerConfig(
+            directory,
+            ResolveExecutable(executable, directory),
+            Path.Combine(directory, workerPath),
+            List("arguments"),
+            List("workerArguments"));
     }
 
     /// <summary>"dotnet" is the .NET host this process runs on, when it runs on one; a relative path is the worker folder's.</summary>
     private static string ResolveExecutable(string executable, string directory)
     {
-        if (string.Equals(executable, "dotnet", StringComparison.OrdinalIgnoreCase) || string.Equals(executable, "dotnet.exe", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(executable, "dotnet", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(executable, "dotnet.exe", StringComparison.OrdinalIgnoreCase))
         {
-            return Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? self : executable;
+            return Environment.ProcessPath is { } self
+                    && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+                ? self
+                : executable;
         }
-        return Path.IsPathRooted(executable) || !executable.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal) ? executable : Path.Combine(directory, executable);
+        return Path.IsPathRooted(executable) || !executable.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? executable
+            : Path.Combine(directory, executable);
     }
 }
 
-/// <summary>The worker could not start, or stopped before it was ready; the message says why, in the worker's own words when it gave any.</summary>
+/// <summary>
+/// The worker could not start, or stopped before it was ready; the message says why, in the worker's own words when it gave any.
+/// </summary>
 internal sealed class WorkerStartupException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
@@ -70,7 +96,13 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Completes with the exit code when the process ends, whatever ended it.</summary>
     public Task<int> Exited => _exited.Task;
 
-    public static WorkerProcess Start(WorkerConfig config, Uri hostEndpoint, string workerId, string requestId, IEnumerable<KeyValuePair<string, string>> environment, ILogger logger)
+    public static WorkerProcess Start(
+        WorkerConfig config,
+        Uri hostEndpoint,
+        string workerId,
+        string requestId,
+        IEnumerable<KeyValuePair<string, string>> environment,
+        ILogger logger)
     {
         var info = new ProcessStartInfo(config.ExecutablePath)
         {
@@ -117,7 +149,9 @@ internal sealed class WorkerProcess : IDisposable
         catch (Exception ex)
         {
             process.Dispose();
-            throw new WorkerStartupException($"The worker could not be started ({config.ExecutablePath} {config.WorkerPath}): {ex.Message}", ex);
+            throw new WorkerStartupException(
+                $"The worker could not be started ({config.ExecutablePath} {config.WorkerPath}): {ex.Message}",
+                ex);
         }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -129,7 +163,9 @@ internal sealed class WorkerProcess : IDisposable
     {
         lock (_lastLines)
         {
-            return string.Join(Environment.NewLine, _lastLines.Where(line => !line.TrimStart().StartsWith("at ", StringComparison.Ordinal)));
+            return string.Join(
+                Environment.NewLine,
+                _lastLines.Where(line => !line.TrimStart().StartsWith("at ", StringComparison.Ordinal)));
         }
     }
 

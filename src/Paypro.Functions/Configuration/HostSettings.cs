@@ -35,10 +35,13 @@ public sealed class HostSettings
         "-1" => null,
         var text => Span(text, "functionTimeout", DefaultFunctionTimeout) is { } value && value > TimeSpan.Zero
             ? value
-            : throw new InvalidOperationException($"host.json functionTimeout must be a positive time span such as 00:05:00, or -1 for none; got '{text}'."),
+            : throw new InvalidOperationException(
+                $"host.json functionTimeout must be a positive time span such as 00:05:00, or -1 for none; got '{text}'."),
     };
 
-    /// <summary>Reads host.json from <paramref name="directory"/> (beside the app by default), with overrides from <paramref name="configuration"/>.</summary>
+    /// <summary>
+    /// Reads host.json from <paramref name="directory"/> (beside the app by default), with overrides from <paramref name="configuration"/>.
+    /// </summary>
     public static HostSettings Load(IConfiguration configuration, string? directory = null)
     {
         var path = Path.Combine(directory ?? AppContext.BaseDirectory, FileName);
@@ -46,11 +49,16 @@ public sealed class HostSettings
         {
             throw new InvalidOperationException($"{path} is missing: the app reads the host.json that the build puts beside it.");
         }
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        using var document = JsonDocument.Parse(
+            File.ReadAllBytes(path),
+            new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         return new HostSettings(configuration, document.RootElement.Clone());
     }
 
-    /// <summary>The setting at <paramref name="settingPath"/> (<c>extensions:queues:batchSize</c>): the app setting's override, else the file's value, else null.</summary>
+    /// <summary>
+    /// The setting at <paramref name="settingPath"/> (<c>extensions:queues:batchSize</c>): the app setting's override,
+    /// else the file's value, else null.
+    /// </summary>
     public string? Read(string settingPath)
     {
         if (_configuration[OverridePrefix + ":" + settingPath] is { } fromSettings)
@@ -82,7 +90,10 @@ public sealed class HostSettings
         return value;
     }
 
-    /// <summary>A property of a JSON object by name, ignoring case, as the host reads its own files (host.json, worker.config.json, functions.metadata).</summary>
+    /// <summary>
+    /// A property of a JSON object by name, ignoring case, as the host reads its own files (host.json,
+    /// worker.config.json, functions.metadata).
+    /// </summary>
     public static bool TryGetPropertyIgnoreCase(JsonElement element, string name, out JsonElement value)
     {
         foreach (var property in element.EnumerateObject())
@@ -106,7 +117,10 @@ public sealed class HostSettings
 public sealed record FunctionTimeout(TimeSpan? Value)
 {
     /// <summary>When a poll cancels what it still runs: the timeout less a tenth of it, at most 30 s; null when unbounded.</summary>
-    public TimeSpan? HardStop => Value is { } limit ? limit - TimeSpan.FromTicks(Math.Min(limit.Ticks / 10, TimeSpan.FromSeconds(30).Ticks)) : null;
+    public TimeSpan? HardStop => Value is { } limit
+        ? limit - TimeSpan.FromTicks(Math.Min(limit.Ticks / 10, TimeSpan.FromSeconds(30).Ticks))
+        : null;
 
-    public static FunctionTimeout Read(IConfiguration configuration, string? directory = null) => new(HostSettings.Load(configuration, directory).FunctionTimeout);
+    public static FunctionTimeout Read(IConfiguration configuration, string? directory = null) =>
+        new(HostSettings.Load(configuration, directory).FunctionTimeout);
 }

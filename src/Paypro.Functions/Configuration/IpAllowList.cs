@@ -15,7 +15,9 @@ public sealed class IpAllowList
 
     public bool IsEmpty => _ranges.Count == 0;
 
-    /// <exception cref="FormatException">An entry is neither an address nor a range; the message names <paramref name="setting"/>.</exception>
+    /// <exception cref="FormatException">
+    /// An entry is neither an address nor a range; the message names <paramref name="setting"/>.
+    /// </exception>
     public static IpAllowList Parse(string? text, string setting)
     {
         var ranges = new List<IPNetwork>();

@@ -25,7 +25,9 @@ public sealed class NotifyOptions : IAllowListOptions
     [EnumDataType(typeof(UnsignedCallbackPolicy), ErrorMessage = "Notify:UnsignedPolicy must be ConfirmByQuery or Reject.")]
     public UnsignedCallbackPolicy UnsignedPolicy { get; set; } = UnsignedCallbackPolicy.ConfirmByQuery;
 
-    /// <summary>Comma-separated CIDR ranges (or single addresses) allowed to call; empty allows any caller that has the function key.</summary>
+    /// <summary>
+    /// Comma-separated CIDR ranges (or single addresses) allowed to call; empty allows any caller that has the function key.
+    /// </summary>
     public string AllowedIpRanges { get; set; } = "";
 
     public IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, "Notify:AllowedIpRanges");

@@ -22,10 +22,13 @@ public sealed class PayproAppOptionsValidator : IValidateOptions<PayproAppOption
             if (url.OriginalString.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
             {
                 // The platform passes a Key Vault reference through unresolved when the secret is missing or unreadable.
-                return ValidateOptionsResult.Fail("Paypro:NotifyUrl is a Key Vault reference that did not resolve: store the secret it names (paypro-notify-url) " +
+                return ValidateOptionsResult.Fail(
+                    "Paypro:NotifyUrl is a Key Vault reference that did not resolve: store the secret it names (paypro-notify-url) " +
                     "and give the app's identity Key Vault Secrets User on the vault.");
             }
-            return ValidateOptionsResult.Fail("Paypro:NotifyUrl must be an absolute http(s) URL, for example https://<app>.azurewebsites.net/api/paypro/notify?code=<function key>.");
+            return ValidateOptionsResult.Fail(
+                "Paypro:NotifyUrl must be an absolute http(s) URL, for example " +
+                "https://<app>.azurewebsites.net/api/paypro/notify?code=<function key>.");
         }
         return ValidateOptionsResult.Success;
     }

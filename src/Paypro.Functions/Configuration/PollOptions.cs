@@ -50,7 +50,9 @@ internal sealed partial class PollOptionsAnnotationsValidator : IValidateOptions
 /// The time spans and how they relate, written by hand: a range annotation cannot say "positive" for a
 /// TimeSpan without an upper bound, nor compare two settings.
 /// </summary>
-public sealed class PollOptionsValidator(IOptions<PayproClientOptions> paypro, FunctionTimeout functionTimeout) : IValidateOptions<PollOptions>
+public sealed class PollOptionsValidator(
+    IOptions<PayproClientOptions> paypro,
+    FunctionTimeout functionTimeout) : IValidateOptions<PollOptions>
 {
     /// <summary>
     /// How many create-call timeouts the grace period must span at least: a create call's answer can come up to
@@ -70,12 +72,14 @@ public sealed class PollOptionsValidator(IOptions<PayproClientOptions> paypro, F
         var requestTimeout = paypro.Value.RequestTimeout;
         if (requestTimeout > TimeSpan.Zero && options.UnknownGracePeriod < requestTimeout * GraceOverRequestTimeout)
         {
-            failures.Add($"Poll:UnknownGracePeriod ({options.UnknownGracePeriod:c}) must be at least {GraceOverRequestTimeout} times Paypro:RequestTimeout"
+            failures.Add($"Poll:UnknownGracePeriod ({options.UnknownGracePeriod:c}) must be at least"
+                + $" {GraceOverRequestTimeout} times Paypro:RequestTimeout"
                 + $" ({requestTimeout:c}): a create call's answer may still arrive that long after sending.");
         }
         if (functionTimeout.HardStop is { } hardStop && options.TimeBudget >= hardStop)
         {
-            failures.Add($"Poll:TimeBudget ({options.TimeBudget:c}) must be shorter than host.json's functionTimeout ({functionTimeout.Value:c}) less a tenth"
+            failures.Add($"Poll:TimeBudget ({options.TimeBudget:c}) must be shorter than host.json's functionTimeout"
+                + $" ({functionTimeout.Value:c}) less a tenth"
                 + $" (at most 30 s): the poll cancels the checks still running at {hardStop:c}, before the host would.");
         }
         if (options.MaxBackoff < options.FirstCheckAfter)

@@ -51,9 +51,12 @@ public sealed class QueueNames
     {
         // Storage queue names: 3-63 lowercase letters, digits and single dashes; "-poison" must still fit.
         if (string.IsNullOrEmpty(name) || name.Length is < 3 or > 56 || name[0] == '-' || name[^1] == '-'
-            || name.Contains("--", StringComparison.Ordinal) || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            || name.Contains("--", StringComparison.Ordinal)
+            || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
         {
-            throw new InvalidOperationException($"{setting} '{name}' is not a valid queue name: 3-56 lowercase letters, digits and single dashes (the '-poison' queue must fit in 63).");
+            throw new InvalidOperationException(
+                $"{setting} '{name}' is not a valid queue name: 3-56 lowercase letters, digits and single dashes"
+                    + " (the '-poison' queue must fit in 63).");
         }
     }
 

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Configuration;
 
-/// <summary>Settings of the daily reconciliation with Paypro (section <c>Reconcile</c>); its schedule is <c>ReconcileSchedule</c>.</summary>
+/// <summary>
+/// Settings of the daily reconciliation with Paypro (section <c>Reconcile</c>); its schedule is <c>ReconcileSchedule</c>.
+/// </summary>
 public sealed class ReconcileOptions
 {
     public const string SectionName = "Reconcile";
@@ -16,7 +18,10 @@ public sealed class ReconcileOptions
     [Range(1, 64, ErrorMessage = "Reconcile:MaxConcurrency must be between 1 and 64.")]
     public int MaxConcurrency { get; set; } = 4;
 
-    /// <summary>A run stops starting queries after this long; the next run goes on where it stopped. Shorter than the host's hard stop, as the poll's.</summary>
+    /// <summary>
+    /// A run stops starting queries after this long; the next run goes on where it stopped. Shorter than the host's
+    /// hard stop, as the poll's.
+    /// </summary>
     public TimeSpan TimeBudget { get; set; } = TimeSpan.FromMinutes(4);
 
     /// <summary>
@@ -29,7 +34,8 @@ public sealed class ReconcileOptions
     public const int MaxDaysBack = 30;
 
     /// <summary><see cref="Days"/> read: ascending, each once. Throws on a malformed value (the validator says so at start-up).</summary>
-    public IReadOnlyList<int> DaysBack => TryParseDays(Days, out var days, out var error) ? days : throw new InvalidOperationException(error);
+    public IReadOnlyList<int> DaysBack =>
+        TryParseDays(Days, out var days, out var error) ? days : throw new InvalidOperationException(error);
 
     public static bool TryParseDays(string? text, out IReadOnlyList<int> days, out string? error)
     {
@@ -39,7 +45,8 @@ public sealed class ReconcileOptions
             if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var day) || day is < 1 or > MaxDaysBack)
             {
                 days = [];
-                error = $"Reconcile:Days must list days before today, each a whole number from 1 (the day just ended) to {MaxDaysBack}, comma-separated"
+                error = $"Reconcile:Days must list days before today, each a whole number from 1 (the day just ended)"
+                    + $" to {MaxDaysBack}, comma-separated"
                     + $" (for example 1,8); got '{text}'.";
                 return false;
             }
@@ -48,7 +55,8 @@ public sealed class ReconcileOptions
         if (parsed.Count == 0)
         {
             days = [];
-            error = "Reconcile:Days must name at least one day (for example 1,8); to turn reconciliation off, disable the function (AzureWebJobs.ReconcileTransactions.Disabled).";
+            error = "Reconcile:Days must name at least one day (for example 1,8); to turn reconciliation off, disable the function"
+                + " (AzureWebJobs.ReconcileTransactions.Disabled).";
             return false;
         }
         days = [.. parsed];
@@ -76,7 +84,8 @@ public sealed class ReconcileOptionsValidator(FunctionTimeout functionTimeout) :
         }
         if (functionTimeout.HardStop is { } hardStop && options.TimeBudget >= hardStop)
         {
-            failures.Add($"Reconcile:TimeBudget ({options.TimeBudget:c}) must be shorter than host.json's functionTimeout ({functionTimeout.Value:c}) less a tenth"
+            failures.Add($"Reconcile:TimeBudget ({options.TimeBudget:c}) must be shorter than host.json's functionTimeout"
+                + $" ({functionTimeout.Value:c}) less a tenth"
                 + $" (at most 30 s): the run cancels the queries still running at {hardStop:c}, before the host would.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -8,6 +8,8 @@ namespace Paypro.Functions.Functions;
 public sealed class CheckPayin(ITransactionStore store, TransactionChecker checker)
 {
     [Function(nameof(CheckPayin))]
-    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "post", Route = "payins/{tradeNo}/check")] HttpRequest request, string tradeNo) =>
+    public async Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "payins/{tradeNo}/check")] HttpRequest request,
+        string tradeNo) =>
         await OperatorQueries.CheckAsync(TransactionKind.Payin, tradeNo, store, checker, request.HttpContext.RequestAborted);
 }

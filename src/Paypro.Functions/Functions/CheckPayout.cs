@@ -8,6 +8,8 @@ namespace Paypro.Functions.Functions;
 public sealed class CheckPayout(ITransactionStore store, TransactionChecker checker)
 {
     [Function(nameof(CheckPayout))]
-    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "post", Route = "payouts/{tradeNo}/check")] HttpRequest request, string tradeNo) =>
+    public async Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "payouts/{tradeNo}/check")] HttpRequest request,
+        string tradeNo) =>
         await OperatorQueries.CheckAsync(TransactionKind.Payout, tradeNo, store, checker, request.HttpContext.RequestAborted);
 }

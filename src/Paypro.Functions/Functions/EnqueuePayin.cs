@@ -4,7 +4,10 @@ using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Functions;
 
-/// <summary>Takes a payin request over HTTP (the queue's message contract) and puts it on the payins queue. Off unless Submit:HttpEnabled.</summary>
+/// <summary>
+/// Takes a payin request over HTTP (the queue's message contract) and puts it on the payins queue. Off unless
+/// Submit:HttpEnabled.
+/// </summary>
 public sealed class EnqueuePayin(HttpIntake intake)
 {
     [Function(nameof(EnqueuePayin))]

@@ -4,7 +4,10 @@ using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Functions;
 
-/// <summary>Takes a payout request over HTTP (the queue's message contract) and puts it on the payouts queue. Off unless Submit:HttpEnabled.</summary>
+/// <summary>
+/// Takes a payout request over HTTP (the queue's message contract) and puts it on the payouts queue. Off unless
+/// Submit:HttpEnabled.
+/// </summary>
 public sealed class EnqueuePayout(HttpIntake intake)
 {
     [Function(nameof(EnqueuePayout))]

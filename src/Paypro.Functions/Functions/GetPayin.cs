@@ -8,6 +8,13 @@ namespace Paypro.Functions.Functions;
 public sealed class GetPayin(ITransactionStore store)
 {
     [Function(nameof(GetPayin))]
-    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "payins/{tradeNo}")] HttpRequest request, string tradeNo) =>
-        await OperatorQueries.GetTransactionAsync(TransactionKind.Payin, tradeNo, request.Query[OperatorQueries.HistoryAfterParameter], store, request.HttpContext.RequestAborted);
+    public async Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "payins/{tradeNo}")] HttpRequest request,
+        string tradeNo) =>
+        await OperatorQueries.GetTransactionAsync(
+            TransactionKind.Payin,
+            tradeNo,
+            request.Query[OperatorQueries.HistoryAfterParameter],
+            store,
+            request.HttpContext.RequestAborted);
 }

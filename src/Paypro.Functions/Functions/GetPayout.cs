@@ -8,6 +8,13 @@ namespace Paypro.Functions.Functions;
 public sealed class GetPayout(ITransactionStore store)
 {
     [Function(nameof(GetPayout))]
-    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "payouts/{tradeNo}")] HttpRequest request, string tradeNo) =>
-        await OperatorQueries.GetTransactionAsync(TransactionKind.Payout, tradeNo, request.Query[OperatorQueries.HistoryAfterParameter], store, request.HttpContext.RequestAborted);
+    public async Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "payouts/{tradeNo}")] HttpRequest request,
+        string tradeNo) =>
+        await OperatorQueries.GetTransactionAsync(
+            TransactionKind.Payout,
+            tradeNo,
+            request.Query[OperatorQueries.HistoryAfterParameter],
+            store,
+            request.HttpContext.RequestAborted);
 }

@@ -7,8 +7,13 @@ namespace Paypro.Functions.Functions;
 public sealed class ListPoisonMessages(PoisonQueues poison)
 {
     [Function(nameof(ListPoisonMessages))]
-    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "poison/{queue}")] HttpRequest request, string queue) =>
+    public async Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "poison/{queue}")] HttpRequest request,
+        string queue) =>
         poison.QueueOf(queue) is { } name
             ? TypedResults.Ok(await poison.ListAsync(name, request.HttpContext.RequestAborted))
-            : TypedResults.Problem(title: "Unknown queue", detail: $"The poison queues are those of payouts and payins; got '{queue}'.", statusCode: StatusCodes.Status404NotFound);
+            : TypedResults.Problem(
+                title: "Unknown queue",
+                detail: $"The poison queues are those of payouts and payins; got '{queue}'.",
+                statusCode: StatusCodes.Status404NotFound);
 }

@@ -15,7 +15,9 @@ public sealed class ListTransactions(TransactionLists lists)
         }
         if (request.GetTypedHeaders().Accept.Any(accept => accept.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)))
         {
-            return TypedResults.Stream(stream => lists.WriteCsvAsync(query!, stream, request.HttpContext.RequestAborted), "text/csv; charset=utf-8",
+            return TypedResults.Stream(
+                stream => lists.WriteCsvAsync(query!, stream, request.HttpContext.RequestAborted),
+                "text/csv; charset=utf-8",
                 $"transactions-{query!.From.UtcDateTime:yyyyMMddTHHmmssZ}-{query.To.UtcDateTime:yyyyMMddTHHmmssZ}.csv");
         }
         return TypedResults.Ok(await lists.ListAsync(query!, request.HttpContext.RequestAborted));

@@ -8,6 +8,8 @@ namespace Paypro.Functions.Functions;
 public sealed class MpesaLookup(PayproClient paypro, ITransactionStore store)
 {
     [Function(nameof(MpesaLookup))]
-    public async Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "mpesa/{code}")] HttpRequest request, string code) =>
+    public async Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "mpesa/{code}")] HttpRequest request,
+        string code) =>
         await OperatorQueries.MpesaLookupAsync(code, paypro, store, request.HttpContext.RequestAborted);
 }

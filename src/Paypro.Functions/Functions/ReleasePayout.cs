@@ -11,6 +11,8 @@ namespace Paypro.Functions.Functions;
 public sealed class ReleasePayout(HeldPayouts held)
 {
     [Function(nameof(ReleasePayout))]
-    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Admin, "post", Route = "payouts/{tradeNo}/release")] HttpRequest request, string tradeNo) =>
+    public Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "payouts/{tradeNo}/release")] HttpRequest request,
+        string tradeNo) =>
         HoldRequests.HandleAsync(request, tradeNo, held.ReleaseAsync);
 }

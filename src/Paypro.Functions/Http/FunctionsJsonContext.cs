@@ -5,7 +5,10 @@ using Paypro.Functions.Operations;
 namespace Paypro.Functions.Http;
 
 /// <summary>The JSON shapes of the HTTP API (source generated): the answers the functions give and the bodies they read.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(TransactionView))]
 [JsonSerializable(typeof(MpesaLookupView))]
 [JsonSerializable(typeof(BalanceView))]

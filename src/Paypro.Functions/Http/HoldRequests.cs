@@ -13,7 +13,11 @@ public static class HoldRequests
     public const int MaxBodyBytes = 4 * 1024;
     public const int MaxReasonLength = 500;
 
-    public delegate Task<(HoldOutcome Outcome, TransactionRecord? Record)> HoldAction(string tradeNo, string reason, string caller, CancellationToken cancellationToken);
+    public delegate Task<(HoldOutcome Outcome, TransactionRecord? Record)> HoldAction(
+        string tradeNo,
+        string reason,
+        string caller,
+        CancellationToken cancellationToken);
 
     /// <summary>Reads and checks the request, runs <paramref name="action"/> (a release or a cancel), and answers what it did.</summary>
     public static async Task<IResult> HandleAsync(HttpRequest request, string tradeNo, HoldAction action)
@@ -42,19 +46,26 @@ public static class HoldRequests
         var reason = hold?.Reason?.Trim();
         if (string.IsNullOrEmpty(reason) || reason.Length > MaxReasonLength || reason.Any(char.IsControl))
         {
-            return Problem("Invalid request",
-                $"Give \"reason\": why, in words, 1 to {MaxReasonLength} characters on one line; it is kept in the payout's audit trail.", StatusCodes.Status400BadRequest);
+            return Problem(
+                "Invalid request",
+                $"Give \"reason\": why, in words, 1 to {MaxReasonLength} characters on one line; it is kept in the payout's audit trail.",
+                StatusCodes.Status400BadRequest);
         }
         var caller = Caller.AddressOf(request.HttpContext)?.ToString() ?? "unknown";
         var (outcome, record) = await action(tradeNo, reason, caller, cancellationToken);
         return outcome switch
         {
             HoldOutcome.NotFound => Problem("Not found", $"No payout has tradeNo {tradeNo}.", StatusCodes.Status404NotFound),
-            HoldOutcome.Paused => Problem("Payouts are paused",
-                $"{Configuration.FunctionSwitch.SettingOf(HeldPayouts.SubmitPayoutFunction)} is set, so a release would send a payout while payouts are paused. "
-                + "Turn payouts back on first (docs/operations.md, \"Pausing payouts or payins\"), then release it.", StatusCodes.Status409Conflict),
-            HoldOutcome.NotHeld => Problem("Not held",
-                $"Payout {tradeNo} is {record!.State.ToWire()}: only a held payout can be released or cancelled.", StatusCodes.Status409Conflict),
+            HoldOutcome.Paused => Problem(
+                "Payouts are paused",
+                $"{Configuration.FunctionSwitch.SettingOf(HeldPayouts.SubmitPayoutFunction)} is set, so a release would send a payout "
+                + "while payouts are paused. "
+                + "Turn payouts back on first (docs/operations.md, \"Pausing payouts or payins\"), then release it.",
+                StatusCodes.Status409Conflict),
+            HoldOutcome.NotHeld => Problem(
+                "Not held",
+                $"Payout {tradeNo} is {record!.State.ToWire()}: only a held payout can be released or cancelled.",
+                StatusCodes.Status409Conflict),
             _ => TypedResults.Ok(new HoldDecisionView(Wire(outcome), TransactionView.From(record!, null))),
         };
     }
@@ -67,7 +78,8 @@ public static class HoldRequests
         _ => "already-cancelled",
     };
 
-    private static IResult Problem(string title, string detail, int status) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
+    private static IResult Problem(string title, string detail, int status) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }
 
 /// <summary>

@@ -25,7 +25,13 @@ public class HttpIntake
     private readonly IpAllowList _allowed;
     private readonly ILogger<HttpIntake> _logger;
 
-    public HttpIntake(ITransactionStore store, TransactionSubmitter submitter, QueueServiceClient queues, QueueNames names, IOptions<SubmitOptions> options, ILogger<HttpIntake> logger)
+    public HttpIntake(
+        ITransactionStore store,
+        TransactionSubmitter submitter,
+        QueueServiceClient queues,
+        QueueNames names,
+        IOptions<SubmitOptions> options,
+        ILogger<HttpIntake> logger)
     {
         _store = store;
         _submitter = submitter;
@@ -51,7 +57,10 @@ public class HttpIntake
         var body = await BoundedBody.ReadAsync(context.Request, _options.MaxBodyBytes, cancellationToken);
         if (body is null)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The body is larger than {_options.MaxBodyBytes} bytes (Submit:MaxBodyBytes).");
+            return Problem(
+                StatusCodes.Status413PayloadTooLarge,
+                "Request too large",
+                $"The body is larger than {_options.MaxBodyBytes} bytes (Submit:MaxBodyBytes).");
         }
         string text;
         try
@@ -68,7 +77,9 @@ public class HttpIntake
         }
 
         // The W3C traceparent header carries the producer's trace when the body does not.
-        if (request!.TraceParent is null && context.Request.Headers.TryGetValue("traceparent", out var header) && TransactionTracing.IsTraceParent(header.ToString()))
+        if (request!.TraceParent is null
+            && context.Request.Headers.TryGetValue("traceparent", out var header)
+            && TransactionTracing.IsTraceParent(header.ToString()))
         {
             var withTrace = System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject();
             withTrace["traceparent"] = header.ToString();
@@ -91,8 +102,12 @@ public class HttpIntake
         }
         // The intake row is first, the message second: a crash in between leaves a tradeNo whose retry (same
         // body) enqueues again. A message enqueued twice is harmless: the queue function records a tradeNo once.
-        await _queues.GetQueueClient(kind == TransactionKind.Payout ? _names.Payouts : _names.Payins).SendMessageAsync(text, visibilityTimeout: null, timeToLive: QueueNames.RequestTimeToLive,
-            cancellationToken: cancellationToken);
+        await _queues.GetQueueClient(kind == TransactionKind.Payout ? _names.Payouts : _names.Payins)
+            .SendMessageAsync(
+                text,
+                visibilityTimeout: null,
+                timeToLive: QueueNames.RequestTimeToLive,
+                cancellationToken: cancellationToken);
         _logger.AcceptedOverHttp(kind.ToWire(), tradeNo);
         return Accepted(location, tradeNo);
     }
@@ -101,11 +116,15 @@ public class HttpIntake
         TypedResults.Accepted(location, new SubmitAccepted(tradeNo, location));
 
     private static IResult Conflict(string tradeNo) =>
-        Problem(StatusCodes.Status409Conflict, "tradeNo already used",
-            $"tradeNo {tradeNo} is recorded with another request (kind, amount, mobile, remark, notifyUrl or metadata); a tradeNo is used once."
+        Problem(
+            StatusCodes.Status409Conflict,
+            "tradeNo already used",
+            $"tradeNo {tradeNo} is recorded with another request (kind, amount, mobile, remark, notifyUrl or metadata); "
+            + "a tradeNo is used once."
             + " Use a new tradeNo for a new transaction.");
 
-    private static IResult Problem(int status, string title, string detail) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
+    private static IResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }
 
 /// <summary>The answer to an accepted HTTP submit.</summary>

@@ -27,8 +27,15 @@ public class NotifyHandler
     private readonly TimeProvider _time;
     private readonly ILogger<NotifyHandler> _logger;
 
-    public NotifyHandler(ITransactionStore store, IDueIndex due, IOperationsStore operations, TransactionProcessor processor, IAppSecretStore secrets,
-        IOptions<PayproClientOptions> paypro, IOptions<NotifyOptions> options, TimeProvider time,
+    public NotifyHandler(
+        ITransactionStore store,
+        IDueIndex due,
+        IOperationsStore operations,
+        TransactionProcessor processor,
+        IAppSecretStore secrets,
+        IOptions<PayproClientOptions> paypro,
+        IOptions<NotifyOptions> options,
+        TimeProvider time,
         ILogger<NotifyHandler> logger)
     {
         _store = store;
@@ -54,19 +61,39 @@ public class NotifyHandler
         {
             if (!_allowed.Allows(caller))
             {
-                return await RefuseAsync(null, StatusCodes.Status403Forbidden, "ip-not-allowed", "The caller's address is not in Notify:AllowedIpRanges.", null, sourceIp, cancellationToken);
+                return await RefuseAsync(
+                    null,
+                    StatusCodes.Status403Forbidden,
+                    "ip-not-allowed",
+                    "The caller's address is not in Notify:AllowedIpRanges.",
+                    null,
+                    sourceIp,
+                    cancellationToken);
             }
             var body = await BoundedBody.ReadAsync(context.Request, _options.MaxBodyBytes, cancellationToken);
             if (body is null)
             {
-                return await RefuseAsync(null, StatusCodes.Status413PayloadTooLarge, "oversized", $"The body is larger than {_options.MaxBodyBytes} bytes (Notify:MaxBodyBytes).", null, sourceIp,
+                return await RefuseAsync(
+                    null,
+                    StatusCodes.Status413PayloadTooLarge,
+                    "oversized",
+                    $"The body is larger than {_options.MaxBodyBytes} bytes (Notify:MaxBodyBytes).",
+                    null,
+                    sourceIp,
                     cancellationToken);
             }
 
             var verdict = await VerifyAsync(body, cancellationToken);
             if (verdict.Failure == PayproNotifyFailure.Malformed)
             {
-                return await RefuseAsync(null, StatusCodes.Status400BadRequest, "malformed", verdict.Reason!, RedactMalformed(body), sourceIp, cancellationToken);
+                return await RefuseAsync(
+                    null,
+                    StatusCodes.Status400BadRequest,
+                    "malformed",
+                    verdict.Reason!,
+                    RedactMalformed(body),
+                    sourceIp,
+                    cancellationToken);
             }
             var fields = verdict.Fields!;
             var claimedTradeNo = fields["tradeNo"];
@@ -74,8 +101,14 @@ public class NotifyHandler
             var signed = fields.Sign is not null;
             if (verdict.Failure == PayproNotifyFailure.Forged)
             {
-                return await RefuseAsync(claimedTradeNo, StatusCodes.Status401Unauthorized, "forged",
-                    "The sign does not match the body under the app secret (nor the previous one during a rotation).", stored, sourceIp, cancellationToken);
+                return await RefuseAsync(
+                    claimedTradeNo,
+                    StatusCodes.Status401Unauthorized,
+                    "forged",
+                    "The sign does not match the body under the app secret (nor the previous one during a rotation).",
+                    stored,
+                    sourceIp,
+                    cancellationToken);
             }
             if (!signed && _options.UnsignedPolicy == UnsignedCallbackPolicy.Reject)
             {
@@ -84,7 +117,14 @@ public class NotifyHandler
             }
             if (verdict.Failure == PayproNotifyFailure.InvalidFields)
             {
-                return await RefuseAsync(claimedTradeNo, StatusCodes.Status400BadRequest, "invalid-fields", verdict.Reason!, stored, sourceIp, cancellationToken);
+                return await RefuseAsync(
+                    claimedTradeNo,
+                    StatusCodes.Status400BadRequest,
+                    "invalid-fields",
+                    verdict.Reason!,
+                    stored,
+                    sourceIp,
+                    cancellationToken);
             }
 
             var tradeNo = verdict.Notification?.TradeNo ?? verdict.UnsignedClaim!.TradeNo;
@@ -93,11 +133,18 @@ public class NotifyHandler
             if (record is null)
             {
                 _logger.CallbackForUnknownTradeNo(tradeNo, claimedStatus);
-                await _operations.AppendAsideAsync(IOperationsStore.Unmatched, tradeNo,
-                    Callback("unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp), cancellationToken);
+                await _operations.AppendAsideAsync(
+                    IOperationsStore.Unmatched,
+                    tradeNo,
+                    Callback("unknown-tradeNo", "No transaction has this tradeNo; recorded for investigation.", stored, sourceIp),
+                    cancellationToken);
                 return Ok();
             }
-            using var activity = TransactionTracing.StartWork(TransactionTracing.Callback, record.TraceParent, record.TradeNo, record.Kind.ToWire());
+            using var activity = TransactionTracing.StartWork(
+                TransactionTracing.Callback,
+                record.TraceParent,
+                record.TradeNo,
+                record.Kind.ToWire());
             activity?.SetTag("paypro.status", claimedStatus);
             activity?.SetTag("paypro.signed", signed);
             if (verdict.Notification is not { } notification)
@@ -106,9 +153,15 @@ public class NotifyHandler
             }
 
             // The callback's audit row goes in the same batch as the change it makes (or alone when it changes nothing).
-            var unknown = notification.UnknownFields.Count == 0 ? "" : $"; unknown fields kept, not used: {string.Join(", ", notification.UnknownFields)}";
-            var (updated, transition) = await _processor.ApplyAsync(record, PayproObservation.FromNotification(notification), $"callback: status {notification.Status}",
-                (changed, change) => Callback(VerdictOf(change), $"now {changed.State.ToWire()}{unknown}", stored, sourceIp), cancellationToken);
+            var unknown = notification.UnknownFields.Count == 0
+                ? ""
+                : $"; unknown fields kept, not used: {string.Join(", ", notification.UnknownFields)}";
+            var (updated, transition) = await _processor.ApplyAsync(
+                record,
+                PayproObservation.FromNotification(notification),
+                $"callback: status {notification.Status}",
+                (changed, change) => Callback(VerdictOf(change), $"now {changed.State.ToWire()}{unknown}", stored, sourceIp),
+                cancellationToken);
             var applied = VerdictOf(transition);
             TransactionTracing.Outcome(activity, updated.State.ToWire(), applied);
             FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", applied));
@@ -119,7 +172,10 @@ public class NotifyHandler
             // Nothing was applied, or what was applied is durable and idempotent: Paypro's retry finishes the job.
             _logger.CallbackNotProcessed(ex);
             FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "unavailable"));
-            return TypedResults.Problem(title: "Temporarily unavailable", detail: "The callback could not be recorded; retry later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return TypedResults.Problem(
+                title: "Temporarily unavailable",
+                detail: "The callback could not be recorded; retry later.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 
@@ -135,35 +191,64 @@ public class NotifyHandler
         return verdict;
     }
 
-    private async Task<IResult> RecordHintAsync(TransactionRecord record, string claimedStatus, string stored, string? sourceIp, CancellationToken cancellationToken)
+    private async Task<IResult> RecordHintAsync(
+        TransactionRecord record,
+        string claimedStatus,
+        string stored,
+        string? sourceIp,
+        CancellationToken cancellationToken)
     {
         if (TransactionRules.OnUnsignedHint(record) == UnsignedHintAnswer.Ignore)
         {
-            await _store.AppendAuditAsync(record.TradeNo,
-                Callback("unsigned-hint-ignored", $"Unsigned callback; the transaction is already {record.State.ToWire()}.", stored, sourceIp), cancellationToken);
+            await _store.AppendAuditAsync(
+                record.TradeNo,
+                Callback(
+                    "unsigned-hint-ignored",
+                    $"Unsigned callback; the transaction is already {record.State.ToWire()}.",
+                    stored,
+                    sourceIp),
+                cancellationToken);
             return Ok();
         }
         // Moves the transaction's one entry forward; never a second entry, so hints cannot multiply the checks.
         await _due.BringDueForwardAsync(record.TradeNo, record.IndexPartition, _time.GetUtcNow(), cancellationToken);
-        await _store.AppendAuditAsync(record.TradeNo,
-            Callback("unsigned-hint", $"Unsigned callback claiming status {claimedStatus}; nothing changes until a query to Paypro confirms it.", stored, sourceIp),
+        await _store.AppendAuditAsync(
+            record.TradeNo,
+            Callback(
+                "unsigned-hint",
+                $"Unsigned callback claiming status {claimedStatus}; nothing changes until a query to Paypro confirms it.",
+                stored,
+                sourceIp),
             cancellationToken);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", "hint"));
         return Ok();
     }
 
-    private async Task<IResult> RefuseAsync(string? tradeNo, int status, string verdict, string reason, string? body, string? sourceIp, CancellationToken cancellationToken)
+    private async Task<IResult> RefuseAsync(
+        string? tradeNo,
+        int status,
+        string verdict,
+        string reason,
+        string? body,
+        string? sourceIp,
+        CancellationToken cancellationToken)
     {
         _logger.CallbackRejected(verdict, sourceIp ?? "unknown", reason);
         FunctionsMetrics.Callbacks.Add(1, new KeyValuePair<string, object?>("verdict", verdict));
         // One write, in a partition of refused callbacks: never in the partition of the transaction it claims to be about.
-        await _operations.AppendAsideAsync(IOperationsStore.Refused, tradeNo, Callback("rejected-" + verdict, reason, body, sourceIp), cancellationToken);
+        await _operations.AppendAsideAsync(
+            IOperationsStore.Refused,
+            tradeNo,
+            Callback("rejected-" + verdict, reason, body, sourceIp),
+            cancellationToken);
         return TypedResults.Problem(title: "Callback refused", detail: reason, statusCode: status);
     }
 
-    private static AuditEntry Callback(string verdict, string detail, string? body, string? sourceIp) => new("callback", verdict, detail, body, sourceIp);
+    private static AuditEntry Callback(string verdict, string detail, string? body, string? sourceIp) =>
+        new("callback", verdict, detail, body, sourceIp);
 
-    private static string VerdictOf(Transition? transition) => transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
+    private static string VerdictOf(Transition? transition) =>
+        transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
 
     private static IResult Ok() => TypedResults.Text("OK", "text/plain", Encoding.UTF8);
 

@@ -10,10 +10,14 @@ namespace Paypro.Functions.Http;
 /// </summary>
 public static class OperatorQueries
 {
-    /// <summary>History entries in one answer: a view reads at most 2 × (this + 1) history rows and the record, however long the history.</summary>
+    /// <summary>
+    /// History entries in one answer: a view reads at most 2 × (this + 1) history rows and the record, however long the history.
+    /// </summary>
     public const int HistoryPageSize = 100;
 
-    /// <summary>The query parameter that asks for the history page after the one an earlier answer ended with (its <c>historyNext</c>).</summary>
+    /// <summary>
+    /// The query parameter that asks for the history page after the one an earlier answer ended with (its <c>historyNext</c>).
+    /// </summary>
     public const string HistoryAfterParameter = "historyAfter";
 
     public static async Task<Results<Ok<TransactionView>, ProblemHttpResult>> GetTransactionAsync(
@@ -75,26 +79,44 @@ public static class OperatorQueries
                     recordedState = (await store.GetAsync(tradeNo, cancellationToken))?.State.ToWire();
                 }
                 var state = TransactionRules.StateFor(transaction.Kind);
-                return TypedResults.Ok(new MpesaLookupView(code, state.ToWire(), transaction.Status, transaction.Message, transaction.TradeNo,
-                    transaction.PlatFormTradeNo, transaction.AmountText, transaction.MpesaReceiptNumber, transaction.SuccessTimeUtc, recordedState));
+                return TypedResults.Ok(new MpesaLookupView(
+                    code,
+                    state.ToWire(),
+                    transaction.Status,
+                    transaction.Message,
+                    transaction.TradeNo,
+                    transaction.PlatFormTradeNo,
+                    transaction.AmountText,
+                    transaction.MpesaReceiptNumber,
+                    transaction.SuccessTimeUtc,
+                    recordedState));
             case PayproQueryOutcome.NotFound:
                 return Problem("Not found", $"Paypro knows no transaction with M-Pesa code {code}.", 404);
             default:
-                return TypedResults.Problem(title: "Paypro unavailable", detail: $"Paypro did not answer the lookup ({result.Detail ?? result.Code ?? "no answer"}).", statusCode: 502);
+                return TypedResults.Problem(
+                    title: "Paypro unavailable",
+                    detail: $"Paypro did not answer the lookup ({result.Detail ?? result.Code ?? "no answer"}).",
+                    statusCode: 502);
         }
     }
 
-    public static async Task<Results<Ok<BalanceView>, ProblemHttpResult>> GetBalanceAsync(PayproClient paypro, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<BalanceView>, ProblemHttpResult>> GetBalanceAsync(
+        PayproClient paypro,
+        CancellationToken cancellationToken)
     {
         var result = await paypro.GetBalanceAsync(cancellationToken);
         if (result.Outcome != PayproQueryOutcome.Found)
         {
-            return TypedResults.Problem(title: "Paypro unavailable", detail: $"Paypro did not answer the balance query ({result.Detail ?? result.Code ?? "no answer"}).", statusCode: 502);
+            return TypedResults.Problem(
+                title: "Paypro unavailable",
+                detail: $"Paypro did not answer the balance query ({result.Detail ?? result.Code ?? "no answer"}).",
+                statusCode: 502);
         }
         return TypedResults.Ok(new BalanceView(result.AvailableAmount, result.FreezeAmount, result.UnsettledAmount));
     }
 
-    private static ProblemHttpResult Problem(string title, string detail, int status) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
+    private static ProblemHttpResult Problem(string title, string detail, int status) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }
 
 /// <summary>Paypro's answer to an M-Pesa receipt lookup, with the state it maps to.</summary>

@@ -14,8 +14,15 @@ namespace Paypro.Functions.Operations;
 /// the index rows of old transactions and at most one kept row per transaction visited, and its cost grows with the rows deleted, not
 /// with the history.
 /// </summary>
-public class AuditRetention(ITransactionStore store, ICreationIndex created, IOperationsStore operations, IReconciliationStore reconciliation, IControlsStore controls,
-    IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditRetention> logger)
+public class AuditRetention(
+    ITransactionStore store,
+    ICreationIndex created,
+    IOperationsStore operations,
+    IReconciliationStore reconciliation,
+    IControlsStore controls,
+    IOptions<AuditOptions> options,
+    TimeProvider time,
+    ILogger<AuditRetention> logger)
 {
     private const int IndexPageSize = 500;
 
@@ -34,13 +41,19 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
         var deleted = 0;
         foreach (var partition in new[] { IOperationsStore.Unmatched, IOperationsStore.Refused })
         {
-            deleted += await operations.DeleteAsideBeforeAsync(partition, cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
+            deleted += await operations.DeleteAsideBeforeAsync(partition, cutoff, budget - deleted, cancellationToken)
+                .ConfigureAwait(false);
         }
         deleted += await operations.DeletePoisonReasonsBeforeAsync(cutoff, budget - deleted, cancellationToken).ConfigureAwait(false);
         // What reconciliation kept of a Kenya day goes once the whole day is past the cut-off.
-        deleted += await reconciliation.DeleteDaysBeforeAsync(KenyaTime.DayOf(cutoff), budget - deleted, cancellationToken).ConfigureAwait(false);
+        deleted += await reconciliation.DeleteDaysBeforeAsync(KenyaTime.DayOf(cutoff), budget - deleted, cancellationToken)
+            .ConfigureAwait(false);
         // So do the money controls' counts of a Kenya day.
-        deleted += await controls.DeleteCountsBeforeAsync(PayoutControls.DayKey(KenyaTime.DayOf(cutoff)), budget - deleted, cancellationToken).ConfigureAwait(false);
+        deleted += await controls.DeleteCountsBeforeAsync(
+                PayoutControls.DayKey(KenyaTime.DayOf(cutoff)),
+                budget - deleted,
+                cancellationToken)
+            .ConfigureAwait(false);
 
         // Transactions that gathered rows after their visit: each is visited again once its first later row is past the cut-off.
         var revisitsDone = true;
@@ -74,7 +87,8 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
                 complete = false;
                 break;
             }
-            var page = await created.ListCreatedAsync(from, visitBefore, kind: null, IndexPageSize, continuation, cancellationToken).ConfigureAwait(false);
+            var page = await created.ListCreatedAsync(from, visitBefore, kind: null, IndexPageSize, continuation, cancellationToken)
+                .ConfigureAwait(false);
             foreach (var entry in page.Entries)
             {
                 if (deleted >= budget)
@@ -106,7 +120,11 @@ public class AuditRetention(ITransactionStore store, ICreationIndex created, IOp
     /// long) is visited again once the first of them is past the retention: that reads at most one row, and only one kept.
     /// </summary>
     /// <returns>How many rows were deleted, and whether the transaction's old rows are all gone (false when the budget ran out).</returns>
-    private async Task<(int Deleted, bool Finished)> VisitAsync(string tradeNo, DateTimeOffset cutoff, int remaining, CancellationToken cancellationToken)
+    private async Task<(int Deleted, bool Finished)> VisitAsync(
+        string tradeNo,
+        DateTimeOffset cutoff,
+        int remaining,
+        CancellationToken cancellationToken)
     {
         var deleted = await store.DeleteAuditBeforeAsync(tradeNo, cutoff, remaining, cancellationToken).ConfigureAwait(false);
         if (deleted >= remaining)

@@ -48,8 +48,17 @@ public class HeldPayouts
     private readonly TimeProvider _time;
     private readonly ILogger<HeldPayouts> _logger;
 
-    public HeldPayouts(ITransactionStore store, IDueIndex due, IControlsStore controlsStore, PayoutControls controls, TransactionProcessor processor,
-        TransactionSubmitter submitter, IConfiguration configuration, IOptions<PollOptions> poll, TimeProvider time, ILogger<HeldPayouts> logger)
+    public HeldPayouts(
+        ITransactionStore store,
+        IDueIndex due,
+        IControlsStore controlsStore,
+        PayoutControls controls,
+        TransactionProcessor processor,
+        TransactionSubmitter submitter,
+        IConfiguration configuration,
+        IOptions<PollOptions> poll,
+        TimeProvider time,
+        ILogger<HeldPayouts> logger)
     {
         _store = store;
         _due = due;
@@ -66,7 +75,9 @@ public class HeldPayouts
     /// <summary>Whether payouts are paused with the platform's switch on <see cref="SubmitPayoutFunction"/>.</summary>
     public bool PayoutsPaused => FunctionSwitch.IsDisabled(_configuration, SubmitPayoutFunction);
 
-    /// <summary>The held payouts, oldest first, each read from its record; list entries left by a payout that is no longer held are cleared.</summary>
+    /// <summary>
+    /// The held payouts, oldest first, each read from its record; list entries left by a payout that is no longer held are cleared.
+    /// </summary>
     public async Task<HeldList> ListAsync(CancellationToken cancellationToken)
     {
         var held = new List<HeldView>();
@@ -87,7 +98,11 @@ public class HeldPayouts
     /// Releases a held payout: counted for the day limits from now on (past a limit too), moved to submitting by a write
     /// conditional on the record as read, and sent at once through the submit path by the request that wrote it.
     /// </summary>
-    public async Task<(HoldOutcome Outcome, TransactionRecord? Record)> ReleaseAsync(string tradeNo, string reason, string caller, CancellationToken cancellationToken)
+    public async Task<(HoldOutcome Outcome, TransactionRecord? Record)> ReleaseAsync(
+        string tradeNo,
+        string reason,
+        string caller,
+        CancellationToken cancellationToken)
     {
         var record = await _store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Kind != TransactionKind.Payout)
@@ -103,11 +118,22 @@ public class HeldPayouts
 
         var now = _time.GetUtcNow();
         // A due entry before the change: from submitting on the poller follows the payout up, whatever happens after this write.
-        var (entry, _) = await _due.EnsureDueAsync(tradeNo, record.IndexPartition, now + _poll.FirstCheckAfter, record.CreatedAt, cancellationToken).ConfigureAwait(false);
+        var (entry, _) = await _due.EnsureDueAsync(
+                tradeNo,
+                record.IndexPartition,
+                now + _poll.FirstCheckAfter,
+                record.CreatedAt,
+                cancellationToken)
+            .ConfigureAwait(false);
         record.DueETag = entry.ETag;
         var counted = await _controls.CountReleasedAsync(record.Amount, record.Mobile, now, cancellationToken).ConfigureAwait(false);
-        var (stored, transition) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnRelease(current, counted), "operator",
-            $"released by {caller}: {reason}", (current, change) => OperatorAudit(change is null ? "release-refused" : "released", reason, caller), cancellationToken)
+        var (stored, transition) = await _processor.UpdateAsync(
+                record,
+                (current, _) => TransactionRules.OnRelease(current, counted),
+                "operator",
+                $"released by {caller}: {reason}",
+                (current, change) => OperatorAudit(change is null ? "release-refused" : "released", reason, caller),
+                cancellationToken)
             .ConfigureAwait(false);
         if (transition is null)
         {
@@ -119,20 +145,35 @@ public class HeldPayouts
             return (EndedAs(stored, released: true), stored);
         }
         await EndHoldAsync(stored, "released", caller, reason, cancellationToken).ConfigureAwait(false);
-        using var activity = TransactionTracing.StartWork(TransactionTracing.Submit, stored.TraceParent, stored.TradeNo, stored.Kind.ToWire());
+        using var activity = TransactionTracing.StartWork(
+            TransactionTracing.Submit,
+            stored.TraceParent,
+            stored.TradeNo,
+            stored.Kind.ToWire());
         stored = await _submitter.SendAsync(stored, activity, cancellationToken).ConfigureAwait(false);
         return (HoldOutcome.Released, stored);
     }
 
     /// <summary>Cancels a held payout: rejected with the operator's reason, announced, and nothing goes to Paypro.</summary>
-    public async Task<(HoldOutcome Outcome, TransactionRecord? Record)> CancelAsync(string tradeNo, string reason, string caller, CancellationToken cancellationToken)
+    public async Task<(HoldOutcome Outcome, TransactionRecord? Record)> CancelAsync(
+        string tradeNo,
+        string reason,
+        string caller,
+        CancellationToken cancellationToken)
     {
         var record = await _store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Kind != TransactionKind.Payout)
         {
             return (HoldOutcome.NotFound, null);
         }
-        return await CancelAsync(record, $"Cancelled by an operator ({caller}): {reason}", reason, caller, "cancelled", cancellationToken).ConfigureAwait(false);
+        return await CancelAsync(
+                record,
+                $"Cancelled by an operator ({caller}): {reason}",
+                reason,
+                caller,
+                "cancelled",
+                cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>
@@ -158,7 +199,14 @@ public class HeldPayouts
                 if (record?.State == TransactionState.Held && now - (record.HeldAt ?? entry.HeldAt) >= expiry)
                 {
                     var reason = $"held longer than Controls:HoldExpiry ({TransactionRules.FormatSpan(expiry)}) without a release";
-                    await CancelAsync(record, $"Cancelled: {reason}; nothing was sent.", reason, "expiry", "expired", cancellationToken).ConfigureAwait(false);
+                    await CancelAsync(
+                            record,
+                            $"Cancelled: {reason}; nothing was sent.",
+                            reason,
+                            "expiry",
+                            "expired",
+                            cancellationToken)
+                        .ConfigureAwait(false);
                     continue;
                 }
                 await ClearStaleAsync(entry, record, cancellationToken).ConfigureAwait(false);
@@ -173,7 +221,12 @@ public class HeldPayouts
         }
     }
 
-    private async Task<(HoldOutcome Outcome, TransactionRecord? Record)> CancelAsync(TransactionRecord record, string recordedReason, string reason, string caller, string outcome,
+    private async Task<(HoldOutcome Outcome, TransactionRecord? Record)> CancelAsync(
+        TransactionRecord record,
+        string recordedReason,
+        string reason,
+        string caller,
+        string outcome,
         CancellationToken cancellationToken)
     {
         if (record.State != TransactionState.Held)
@@ -182,8 +235,13 @@ public class HeldPayouts
             await AuditRefusalAsync(record, "cancel", refused, reason, caller, cancellationToken).ConfigureAwait(false);
             return (refused, record);
         }
-        var (stored, transition) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnCancel(current, recordedReason), "operator",
-            $"{outcome} by {caller}: {reason}", (current, change) => OperatorAudit(change is null ? "cancel-refused" : outcome, reason, caller), cancellationToken)
+        var (stored, transition) = await _processor.UpdateAsync(
+                record,
+                (current, _) => TransactionRules.OnCancel(current, recordedReason),
+                "operator",
+                $"{outcome} by {caller}: {reason}",
+                (current, change) => OperatorAudit(change is null ? "cancel-refused" : outcome, reason, caller),
+                cancellationToken)
             .ConfigureAwait(false);
         if (transition is null)
         {
@@ -196,17 +254,32 @@ public class HeldPayouts
     /// <summary>A request that found the payout no longer held: what became of the hold, as the record tells it.</summary>
     private static HoldOutcome EndedAs(TransactionRecord record, bool released) =>
         record.ReleasedAt is not null ? (released ? HoldOutcome.AlreadyReleased : HoldOutcome.NotHeld)
-        : record.HeldAt is not null && record.State == TransactionState.Rejected ? (released ? HoldOutcome.NotHeld : HoldOutcome.AlreadyCancelled)
+        : record.HeldAt is not null && record.State == TransactionState.Rejected
+            ? (released ? HoldOutcome.NotHeld : HoldOutcome.AlreadyCancelled)
         : HoldOutcome.NotHeld;
 
     private static AuditEntry OperatorAudit(string verdict, string reason, string caller) =>
         new("operator", verdict, reason, SourceIp: caller);
 
-    private async Task AuditRefusalAsync(TransactionRecord record, string request, HoldOutcome outcome, string reason, string caller, CancellationToken cancellationToken) =>
-        await _store.AppendAuditAsync(record.TradeNo, OperatorAudit($"{request}-refused", $"{outcome} (state {record.State.ToWire()}): {reason}", caller), cancellationToken)
+    private async Task AuditRefusalAsync(
+        TransactionRecord record,
+        string request,
+        HoldOutcome outcome,
+        string reason,
+        string caller,
+        CancellationToken cancellationToken) =>
+        await _store.AppendAuditAsync(
+                record.TradeNo,
+                OperatorAudit($"{request}-refused", $"{outcome} (state {record.State.ToWire()}): {reason}", caller),
+                cancellationToken)
             .ConfigureAwait(false);
 
-    private async Task EndHoldAsync(TransactionRecord record, string outcome, string caller, string reason, CancellationToken cancellationToken)
+    private async Task EndHoldAsync(
+        TransactionRecord record,
+        string outcome,
+        string caller,
+        string reason,
+        CancellationToken cancellationToken)
     {
         FunctionsMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         _logger.HoldEnded(record.TradeNo, outcome, caller, reason);

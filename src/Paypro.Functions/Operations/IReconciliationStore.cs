@@ -11,7 +11,9 @@ public sealed class ReconciliationProgress
 {
     public required DateOnly Day { get; init; }
 
-    /// <summary>Days before the night it runs in (1: the day just ended; 8: checked again a week on). A new pass starts the day afresh.</summary>
+    /// <summary>
+    /// Days before the night it runs in (1: the day just ended; 8: checked again a week on). A new pass starts the day afresh.
+    /// </summary>
     public required int Pass { get; init; }
 
     /// <summary>Where the walk goes on in the creation index (the key of the last transaction handled); null at the start.</summary>
@@ -35,7 +37,8 @@ public sealed class ReconciliationProgress
     public required DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
 
-    public static ReconciliationProgress Start(DateOnly day, int pass, DateTimeOffset now) => new() { Day = day, Pass = pass, StartedAt = now, UpdatedAt = now };
+    public static ReconciliationProgress Start(DateOnly day, int pass, DateTimeOffset now) =>
+        new() { Day = day, Pass = pass, StartedAt = now, UpdatedAt = now };
 
     /// <summary>Counts a transaction's outcome, taking back the one an earlier run gave it.</summary>
     public void Count(ReconcileOutcome outcome, ReconcileOutcome? previous)
@@ -91,7 +94,9 @@ public interface IReconciliationStore
 {
     Task<ReconciliationProgress?> GetDayAsync(DateOnly day, CancellationToken cancellationToken);
 
-    /// <summary>The days from <paramref name="from"/> on that a pass started and has not completed, with their pass, oldest first.</summary>
+    /// <summary>
+    /// The days from <paramref name="from"/> on that a pass started and has not completed, with their pass, oldest first.
+    /// </summary>
     Task<IReadOnlyList<(DateOnly Day, int Pass)>> GetIncompleteDaysAsync(DateOnly from, CancellationToken cancellationToken);
 
     Task SaveDayAsync(ReconciliationProgress progress, CancellationToken cancellationToken);
@@ -100,7 +105,11 @@ public interface IReconciliationStore
     Task SaveRowsAsync(DateOnly day, IReadOnlyCollection<ReconciliationRow> rows, CancellationToken cancellationToken);
 
     /// <summary>The rows of a pass in tradeNo order, only those of <paramref name="outcome"/> when given.</summary>
-    IAsyncEnumerable<ReconciliationRow> ListRowsAsync(DateOnly day, int pass, ReconcileOutcome? outcome, CancellationToken cancellationToken);
+    IAsyncEnumerable<ReconciliationRow> ListRowsAsync(
+        DateOnly day,
+        int pass,
+        ReconcileOutcome? outcome,
+        CancellationToken cancellationToken);
 
     /// <summary>
     /// Deletes what reconciliation kept of the days before <paramref name="before"/>, oldest first, at most <paramref name="max"/>

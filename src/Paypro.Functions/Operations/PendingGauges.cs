@@ -28,7 +28,10 @@ public class PendingGauges(IDueIndex due, QueueServiceClient queues, QueueNames 
                     : 0;
                 poison.Add((client.Name, depth));
             }
-            PendingSnapshot.Set(entries.Select(e => e.TradeNo).Distinct(StringComparer.Ordinal).Count(), Math.Max(0, (now - oldest).TotalSeconds), poison);
+            PendingSnapshot.Set(
+                entries.Select(e => e.TradeNo).Distinct(StringComparer.Ordinal).Count(),
+                Math.Max(0, (now - oldest).TotalSeconds),
+                poison);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -8,12 +8,21 @@ using Paypro.Functions.Transactions;
 namespace Paypro.Functions.Operations;
 
 /// <summary>A message in a poison queue, as the operator sees it: no body, the mobile masked.</summary>
-public sealed record PoisonMessageView(string MessageId, DateTimeOffset? InsertedOn, long DequeueCount, string? TradeNo, string? Mobile, string? Reason, string? RecordedState);
+public sealed record PoisonMessageView(
+    string MessageId,
+    DateTimeOffset? InsertedOn,
+    long DequeueCount,
+    string? TradeNo,
+    string? Mobile,
+    string? Reason,
+    string? RecordedState);
 
 /// <summary>The first messages of a poison queue (a peek shows at most 32).</summary>
 public sealed record PoisonListing(string Queue, IReadOnlyList<PoisonMessageView> Messages, bool MoreMayExist);
 
-/// <summary>What to re-submit: some messages by id, or all of them; and whether messages of known tradeNos leave the poison queue.</summary>
+/// <summary>
+/// What to re-submit: some messages by id, or all of them; and whether messages of known tradeNos leave the poison queue.
+/// </summary>
 public sealed record RedriveRequest(IReadOnlyList<string>? MessageIds, bool All, bool RemoveKnown);
 
 /// <summary>What happened to one poison message.</summary>
@@ -26,7 +35,12 @@ public sealed record RedriveReport(string Queue, IReadOnlyList<RedriveOutcome> M
 /// message whose tradeNo is already recorded is never sent again: it goes through the queue function, which records
 /// a tradeNo once, and it is not even re-enqueued here; it is reported as already known and removed only on request.
 /// </summary>
-public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransactionStore store, IOperationsStore operations, ILogger<PoisonQueues> logger)
+public class PoisonQueues(
+    QueueServiceClient queues,
+    QueueNames names,
+    ITransactionStore store,
+    IOperationsStore operations,
+    ILogger<PoisonQueues> logger)
 {
     /// <summary>Queue Storage returns at most 32 messages per peek or receive.</summary>
     public const int MaxBatch = 32;
@@ -61,8 +75,17 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransact
             var (tradeNo, mobile) = Read(message.Body);
             var reason = await operations.GetPoisonReasonAsync(poison.Name, message.MessageId, cancellationToken).ConfigureAwait(false)
                 ?? (tradeNo is null ? null : await store.GetLastDeliveryFailureAsync(tradeNo, cancellationToken).ConfigureAwait(false));
-            var recorded = tradeNo is null ? null : (await store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false))?.State.ToWire();
-            views.Add(new PoisonMessageView(message.MessageId, message.InsertedOn, message.DequeueCount, tradeNo, mobile is null ? null : PayproValidation.MaskMobile(mobile), reason, recorded));
+            var recorded = tradeNo is null
+                ? null
+                : (await store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false))?.State.ToWire();
+            views.Add(new PoisonMessageView(
+                message.MessageId,
+                message.InsertedOn,
+                message.DequeueCount,
+                tradeNo,
+                mobile is null ? null : PayproValidation.MaskMobile(mobile),
+                reason,
+                recorded));
         }
         return new PoisonListing(poison.Name, views, peeked.Length == MaxBatch);
     }
@@ -82,7 +105,9 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransact
         {
             var taken = 0;
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            while (taken < MaxPerRedrive && (wanted is null || outcomes.Count < wanted.Count) && System.Diagnostics.Stopwatch.GetElapsedTime(started) < MaxRedriveTime)
+            while (taken < MaxPerRedrive
+                && (wanted is null || outcomes.Count < wanted.Count)
+                && System.Diagnostics.Stopwatch.GetElapsedTime(started) < MaxRedriveTime)
             {
                 // Received messages stay invisible for the rest of this call, so a batch never repeats one.
                 QueueMessage[] batch = (await poison.ReceiveMessagesAsync(MaxBatch, Hold, cancellationToken).ConfigureAwait(false)).Value;
@@ -98,7 +123,8 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransact
                         held.Add((message.MessageId, message.PopReceipt));
                         continue;
                     }
-                    outcomes.Add(await RedriveOneAsync(main, poison, message, request.RemoveKnown, held, cancellationToken).ConfigureAwait(false));
+                    outcomes.Add(await RedriveOneAsync(main, poison, message, request.RemoveKnown, held, cancellationToken)
+                        .ConfigureAwait(false));
                 }
             }
         }
@@ -107,26 +133,45 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransact
             // What was looked at but stays is visible again at once.
             foreach (var (messageId, popReceipt) in held)
             {
-                await poison.UpdateMessageAsync(messageId, popReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                await poison.UpdateMessageAsync(
+                        messageId,
+                        popReceipt,
+                        visibilityTimeout: TimeSpan.Zero,
+                        cancellationToken: CancellationToken.None)
+                    .ConfigureAwait(false);
             }
         }
         if (wanted is not null)
         {
             foreach (var missing in wanted.Where(id => outcomes.All(o => o.MessageId != id)))
             {
-                outcomes.Add(new RedriveOutcome(missing, null, "not-found", "No message with this id is in the poison queue (or it is being redriven by another call)."));
+                outcomes.Add(new RedriveOutcome(
+                    missing,
+                    null,
+                    "not-found",
+                    "No message with this id is in the poison queue (or it is being redriven by another call)."));
             }
         }
         return new RedriveReport(poison.Name, outcomes);
     }
 
-    private async Task<RedriveOutcome> RedriveOneAsync(QueueClient main, QueueClient poison, QueueMessage message, bool removeKnown, List<(string, string)> held, CancellationToken cancellationToken)
+    private async Task<RedriveOutcome> RedriveOneAsync(
+        QueueClient main,
+        QueueClient poison,
+        QueueMessage message,
+        bool removeKnown,
+        List<(string, string)> held,
+        CancellationToken cancellationToken)
     {
         var (tradeNo, _) = Read(message.Body);
         if (tradeNo is null)
         {
             held.Add((message.MessageId, message.PopReceipt));
-            return new RedriveOutcome(message.MessageId, null, "kept", "The message has no readable tradeNo, so it can never be performed; fix it at its producer and enqueue it anew.");
+            return new RedriveOutcome(
+                message.MessageId,
+                null,
+                "kept",
+                "The message has no readable tradeNo, so it can never be performed; fix it at its producer and enqueue it anew.");
         }
         if (await store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false) is { } record)
         {
@@ -137,15 +182,28 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransact
                     $"tradeNo {tradeNo} is already {record.State.ToWire()}; nothing was sent, and the message left the poison queue.");
             }
             held.Add((message.MessageId, message.PopReceipt));
-            return new RedriveOutcome(message.MessageId, tradeNo, "already-known",
-                $"tradeNo {tradeNo} is already {record.State.ToWire()}; nothing was sent. Ask with removeKnown to take the message out of the poison queue.");
+            return new RedriveOutcome(
+                message.MessageId,
+                tradeNo,
+                "already-known",
+                $"tradeNo {tradeNo} is already {record.State.ToWire()}; nothing was sent. " +
+                    $"Ask with removeKnown to take the message out of the poison queue.");
         }
         // The copy goes first: a crash between the two leaves a duplicate message, which the queue function
         // performs once, never a lost one.
-        await main.SendMessageAsync(message.Body, visibilityTimeout: null, timeToLive: QueueNames.RequestTimeToLive, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await main.SendMessageAsync(
+                message.Body,
+                visibilityTimeout: null,
+                timeToLive: QueueNames.RequestTimeToLive,
+                cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
         logger.PoisonRedriven(message.MessageId, tradeNo, main.Name);
-        return new RedriveOutcome(message.MessageId, tradeNo, "resubmitted", $"Put back on {main.Name}; the queue function performs it once.");
+        return new RedriveOutcome(
+            message.MessageId,
+            tradeNo,
+            "resubmitted",
+            $"Put back on {main.Name}; the queue function performs it once.");
     }
 
     /// <summary>The tradeNo (when valid) and mobile of a message body, read leniently: a poison message may be anything.</summary>
@@ -171,7 +229,8 @@ public class PoisonQueues(QueueServiceClient queues, QueueNames names, ITransact
                         return (null, mobile);
                     }
                     seenTradeNo = true;
-                    tradeNo = property.Value.ValueKind == JsonValueKind.String && PayproValidation.TryValidateTradeNo(property.Value.GetString(), out _)
+                    tradeNo = property.Value.ValueKind == JsonValueKind.String
+                        && PayproValidation.TryValidateTradeNo(property.Value.GetString(), out _)
                         ? property.Value.GetString()
                         : null;
                 }

@@ -50,7 +50,8 @@ public class Reconciliation(
         {
             // The days the setting names, then any earlier one a past night left incomplete (Paypro not answering), in its own pass.
             var due = settings.DaysBack.Select(back => (Day: today.AddDays(-back), Pass: back)).ToList();
-            foreach (var left in await days.GetIncompleteDaysAsync(today.AddDays(-ReconcileOptions.MaxDaysBack), hardStop.Token).ConfigureAwait(false))
+            foreach (var left in await days.GetIncompleteDaysAsync(today.AddDays(-ReconcileOptions.MaxDaysBack), hardStop.Token)
+                .ConfigureAwait(false))
             {
                 if (!due.Any(d => d.Day == left.Day))
                 {
@@ -73,8 +74,14 @@ public class Reconciliation(
         }
     }
 
-    /// <summary>Reconciles one Kenya day, as far as the budget goes: first what earlier runs could not check, then the rest of the walk.</summary>
-    private async Task<ReconciliationProgress> ReconcileDayAsync(DateOnly day, int pass, Func<bool> overBudget, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reconciles one Kenya day, as far as the budget goes: first what earlier runs could not check, then the rest of the walk.
+    /// </summary>
+    private async Task<ReconciliationProgress> ReconcileDayAsync(
+        DateOnly day,
+        int pass,
+        Func<bool> overBudget,
+        CancellationToken cancellationToken)
     {
         var progress = await days.GetDayAsync(day, cancellationToken).ConfigureAwait(false);
         if (progress is not null && progress.Pass == pass && progress.Complete)
@@ -98,7 +105,8 @@ public class Reconciliation(
         var (from, to) = (KenyaTime.StartOf(day), KenyaTime.StartOf(day.AddDays(1)));
         while (!progress.Walked && !overBudget())
         {
-            var page = await created.ListCreatedAsync(from, to, kind: null, BatchSize, progress.Cursor, cancellationToken).ConfigureAwait(false);
+            var page = await created.ListCreatedAsync(from, to, kind: null, BatchSize, progress.Cursor, cancellationToken)
+                .ConfigureAwait(false);
             var items = page.Entries.Select(e => new Item(e.TradeNo, e.CreatedAt, e.Key, null)).ToList();
             var batch = await CheckBatchAsync(progress, items, overBudget, cancellationToken).ConfigureAwait(false);
             queried += batch.Queried;
@@ -115,7 +123,15 @@ public class Reconciliation(
         progress.UpdatedAt = time.GetUtcNow();
         await days.SaveDayAsync(progress, cancellationToken).ConfigureAwait(false);
         var dayText = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        logger.Reconciled(dayText, pass, queried, progress.Agreed, progress.Disagreed, progress.Pending, progress.NotChecked, progress.Rejected,
+        logger.Reconciled(
+            dayText,
+            pass,
+            queried,
+            progress.Agreed,
+            progress.Disagreed,
+            progress.Pending,
+            progress.NotChecked,
+            progress.Rejected,
             progress.Complete ? "complete" : progress.Walked ? "walked, not complete" : "more next run");
         if (progress.NotChecked > 0)
         {
@@ -129,12 +145,18 @@ public class Reconciliation(
     /// transactions handled are always the first <see cref="BatchResult.Handled"/> of the batch: the budget stops the hand-out,
     /// and a check handed out is finished. "Not found" answers are weighed once the batch is answered (<see cref="DecideNotFoundAsync"/>).
     /// </summary>
-    private async Task<BatchResult> CheckBatchAsync(ReconciliationProgress progress, IReadOnlyList<Item> items, Func<bool> overBudget, CancellationToken cancellationToken)
+    private async Task<BatchResult> CheckBatchAsync(
+        ReconciliationProgress progress,
+        IReadOnlyList<Item> items,
+        Func<bool> overBudget,
+        CancellationToken cancellationToken)
     {
         var results = new ConcurrentDictionary<int, Checked>();
-        await Parallel.ForEachAsync(HandOut(items, overBudget),
-            new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrency, CancellationToken = cancellationToken },
-            async (item, token) => results[item.Index] = await CheckAsync(item.Item, progress.Pass, token).ConfigureAwait(false)).ConfigureAwait(false);
+        await Parallel.ForEachAsync(
+                HandOut(items, overBudget),
+                new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrency, CancellationToken = cancellationToken },
+                async (item, token) => results[item.Index] = await CheckAsync(item.Item, progress.Pass, token).ConfigureAwait(false))
+            .ConfigureAwait(false);
 
         var answered = results.Values.Where(r => r.Row is not null).ToList();
         await DecideNotFoundAsync(progress, answered, cancellationToken).ConfigureAwait(false);
@@ -166,7 +188,9 @@ public class Reconciliation(
         }
     }
 
-    /// <summary>One transaction: skipped (an orphan or duplicate index row), listed (pending, rejected), or asked about and compared.</summary>
+    /// <summary>
+    /// One transaction: skipped (an orphan or duplicate index row), listed (pending, rejected), or asked about and compared.
+    /// </summary>
     private async Task<Checked> CheckAsync(Item item, int pass, CancellationToken cancellationToken)
     {
         var record = await store.GetAsync(item.TradeNo, cancellationToken).ConfigureAwait(false);
@@ -183,15 +207,29 @@ public class Reconciliation(
         {
             var result = await paypro.QueryStatusAsync(record.Kind, record.TradeNo, cancellationToken).ConfigureAwait(false);
             var detail = "reconciliation " + ResultText.Of(result);
-            await store.AppendAuditAsync(record.TradeNo, new AuditEntry("paypro-query", result.Outcome.ToString(), detail), cancellationToken).ConfigureAwait(false);
+            await store.AppendAuditAsync(
+                    record.TradeNo,
+                    new AuditEntry("paypro-query", result.Outcome.ToString(), detail),
+                    cancellationToken)
+                .ConfigureAwait(false);
             switch (result.Outcome)
             {
                 case PayproQueryOutcome.Found when result.Transaction is { } found:
                     await channel.RecordFoundAsync(record.TradeNo, record.Kind, cancellationToken).ConfigureAwait(false);
                     var disagreements = ReconciliationMatrix.Compare(record, found);
                     await RecordAsync(record, disagreements, cancellationToken).ConfigureAwait(false);
-                    return new Checked(Row(record, pass, disagreements.Count == 0 ? ReconcileOutcome.Agreed : ReconcileOutcome.Disagreed, disagreements, found, null), item.Previous,
-                        true, null, null);
+                    return new Checked(
+                        Row(
+                            record,
+                            pass,
+                            disagreements.Count == 0 ? ReconcileOutcome.Agreed : ReconcileOutcome.Disagreed,
+                            disagreements,
+                            found,
+                            null),
+                        item.Previous,
+                        true,
+                        null,
+                        null);
                 case PayproQueryOutcome.NotFound:
                     // Weighed with the rest of the batch: alone it cannot tell a Paypro that lost the tradeNo from a broken channel.
                     return new Checked(Row(record, pass, ReconcileOutcome.NotChecked, [], null, detail), item.Previous, true, null, record);
@@ -236,7 +274,9 @@ public class Reconciliation(
                 answered[i] = answered[i] with
                 {
                     Why = $"Paypro answered that it does not know {notFound.Count} of them, while its status queries are not known to work"
-                        + (anyFound ? "" : " (none in the same batch found a transaction, and a query for one it had found did not find it)")
+                        + (anyFound
+                            ? ""
+                            : " (none in the same batch found a transaction, and a query for one it had found did not find it)")
                         + $"; see {LogMarkers.QueriesFailing}",
                 };
                 continue;
@@ -248,19 +288,34 @@ public class Reconciliation(
             }
             answered[i] = answered[i] with
             {
-                Row = Row(record, progress.Pass, disagreement is null ? ReconcileOutcome.Agreed : ReconcileOutcome.Disagreed, disagreement is null ? [] : [disagreement], null,
+                Row = Row(
+                    record,
+                    progress.Pass,
+                    disagreement is null ? ReconcileOutcome.Agreed : ReconcileOutcome.Disagreed,
+                    disagreement is null ? [] : [disagreement],
+                    null,
                     answered[i].Row!.Detail),
             };
         }
     }
 
-    /// <summary>Keeps each disagreement as an anomaly (once per name: a second run, or a callback that brought the same answer, adds nothing).</summary>
-    private async Task RecordAsync(TransactionRecord record, IReadOnlyList<Disagreement> disagreements, CancellationToken cancellationToken)
+    /// <summary>
+    /// Keeps each disagreement as an anomaly (once per name: a second run, or a callback that brought the same answer, adds nothing).
+    /// </summary>
+    private async Task RecordAsync(
+        TransactionRecord record,
+        IReadOnlyList<Disagreement> disagreements,
+        CancellationToken cancellationToken)
     {
         foreach (var disagreement in disagreements)
         {
-            var (updated, transition) = await processor.UpdateAsync(record, (current, _) => TransactionRules.OnDisagreement(current, disagreement), Source, null,
-                cancellationToken).ConfigureAwait(false);
+            var (updated, transition) = await processor.UpdateAsync(
+                    record,
+                    (current, _) => TransactionRules.OnDisagreement(current, disagreement),
+                    Source,
+                    null,
+                    cancellationToken)
+                .ConfigureAwait(false);
             record = updated;
             if (transition is not null)
             {
@@ -271,20 +326,32 @@ public class Reconciliation(
         }
     }
 
-    private ReconciliationRow Row(TransactionRecord record, int pass, ReconcileOutcome outcome, IReadOnlyList<Disagreement> disagreements, PayproTransaction? found,
+    private ReconciliationRow Row(
+        TransactionRecord record,
+        int pass,
+        ReconcileOutcome outcome,
+        IReadOnlyList<Disagreement> disagreements,
+        PayproTransaction? found,
         string? detail) =>
         new(record.TradeNo, record.Kind, pass, outcome, record.State, record.Amount, [.. disagreements.SelectMany(d => d.Kinds).Distinct()],
             disagreements.Any(d => d.Critical), found?.Status, found?.AmountText, found?.PlatFormTradeNo,
             disagreements.Count > 0 ? string.Join(" | ", disagreements.Select(d => d.Text)) : detail, time.GetUtcNow());
 
-    /// <summary>A transaction to look at: from the creation index (its creation time and key), or one an earlier run could not check.</summary>
+    /// <summary>
+    /// A transaction to look at: from the creation index (its creation time and key), or one an earlier run could not check.
+    /// </summary>
     private sealed record Item(string TradeNo, DateTimeOffset? CreatedAt, string? Key, ReconcileOutcome? Previous);
 
     /// <summary>
     /// What one look found: the row to save (null for a skipped index row), the outcome it replaces, whether Paypro was asked,
     /// why it could not be checked, and the record Paypro answered "not found" for, still to be weighed.
     /// </summary>
-    private sealed record Checked(ReconciliationRow? Row, ReconcileOutcome? Previous, bool Queried, string? Why, TransactionRecord? NotFound);
+    private sealed record Checked(
+        ReconciliationRow? Row,
+        ReconcileOutcome? Previous,
+        bool Queried,
+        string? Why,
+        TransactionRecord? NotFound);
 
     private readonly record struct BatchResult(int Handled, int Queried);
 }

@@ -71,34 +71,66 @@ public class ReconciliationReports(IReconciliationStore days, TimeProvider time)
         }
         var disagreements = new List<DisagreementView>();
         var truncated = false;
-        await foreach (var row in days.ListRowsAsync(day, progress.Pass, ReconcileOutcome.Disagreed, cancellationToken).ConfigureAwait(false))
+        await foreach (var row in days.ListRowsAsync(day, progress.Pass, ReconcileOutcome.Disagreed, cancellationToken)
+            .ConfigureAwait(false))
         {
             if (disagreements.Count == MaxDisagreements)
             {
                 truncated = true;
                 break;
             }
-            disagreements.Add(new DisagreementView(row.TradeNo, row.Kind.ToWire(), row.State.ToWire(), row.Amount, [.. row.Disagreements.Select(Wire)],
-                row.Critical ? "critical" : "error", row.PayproStatus, row.PayproAmount, row.PayproPlatFormTradeNo, row.Detail));
+            disagreements.Add(new DisagreementView(
+                row.TradeNo,
+                row.Kind.ToWire(),
+                row.State.ToWire(),
+                row.Amount,
+                [.. row.Disagreements.Select(Wire)],
+                row.Critical ? "critical" : "error",
+                row.PayproStatus,
+                row.PayproAmount,
+                row.PayproPlatFormTradeNo,
+                row.Detail));
         }
-        return new ReconciliationReport(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), KenyaTime.StartOf(day), KenyaTime.StartOf(day.AddDays(1)), progress.Pass,
-            progress.Complete, progress.Walked, new ReconciliationCounts(progress.Agreed, progress.Disagreed, progress.Pending, progress.NotChecked, progress.Rejected),
-            progress.Why, progress.StartedAt, progress.UpdatedAt, disagreements, truncated);
+        return new ReconciliationReport(
+            day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            KenyaTime.StartOf(day),
+            KenyaTime.StartOf(day.AddDays(1)),
+            progress.Pass,
+            progress.Complete,
+            progress.Walked,
+            new ReconciliationCounts(progress.Agreed, progress.Disagreed, progress.Pending, progress.NotChecked, progress.Rejected),
+            progress.Why,
+            progress.StartedAt,
+            progress.UpdatedAt,
+            disagreements,
+            truncated);
     }
 
     /// <summary>Every transaction reconciliation looked at in the day's pass, with its outcome, as CSV in tradeNo order.</summary>
     public async Task WriteCsvAsync(DateOnly day, int pass, Stream output, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
-        await writer.WriteLineAsync("tradeNo,kind,state,amount,outcome,disagreements,severity,payproStatus,payproAmount,payproPlatFormTradeNo,checkedAt,detail")
+        await writer.WriteLineAsync(
+                "tradeNo,kind,state,amount,outcome,disagreements,severity,payproStatus,payproAmount,payproPlatFormTradeNo,checkedAt,detail")
             .ConfigureAwait(false);
         var written = 0;
         await foreach (var row in days.ListRowsAsync(day, pass, outcome: null, cancellationToken).ConfigureAwait(false))
         {
-            await writer.WriteLineAsync(string.Join(',',
-                Csv.Cell(row.TradeNo), row.Kind.ToWire(), row.State.ToWire(), row.Amount.ToString(CultureInfo.InvariantCulture), row.Outcome.ToWire(),
-                Csv.Cell(string.Join(' ', row.Disagreements.Select(Wire))), row.Outcome == ReconcileOutcome.Disagreed ? row.Critical ? "critical" : "error" : "",
-                Csv.Cell(row.PayproStatus), Csv.Cell(row.PayproAmount), Csv.Cell(row.PayproPlatFormTradeNo), Csv.Time(row.At), Csv.Cell(row.Detail))).ConfigureAwait(false);
+            await writer.WriteLineAsync(string.Join(
+                    ',',
+                    Csv.Cell(row.TradeNo),
+                    row.Kind.ToWire(),
+                    row.State.ToWire(),
+                    row.Amount.ToString(CultureInfo.InvariantCulture),
+                    row.Outcome.ToWire(),
+                    Csv.Cell(string.Join(' ', row.Disagreements.Select(Wire))),
+                    row.Outcome == ReconcileOutcome.Disagreed ? row.Critical ? "critical" : "error" : "",
+                    Csv.Cell(row.PayproStatus),
+                    Csv.Cell(row.PayproAmount),
+                    Csv.Cell(row.PayproPlatFormTradeNo),
+                    Csv.Time(row.At),
+                    Csv.Cell(row.Detail)))
+                .ConfigureAwait(false);
             if (++written % 1000 == 0)
             {
                 await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -106,7 +138,9 @@ public class ReconciliationReports(IReconciliationStore days, TimeProvider time)
         }
     }
 
-    /// <summary>A disagreement's wire name: <c>state</c>, <c>amount</c>, <c>platFormTradeNo</c>, <c>unknownToPaypro</c>, <c>paidNotSent</c>.</summary>
+    /// <summary>
+    /// A disagreement's wire name: <c>state</c>, <c>amount</c>, <c>platFormTradeNo</c>, <c>unknownToPaypro</c>, <c>paidNotSent</c>.
+    /// </summary>
     public static string Wire(DisagreementKind kind) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
 
     private static string Clip(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "…";

@@ -21,21 +21,46 @@ public sealed record TransactionListItem(
     string? Reason)
 {
     public static TransactionListItem From(TransactionRecord record) => new(
-        record.TradeNo, record.Kind.ToWire(), record.State.ToWire(), record.State.IsFinal(), record.Amount, PayproValidation.MaskMobile(record.Mobile),
-        record.CreatedAt, record.FinalAt, record.PayproStatus, record.PlatFormTradeNo, record.MpesaReceiptNumber, record.NotSent, record.Reason);
+        record.TradeNo,
+        record.Kind.ToWire(),
+        record.State.ToWire(),
+        record.State.IsFinal(),
+        record.Amount,
+        PayproValidation.MaskMobile(record.Mobile),
+        record.CreatedAt,
+        record.FinalAt,
+        record.PayproStatus,
+        record.PlatFormTradeNo,
+        record.MpesaReceiptNumber,
+        record.NotSent,
+        record.Reason);
 }
 
 /// <summary>A page of a listing; pass <see cref="ContinuationToken"/> back for the next one (null after the last).</summary>
 public sealed record TransactionListPage(IReadOnlyList<TransactionListItem> Items, string? ContinuationToken);
 
 /// <summary>An open transaction, from the due index.</summary>
-public sealed record PendingItem(string TradeNo, string Kind, string State, DateTimeOffset CreatedAt, long AgeSeconds, bool Stuck, DateTimeOffset? StuckAt, DateTimeOffset NextCheckAt);
+public sealed record PendingItem(
+    string TradeNo,
+    string Kind,
+    string State,
+    DateTimeOffset CreatedAt,
+    long AgeSeconds,
+    bool Stuck,
+    DateTimeOffset? StuckAt,
+    DateTimeOffset NextCheckAt);
 
 /// <summary>The open transactions, oldest first. <see cref="Truncated"/> when there were more than the listing reads at once.</summary>
 public sealed record PendingList(IReadOnlyList<PendingItem> Items, bool Truncated);
 
 /// <summary>What a listing asks for, checked.</summary>
-public sealed record TransactionListQuery(DateTimeOffset From, DateTimeOffset To, TransactionKind? Kind, TransactionState? State, int PageSize, string? ContinuationToken)
+public sealed record TransactionListQuery(
+    DateTimeOffset From,
+    DateTimeOffset To,
+    TransactionKind? Kind,
+    TransactionState? State,
+    int PageSize,
+    string? ContinuationToken)
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
@@ -68,7 +93,8 @@ public sealed record TransactionListQuery(DateTimeOffset From, DateTimeOffset To
         {
             if (!TransactionStateExtensions.TryParseWire(stateText, out TransactionState parsedState))
             {
-                error = $"state must be one of {string.Join(", ", Enum.GetValues<TransactionState>().Select(s => s.ToWire()))}; got '{Clip(stateText)}'.";
+                error = $"state must be one of {string.Join(", ", Enum.GetValues<TransactionState>().Select(s => s.ToWire()))}; " +
+                    $"got '{Clip(stateText)}'.";
                 return false;
             }
             state = parsedState;
@@ -94,7 +120,11 @@ public sealed record TransactionListQuery(DateTimeOffset From, DateTimeOffset To
             error = $"{name} is required: an ISO 8601 time such as 2026-11-24T00:00:00Z (UTC unless an offset is given).";
             return false;
         }
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
+        if (!DateTimeOffset.TryParse(
+            text,
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+            out value))
         {
             error = $"{name} is not an ISO 8601 time such as 2026-11-24T00:00:00Z; got '{Clip(text)}'.";
             return false;
@@ -119,7 +149,14 @@ public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationI
 
     public async Task<TransactionListPage> ListAsync(TransactionListQuery query, CancellationToken cancellationToken)
     {
-        var page = await created.ListCreatedAsync(query.From, query.To, query.Kind, query.PageSize, query.ContinuationToken, cancellationToken).ConfigureAwait(false);
+        var page = await created.ListCreatedAsync(
+                query.From,
+                query.To,
+                query.Kind,
+                query.PageSize,
+                query.ContinuationToken,
+                cancellationToken)
+            .ConfigureAwait(false);
         var records = await ReadAsync(page.Entries.Select(e => e.TradeNo).ToList(), cancellationToken).ConfigureAwait(false);
         var items = new List<TransactionListItem>(page.Entries.Count);
         foreach (var entry in page.Entries)
@@ -139,17 +176,31 @@ public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationI
     public async Task WriteCsvAsync(TransactionListQuery query, Stream output, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), leaveOpen: true);
-        await writer.WriteLineAsync("tradeNo,kind,state,final,amount,mobile,createdAt,finalAt,payproStatus,platFormTradeNo,mpesaReceiptNumber,notSent,reason").ConfigureAwait(false);
+        await writer.WriteLineAsync(
+            "tradeNo,kind,state,final,amount,mobile,createdAt,finalAt,payproStatus,platFormTradeNo,mpesaReceiptNumber,notSent,reason")
+            .ConfigureAwait(false);
         var next = query with { PageSize = TransactionListQuery.MaxPageSize };
         while (true)
         {
             var page = await ListAsync(next, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
-                await writer.WriteLineAsync(string.Join(',',
-                    Csv.Cell(item.TradeNo), item.Kind, item.State, item.Final ? "true" : "false", item.Amount.ToString(CultureInfo.InvariantCulture), Csv.Cell(item.Mobile),
-                    Csv.Time(item.CreatedAt), Csv.Time(item.FinalAt), Csv.Cell(item.PayproStatus), Csv.Cell(item.PlatFormTradeNo), Csv.Cell(item.MpesaReceiptNumber),
-                    item.NotSent ? "true" : "false", Csv.Cell(item.Reason))).ConfigureAwait(false);
+                await writer.WriteLineAsync(string.Join(
+                        ',',
+                        Csv.Cell(item.TradeNo),
+                        item.Kind,
+                        item.State,
+                        item.Final ? "true" : "false",
+                        item.Amount.ToString(CultureInfo.InvariantCulture),
+                        Csv.Cell(item.Mobile),
+                        Csv.Time(item.CreatedAt),
+                        Csv.Time(item.FinalAt),
+                        Csv.Cell(item.PayproStatus),
+                        Csv.Cell(item.PlatFormTradeNo),
+                        Csv.Cell(item.MpesaReceiptNumber),
+                        item.NotSent ? "true" : "false",
+                        Csv.Cell(item.Reason)))
+                    .ConfigureAwait(false);
             }
             await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (page.ContinuationToken is null)
@@ -165,7 +216,11 @@ public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationI
         var scheduled = await due.GetScheduledAsync(MaxPending + 1, cancellationToken).ConfigureAwait(false);
         var truncated = scheduled.Count > MaxPending;
         // The entries come partition by partition: the soonest checks first, as the list promises.
-        var nextCheck = scheduled.OrderBy(e => e.DueAt).Take(MaxPending).GroupBy(e => e.TradeNo).ToDictionary(g => g.Key, g => g.Min(e => e.DueAt));
+        var nextCheck = scheduled
+            .OrderBy(e => e.DueAt)
+            .Take(MaxPending)
+            .GroupBy(e => e.TradeNo)
+            .ToDictionary(g => g.Key, g => g.Min(e => e.DueAt));
         var records = await ReadAsync([.. nextCheck.Keys], cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var items = records.Values
@@ -180,14 +235,16 @@ public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationI
     private async Task<Dictionary<string, TransactionRecord>> ReadAsync(IReadOnlyList<string> tradeNos, CancellationToken cancellationToken)
     {
         var records = new System.Collections.Concurrent.ConcurrentDictionary<string, TransactionRecord>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(tradeNos.Distinct(StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = ReadConcurrency, CancellationToken = cancellationToken }, async (tradeNo,
-            token) =>
-        {
-            if (await store.GetAsync(tradeNo, token).ConfigureAwait(false) is { } record)
+        await Parallel.ForEachAsync(
+            tradeNos.Distinct(StringComparer.Ordinal),
+            new ParallelOptions { MaxDegreeOfParallelism = ReadConcurrency, CancellationToken = cancellationToken },
+            async (tradeNo, token) =>
             {
-                records[tradeNo] = record;
-            }
-        }).ConfigureAwait(false);
+                if (await store.GetAsync(tradeNo, token).ConfigureAwait(false) is { } record)
+                {
+                    records[tradeNo] = record;
+                }
+            }).ConfigureAwait(false);
         return new Dictionary<string, TransactionRecord>(records, StringComparer.Ordinal);
     }
 }

@@ -24,7 +24,12 @@ public class OutboxDispatcher
     private readonly ILogger<OutboxDispatcher> _logger;
     private readonly TimeProvider _time;
 
-    public OutboxDispatcher(IOutboxStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, TimeProvider? time = null)
+    public OutboxDispatcher(
+        IOutboxStore store,
+        QueueServiceClient queues,
+        QueueNames names,
+        ILogger<OutboxDispatcher> logger,
+        TimeProvider? time = null)
     {
         _store = store;
         _events = queues.GetQueueClient(names.Events);
@@ -88,7 +93,9 @@ public class OutboxDispatcher
 
     private async Task SendAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken)
     {
-        using var activity = TransactionTracing.Source.StartActivity(TransactionTracing.EventSend, System.Diagnostics.ActivityKind.Producer);
+        using var activity = TransactionTracing.Source.StartActivity(
+            TransactionTracing.EventSend,
+            System.Diagnostics.ActivityKind.Producer);
         activity?.SetTag("messaging.system", "azure_queue");
         activity?.SetTag("messaging.destination.name", _events.Name);
         activity?.SetTag("paypro.trade_no", outboxEvent.TradeNo);

@@ -34,8 +34,16 @@ internal static class KeyVaultOptionsBinder
         }
 
         options.RefreshInterval = ReadTimeSpan(section, nameof(KeyVaultOptions.RefreshInterval), options.RefreshInterval, options);
-        options.MissRefreshInterval = ReadTimeSpan(section, nameof(KeyVaultOptions.MissRefreshInterval), options.MissRefreshInterval, options);
-        options.PreviousSecretWindow = ReadTimeSpan(section, nameof(KeyVaultOptions.PreviousSecretWindow), options.PreviousSecretWindow, options);
+        options.MissRefreshInterval = ReadTimeSpan(
+            section,
+            nameof(KeyVaultOptions.MissRefreshInterval),
+            options.MissRefreshInterval,
+            options);
+        options.PreviousSecretWindow = ReadTimeSpan(
+            section,
+            nameof(KeyVaultOptions.PreviousSecretWindow),
+            options.PreviousSecretWindow,
+            options);
     }
 
     private static TimeSpan ReadTimeSpan(IConfigurationSection section, string key, TimeSpan current, KeyVaultOptions options)

@@ -38,12 +38,14 @@ internal sealed class KeyVaultOptionsValidator(IConfiguration configuration) : I
 
         if (options.VaultUri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme != Uri.UriSchemeHttps))
         {
-            failures.Add($"KeyVault:VaultUri must be an absolute https URI such as https://my-vault.vault.azure.net/; got '{uri.OriginalString}'.");
+            failures.Add(
+                $"KeyVault:VaultUri must be an absolute https URI such as https://my-vault.vault.azure.net/; got '{uri.OriginalString}'.");
         }
 
         if (!IsSecretName(options.SecretName))
         {
-            failures.Add($"KeyVault:SecretName must be 1 to 127 letters, digits or dashes (a Key Vault secret name); got '{options.SecretName}'.");
+            failures.Add(
+                $"KeyVault:SecretName must be 1 to 127 letters, digits or dashes (a Key Vault secret name); got '{options.SecretName}'.");
         }
 
         CheckInterval(failures, nameof(KeyVaultOptions.RefreshInterval), options.RefreshInterval, allowZero: false);

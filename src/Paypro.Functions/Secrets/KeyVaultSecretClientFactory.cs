@@ -3,7 +3,9 @@ using Azure.Security.KeyVault.Secrets;
 
 namespace Paypro.Functions.Secrets;
 
-/// <summary>The one place a real <see cref="SecretClient"/> is made (registered through <c>AddAzureClients</c>); tests register their own instead.</summary>
+/// <summary>
+/// The one place a real <see cref="SecretClient"/> is made (registered through <c>AddAzureClients</c>); tests register their own instead.
+/// </summary>
 internal static class KeyVaultSecretClientFactory
 {
     public static SecretClient Create(KeyVaultOptions options, SecretClientOptions clientOptions)

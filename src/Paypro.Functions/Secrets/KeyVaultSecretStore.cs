@@ -31,7 +31,11 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
     private bool _lastReadAddedSecret;
     private Failure? _failure;
 
-    public KeyVaultSecretStore(SecretClient client, IOptions<KeyVaultOptions> options, TimeProvider timeProvider, ILogger<KeyVaultSecretStore> logger)
+    public KeyVaultSecretStore(
+        SecretClient client,
+        IOptions<KeyVaultOptions> options,
+        TimeProvider timeProvider,
+        ILogger<KeyVaultSecretStore> logger)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -206,7 +210,8 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
     private void Fail(TaskCompletionSource<bool> completion, SecretSet? before, Exception exception)
     {
         var (reason, errorCode) = Describe(exception);
-        var retryAt = _time.GetUtcNow() + (_options.MissRefreshInterval < _options.RefreshInterval ? _options.MissRefreshInterval : _options.RefreshInterval);
+        var retryAt = _time.GetUtcNow()
+            + (_options.MissRefreshInterval < _options.RefreshInterval ? _options.MissRefreshInterval : _options.RefreshInterval);
         var message = $"The Paypro app secret could not be read from Key Vault (KeyVault:VaultUri '{_vaultUri}', " +
             $"KeyVault:SecretName '{_options.SecretName}'): {reason}";
 
@@ -229,7 +234,14 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
         {
             if (before is not null)
             {
-                LogRefreshFailed(_logger, _vaultUri, _options.SecretName, errorCode ?? "none", reason, before.CurrentVersion ?? "(unknown)", retryAt);
+                LogRefreshFailed(
+                    _logger,
+                    _vaultUri,
+                    _options.SecretName,
+                    errorCode ?? "none",
+                    reason,
+                    before.CurrentVersion ?? "(unknown)",
+                    retryAt);
             }
             else
             {
@@ -284,13 +296,19 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
             _time.GetUtcNow() + _options.RefreshInterval);
     }
 
-    private async Task<(string? Value, string? Version)> ReadPreviousAsync(string? currentVersion, DateTimeOffset currentCreated, SecretSet? before)
+    private async Task<(string? Value, string? Version)> ReadPreviousAsync(
+        string? currentVersion,
+        DateTimeOffset currentCreated,
+        SecretSet? before)
     {
         SecretProperties? previous = null;
         var previousCreated = DateTimeOffset.MinValue;
-        await foreach (var version in _client.GetPropertiesOfSecretVersionsAsync(_options.SecretName, CancellationToken.None).ConfigureAwait(false))
+        await foreach (var version in _client.GetPropertiesOfSecretVersionsAsync(_options.SecretName, CancellationToken.None)
+            .ConfigureAwait(false))
         {
-            if (version.Version == currentVersion || (version.CreatedOn ?? version.UpdatedOn) is not { } created || created > currentCreated)
+            if (version.Version == currentVersion
+                || (version.CreatedOn ?? version.UpdatedOn) is not { } created
+                || created > currentCreated)
             {
                 continue;
             }
@@ -321,7 +339,8 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
             return (before.Previous, previousVersion);
         }
 
-        var value = (await _client.GetSecretAsync(_options.SecretName, previousVersion, null, CancellationToken.None).ConfigureAwait(false)).Value?.Value;
+        var value = (await _client.GetSecretAsync(_options.SecretName, previousVersion, null, CancellationToken.None)
+            .ConfigureAwait(false)).Value?.Value;
         return string.IsNullOrEmpty(value) ? (null, null) : (value, previousVersion);
     }
 
@@ -333,13 +352,15 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
             ("the secret's current version has an empty value. Set a value with: az keyvault secret set --vault-name <vault> --name " +
              $"{_options.SecretName} --value <app secret>.", null),
         RequestFailedException { Status: 404 } e =>
-            ($"the vault has no secret by that name (HTTP 404, error code {e.ErrorCode ?? "none"}). Check KeyVault:SecretName.", e.ErrorCode),
+            ($"the vault has no secret by that name (HTTP 404, error code {e.ErrorCode ?? "none"}). Check KeyVault:SecretName.",
+             e.ErrorCode),
         RequestFailedException { Status: 401 or 403 } e =>
             ($"the vault refused access (HTTP {e.Status}, error code {e.ErrorCode ?? "none"}). Give the app's managed identity " +
              "(its client id in AZURE_CLIENT_ID) the 'Key Vault Secrets User' role on the vault, check the vault's network rules, " +
              "and check that the secret's current version is enabled.", e.ErrorCode),
         RequestFailedException { Status: 0 } e =>
-            ($"the vault did not answer ({e.InnerException?.Message ?? e.GetType().Name}). Check KeyVault:VaultUri and the network path to the vault.",
+            ($"the vault did not answer ({e.InnerException?.Message ?? e.GetType().Name}). " +
+             "Check KeyVault:VaultUri and the network path to the vault.",
              e.ErrorCode),
         RequestFailedException e =>
             ($"the vault answered HTTP {e.Status} (error code {e.ErrorCode ?? "none"}).", e.ErrorCode),
@@ -351,21 +372,42 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
     [LoggerMessage(EventId = 4100, Level = LogLevel.Information,
         Message = "Read the Paypro app secret from Key Vault (KeyVault:SecretName '{SecretName}'): current version {CurrentVersion}; " +
                   "previous version {PreviousVersion} accepted for verification until {PreviousAcceptedUntil}.")]
-    internal static partial void LogSecretRead(ILogger logger, string secretName, string currentVersion, string previousVersion, string previousAcceptedUntil);
+    internal static partial void LogSecretRead(
+        ILogger logger,
+        string secretName,
+        string currentVersion,
+        string previousVersion,
+        string previousAcceptedUntil);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Warning,
-        Message = "Could not refresh the Paypro app secret from Key Vault (KeyVault:VaultUri '{VaultUri}', KeyVault:SecretName '{SecretName}', " +
+        Message = "Could not refresh the Paypro app secret from Key Vault (KeyVault:VaultUri '{VaultUri}', " +
+                  "KeyVault:SecretName '{SecretName}', " +
                   "error code {ErrorCode}): {Reason} Still using the cached version {CachedVersion}; next attempt after {RetryAt:O}.")]
-    internal static partial void LogRefreshFailed(ILogger logger, string vaultUri, string secretName, string errorCode, string reason, string cachedVersion, DateTimeOffset retryAt);
+    internal static partial void LogRefreshFailed(
+        ILogger logger,
+        string vaultUri,
+        string secretName,
+        string errorCode,
+        string reason,
+        string cachedVersion,
+        DateTimeOffset retryAt);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Error,
-        Message = "Could not read the Paypro app secret from Key Vault (KeyVault:VaultUri '{VaultUri}', KeyVault:SecretName '{SecretName}', " +
+        Message = "Could not read the Paypro app secret from Key Vault (KeyVault:VaultUri '{VaultUri}', " +
+                  "KeyVault:SecretName '{SecretName}', " +
                   "error code {ErrorCode}): {Reason} Nothing is cached, so calls to Paypro and callbacks fail until the vault answers; " +
                   "next attempt after {RetryAt:O}.")]
-    internal static partial void LogReadFailed(ILogger logger, string vaultUri, string secretName, string errorCode, string reason, DateTimeOffset retryAt);
+    internal static partial void LogReadFailed(
+        ILogger logger,
+        string vaultUri,
+        string secretName,
+        string errorCode,
+        string reason,
+        DateTimeOffset retryAt);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning,
-        Message = "Could not read the previous version of the Paypro app secret (KeyVault:SecretName '{SecretName}', error code {ErrorCode}): " +
+        Message = "Could not read the previous version of the Paypro app secret (KeyVault:SecretName '{SecretName}', " +
+                  "error code {ErrorCode}): " +
                   "{Reason} Only the current version verifies callbacks.")]
     internal static partial void LogPreviousUnavailable(ILogger logger, string secretName, string errorCode, string reason);
 
@@ -420,6 +462,7 @@ public sealed partial class KeyVaultSecretStore : IAppSecretStore
         private bool Holds(string secret) =>
             string.Equals(Current, secret, StringComparison.Ordinal) || string.Equals(Previous, secret, StringComparison.Ordinal);
 
-        public override string ToString() => $"Paypro app secret set (current version {CurrentVersion ?? "(unknown)"}, previous version {PreviousVersion ?? "none"})";
+        public override string ToString() =>
+            $"Paypro app secret set (current version {CurrentVersion ?? "(unknown)"}, previous version {PreviousVersion ?? "none"})";
     }
 }

@@ -32,7 +32,8 @@ public static partial class SecretsServiceCollectionExtensions
         if (!services.Any(service => service.ServiceType == typeof(SecretClient)))
         {
             services.AddAzureClients(azure => azure
-                .AddClient<SecretClient, SecretClientOptions>((options, sp) => KeyVaultSecretClientFactory.Create(sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value, options))
+                .AddClient<SecretClient, SecretClientOptions>((options, sp) =>
+                    KeyVaultSecretClientFactory.Create(sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value, options))
                 .ConfigureOptions(KeyVaultSecretClientFactory.Configure));
         }
         services.TryAddSingleton(sp => CreateStore(sp, configuration));
@@ -74,10 +75,12 @@ public static partial class SecretsServiceCollectionExtensions
     }
 
     [LoggerMessage(EventId = 4110, Level = LogLevel.Warning,
-        Message = "No Key Vault configured (KeyVault:VaultUri is empty): using the plain setting Paypro:AppSecret. Use this only for local development.")]
+        Message = "No Key Vault configured (KeyVault:VaultUri is empty): using the plain setting Paypro:AppSecret."
+            + " Use this only for local development.")]
     internal static partial void LogPlainSetting(ILogger logger);
 
     [LoggerMessage(EventId = 4111, Level = LogLevel.Warning,
-        Message = "Paypro:AppSecret is set but ignored: the Paypro app secret is read from Key Vault (KeyVault:VaultUri). Remove Paypro:AppSecret from the app settings.")]
+        Message = "Paypro:AppSecret is set but ignored: the Paypro app secret is read from Key Vault (KeyVault:VaultUri)."
+            + " Remove Paypro:AppSecret from the app settings.")]
     internal static partial void LogAppSecretIgnored(ILogger logger);
 }

@@ -27,12 +27,17 @@ public class ControlsStore : IControlsStore
         _table = tables.GetTableClient(options.Value.ControlsTable);
     }
 
-    public virtual async Task<Counts> UpdateAsync(string partition, string row, Func<Counts, Counts?> change, CancellationToken cancellationToken)
+    public virtual async Task<Counts> UpdateAsync(
+        string partition,
+        string row,
+        Func<Counts, Counts?> change,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
         for (var attempt = 1; ; attempt++)
         {
-            var read = await _table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var read = await _table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
             FunctionsMetrics.EntitiesRead.Add(1);
             var entity = read.HasValue ? read.Value : null;
             var current = entity is null ? default : CountsOf(entity);
@@ -63,7 +68,8 @@ public class ControlsStore : IControlsStore
             {
                 // Another instance's change went in first: read it and decide again, after a short random pause so that
                 // the instances that lost this round do not all come back at once.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + Math.Min(attempt, 20) * 2)), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + Math.Min(attempt, 20) * 2)), cancellationToken)
+                    .ConfigureAwait(false);
             }
         }
     }
@@ -81,7 +87,9 @@ public class ControlsStore : IControlsStore
     }
 
     private static Counts CountsOf(TableEntity entity) =>
-        new(new Tally(entity.GetInt64("Amount") ?? 0, entity.GetInt64("Count") ?? 0), new Tally(entity.GetInt64("AllottedAmount") ?? 0, entity.GetInt64("AllottedCount") ?? 0));
+        new(
+            new Tally(entity.GetInt64("Amount") ?? 0, entity.GetInt64("Count") ?? 0),
+            new Tally(entity.GetInt64("AllottedAmount") ?? 0, entity.GetInt64("AllottedCount") ?? 0));
 
     public virtual async Task<int> DeleteCountsBeforeAsync(string dayKey, int max, CancellationToken cancellationToken)
     {
@@ -95,8 +103,12 @@ public class ControlsStore : IControlsStore
         foreach (var prefix in new[] { "day-", "mobile-" })
         {
             var filter = TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {prefix + dayKey}");
-            await foreach (var entity in _table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Clamp(max - deleted, 1, 1000), select: ["PartitionKey", "RowKey"],
-                cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var entity in _table.QueryAsync<TableEntity>(
+                    filter,
+                    maxPerPage: Math.Clamp(max - deleted, 1, 1000),
+                    select: ["PartitionKey", "RowKey"],
+                    cancellationToken: cancellationToken)
+                .ConfigureAwait(false))
             {
                 if (deleted >= max)
                 {
@@ -124,11 +136,18 @@ public class ControlsStore : IControlsStore
     public virtual async Task<IReadOnlyList<HeldEntry>> GetHeldAsync(int max, CancellationToken cancellationToken)
     {
         var held = new List<HeldEntry>();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == HeldPartition, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken)
+        await foreach (var entity in _table.QueryAsync<TableEntity>(
+                e => e.PartitionKey == HeldPartition,
+                maxPerPage: Math.Min(max, 1000),
+                cancellationToken: cancellationToken)
             .ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
-            held.Add(new HeldEntry(entity.RowKey, entity.GetInt64("Amount") ?? 0, entity.GetDateTimeOffset("HeldAt") ?? default, entity.GetString("Reason") ?? ""));
+            held.Add(new HeldEntry(
+                entity.RowKey,
+                entity.GetInt64("Amount") ?? 0,
+                entity.GetDateTimeOffset("HeldAt") ?? default,
+                entity.GetString("Reason") ?? ""));
             if (held.Count == max)
             {
                 break;

@@ -15,7 +15,12 @@ public class CreationIndex(IndexPartitions partitions) : ICreationIndex
     /// <summary>Row keys of the creation index; '~' sorts after the due entries' <c>d|</c>.</summary>
     public const string Prefix = "~created|";
 
-    public virtual async Task<CreatedPage> ListCreatedAsync(DateTimeOffset from, DateTimeOffset to, TransactionKind? kind, int pageSize, string? continuationToken,
+    public virtual async Task<CreatedPage> ListCreatedAsync(
+        DateTimeOffset from,
+        DateTimeOffset to,
+        TransactionKind? kind,
+        int pageSize,
+        string? continuationToken,
         CancellationToken cancellationToken)
     {
         // The token is the row key of the last row returned: every partition shares the key space, so it says where
@@ -37,8 +42,11 @@ public class CreationIndex(IndexPartitions partitions) : ICreationIndex
         {
             foreach (var name in names)
             {
-                cursors.Add(partitions.Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {name}") + " and " + filter, maxPerPage: slice,
-                    cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken));
+                cursors.Add(partitions.Table.QueryAsync<TableEntity>(
+                        TableClient.CreateQueryFilter($"PartitionKey eq {name}") + " and " + filter,
+                        maxPerPage: slice,
+                        cancellationToken: cancellationToken)
+                    .GetAsyncEnumerator(cancellationToken));
             }
             var first = await Task.WhenAll(cursors.Select(c => c.MoveNextAsync().AsTask())).ConfigureAwait(false);
             for (var i = 0; i < cursors.Count; i++)
@@ -55,7 +63,10 @@ public class CreationIndex(IndexPartitions partitions) : ICreationIndex
             {
                 var entity = cursors[index].Current;
                 TransactionStateExtensions.TryParseWire(entity.GetString("Kind"), out TransactionKind entryKind);
-                entries.Add(new CreatedEntry(entity.GetString("TradeNo") ?? "", entryKind, entity.GetDateTimeOffset("CreatedAt") ?? default) { Key = key });
+                entries.Add(new CreatedEntry(entity.GetString("TradeNo") ?? "", entryKind, entity.GetDateTimeOffset("CreatedAt") ?? default)
+                {
+                    Key = key,
+                });
                 last = key;
                 if (await cursors[index].MoveNextAsync().ConfigureAwait(false))
                 {
@@ -75,12 +86,13 @@ public class CreationIndex(IndexPartitions partitions) : ICreationIndex
     }
 
     /// <summary>A new transaction's row in the creation index, in its index partition.</summary>
-    internal static TableEntity Row(string partition, string tradeNo, TransactionKind kind, DateTimeOffset createdAt) => new(partition, Key(createdAt, tradeNo))
-    {
-        ["TradeNo"] = tradeNo,
-        ["Kind"] = kind.ToWire(),
-        ["CreatedAt"] = createdAt,
-    };
+    internal static TableEntity Row(string partition, string tradeNo, TransactionKind kind, DateTimeOffset createdAt) =>
+        new(partition, Key(createdAt, tradeNo))
+        {
+            ["TradeNo"] = tradeNo,
+            ["Kind"] = kind.ToWire(),
+            ["CreatedAt"] = createdAt,
+        };
 
     internal static string Key(DateTimeOffset createdAt, string tradeNo) => Bound(createdAt) + "|" + tradeNo;
 

@@ -18,7 +18,12 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
 
     private TableClient Table => partitions.Table;
 
-    public virtual async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    public virtual async Task<DueEntry> ScheduleNewAsync(
+        string tradeNo,
+        TransactionKind kind,
+        DateTimeOffset createdAt,
+        DateTimeOffset dueAt,
+        CancellationToken cancellationToken)
     {
         var (entry, due, created) = NewTransactionRows(partitions.PartitionOf(tradeNo), tradeNo, kind, createdAt, dueAt);
         var response = await Table.SubmitTransactionAsync(
@@ -29,8 +34,14 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
         return entry with { ETag = response.Value[0].Headers.ETag ?? default };
     }
 
-    /// <summary>A new transaction's first due entry and its row in the creation index, both in <paramref name="partition"/>.</summary>
-    internal static (DueEntry Entry, TableEntity Due, TableEntity Created) NewTransactionRows(string partition, string tradeNo, TransactionKind kind, DateTimeOffset createdAt,
+    /// <summary>
+    /// A new transaction's first due entry and its row in the creation index, both in <paramref name="partition"/>.
+    /// </summary>
+    internal static (DueEntry Entry, TableEntity Due, TableEntity Created) NewTransactionRows(
+        string partition,
+        string tradeNo,
+        TransactionKind kind,
+        DateTimeOffset createdAt,
         DateTimeOffset dueAt)
     {
         var entry = new DueEntry(tradeNo, partition, dueAt, 0, default, createdAt);
@@ -44,17 +55,32 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
     /// Puts a transaction in the due index, or moves its entry, unconditionally (seeding, tests). The engine moves an
     /// entry with <see cref="MoveDueAsync"/>, conditional on the version it read.
     /// </summary>
-    public virtual async Task<DueEntry> ScheduleAsync(string tradeNo, DateTimeOffset dueAt, int attempt, DateTimeOffset? createdAt, CancellationToken cancellationToken) =>
+    public virtual async Task<DueEntry> ScheduleAsync(
+        string tradeNo,
+        DateTimeOffset dueAt,
+        int attempt,
+        DateTimeOffset? createdAt,
+        CancellationToken cancellationToken) =>
         await ScheduleAsync(tradeNo, partitions.PartitionOf(tradeNo), dueAt, attempt, createdAt, cancellationToken).ConfigureAwait(false);
 
-    private async Task<DueEntry> ScheduleAsync(string tradeNo, string partition, DateTimeOffset dueAt, int attempt, DateTimeOffset? createdAt, CancellationToken cancellationToken)
+    private async Task<DueEntry> ScheduleAsync(
+        string tradeNo,
+        string partition,
+        DateTimeOffset dueAt,
+        int attempt,
+        DateTimeOffset? createdAt,
+        CancellationToken cancellationToken)
     {
         var entry = new DueEntry(tradeNo, partition, dueAt, attempt, default, createdAt);
         var response = await Table.UpsertEntityAsync(Entity(entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         return entry with { ETag = response.Headers.ETag ?? default };
     }
 
-    public virtual async Task<(DueEntry Entry, bool Existed)> EnsureDueAsync(string tradeNo, string? partition, DateTimeOffset dueAt, DateTimeOffset createdAt,
+    public virtual async Task<(DueEntry Entry, bool Existed)> EnsureDueAsync(
+        string tradeNo,
+        string? partition,
+        DateTimeOffset dueAt,
+        DateTimeOffset createdAt,
         CancellationToken cancellationToken)
     {
         var entry = new DueEntry(tradeNo, partition ?? partitions.PartitionOf(tradeNo), dueAt, 0, default, createdAt);
@@ -69,12 +95,17 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
         }
     }
 
-    public virtual async Task<DueEntry?> MoveDueAsync(DueEntry entry, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken)
+    public virtual async Task<DueEntry?> MoveDueAsync(
+        DueEntry entry,
+        DateTimeOffset dueAt,
+        int attempt,
+        CancellationToken cancellationToken)
     {
         var moved = entry with { DueAt = dueAt, Attempt = attempt };
         try
         {
-            var response = await Table.UpdateEntityAsync(Entity(moved), entry.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            var response = await Table.UpdateEntityAsync(Entity(moved), entry.ETag, TableUpdateMode.Replace, cancellationToken)
+                .ConfigureAwait(false);
             return moved with { ETag = response.Headers.ETag ?? default };
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -83,12 +114,24 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
         }
     }
 
-    public virtual async Task<bool> BringDueForwardAsync(string tradeNo, string? partition, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    public virtual async Task<bool> BringDueForwardAsync(
+        string tradeNo,
+        string? partition,
+        DateTimeOffset dueAt,
+        CancellationToken cancellationToken)
     {
         try
         {
-            await Table.UpdateEntityAsync(new TableEntity(partition ?? partitions.PartitionOf(tradeNo), Prefix + tradeNo) { ["DueAt"] = dueAt, ["Attempt"] = 0 }, ETag.All,
-                TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            await Table.UpdateEntityAsync(
+                    new TableEntity(partition ?? partitions.PartitionOf(tradeNo), Prefix + tradeNo)
+                    {
+                        ["DueAt"] = dueAt,
+                        ["Attempt"] = 0,
+                    },
+                    ETag.All,
+                    TableUpdateMode.Merge,
+                    cancellationToken)
+                .ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -97,7 +140,10 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
         }
     }
 
-    public virtual async Task<(IReadOnlyList<DueEntry> Entries, bool More)> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    public virtual async Task<(IReadOnlyList<DueEntry> Entries, bool More)> GetDueAsync(
+        DateTimeOffset now,
+        int max,
+        CancellationToken cancellationToken)
     {
         var names = await partitions.AllAsync(cancellationToken).ConfigureAwait(false);
         // A share of the batch from each partition; one more row than the share tells whether a partition has more.
@@ -115,7 +161,10 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
 
     public virtual async Task<DueEntry?> GetDueEntryAsync(string tradeNo, string? partition, CancellationToken cancellationToken)
     {
-        var response = await Table.GetEntityIfExistsAsync<TableEntity>(partition ?? partitions.PartitionOf(tradeNo), Prefix + tradeNo, cancellationToken: cancellationToken)
+        var response = await Table.GetEntityIfExistsAsync<TableEntity>(
+                partition ?? partitions.PartitionOf(tradeNo),
+                Prefix + tradeNo,
+                cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         return response.HasValue ? EntryOf(response.Value!) : null;
     }
@@ -124,7 +173,8 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
     {
         try
         {
-            await Table.DeleteEntityAsync(partition ?? partitions.PartitionOf(tradeNo), Prefix + tradeNo, ifMatch, cancellationToken).ConfigureAwait(false);
+            await Table.DeleteEntityAsync(partition ?? partitions.PartitionOf(tradeNo), Prefix + tradeNo, ifMatch, cancellationToken)
+                .ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)
@@ -143,7 +193,12 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
             filter += " and " + TableClient.CreateQueryFilter($"DueAt le {at}");
         }
         var result = new List<DueEntry>();
-        await foreach (var page in Table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        await foreach (var page in Table.QueryAsync<TableEntity>(
+                filter,
+                maxPerPage: Math.Min(max, 1000),
+                cancellationToken: cancellationToken)
+            .AsPages()
+            .ConfigureAwait(false))
         {
             foreach (var entity in page.Values)
             {
@@ -167,6 +222,11 @@ public class DueIndex(IndexPartitions partitions) : IDueIndex
     };
 
     private static DueEntry EntryOf(TableEntity entity) =>
-        new(entity.GetString("TradeNo") ?? entity.RowKey[Prefix.Length..], entity.PartitionKey, entity.GetDateTimeOffset("DueAt") ?? default, entity.GetInt32("Attempt") ?? 0,
-            entity.ETag, entity.GetDateTimeOffset("CreatedAt"));
+        new(
+            entity.GetString("TradeNo") ?? entity.RowKey[Prefix.Length..],
+            entity.PartitionKey,
+            entity.GetDateTimeOffset("DueAt") ?? default,
+            entity.GetInt32("Attempt") ?? 0,
+            entity.ETag,
+            entity.GetDateTimeOffset("CreatedAt"));
 }

@@ -57,7 +57,8 @@ public sealed class IndexPartitions
     {
         for (var attempt = 0; ; attempt++)
         {
-            var row = await Table.GetEntityIfExistsAsync<TableEntity>(LayoutPartition, LayoutRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var row = await Table.GetEntityIfExistsAsync<TableEntity>(LayoutPartition, LayoutRow, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
             var recorded = row.HasValue ? row.Value!.GetInt32(CountProperty) ?? 0 : 0;
             if (recorded >= _count || attempt == 3)
             {
@@ -68,7 +69,8 @@ public sealed class IndexPartitions
                 var entity = new TableEntity(LayoutPartition, LayoutRow) { [CountProperty] = _count };
                 if (row.HasValue)
                 {
-                    await Table.UpdateEntityAsync(entity, row.Value!.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                    await Table.UpdateEntityAsync(entity, row.Value!.ETag, TableUpdateMode.Replace, cancellationToken)
+                        .ConfigureAwait(false);
                 }
                 else
                 {

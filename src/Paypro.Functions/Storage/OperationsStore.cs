@@ -10,8 +10,9 @@ namespace Paypro.Functions.Storage;
 /// The Audit table: callbacks that belong to no transaction, append-only, each in a partition of its kind (refused
 /// ones in <c>_refused</c>, never in the partition of the transaction they name; those naming a tradeNo the app does
 /// not know in <c>_unmatched</c>), row key = write time in ticks + a guid; the reasons of the messages the app moved
-/// to a poison queue (<c>_poison</c>); the audit retention cursor (<c>_retention</c>); and the last found answer to a status query
-/// (<c>_channel</c>); the transactions audit retention is to visit again (<c>_revisit</c>, row key = when + tradeNo).
+/// to a poison queue (<c>_poison</c>); the audit retention cursor (<c>_retention</c>); and the last found answer to a
+/// status query (<c>_channel</c>); the transactions audit retention is to visit again (<c>_revisit</c>, row key = when +
+/// tradeNo).
 /// </summary>
 public class OperationsStore : IOperationsStore
 {
@@ -30,17 +31,29 @@ public class OperationsStore : IOperationsStore
         _time = time;
     }
 
-    public virtual async Task AppendAsideAsync(string partition, string? claimedTradeNo, AuditEntry entry, CancellationToken cancellationToken)
+    public virtual async Task AppendAsideAsync(
+        string partition,
+        string? claimedTradeNo,
+        AuditEntry entry,
+        CancellationToken cancellationToken)
     {
         var entity = TransactionStore.AuditEntity(partition, "", _time.GetUtcNow(), entry);
         entity["ClaimedTradeNo"] = TransactionStore.Truncate(claimedTradeNo, 128);
         await _audit.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
     }
 
-    public virtual Task<int> DeleteAsideBeforeAsync(string partition, DateTimeOffset before, int max, CancellationToken cancellationToken) =>
+    public virtual Task<int> DeleteAsideBeforeAsync(
+        string partition,
+        DateTimeOffset before,
+        int max,
+        CancellationToken cancellationToken) =>
         TransactionStore.DeleteBeforeAsync(_audit, partition, "", before, max, cancellationToken);
 
-    public virtual async Task RecordPoisonReasonAsync(string poisonQueue, string poisonMessageId, string reason, CancellationToken cancellationToken)
+    public virtual async Task RecordPoisonReasonAsync(
+        string poisonQueue,
+        string poisonMessageId,
+        string reason,
+        CancellationToken cancellationToken)
     {
         await _audit.UpsertEntityAsync(new TableEntity(PoisonPartition, poisonQueue + "|" + poisonMessageId)
         {
@@ -51,9 +64,15 @@ public class OperationsStore : IOperationsStore
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    public virtual async Task<string?> GetPoisonReasonAsync(string poisonQueue, string poisonMessageId, CancellationToken cancellationToken)
+    public virtual async Task<string?> GetPoisonReasonAsync(
+        string poisonQueue,
+        string poisonMessageId,
+        CancellationToken cancellationToken)
     {
-        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(PoisonPartition, poisonQueue + "|" + poisonMessageId, cancellationToken: cancellationToken)
+        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(
+                PoisonPartition,
+                poisonQueue + "|" + poisonMessageId,
+                cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         return response.HasValue ? response.Value!.GetString("Detail") : null;
     }
@@ -66,14 +85,21 @@ public class OperationsStore : IOperationsStore
     }
 
     public virtual async Task ScheduleRevisitAsync(string tradeNo, DateTimeOffset at, CancellationToken cancellationToken) =>
-        await _audit.UpsertEntityAsync(new TableEntity(RevisitPartition, RevisitKey(at, tradeNo)) { ["TradeNo"] = tradeNo, ["At"] = at }, TableUpdateMode.Replace,
-            cancellationToken).ConfigureAwait(false);
+        await _audit.UpsertEntityAsync(
+                new TableEntity(RevisitPartition, RevisitKey(at, tradeNo)) { ["TradeNo"] = tradeNo, ["At"] = at },
+                TableUpdateMode.Replace,
+                cancellationToken)
+            .ConfigureAwait(false);
 
-    public virtual async Task<IReadOnlyList<Revisit>> GetRevisitsBeforeAsync(DateTimeOffset before, int max, CancellationToken cancellationToken)
+    public virtual async Task<IReadOnlyList<Revisit>> GetRevisitsBeforeAsync(
+        DateTimeOffset before,
+        int max,
+        CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RevisitPartition} and RowKey lt {RevisitKey(before, "")}");
         var revisits = new List<Revisit>();
-        await foreach (var entity in _audit.QueryAsync<TableEntity>(filter, maxPerPage: max, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in _audit.QueryAsync<TableEntity>(filter, maxPerPage: max, cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
             revisits.Add(new Revisit(entity.GetString("TradeNo") ?? "", entity.GetDateTimeOffset("At") ?? default, entity.RowKey));
@@ -88,35 +114,51 @@ public class OperationsStore : IOperationsStore
     public virtual async Task RemoveRevisitAsync(Revisit revisit, CancellationToken cancellationToken) =>
         await _audit.DeleteEntityAsync(RevisitPartition, revisit.Key, ETag.All, cancellationToken).ConfigureAwait(false);
 
-    private static string RevisitKey(DateTimeOffset at, string tradeNo) => at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + tradeNo;
+    private static string RevisitKey(DateTimeOffset at, string tradeNo) =>
+        at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + tradeNo;
 
     public virtual async Task<DateTimeOffset?> GetRetentionCursorAsync(CancellationToken cancellationToken)
     {
-        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(RetentionPartition, "cursor", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(RetentionPartition, "cursor", cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         return response.HasValue ? response.Value!.GetDateTimeOffset("CreatedBefore") : null;
     }
 
     public virtual async Task SetRetentionCursorAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken)
     {
-        await _audit.UpsertEntityAsync(new TableEntity(RetentionPartition, "cursor") { ["CreatedBefore"] = createdBefore, ["At"] = _time.GetUtcNow() },
-            TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await _audit.UpsertEntityAsync(
+                new TableEntity(RetentionPartition, "cursor") { ["CreatedBefore"] = createdBefore, ["At"] = _time.GetUtcNow() },
+                TableUpdateMode.Replace,
+                cancellationToken)
+            .ConfigureAwait(false);
     }
 
     public virtual async Task<QueryChannelMark?> GetQueryChannelMarkAsync(CancellationToken cancellationToken)
     {
-        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(ChannelPartition, ChannelRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await _audit.GetEntityIfExistsAsync<TableEntity>(ChannelPartition, ChannelRow, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         if (!response.HasValue)
         {
             return null;
         }
         var entity = response.Value!;
         TransactionStateExtensions.TryParseWire(entity.GetString("Kind"), out TransactionKind kind);
-        return new QueryChannelMark(entity.GetDateTimeOffset("FoundAt"), entity.GetString("FoundCredentials"), entity.GetString("TradeNo"), kind,
-            entity.GetDateTimeOffset("FailedAt"), entity.GetString("FailedCredentials"));
+        return new QueryChannelMark(
+            entity.GetDateTimeOffset("FoundAt"),
+            entity.GetString("FoundCredentials"),
+            entity.GetString("TradeNo"),
+            kind,
+            entity.GetDateTimeOffset("FailedAt"),
+            entity.GetString("FailedCredentials"));
     }
 
     // Merged, not replaced: one instance recording a found answer and another a failure both keep theirs.
-    public virtual async Task RecordQueryFoundAsync(DateTimeOffset at, string credentials, string tradeNo, TransactionKind kind, CancellationToken cancellationToken) =>
+    public virtual async Task RecordQueryFoundAsync(
+        DateTimeOffset at,
+        string credentials,
+        string tradeNo,
+        TransactionKind kind,
+        CancellationToken cancellationToken) =>
         await _audit.UpsertEntityAsync(new TableEntity(ChannelPartition, ChannelRow)
         {
             ["FoundAt"] = at,
@@ -126,6 +168,9 @@ public class OperationsStore : IOperationsStore
         }, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
 
     public virtual async Task RecordQueryFailedAsync(DateTimeOffset at, string credentials, CancellationToken cancellationToken) =>
-        await _audit.UpsertEntityAsync(new TableEntity(ChannelPartition, ChannelRow) { ["FailedAt"] = at, ["FailedCredentials"] = credentials },
-            TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        await _audit.UpsertEntityAsync(
+                new TableEntity(ChannelPartition, ChannelRow) { ["FailedAt"] = at, ["FailedCredentials"] = credentials },
+                TableUpdateMode.Merge,
+                cancellationToken)
+            .ConfigureAwait(false);
 }

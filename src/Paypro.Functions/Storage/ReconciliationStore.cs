@@ -22,7 +22,8 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
 
     public virtual async Task<ReconciliationProgress?> GetDayAsync(DateOnly day, CancellationToken cancellationToken)
     {
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(DaysPartition, DayKey(day), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(DaysPartition, DayKey(day), cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         if (!response.HasValue)
         {
             return null;
@@ -47,11 +48,18 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
         };
     }
 
-    public virtual async Task<IReadOnlyList<(DateOnly Day, int Pass)>> GetIncompleteDaysAsync(DateOnly from, CancellationToken cancellationToken)
+    public virtual async Task<IReadOnlyList<(DateOnly Day, int Pass)>> GetIncompleteDaysAsync(
+        DateOnly from,
+        CancellationToken cancellationToken)
     {
         var days = new List<(DateOnly, int)>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DaysPartition} and RowKey ge {DayKey(from)} and Complete eq {false}");
-        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Pass"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {DaysPartition} and RowKey ge {DayKey(from)} and Complete eq {false}");
+        await foreach (var entity in _table.QueryAsync<TableEntity>(
+                filter,
+                select: ["RowKey", "Pass"],
+                cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
             if (DateOnly.TryParseExact(entity.RowKey, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
@@ -79,11 +87,16 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
             ["UpdatedAt"] = progress.UpdatedAt,
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
 
-    public virtual async Task SaveRowsAsync(DateOnly day, IReadOnlyCollection<ReconciliationRow> rows, CancellationToken cancellationToken)
+    public virtual async Task SaveRowsAsync(
+        DateOnly day,
+        IReadOnlyCollection<ReconciliationRow> rows,
+        CancellationToken cancellationToken)
     {
         foreach (var chunk in rows.Chunk(BatchSize))
         {
-            await _table.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Entity(day, row))), cancellationToken)
+            await _table.SubmitTransactionAsync(
+                    chunk.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Entity(day, row))),
+                    cancellationToken)
                 .ConfigureAwait(false);
         }
     }
@@ -107,15 +120,23 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
     {
         var deleted = 0;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DaysPartition} and RowKey lt {DayKey(before)}");
-        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(
+                filter,
+                select: ["PartitionKey", "RowKey"],
+                cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
             if (deleted >= max)
             {
                 break;
             }
-            deleted += await TransactionStore.DeleteMatchingAsync(_table, TableClient.CreateQueryFilter($"PartitionKey eq {RowsPartition(entity.RowKey)}"), max - deleted,
-                cancellationToken).ConfigureAwait(false);
+            deleted += await TransactionStore.DeleteMatchingAsync(
+                    _table,
+                    TableClient.CreateQueryFilter($"PartitionKey eq {RowsPartition(entity.RowKey)}"),
+                    max - deleted,
+                    cancellationToken)
+                .ConfigureAwait(false);
             if (deleted >= max)
             {
                 break;
@@ -149,9 +170,20 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
         var outcome = Enum.GetValues<ReconcileOutcome>().FirstOrDefault(o => o.ToWire() == entity.GetString("Outcome"));
         var disagreements = (entity.GetString("Disagreements") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(text => Enum.TryParse<DisagreementKind>(text, out var parsed) ? parsed : DisagreementKind.State).ToList();
-        return new ReconciliationRow(entity.RowKey, kind, entity.GetInt32("Pass") ?? 0, outcome, state, entity.GetInt64("Amount") ?? 0, disagreements,
-            entity.GetBoolean("Critical") ?? false, entity.GetString("PayproStatus"), entity.GetString("PayproAmount"), entity.GetString("PayproPlatFormTradeNo"),
-            entity.GetString("Detail"), entity.GetDateTimeOffset("At") ?? default);
+        return new ReconciliationRow(
+            entity.RowKey,
+            kind,
+            entity.GetInt32("Pass") ?? 0,
+            outcome,
+            state,
+            entity.GetInt64("Amount") ?? 0,
+            disagreements,
+            entity.GetBoolean("Critical") ?? false,
+            entity.GetString("PayproStatus"),
+            entity.GetString("PayproAmount"),
+            entity.GetString("PayproPlatFormTradeNo"),
+            entity.GetString("Detail"),
+            entity.GetDateTimeOffset("At") ?? default);
     }
 
     private static string DayKey(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

@@ -82,11 +82,15 @@ public static class StorageAccount
     /// triggers expect. It can never be processed, and without this handler the SDK would fail the whole
     /// batch it came in, so it goes straight to the poison queue with its text as received.
     /// </summary>
-    private static async Task MoveUndecodableToPoisonAsync(QueueServiceClient queues, QueueMessageDecodingFailedEventArgs args, ILogger logger)
+    private static async Task MoveUndecodableToPoisonAsync(
+        QueueServiceClient queues,
+        QueueMessageDecodingFailedEventArgs args,
+        ILogger logger)
     {
         // A poison queue's undecodable messages stay where they are (and are left out of what was read):
         // moving them on to a poison queue of the poison queue would only hide them.
-        if (args.ReceivedMessage is not { } message || args.Queue.Name.EndsWith(Configuration.QueueNames.PoisonSuffix, StringComparison.Ordinal))
+        if (args.ReceivedMessage is not { } message
+            || args.Queue.Name.EndsWith(Configuration.QueueNames.PoisonSuffix, StringComparison.Ordinal))
         {
             return;
         }
@@ -103,7 +107,11 @@ public static class StorageAccount
             await poison.SendMessageAsync(message.Body, cancellationToken: args.CancellationToken).ConfigureAwait(false);
             await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken).ConfigureAwait(false);
         }
-        logger.MessagePoisoned(message.MessageId, args.Queue.Name, poison.Name, "its text is not base64, the encoding queue triggers expect.");
+        logger.MessagePoisoned(
+            message.MessageId,
+            args.Queue.Name,
+            poison.Name,
+            "its text is not base64, the encoding queue triggers expect.");
     }
 }
 
@@ -145,13 +153,16 @@ internal sealed class StorageAccountSettingsSetup(IConfiguration configuration) 
         {
             if (settings.TableServiceUri is null && settings.QueueServiceUri is null && errors.Count == 0)
             {
-                errors.Add($"Storage is not configured: set {Setting} to a connection string (locally UseDevelopmentStorage=true for Azurite), " +
-                    $"or {Setting}__accountName for identity-based access (with {Setting}__credential=managedidentity and {Setting}__clientId for a user-assigned identity).");
+                errors.Add(
+                    $"Storage is not configured: set {Setting} to a connection string (locally UseDevelopmentStorage=true for Azurite), " +
+                        $"or {Setting}__accountName for identity-based access (with {Setting}__credential=managedidentity " +
+                        $"and {Setting}__clientId for a user-assigned identity).");
             }
             else if (settings.TableServiceUri is null || settings.QueueServiceUri is null)
             {
                 var missing = settings.TableServiceUri is null ? "tableServiceUri" : "queueServiceUri";
-                errors.Add($"{Setting}__{missing} is not set: set {Setting}__accountName, or both {Setting}__tableServiceUri and {Setting}__queueServiceUri.");
+                errors.Add($"{Setting}__{missing} is not set: set {Setting}__accountName, " +
+                    $"or both {Setting}__tableServiceUri and {Setting}__queueServiceUri.");
             }
             if (settings.Credential is { } credential && !settings.UsesManagedIdentity)
             {
@@ -169,14 +180,16 @@ internal sealed class StorageAccountSettingsSetup(IConfiguration configuration) 
             {
                 return uri;
             }
-            settings.Errors.Add($"{Setting}__{key} must be an absolute https URI such as https://account.{service}.core.windows.net; got '{text}'.");
+            settings.Errors.Add(
+                $"{Setting}__{key} must be an absolute https URI such as https://account.{service}.core.windows.net; got '{text}'.");
             return null;
         }
         if (settings.AccountName is { } account)
         {
             if (account.Length is < 3 or > 24 || !account.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
             {
-                settings.Errors.Add($"{Setting}__accountName must be a storage account name (3-24 lowercase letters and digits); got '{account}'.");
+                settings.Errors.Add(
+                    $"{Setting}__accountName must be a storage account name (3-24 lowercase letters and digits); got '{account}'.");
                 return null;
             }
             return new Uri($"https://{account}.{service}.core.windows.net");

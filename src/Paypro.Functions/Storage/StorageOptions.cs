@@ -7,7 +7,9 @@ public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 
-    /// <summary>Prefix of the table names: <c>{prefix}Transactions</c>, <c>{prefix}Audit</c>, <c>{prefix}Due</c>, <c>{prefix}Controls</c>.</summary>
+    /// <summary>
+    /// Prefix of the table names: <c>{prefix}Transactions</c>, <c>{prefix}Audit</c>, <c>{prefix}Due</c>, <c>{prefix}Controls</c>.
+    /// </summary>
     public string TablePrefix { get; set; } = "Paypro";
 
     /// <summary>
@@ -32,7 +34,8 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         var prefix = options.TablePrefix;
         if (string.IsNullOrEmpty(prefix) || prefix.Length > 51 || !char.IsAsciiLetter(prefix[0]) || !prefix.All(char.IsAsciiLetterOrDigit))
         {
-            return ValidateOptionsResult.Fail("Storage:TablePrefix must be 1-51 letters or digits starting with a letter (table names are built from it).");
+            return ValidateOptionsResult.Fail(
+                "Storage:TablePrefix must be 1-51 letters or digits starting with a letter (table names are built from it).");
         }
         if (options.IndexPartitions is < 1 or > 100)
         {

@@ -35,7 +35,11 @@ public class TransactionStore : ITransactionStore
     /// The table client's options as the Azure client factory registered them: their retry settings bound how long an
     /// insert may still succeed (<see cref="RecordInsertWindow"/>). The SDK's defaults when absent.
     /// </param>
-    public TransactionStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, IOptionsMonitor<TableClientOptions>? clientOptions = null)
+    public TransactionStore(
+        TableServiceClient tables,
+        IOptions<StorageOptions> options,
+        TimeProvider time,
+        IOptionsMonitor<TableClientOptions>? clientOptions = null)
     {
         _transactions = tables.GetTableClient(options.Value.TransactionsTable);
         _time = time;
@@ -55,14 +59,16 @@ public class TransactionStore : ITransactionStore
 
     internal static TimeSpan InsertWindowOf(Azure.Core.RetryOptions retry)
     {
-        var oneWrite = (retry.MaxRetries + 1) * retry.NetworkTimeout + retry.MaxRetries * (retry.Mode == Azure.Core.RetryMode.Fixed ? retry.Delay : retry.MaxDelay);
+        var oneWrite = (retry.MaxRetries + 1) * retry.NetworkTimeout
+            + retry.MaxRetries * (retry.Mode == Azure.Core.RetryMode.Fixed ? retry.Delay : retry.MaxDelay);
         return 2 * oneWrite + TimeSpan.FromMinutes(1);
     }
 
     /// <summary>Point read of a transaction; null when the tradeNo is unknown.</summary>
     public virtual async Task<TransactionRecord?> GetAsync(string tradeNo, CancellationToken cancellationToken)
     {
-        var response = await _transactions.GetEntityIfExistsAsync<TableEntity>(tradeNo, RecordRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await _transactions.GetEntityIfExistsAsync<TableEntity>(tradeNo, RecordRowKey, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         if (!response.HasValue)
         {
             return null;
@@ -76,14 +82,24 @@ public class TransactionStore : ITransactionStore
     /// and, when the change announces one, its outbox row, as one batch. The store does not build events: the
     /// outbox row is the exact message, as given.
     /// </summary>
-    /// <returns><see cref="WriteOutcome.Conflict"/> when another writer created or changed the record first; when written, the outbox event written with it.</returns>
+    /// <returns>
+    /// <see cref="WriteOutcome.Conflict"/> when another writer created or changed the record first; when written, the outbox
+    /// event written with it.
+    /// </returns>
     /// <remarks>
     /// The detail (a Paypro answer, a callback's verdict) is kept on the revision row: the revision rows are the audit of
     /// every state change and every create call. <c>at</c> is when the change was decided: the revision row's time and
     /// the event's, which its payload carries too.
     /// </remarks>
-    public virtual async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow,
-        AuditEntry? audit, CancellationToken cancellationToken)
+    public virtual async Task<WriteResult> WriteAsync(
+        TransactionRecord record,
+        bool isNew,
+        string source,
+        string? detail,
+        DateTimeOffset at,
+        OutboxRow? outboxRow,
+        AuditEntry? audit,
+        CancellationToken cancellationToken)
     {
         var now = at;
         var revision = isNew ? 1 : record.Revision + 1;
@@ -138,7 +154,11 @@ public class TransactionStore : ITransactionStore
     /// Insert-only: the first request wins, and a later one is compared with it.
     /// </summary>
     /// <returns>False when the tradeNo has an intake row already.</returns>
-    public virtual async Task<bool> TryAddIntakeAsync(string tradeNo, TransactionKind kind, string fingerprint, CancellationToken cancellationToken)
+    public virtual async Task<bool> TryAddIntakeAsync(
+        string tradeNo,
+        TransactionKind kind,
+        string fingerprint,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -159,12 +179,16 @@ public class TransactionStore : ITransactionStore
     /// <summary>The fingerprint of the first HTTP request for <paramref name="tradeNo"/>, or null when none came in over HTTP.</summary>
     public virtual async Task<string?> GetIntakeFingerprintAsync(string tradeNo, CancellationToken cancellationToken)
     {
-        var response = await _transactions.GetEntityIfExistsAsync<TableEntity>(tradeNo, IntakeRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await _transactions.GetEntityIfExistsAsync<TableEntity>(tradeNo, IntakeRowKey, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         return response.HasValue ? response.Value!.GetString("Fingerprint") : null;
     }
 
     /// <summary>The outbox events of a transaction named in <paramref name="names"/> (its unconfirmed ones), oldest first.</summary>
-    public virtual async Task<IReadOnlyList<OutboxEvent>> GetOutboxAsync(string tradeNo, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    public virtual async Task<IReadOnlyList<OutboxEvent>> GetOutboxAsync(
+        string tradeNo,
+        IReadOnlyCollection<string> names,
+        CancellationToken cancellationToken)
     {
         var result = new List<OutboxEvent>(names.Count);
         if (names.Count == 0)
@@ -172,13 +196,18 @@ public class TransactionStore : ITransactionStore
             return result;
         }
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {EventPrefix} and RowKey lt {"event}"}");
-        await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
             var name = entity.RowKey[EventPrefix.Length..];
             if (names.Contains(name))
             {
-                result.Add(new OutboxEvent(tradeNo, name, entity.GetString("Payload") ?? "", entity.GetDateTimeOffset("CreatedAt") ?? _time.GetUtcNow()));
+                result.Add(new OutboxEvent(
+                    tradeNo,
+                    name,
+                    entity.GetString("Payload") ?? "",
+                    entity.GetDateTimeOffset("CreatedAt") ?? _time.GetUtcNow()));
             }
         }
         result.Sort(static (a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
@@ -194,8 +223,12 @@ public class TransactionStore : ITransactionStore
     {
         try
         {
-            var response = await _transactions.UpdateEntityAsync(new TableEntity(record.TradeNo, RecordRowKey) { ["Unsent"] = WriteNames(record.Unsent) },
-                record.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            var response = await _transactions.UpdateEntityAsync(
+                    new TableEntity(record.TradeNo, RecordRowKey) { ["Unsent"] = WriteNames(record.Unsent) },
+                    record.ETag,
+                    TableUpdateMode.Merge,
+                    cancellationToken)
+                .ConfigureAwait(false);
             record.ETag = response.Headers.ETag ?? record.ETag;
             return true;
         }
@@ -219,7 +252,8 @@ public class TransactionStore : ITransactionStore
     /// <summary>Appends to a transaction's audit trail, in its partition. Bodies are stored without their <c>sign</c>.</summary>
     public virtual async Task AppendAuditAsync(string tradeNo, AuditEntry entry, CancellationToken cancellationToken)
     {
-        await _transactions.AddEntityAsync(AuditEntity(tradeNo, AuditPrefix, _time.GetUtcNow(), entry), cancellationToken).ConfigureAwait(false);
+        await _transactions.AddEntityAsync(AuditEntity(tradeNo, AuditPrefix, _time.GetUtcNow(), entry), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     internal static TableEntity AuditEntity(string partition, string prefix, DateTimeOffset at, AuditEntry entry) =>
@@ -237,9 +271,10 @@ public class TransactionStore : ITransactionStore
     public virtual async Task<string?> GetLastDeliveryFailureAsync(string tradeNo, CancellationToken cancellationToken)
     {
         string? last = null;
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {tradeNo} and RowKey ge {AuditPrefix} and RowKey lt {"audit}"} and Category eq {"message"} and Verdict eq {"delivery-failed"}");
-        await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {AuditPrefix} and RowKey lt {"audit}"} and ") +
+            TableClient.CreateQueryFilter($"Category eq {"message"} and Verdict eq {"delivery-failed"}");
+        await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
         {
             last = entity.GetString("Detail");
         }
@@ -255,12 +290,25 @@ public class TransactionStore : ITransactionStore
     public virtual Task<int> DeleteAuditBeforeAsync(string tradeNo, DateTimeOffset before, int max, CancellationToken cancellationToken) =>
         DeleteBeforeAsync(_transactions, tradeNo, AuditPrefix, before, max, cancellationToken);
 
-    internal static Task<int> DeleteBeforeAsync(TableClient table, string partition, string prefix, DateTimeOffset before, int max, CancellationToken cancellationToken) =>
-        DeleteMatchingAsync(table, TableClient.CreateQueryFilter(
-            $"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {prefix + before.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}"),
-            max, cancellationToken);
+    internal static Task<int> DeleteBeforeAsync(
+        TableClient table,
+        string partition,
+        string prefix,
+        DateTimeOffset before,
+        int max,
+        CancellationToken cancellationToken) =>
+        DeleteMatchingAsync(
+            table,
+            TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix} and ") +
+                TableClient.CreateQueryFilter(
+                    $"RowKey lt {prefix + before.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)}"),
+            max,
+            cancellationToken);
 
-    /// <summary>Deletes the rows of one partition that <paramref name="filter"/> matches, at most <paramref name="max"/>, in batches; reads only those.</summary>
+    /// <summary>
+    /// Deletes the rows of one partition that <paramref name="filter"/> matches, at most <paramref name="max"/>, in batches; reads
+    /// only those.
+    /// </summary>
     internal static async Task<int> DeleteMatchingAsync(TableClient table, string filter, int max, CancellationToken cancellationToken)
     {
         if (max <= 0)
@@ -269,8 +317,12 @@ public class TransactionStore : ITransactionStore
         }
         var deleted = 0;
         var batch = new List<TableTransactionAction>(100);
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), select: ["PartitionKey", "RowKey"],
-            cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in table.QueryAsync<TableEntity>(
+                filter,
+                maxPerPage: Math.Min(max, 1000),
+                select: ["PartitionKey", "RowKey"],
+                cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
             batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, entity, ETag.All));
@@ -293,11 +345,21 @@ public class TransactionStore : ITransactionStore
         return deleted;
     }
 
-    public virtual async Task<DateTimeOffset?> GetFirstAuditFromAsync(string tradeNo, DateTimeOffset from, CancellationToken cancellationToken)
+    public virtual async Task<DateTimeOffset?> GetFirstAuditFromAsync(
+        string tradeNo,
+        DateTimeOffset from,
+        CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {tradeNo} and RowKey ge {AuditPrefix + from.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)} and RowKey lt {"audit}"}");
-        await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey", "At"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and ") +
+            TableClient.CreateQueryFilter(
+                $"RowKey ge {AuditPrefix + from.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture)} and ") +
+            TableClient.CreateQueryFilter($"RowKey lt {"audit}"}");
+        await foreach (var entity in _transactions.QueryAsync<TableEntity>(
+                filter,
+                maxPerPage: 1,
+                select: ["RowKey", "At"],
+                cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
         {
             FunctionsMetrics.EntitiesRead.Add(1);
             return entity.GetDateTimeOffset("At") ?? from;
@@ -306,25 +368,53 @@ public class TransactionStore : ITransactionStore
     }
 
     /// <summary>A transaction's history: its audit trail and its state changes, oldest first.</summary>
-    public virtual async Task<HistoryPage> GetHistoryPageAsync(string tradeNo, HistoryCursor? after, int limit, CancellationToken cancellationToken)
+    public virtual async Task<HistoryPage> GetHistoryPageAsync(
+        string tradeNo,
+        HistoryCursor? after,
+        int limit,
+        CancellationToken cancellationToken)
     {
         // Each kind of row is read in key order (audit rows by write time, state changes by revision), at most one more than
         // a page, and the two are merged by time: what a page takes of each is a prefix, so the cursor is the last key taken.
-        var audits = await ReadAfterAsync(AuditPrefix, "audit}", after?.AuditKey, limit + 1,
-            entity => new HistoryEntry(entity.GetDateTimeOffset("At") ?? default, entity.GetString("Category") ?? "", entity.GetString("Verdict") ?? "", entity.GetString("Detail")),
-            cancellationToken).ConfigureAwait(false);
-        var revisions = await ReadAfterAsync(RevisionPrefix, "rev}", after?.RevisionKey, limit + 1,
-            entity => new HistoryEntry(entity.GetDateTimeOffset("At") ?? default, "state", entity.GetString("State") ?? "", Join(entity.GetString("Source"), entity.GetString("Detail"))),
-            cancellationToken).ConfigureAwait(false);
+        var audits = await ReadAfterAsync(
+                AuditPrefix,
+                "audit}",
+                after?.AuditKey,
+                limit + 1,
+                entity => new HistoryEntry(
+                    entity.GetDateTimeOffset("At") ?? default,
+                    entity.GetString("Category") ?? "",
+                    entity.GetString("Verdict") ?? "",
+                    entity.GetString("Detail")),
+                cancellationToken)
+            .ConfigureAwait(false);
+        var revisions = await ReadAfterAsync(
+                RevisionPrefix,
+                "rev}",
+                after?.RevisionKey,
+                limit + 1,
+                entity => new HistoryEntry(
+                    entity.GetDateTimeOffset("At") ?? default,
+                    "state",
+                    entity.GetString("State") ?? "",
+                    Join(entity.GetString("Source"), entity.GetString("Detail"))),
+                cancellationToken)
+            .ConfigureAwait(false);
 
-        async Task<List<(string Key, HistoryEntry Entry)>> ReadAfterAsync(string prefix, string end, string? afterKey, int max, Func<TableEntity, HistoryEntry> map,
+        async Task<List<(string Key, HistoryEntry Entry)>> ReadAfterAsync(
+            string prefix,
+            string end,
+            string? afterKey,
+            int max,
+            Func<TableEntity, HistoryEntry> map,
             CancellationToken token)
         {
             var filter = afterKey is null
                 ? TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {prefix} and RowKey lt {end}")
                 : TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey gt {afterKey} and RowKey lt {end}");
             var rows = new List<(string, HistoryEntry)>(max);
-            await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, maxPerPage: max, cancellationToken: token).ConfigureAwait(false))
+            await foreach (var entity in _transactions.QueryAsync<TableEntity>(filter, maxPerPage: max, cancellationToken: token)
+                .ConfigureAwait(false))
             {
                 FunctionsMetrics.EntitiesRead.Add(1);
                 rows.Add((entity.RowKey, map(entity)));
@@ -365,7 +455,8 @@ public class TransactionStore : ITransactionStore
         return history;
     }
 
-    internal static string RevisionKey(int revision) => RevisionPrefix + revision.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+    internal static string RevisionKey(int revision) =>
+        RevisionPrefix + revision.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
     internal static TableEntity ToEntity(TransactionRecord record, int revision) => new(record.TradeNo, RecordRowKey)
     {

@@ -12,21 +12,32 @@ public static class FunctionsMetrics
 
     private static readonly Meter Meter = new(MeterName);
 
-    public static readonly Counter<long> Transitions = Meter.CreateCounter<long>("paypro.transactions.transitions", description: "State changes written, by kind and new state");
-    public static readonly Counter<long> Anomalies = Meter.CreateCounter<long>("paypro.transactions.anomalies", description: "Contradicting results kept, not applied, by kind");
-    public static readonly Counter<long> Stuck = Meter.CreateCounter<long>("paypro.transactions.stuck", description: "Transactions flagged as pending for too long, by kind");
-    public static readonly Counter<long> Callbacks = Meter.CreateCounter<long>("paypro.notify.callbacks", description: "Notify callbacks received, by verdict");
-    public static readonly Counter<long> MessagesRejected = Meter.CreateCounter<long>("paypro.messages.rejected", description: "Queue messages recorded as rejected (invalid, nothing sent), by kind");
-    public static readonly Counter<long> MessagesPoisoned = Meter.CreateCounter<long>("paypro.messages.poisoned", description: "Queue messages the app moved to the poison queue at once, by queue");
-    public static readonly Counter<long> EntitiesRead = Meter.CreateCounter<long>("paypro.storage.entities_read", description: "Table entities read");
+    public static readonly Counter<long> Transitions = Meter.CreateCounter<long>("paypro.transactions.transitions",
+        description: "State changes written, by kind and new state");
+    public static readonly Counter<long> Anomalies = Meter.CreateCounter<long>("paypro.transactions.anomalies",
+        description: "Contradicting results kept, not applied, by kind");
+    public static readonly Counter<long> Stuck = Meter.CreateCounter<long>("paypro.transactions.stuck",
+        description: "Transactions flagged as pending for too long, by kind");
+    public static readonly Counter<long> Callbacks = Meter.CreateCounter<long>("paypro.notify.callbacks",
+        description: "Notify callbacks received, by verdict");
+    public static readonly Counter<long> MessagesRejected = Meter.CreateCounter<long>("paypro.messages.rejected",
+        description: "Queue messages recorded as rejected (invalid, nothing sent), by kind");
+    public static readonly Counter<long> MessagesPoisoned = Meter.CreateCounter<long>("paypro.messages.poisoned",
+        description: "Queue messages the app moved to the poison queue at once, by queue");
+    public static readonly Counter<long> EntitiesRead = Meter.CreateCounter<long>("paypro.storage.entities_read",
+        description: "Table entities read");
     public static readonly Counter<long> ReconciliationDisagreements = Meter.CreateCounter<long>("paypro.reconciliation.disagreements",
-        description: "Disagreements with Paypro that reconciliation recorded (each once), by kind of transaction, disagreement and severity");
+        description: "Disagreements with Paypro that reconciliation recorded (each once),"
+            + " by kind of transaction, disagreement and severity");
     public static readonly Counter<long> Reconciled = Meter.CreateCounter<long>("paypro.reconciliation.checked",
         description: "Transactions reconciliation looked at, by outcome (agreed, disagreed, pending, unchecked, rejected)");
-    public static readonly Counter<long> EventsSent = Meter.CreateCounter<long>("paypro.events.sent", description: "Events sent to the events queue");
+    public static readonly Counter<long> EventsSent = Meter.CreateCounter<long>("paypro.events.sent",
+        description: "Events sent to the events queue");
     public static readonly Counter<long> Held = Meter.CreateCounter<long>("paypro.payouts.held",
-        description: "Payouts held instead of sent, by the control that held them (approval, daily-amount, daily-count, mobile-amount, mobile-count)");
-    public static readonly Counter<long> HoldsEnded = Meter.CreateCounter<long>("paypro.payouts.holds_ended", description: "Held payouts released, cancelled or expired, by outcome");
+        description: "Payouts held instead of sent, by the control that held them"
+            + " (approval, daily-amount, daily-count, mobile-amount, mobile-count)");
+    public static readonly Counter<long> HoldsEnded = Meter.CreateCounter<long>("paypro.payouts.holds_ended",
+        description: "Held payouts released, cancelled or expired, by outcome");
 
     public static readonly Histogram<double> TimeToFinal = Meter.CreateHistogram<double>("paypro.transactions.time_to_final", unit: "s",
         description: "Time from the producer's enqueue to the final state, by kind and final state");
@@ -34,19 +45,36 @@ public static class FunctionsMetrics
         description: "Time from a state change to its event on the events queue");
 
     /// <summary>Pending transactions, from the due index (refreshed by each poll; at most the poll's pending read).</summary>
-    public static readonly ObservableGauge<long> Pending = Meter.CreateObservableGauge("paypro.transactions.pending", () => PendingSnapshot.Pending,
+    public static readonly ObservableGauge<long> Pending = Meter.CreateObservableGauge(
+        "paypro.transactions.pending",
+        () => PendingSnapshot.Pending,
         description: "Pending transactions, from the due index, as of the last poll");
-    public static readonly ObservableGauge<double> OldestPendingAge = Meter.CreateObservableGauge("paypro.transactions.oldest_pending_age", () => PendingSnapshot.OldestAgeSeconds,
-        unit: "s", description: "Age of the oldest pending transaction, as of the last poll");
-    public static readonly ObservableGauge<long> PoisonDepth = Meter.CreateObservableGauge("paypro.queues.poison_depth", PendingSnapshot.PoisonMeasurements,
+    public static readonly ObservableGauge<double> OldestPendingAge = Meter.CreateObservableGauge(
+        "paypro.transactions.oldest_pending_age",
+        () => PendingSnapshot.OldestAgeSeconds,
+        unit: "s",
+        description: "Age of the oldest pending transaction, as of the last poll");
+    public static readonly ObservableGauge<long> PoisonDepth = Meter.CreateObservableGauge(
+        "paypro.queues.poison_depth",
+        PendingSnapshot.PoisonMeasurements,
         description: "Messages in the payouts' and payins' poison queues, as of the last poll, by queue");
-    public static readonly ObservableGauge<long> HeldCount = Meter.CreateObservableGauge("paypro.payouts.held_count", () => ControlsSnapshot.HeldCount,
+    public static readonly ObservableGauge<long> HeldCount = Meter.CreateObservableGauge(
+        "paypro.payouts.held_count",
+        () => ControlsSnapshot.HeldCount,
         description: "Payouts held now, as of the last poll");
-    public static readonly ObservableGauge<long> HeldAmount = Meter.CreateObservableGauge("paypro.payouts.held_amount", () => ControlsSnapshot.HeldAmount,
-        unit: "KES", description: "Amount of the payouts held now, as of the last poll");
-    public static readonly ObservableGauge<long> DayCleared = Meter.CreateObservableGauge("paypro.payouts.day_cleared", ControlsSnapshot.DayClearedMeasurements,
-        description: "Payouts cleared to be sent this Kenya day, as counted for the day limits (measure: amount in KES, or count), as of the last poll");
-    public static readonly ObservableGauge<long> DayLimit = Meter.CreateObservableGauge("paypro.payouts.day_limit", ControlsSnapshot.DayLimitMeasurements,
+    public static readonly ObservableGauge<long> HeldAmount = Meter.CreateObservableGauge(
+        "paypro.payouts.held_amount",
+        () => ControlsSnapshot.HeldAmount,
+        unit: "KES",
+        description: "Amount of the payouts held now, as of the last poll");
+    public static readonly ObservableGauge<long> DayCleared = Meter.CreateObservableGauge(
+        "paypro.payouts.day_cleared",
+        ControlsSnapshot.DayClearedMeasurements,
+        description: "Payouts cleared to be sent this Kenya day, as counted for the day limits (measure: amount in KES, or count),"
+            + " as of the last poll");
+    public static readonly ObservableGauge<long> DayLimit = Meter.CreateObservableGauge(
+        "paypro.payouts.day_limit",
+        ControlsSnapshot.DayLimitMeasurements,
         description: "The day limits set (measure: amount in KES, or count)");
 
     /// <summary>Every instrument's name, for the dashboard cross-check.</summary>
@@ -76,7 +104,9 @@ public static class PendingSnapshot
     {
         Interlocked.Exchange(ref _pending, pending);
         Volatile.Write(ref _oldestAgeSeconds, oldestAgeSeconds);
-        Volatile.Write(ref _poison, poison.Select(p => new Measurement<long>(p.Depth, new KeyValuePair<string, object?>("queue", p.Queue))).ToList());
+        Volatile.Write(
+            ref _poison,
+            poison.Select(p => new Measurement<long>(p.Depth, new KeyValuePair<string, object?>("queue", p.Queue))).ToList());
     }
 }
 

@@ -95,7 +95,8 @@ public static class PayproTelemetryExtensions
     /// </summary>
     private static TokenCredential? Credential(string? authenticationString, string? clientId)
     {
-        if (string.IsNullOrWhiteSpace(authenticationString) || !authenticationString.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase))
+        if (string.IsNullOrWhiteSpace(authenticationString)
+            || !authenticationString.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }

@@ -21,9 +21,13 @@ public static class TransactionTracing
 
     public static readonly ActivitySource Source = new(SourceName);
 
-    /// <summary>Whether <paramref name="traceParent"/> is a W3C trace context (<c>00-&lt;32 hex&gt;-&lt;16 hex&gt;-&lt;2 hex&gt;</c>).</summary>
+    /// <summary>
+    /// Whether <paramref name="traceParent"/> is a W3C trace context (<c>00-&lt;32 hex&gt;-&lt;16 hex&gt;-&lt;2 hex&gt;</c>).
+    /// </summary>
     public static bool IsTraceParent(string? traceParent) =>
-        traceParent is not null && ActivityContext.TryParse(traceParent, null, isRemote: true, out var context) && context.TraceId != default;
+        traceParent is not null
+            && ActivityContext.TryParse(traceParent, null, isRemote: true, out var context)
+            && context.TraceId != default;
 
     /// <summary>
     /// Starts a span of work on a transaction, in the transaction's trace when <paramref name="traceParent"/> names
@@ -50,7 +54,9 @@ public static class TransactionTracing
     public static string? ContextToStore(Activity? activity, string? traceParent) =>
         activity is { IdFormat: ActivityIdFormat.W3C } ? activity.Id : traceParent;
 
-    /// <summary>Marks a span with the outcome of the work: the transaction's <paramref name="state"/> (wire name) and the verdict.</summary>
+    /// <summary>
+    /// Marks a span with the outcome of the work: the transaction's <paramref name="state"/> (wire name) and the verdict.
+    /// </summary>
     public static void Outcome(Activity? activity, string state, string verdict)
     {
         activity?.SetTag("paypro.state", state);

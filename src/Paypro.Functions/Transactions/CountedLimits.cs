@@ -11,9 +11,12 @@ namespace Paypro.Functions.Transactions;
 public sealed record CountedLimits(string Day, IReadOnlyList<CountedPart> Parts, bool Mobile)
 {
     public override string ToString() =>
-        Day + ";" + (Mobile ? "m" : "-") + ";" + string.Join(",", Parts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Partition}:{p.Amount}:{p.Count}")));
+        Day + ";" + (Mobile ? "m" : "-") + ";"
+            + string.Join(",", Parts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Partition}:{p.Amount}:{p.Count}")));
 
-    /// <summary>The record's stored text back as a value; null for none or for text this version cannot read (nothing is given back then).</summary>
+    /// <summary>
+    /// The record's stored text back as a value; null for none or for text this version cannot read (nothing is given back then).
+    /// </summary>
     public static CountedLimits? Parse(string? text)
     {
         var fields = text?.Split(';');

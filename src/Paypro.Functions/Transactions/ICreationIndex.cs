@@ -17,5 +17,11 @@ public interface ICreationIndex
     /// One page of the transactions created in [<paramref name="from"/>, <paramref name="to"/>), oldest first; its cost
     /// follows the rows returned, not the history kept.
     /// </summary>
-    Task<CreatedPage> ListCreatedAsync(DateTimeOffset from, DateTimeOffset to, TransactionKind? kind, int pageSize, string? continuationToken, CancellationToken cancellationToken);
+    Task<CreatedPage> ListCreatedAsync(
+        DateTimeOffset from,
+        DateTimeOffset to,
+        TransactionKind? kind,
+        int pageSize,
+        string? continuationToken,
+        CancellationToken cancellationToken);
 }

@@ -87,11 +87,23 @@ public interface ITransactionStore : IOutboxStore
     /// Writes a new record (<paramref name="isNew"/>) or a change to one read earlier, conditional on the version read,
     /// with its revision row, the outbox row of the event it announces and the audit row of what caused it, as one write.
     /// </summary>
-    /// <returns><see cref="WriteOutcome.Conflict"/> when another writer created or changed the record first; when written, the outbox event written with it.</returns>
-    Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow, AuditEntry? audit,
+    /// <returns>
+    /// <see cref="WriteOutcome.Conflict"/> when another writer created or changed the record first; when written, the outbox event written
+    /// with it.
+    /// </returns>
+    Task<WriteResult> WriteAsync(
+        TransactionRecord record,
+        bool isNew,
+        string source,
+        string? detail,
+        DateTimeOffset at,
+        OutboxRow? outboxRow,
+        AuditEntry? audit,
         CancellationToken cancellationToken);
 
-    /// <summary>Records the fingerprint of the first HTTP request for <paramref name="tradeNo"/>; false when one is recorded already.</summary>
+    /// <summary>
+    /// Records the fingerprint of the first HTTP request for <paramref name="tradeNo"/>; false when one is recorded already.
+    /// </summary>
     Task<bool> TryAddIntakeAsync(string tradeNo, TransactionKind kind, string fingerprint, CancellationToken cancellationToken);
 
     /// <summary>The fingerprint of the first HTTP request for <paramref name="tradeNo"/>, or null when none came in over HTTP.</summary>
@@ -112,10 +124,14 @@ public interface ITransactionStore : IOutboxStore
     /// <summary>The latest failed delivery recorded for a tradeNo's message, or null.</summary>
     Task<string?> GetLastDeliveryFailureAsync(string tradeNo, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a transaction's audit rows written before <paramref name="before"/>, at most <paramref name="max"/>; returns how many.</summary>
+    /// <summary>
+    /// Deletes a transaction's audit rows written before <paramref name="before"/>, at most <paramref name="max"/>; returns how many.
+    /// </summary>
     Task<int> DeleteAuditBeforeAsync(string tradeNo, DateTimeOffset before, int max, CancellationToken cancellationToken);
 
-    /// <summary>When the first audit row written at or after <paramref name="from"/> was written; null when there is none. Reads at most one row.</summary>
+    /// <summary>
+    /// When the first audit row written at or after <paramref name="from"/> was written; null when there is none. Reads at most one row.
+    /// </summary>
     Task<DateTimeOffset?> GetFirstAuditFromAsync(string tradeNo, DateTimeOffset from, CancellationToken cancellationToken);
 
     /// <summary>

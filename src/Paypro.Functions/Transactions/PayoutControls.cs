@@ -7,7 +7,9 @@ using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.Transactions;
 
-/// <summary>What the controls decided for a payout: cleared (with what it took from the counts), or held, by which control and why.</summary>
+/// <summary>
+/// What the controls decided for a payout: cleared (with what it took from the counts), or held, by which control and why.
+/// </summary>
 public sealed record Clearance(CountedLimits? Counted, string? HeldBy, string? HeldReason)
 {
     /// <summary>Cleared, with nothing counted: no control applies (a payin, or controls that are off).</summary>
@@ -53,7 +55,8 @@ public class PayoutControls
     public static string DayKey(DateOnly day) => day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
     /// <summary>The partition of one share of a day's count.</summary>
-    public static string DayPartition(string day, int partition) => "day-" + day + "-" + partition.ToString("D2", CultureInfo.InvariantCulture);
+    public static string DayPartition(string day, int partition) =>
+        "day-" + day + "-" + partition.ToString("D2", CultureInfo.InvariantCulture);
 
     /// <summary>The count of one mobile number on one day: partitions spread by a hash of the number, which is not stored.</summary>
     public static (string Partition, string Row) MobileKey(string day, string mobile)
@@ -77,7 +80,10 @@ public class PayoutControls
         var o = _options;
         if (o.ApprovalThreshold is { } threshold && amount > threshold)
         {
-            return new Clearance(null, "approval", $"Held for approval: {amount} KES is over Controls:ApprovalThreshold ({threshold} KES).");
+            return new Clearance(
+                null,
+                "approval",
+                $"Held for approval: {amount} KES is over Controls:ApprovalThreshold ({threshold} KES).");
         }
         if (!o.CountsDays && !o.CountsMobiles)
         {
@@ -121,7 +127,11 @@ public class PayoutControls
     /// Counts a released payout from now on, past any limit (overriding a limit is what a release is for). Null when no
     /// limit is set.
     /// </summary>
-    public async Task<CountedLimits?> CountReleasedAsync(long amount, string mobile, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<CountedLimits?> CountReleasedAsync(
+        long amount,
+        string mobile,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         if (!_options.CountsDays && !_options.CountsMobiles)
         {
@@ -133,14 +143,20 @@ public class PayoutControls
         if (_options.CountsMobiles)
         {
             var (partition, row) = MobileKey(day, mobile);
-            await _store.UpdateAsync(partition, row, counts => counts with { Used = counts.Used + add }, cancellationToken).ConfigureAwait(false);
+            await _store.UpdateAsync(partition, row, counts => counts with { Used = counts.Used + add }, cancellationToken)
+                .ConfigureAwait(false);
         }
         if (_options.CountsDays)
         {
             // Taken from the pool and used in one share at once, past the limit if need be: it counts against the day from now on.
             var share = Random.Shared.Next(DayPartitions);
-            await _store.UpdateAsync(PoolPartition(day), PoolRow, counts => counts with { Used = counts.Used + add }, cancellationToken).ConfigureAwait(false);
-            await _store.UpdateAsync(DayPartition(day, share), DayRow, counts => new Counts(counts.Used + add, counts.Allotted + add), cancellationToken).ConfigureAwait(false);
+            await _store.UpdateAsync(PoolPartition(day), PoolRow, counts => counts with { Used = counts.Used + add }, cancellationToken)
+                .ConfigureAwait(false);
+            await _store.UpdateAsync(
+                DayPartition(day, share),
+                DayRow,
+                counts => new Counts(counts.Used + add, counts.Allotted + add),
+                cancellationToken).ConfigureAwait(false);
             parts.Add(new CountedPart(share, amount, 1));
         }
         return new CountedLimits(day, parts, _options.CountsMobiles);
@@ -158,13 +174,20 @@ public class PayoutControls
             foreach (var part in counted.Parts)
             {
                 // Back into the share's room, where the next payouts counted in that share find it.
-                await _store.UpdateAsync(DayPartition(counted.Day, part.Partition), DayRow, counts => counts with { Used = counts.Used + -new Tally(part.Amount, part.Count) },
+                await _store.UpdateAsync(
+                    DayPartition(counted.Day, part.Partition),
+                    DayRow,
+                    counts => counts with { Used = counts.Used + -new Tally(part.Amount, part.Count) },
                     cancellationToken).ConfigureAwait(false);
             }
             if (counted.Mobile)
             {
                 var (partition, row) = MobileKey(counted.Day, mobile);
-                await _store.UpdateAsync(partition, row, counts => counts with { Used = counts.Used + -new Tally(amount, 1) }, cancellationToken).ConfigureAwait(false);
+                await _store.UpdateAsync(
+                    partition,
+                    row,
+                    counts => counts with { Used = counts.Used + -new Tally(amount, 1) },
+                    cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -208,7 +231,11 @@ public class PayoutControls
             {
                 break;
             }
-            await _store.UpdateAsync(DayPartition(day, start), DayRow, counts => counts with { Allotted = counts.Allotted + grant }, cancellationToken).ConfigureAwait(false);
+            await _store.UpdateAsync(
+                DayPartition(day, start),
+                DayRow,
+                counts => counts with { Allotted = counts.Allotted + grant },
+                cancellationToken).ConfigureAwait(false);
         }
         // The pool has too little left for this share's shortfall: room left in the other shares is the day's last.
         for (var i = 1; i < DayPartitions; i++)
@@ -223,7 +250,12 @@ public class PayoutControls
     }
 
     /// <summary>Counts the payout in <paramref name="share"/> if its room holds what the limits need; the room it saw either way.</summary>
-    private async Task<(bool Took, Tally Room)> TryTakeAsync(string day, int share, Tally need, long amount, CancellationToken cancellationToken)
+    private async Task<(bool Took, Tally Room)> TryTakeAsync(
+        string day,
+        int share,
+        Tally need,
+        long amount,
+        CancellationToken cancellationToken)
     {
         var took = false;
         var room = default(Tally);
@@ -252,7 +284,9 @@ public class PayoutControls
                 : countLimit is not null && left.Count < shortfall.Count ? "daily-count"
                 : null;
             granted = over is null
-                ? new Tally(amountLimit is { } la ? Math.Min(left.Amount, shortfall.Amount + Chunk(la)) : 0, countLimit is { } lc ? Math.Min(left.Count, shortfall.Count + Chunk(lc)) : 0)
+                ? new Tally(
+                    amountLimit is { } la ? Math.Min(left.Amount, shortfall.Amount + Chunk(la)) : 0,
+                    countLimit is { } lc ? Math.Min(left.Count, shortfall.Count + Chunk(lc)) : 0)
                 : default;
             return granted.IsZero ? null : pool with { Used = pool.Used + granted };
         }, cancellationToken).ConfigureAwait(false);
@@ -268,6 +302,9 @@ public class PayoutControls
             "daily-amount" => ("Controls:DailyAmountLimit", $"{_options.DailyAmountLimit} KES"),
             _ => ("Controls:DailyCountLimit", $"{_options.DailyCountLimit} payouts"),
         };
-        return new Clearance(null, control, $"Held: it would pass {setting} ({limit} a Kenya day) on {day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.");
+        return new Clearance(
+            null,
+            control,
+            $"Held: it would pass {setting} ({limit} a Kenya day) on {day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.");
     }
 }

@@ -12,11 +12,19 @@ namespace Paypro.Functions.Transactions;
 /// time a query answered "not found" for a transaction Paypro had accepted (which only a broken channel does).
 /// </summary>
 public sealed record QueryChannelMark(
-    DateTimeOffset? FoundAt, string? FoundCredentials, string? TradeNo, TransactionKind Kind, DateTimeOffset? FailedAt, string? FailedCredentials)
+    DateTimeOffset? FoundAt,
+    string? FoundCredentials,
+    string? TradeNo,
+    TransactionKind Kind,
+    DateTimeOffset? FailedAt,
+    string? FailedCredentials)
 {
     /// <summary>Whether queries under <paramref name="credentials"/> are known to work at <paramref name="now"/>.</summary>
     public bool IsGood(string credentials, DateTimeOffset now, TimeSpan window) =>
-        FoundCredentials == credentials && FoundAt is { } found && now - found <= window && !(FailedCredentials == credentials && FailedAt >= found);
+        FoundCredentials == credentials
+            && FoundAt is { } found
+            && now - found <= window
+            && !(FailedCredentials == credentials && FailedAt >= found);
 }
 
 /// <summary>
@@ -48,8 +56,14 @@ public class QueryChannel
     private DateTimeOffset _lastProbe = DateTimeOffset.MinValue;
     private bool _lastProbeFound;
 
-    public QueryChannel(IOperationsStore operations, PayproClient paypro, IPayproSecretSource secrets, IOptions<PayproClientOptions> client, IOptions<PollOptions> options,
-        TimeProvider time, ILogger<QueryChannel> logger)
+    public QueryChannel(
+        IOperationsStore operations,
+        PayproClient paypro,
+        IPayproSecretSource secrets,
+        IOptions<PayproClientOptions> client,
+        IOptions<PollOptions> options,
+        TimeProvider time,
+        ILogger<QueryChannel> logger)
     {
         _operations = operations;
         _paypro = paypro;
@@ -75,7 +89,13 @@ public class QueryChannel
         await WriteOnceAsync(async () =>
         {
             await _operations.RecordQueryFoundAsync(now, credentials, tradeNo, kind, cancellationToken).ConfigureAwait(false);
-            _known = (_known ?? new QueryChannelMark(null, null, null, kind, null, null)) with { FoundAt = now, FoundCredentials = credentials, TradeNo = tradeNo, Kind = kind };
+            _known = (_known ?? new QueryChannelMark(null, null, null, kind, null, null)) with
+            {
+                FoundAt = now,
+                FoundCredentials = credentials,
+                TradeNo = tradeNo,
+                Kind = kind,
+            };
         }).ConfigureAwait(false);
     }
 
@@ -87,7 +107,9 @@ public class QueryChannel
     {
         var credentials = await CredentialsAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        if (_known is { FailedAt: { } failed } known && known.FailedCredentials == credentials && now - failed < _options.QueryChannelWindow / 4
+        if (_known is { FailedAt: { } failed } known
+            && known.FailedCredentials == credentials
+            && now - failed < _options.QueryChannelWindow / 4
             && !(known.FoundAt > failed))
         {
             return;
@@ -96,7 +118,11 @@ public class QueryChannel
         await WriteOnceAsync(async () =>
         {
             await _operations.RecordQueryFailedAsync(now, credentials, cancellationToken).ConfigureAwait(false);
-            _known = (_known ?? new QueryChannelMark(null, null, null, TransactionKind.Payout, null, null)) with { FailedAt = now, FailedCredentials = credentials };
+            _known = (_known ?? new QueryChannelMark(null, null, null, TransactionKind.Payout, null, null)) with
+            {
+                FailedAt = now,
+                FailedCredentials = credentials,
+            };
         }).ConfigureAwait(false);
     }
 
@@ -147,9 +173,12 @@ public class QueryChannel
     /// "not found" answers with no found one among them, which a broken channel gives as well as a Paypro that lost them.
     /// </summary>
     public async Task<bool> ProveAsync(CancellationToken cancellationToken) =>
-        await ProbeStoredAsync(await _operations.GetQueryChannelMarkAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await ProbeStoredAsync(await _operations.GetQueryChannelMarkAsync(cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
 
-    /// <summary>Tests the channel with the transaction of the stored found answer; when the answer is no, the log says why with an alert marker.</summary>
+    /// <summary>
+    /// Tests the channel with the transaction of the stored found answer; when the answer is no, the log says why with an alert marker.
+    /// </summary>
     private async Task<bool> ProbeStoredAsync(QueryChannelMark? stored, CancellationToken cancellationToken)
     {
         if (stored?.TradeNo is not { } probe)
@@ -161,11 +190,15 @@ public class QueryChannel
         {
             return true;
         }
-        _logger.QueriesUnproven($"a status query for {probe}, which Paypro found at {stored.FoundAt:O}, is not answered as found now", _options.QueryChannelWindow);
+        _logger.QueriesUnproven(
+            $"a status query for {probe}, which Paypro found at {stored.FoundAt:O}, is not answered as found now",
+            _options.QueryChannelWindow);
         return false;
     }
 
-    /// <summary>Asks about a transaction Paypro had; one instance asks at most once per <see cref="ProbeInterval"/> and reuses the answer meanwhile.</summary>
+    /// <summary>
+    /// Asks about a transaction Paypro had; one instance asks at most once per <see cref="ProbeInterval"/> and reuses the answer meanwhile.
+    /// </summary>
     private async Task<bool> ProbeAsync(string tradeNo, TransactionKind kind, CancellationToken cancellationToken)
     {
         await _probeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -206,7 +239,9 @@ public class QueryChannel
             return cached.Value;
         }
         var what = Encoding.UTF8.GetBytes($"{_client.MerchantNo}\n{_client.SaltPosition}\n{_client.BaseUrl}");
-        var fingerprint = new Fingerprint(secret, Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), what).AsSpan(0, 16)));
+        var fingerprint = new Fingerprint(
+            secret,
+            Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), what).AsSpan(0, 16)));
         _fingerprint = fingerprint;
         return fingerprint.Value;
     }

@@ -5,7 +5,9 @@ namespace Paypro.Functions.Transactions;
 /// <summary>What a reconciliation found a transaction to be, against Paypro's record of it.</summary>
 public enum ReconcileOutcome
 {
-    /// <summary>Paypro's record matches: same state class, amount and platFormTradeNo; or Paypro does not know a transaction that never reached it.</summary>
+    /// <summary>
+    /// Paypro's record matches: same state class, amount and platFormTradeNo; or Paypro does not know a transaction that never reached it.
+    /// </summary>
     Agreed,
 
     /// <summary>Paypro's record contradicts the final state: kept as an anomaly, never applied.</summary>
@@ -14,7 +16,9 @@ public enum ReconcileOutcome
     /// <summary>Still pending: listed, not queried; the poller follows it up.</summary>
     Pending,
 
-    /// <summary>No definite answer (no answer, or "not found" while the query channel is not known good): tried again by the next run.</summary>
+    /// <summary>
+    /// No definite answer (no answer, or "not found" while the query channel is not known good): tried again by the next run.
+    /// </summary>
     NotChecked,
 
     /// <summary>Rejected: never sent, so there is nothing to compare.</summary>
@@ -49,7 +53,9 @@ public enum DisagreementKind
     /// <summary>Paypro does not know a transaction the record says reached it (while its queries are known to work).</summary>
     UnknownToPaypro,
 
-    /// <summary>The worst case: recorded failed as never sent (a retry with a new tradeNo was invited), yet Paypro reports it paid.</summary>
+    /// <summary>
+    /// The worst case: recorded failed as never sent (a retry with a new tradeNo was invited), yet Paypro reports it paid.
+    /// </summary>
     PaidNotSent,
 }
 
@@ -96,12 +102,17 @@ public static class ReconciliationMatrix
             var what = kinds[0] == DisagreementKind.PaidNotSent
                 ? $"the transaction failed as never sent (a retry with a new tradeNo may pay twice), yet {said}"
                 : $"the transaction is {record.State.ToWire()} for {record.Amount.ToString(CultureInfo.InvariantCulture)}, yet {said}";
-            disagreements.Add(new Disagreement(kinds, TransactionRules.ResultAnomalyKey(found.Status, found.AmountText), "reconciliation: " + what + "; not applied"));
+            disagreements.Add(new Disagreement(
+                kinds,
+                TransactionRules.ResultAnomalyKey(found.Status, found.AmountText),
+                "reconciliation: " + what + "; not applied"));
         }
         if (!string.IsNullOrEmpty(found.PlatFormTradeNo) && !string.IsNullOrEmpty(record.PlatFormTradeNo)
             && !string.Equals(found.PlatFormTradeNo, record.PlatFormTradeNo, StringComparison.Ordinal))
         {
-            disagreements.Add(new Disagreement([DisagreementKind.PlatFormTradeNo], TransactionRules.AnomalyPrefix + "platform-" + TransactionRules.Sanitize(found.PlatFormTradeNo),
+            disagreements.Add(new Disagreement(
+                [DisagreementKind.PlatFormTradeNo],
+                TransactionRules.AnomalyPrefix + "platform-" + TransactionRules.Sanitize(found.PlatFormTradeNo),
                 $"reconciliation: the transaction has platFormTradeNo {record.PlatFormTradeNo}, yet {said}; not applied"));
         }
         return disagreements;
@@ -115,6 +126,7 @@ public static class ReconciliationMatrix
         record.State == TransactionState.Failed && record.NotSent
             ? null
             : new Disagreement([DisagreementKind.UnknownToPaypro], NotFoundKey,
-                $"reconciliation: the transaction is {record.State.ToWire()} for {record.Amount.ToString(CultureInfo.InvariantCulture)}, yet Paypro does not know this tradeNo"
+                $"reconciliation: the transaction is {record.State.ToWire()} for {record.Amount.ToString(CultureInfo.InvariantCulture)}, "
+                + "yet Paypro does not know this tradeNo"
                 + " (its status queries find other transactions); not applied");
 }

@@ -20,16 +20,33 @@ public sealed class RequestIdentity
 
     /// <summary>A request as it arrived; <paramref name="appNotifyUrl"/> is Paypro:NotifyUrl.</summary>
     public static RequestIdentity Of(TransactionKind kind, TransactionRequest request, Uri? appNotifyUrl) =>
-        From(kind, request.TradeNo, request.Amount, request.Mobile, request.Remark, StoredNotifyUrl(request.NotifyUrl, appNotifyUrl), request.MetadataJson);
+        From(
+            kind,
+            request.TradeNo,
+            request.Amount,
+            request.Mobile,
+            request.Remark,
+            StoredNotifyUrl(request.NotifyUrl, appNotifyUrl),
+            request.MetadataJson);
 
     /// <summary>The request a record was made from.</summary>
     public static RequestIdentity Of(TransactionRecord record, Uri? appNotifyUrl) =>
-        From(record.Kind, record.TradeNo, record.Amount, record.Mobile, record.Remark,
-            StoredNotifyUrl(Uri.TryCreate(record.NotifyUrl, UriKind.Absolute, out var url) ? url : null, appNotifyUrl), record.MetadataJson);
+        From(
+            record.Kind,
+            record.TradeNo,
+            record.Amount,
+            record.Mobile,
+            record.Remark,
+            StoredNotifyUrl(Uri.TryCreate(record.NotifyUrl, UriKind.Absolute, out var url) ? url : null, appNotifyUrl),
+            record.MetadataJson);
 
-    /// <summary>The notifyUrl a record keeps: the producer's own, or none when it is absent or the app's own (which holds the function key).</summary>
+    /// <summary>
+    /// The notifyUrl a record keeps: the producer's own, or none when it is absent or the app's own (which holds the function key).
+    /// </summary>
     public static string? StoredNotifyUrl(Uri? requested, Uri? appNotifyUrl) =>
-        requested is null || (appNotifyUrl is not null && Uri.Compare(requested, appNotifyUrl, UriComponents.AbsoluteUri, UriFormat.UriEscaped, StringComparison.Ordinal) == 0)
+        requested is null
+            || (appNotifyUrl is not null
+                && Uri.Compare(requested, appNotifyUrl, UriComponents.AbsoluteUri, UriFormat.UriEscaped, StringComparison.Ordinal) == 0)
             ? null
             : requested.AbsoluteUri;
 
@@ -42,6 +59,22 @@ public sealed class RequestIdentity
     public IReadOnlyList<string> Differences(RequestIdentity other) =>
         [.. FieldNames.Where((_, i) => !string.Equals(_fields[i], other._fields[i], StringComparison.Ordinal))];
 
-    private static RequestIdentity From(TransactionKind kind, string tradeNo, long amount, string mobile, string? remark, string? notifyUrl, string? metadataJson) =>
-        new([kind.ToWire(), tradeNo, amount.ToString(CultureInfo.InvariantCulture), mobile, remark ?? "", notifyUrl ?? "", metadataJson ?? ""]);
+    private static RequestIdentity From(
+        TransactionKind kind,
+        string tradeNo,
+        long amount,
+        string mobile,
+        string? remark,
+        string? notifyUrl,
+        string? metadataJson) =>
+        new(
+        [
+            kind.ToWire(),
+            tradeNo,
+            amount.ToString(CultureInfo.InvariantCulture),
+            mobile,
+            remark ?? "",
+            notifyUrl ?? "",
+            metadataJson ?? "",
+        ]);
 }

@@ -14,21 +14,38 @@ internal static class ResultText
 
     /// <summary>A status query's answer: <c>query: Found, code 0000, status 0015 (message): detail</c>.</summary>
     public static string Of(PayproQueryResult result) =>
-        Answer("query", result.Outcome.ToString(), result.Code, result.Transaction?.Status, result.Transaction?.Message, serial: null, result.Detail);
+        Answer(
+            "query",
+            result.Outcome.ToString(),
+            result.Code,
+            result.Transaction?.Status,
+            result.Transaction?.Message,
+            serial: null,
+            result.Detail);
 
-    /// <summary>A status reported by a callback, a query or the create call: <c>callback reported status 0000 (message) with amount 100</c>.</summary>
+    /// <summary>
+    /// A status reported by a callback, a query or the create call: <c>callback reported status 0000 (message) with amount 100</c>.
+    /// </summary>
     public static string Of(PayproObservation observation) =>
         $"{observation.Source} reported {Status(observation.Status, observation.Message)}"
         + $" with amount {observation.AmountText ?? observation.Amount?.ToString(CultureInfo.InvariantCulture) ?? "no amount"}";
 
     /// <summary>A transaction Paypro found, as reconciliation compares it: status, amount and platFormTradeNo.</summary>
     public static string Of(PayproTransaction found) =>
-        $"Paypro reports {Status(found.Status, found.Message)} with amount {found.AmountText ?? "none"} and platFormTradeNo {found.PlatFormTradeNo ?? "none"}";
+        $"Paypro reports {Status(found.Status, found.Message)} with amount {found.AmountText ?? "none"}"
+            + $" and platFormTradeNo {found.PlatFormTradeNo ?? "none"}";
 
     private static string Status(string status, string? message) =>
         $"status {status}" + (string.IsNullOrEmpty(message) ? "" : $" ({message})");
 
-    private static string Answer(string call, string outcome, string? code, string? status, string? statusMessage, string? serial, string? detail)
+    private static string Answer(
+        string call,
+        string outcome,
+        string? code,
+        string? status,
+        string? statusMessage,
+        string? serial,
+        string? detail)
     {
         var text = $"{call}: {outcome}";
         if (code is not null)

@@ -22,8 +22,15 @@ public class TransactionChecker
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionChecker> _logger;
 
-    public TransactionChecker(ITransactionStore store, IDueIndex due, TransactionProcessor processor, OutboxDispatcher dispatcher, PayproClient paypro,
-        QueryChannel channel, IOptions<PollOptions> options, TimeProvider time,
+    public TransactionChecker(
+        ITransactionStore store,
+        IDueIndex due,
+        TransactionProcessor processor,
+        OutboxDispatcher dispatcher,
+        PayproClient paypro,
+        QueryChannel channel,
+        IOptions<PollOptions> options,
+        TimeProvider time,
         ILogger<TransactionChecker> logger)
     {
         _store = store;
@@ -63,7 +70,8 @@ public class TransactionChecker
         var attempt = entry.Attempt + 1;
         // Conditional on the entry as read: an unsigned hint that brought it forward meanwhile wins. The record learns
         // the entry's new version, so reaching a final state later can take it out at once.
-        if (await _due.MoveDueAsync(entry, _time.GetUtcNow() + Backoff(attempt), attempt, cancellationToken).ConfigureAwait(false) is { } moved)
+        if (await _due.MoveDueAsync(entry, _time.GetUtcNow() + Backoff(attempt), attempt, cancellationToken).ConfigureAwait(false)
+            is { } moved)
         {
             await _store.SetDueETagAsync(record.TradeNo, moved.ETag, cancellationToken).ConfigureAwait(false);
         }
@@ -97,13 +105,15 @@ public class TransactionChecker
         record = await FlagIfStuckAsync(record, cancellationToken).ConfigureAwait(false);
         var result = await _paypro.QueryStatusAsync(record.Kind, tradeNo, cancellationToken).ConfigureAwait(false);
         var detail = ResultText.Of(result);
-        await _store.AppendAuditAsync(tradeNo, new AuditEntry("paypro-query", result.Outcome.ToString(), detail), cancellationToken).ConfigureAwait(false);
+        await _store.AppendAuditAsync(tradeNo, new AuditEntry("paypro-query", result.Outcome.ToString(), detail), cancellationToken)
+            .ConfigureAwait(false);
 
         switch (result.Outcome)
         {
             case PayproQueryOutcome.Found when result.Transaction is { } transaction:
                 await _channel.RecordFoundAsync(tradeNo, record.Kind, cancellationToken).ConfigureAwait(false);
-                (record, _) = await _processor.ApplyAsync(record, PayproObservation.FromQuery(transaction), detail, cancellationToken).ConfigureAwait(false);
+                (record, _) = await _processor.ApplyAsync(record, PayproObservation.FromQuery(transaction), detail, cancellationToken)
+                    .ConfigureAwait(false);
                 break;
             case PayproQueryOutcome.NotFound when record.State.Rank() >= TransactionState.Submitted.Rank():
                 // Paypro accepted it earlier, so "not found" now says the channel is broken, not that the transaction is gone.
@@ -113,12 +123,20 @@ public class TransactionChecker
                 // "Not found" is evidence of "never sent" only while queries are known to work: asked only when it would decide.
                 var channelKnownGood = TransactionRules.NotFoundCanDecide(record, _time.GetUtcNow(), _options.UnknownGracePeriod)
                     && await _channel.IsKnownGoodAsync(cancellationToken).ConfigureAwait(false);
-                (record, _) = await _processor.UpdateAsync(record,
-                    (current, now) => TransactionRules.OnQueryNotFound(current, now, _options.UnknownGracePeriod, channelKnownGood), "query", detail,
+                (record, _) = await _processor.UpdateAsync(
+                    record,
+                    (current, now) => TransactionRules.OnQueryNotFound(current, now, _options.UnknownGracePeriod, channelKnownGood),
+                    "query",
+                    detail,
                     cancellationToken).ConfigureAwait(false);
                 break;
             default:
-                (record, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnNoAnswer(current), "query", detail, cancellationToken).ConfigureAwait(false);
+                (record, _) = await _processor.UpdateAsync(
+                    record,
+                    (current, _) => TransactionRules.OnNoAnswer(current),
+                    "query",
+                    detail,
+                    cancellationToken).ConfigureAwait(false);
                 break;
         }
         TransactionTracing.Outcome(activity, record.State.ToWire(), result.Outcome.ToString());
@@ -181,8 +199,12 @@ public class TransactionChecker
     private async Task<TransactionRecord> FlagIfStuckAsync(TransactionRecord record, CancellationToken cancellationToken)
     {
         // A rule that decides nothing costs no I/O: UpdateAsync returns at once.
-        var (updated, transition) = await _processor.UpdateAsync(record, (current, now) => TransactionRules.OnStuckCheck(current, now, _options.StuckAfter),
-            "poll", $"pending for more than {TransactionRules.FormatSpan(_options.StuckAfter)}", cancellationToken).ConfigureAwait(false);
+        var (updated, transition) = await _processor.UpdateAsync(
+            record,
+            (current, now) => TransactionRules.OnStuckCheck(current, now, _options.StuckAfter),
+            "poll",
+            $"pending for more than {TransactionRules.FormatSpan(_options.StuckAfter)}",
+            cancellationToken).ConfigureAwait(false);
         if (transition is not null)
         {
             FunctionsMetrics.Stuck.Add(1, new KeyValuePair<string, object?>("kind", updated.Kind.ToWire()));

@@ -44,7 +44,10 @@ public static class TransactionEvents
     }
 }
 
-/// <summary>An event on the events queue, field by field (the README's event contract). Absent values are null, except successTime, which is left out.</summary>
+/// <summary>
+/// An event on the events queue, field by field (the README's event contract). Absent values are null, except successTime, which is left
+/// out.
+/// </summary>
 internal sealed record TransactionEvent(
     string Id,
     string Type,

@@ -21,7 +21,12 @@ public class TransactionPoller
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionPoller> _logger;
 
-    public TransactionPoller(IDueIndex due, TransactionChecker checker, IOptions<PollOptions> options, FunctionTimeout functionTimeout, TimeProvider time,
+    public TransactionPoller(
+        IDueIndex due,
+        TransactionChecker checker,
+        IOptions<PollOptions> options,
+        FunctionTimeout functionTimeout,
+        TimeProvider time,
         ILogger<TransactionPoller> logger)
     {
         _due = due;
@@ -64,8 +69,10 @@ public class TransactionPoller
     }
 
     private Task RunAsync(Run run, Func<bool> overBudget, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(TakeDueAsync(run, _options.BatchSize, overBudget, cancellationToken),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken }, async (entry, token) =>
+        Parallel.ForEachAsync(
+            TakeDueAsync(run, _options.BatchSize, overBudget, cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
+            async (entry, token) =>
             {
                 if (overBudget())
                 {
@@ -92,7 +99,11 @@ public class TransactionPoller
     /// check failed (they stay due), come back in the next read and are passed over. The reads stop at a
     /// short batch (nothing due is left), at a batch with nothing new in it, or when the time budget is spent.
     /// </summary>
-    private async IAsyncEnumerable<DueEntry> TakeDueAsync(Run run, int batchSize, Func<bool> overBudget, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<DueEntry> TakeDueAsync(
+        Run run,
+        int batchSize,
+        Func<bool> overBudget,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var taken = new HashSet<string>(StringComparer.Ordinal);
         while (!overBudget())

@@ -22,7 +22,13 @@ public class TransactionProcessor
     private readonly TimeProvider _time;
     private readonly ILogger<TransactionProcessor> _logger;
 
-    public TransactionProcessor(ITransactionStore store, IDueIndex due, OutboxDispatcher dispatcher, PayoutControls controls, IOptions<PollOptions> poll, TimeProvider time,
+    public TransactionProcessor(
+        ITransactionStore store,
+        IDueIndex due,
+        OutboxDispatcher dispatcher,
+        PayoutControls controls,
+        IOptions<PollOptions> poll,
+        TimeProvider time,
         ILogger<TransactionProcessor> logger)
     {
         _controls = controls;
@@ -48,8 +54,8 @@ public class TransactionProcessor
         UpdateAsync(record, decide, source, detail, audit: null, cancellationToken);
 
     /// <summary>
-    /// As <see cref="UpdateAsync(TransactionRecord, Func{TransactionRecord, DateTimeOffset, Transition?}, string, string?, CancellationToken)"/>, and
-    /// records what led to it: <paramref name="audit"/> makes the audit row from the record as changed and the
+    /// As <see cref="UpdateAsync(TransactionRecord, Func{TransactionRecord, DateTimeOffset, Transition?}, string, string?,
+    /// CancellationToken)"/>, and records what led to it: <paramref name="audit"/> makes the audit row from the record as changed and the
     /// transition (null when nothing changes). The row goes in the change's batch, or alone when nothing changes.
     /// </summary>
     public async Task<(TransactionRecord Record, Transition? Transition)> UpdateAsync(
@@ -83,7 +89,11 @@ public class TransactionProcessor
                     // A final or held record may have left the due index already: an entry goes in before the write, so
                     // the poller sends this event even if the process stops right after it. An entry that was gone means
                     // every earlier event is out.
-                    var (entry, existed) = await _due.EnsureDueAsync(record.TradeNo, record.IndexPartition, now + _poll.FirstCheckAfter, record.CreatedAt,
+                    var (entry, existed) = await _due.EnsureDueAsync(
+                        record.TradeNo,
+                        record.IndexPartition,
+                        now + _poll.FirstCheckAfter,
+                        record.CreatedAt,
                         cancellationToken).ConfigureAwait(false);
                     record.DueETag = entry.ETag;
                     if (!existed)
@@ -93,12 +103,21 @@ public class TransactionProcessor
                 }
                 record.Unsent.Add(outboxRow.Name);
             }
-            var written = await _store.WriteAsync(record, isNew: false, source, RevisionDetail(record, transition, detail), now, outboxRow, audit?.Invoke(record, transition),
+            var written = await _store.WriteAsync(
+                record,
+                isNew: false,
+                source,
+                RevisionDetail(record, transition, detail),
+                now,
+                outboxRow,
+                audit?.Invoke(record, transition),
                 cancellationToken).ConfigureAwait(false);
             if (written.Outcome == WriteOutcome.Written)
             {
                 await AnnounceAsync(record, previous, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
-                if (record.Counted is { } counted && !previous.IsFinal() && record.State is TransactionState.Failed or TransactionState.Rejected)
+                if (record.Counted is { } counted
+                    && !previous.IsFinal()
+                    && record.State is TransactionState.Failed or TransactionState.Rejected)
                 {
                     // No money moved: what the payout took from the day limits' counts goes back, once (only this write ended it).
                     await _controls.GiveBackAsync(counted, record.Mobile, record.Amount, cancellationToken).ConfigureAwait(false);
@@ -107,7 +126,8 @@ public class TransactionProcessor
             }
             if (attempt == MaxAttempts)
             {
-                throw new InvalidOperationException($"Transaction {record.TradeNo} kept changing under {MaxAttempts} attempts to update it; giving up for now.");
+                throw new InvalidOperationException(
+                    $"Transaction {record.TradeNo} kept changing under {MaxAttempts} attempts to update it; giving up for now.");
             }
             record = await _store.GetAsync(record.TradeNo, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Transaction {record.TradeNo} disappeared while being updated.");
@@ -115,19 +135,38 @@ public class TransactionProcessor
     }
 
     /// <summary>Applies what Paypro reported, by the state rules.</summary>
-    public Task<(TransactionRecord Record, Transition? Transition)> ApplyAsync(TransactionRecord record, PayproObservation observation, string? detail, CancellationToken cancellationToken) =>
+    public Task<(TransactionRecord Record, Transition? Transition)> ApplyAsync(
+        TransactionRecord record,
+        PayproObservation observation,
+        string? detail,
+        CancellationToken cancellationToken) =>
         ApplyAsync(record, observation, detail, audit: null, cancellationToken);
 
     /// <summary>Applies what Paypro reported, by the state rules, with the audit row of what reported it (in the same batch).</summary>
-    public Task<(TransactionRecord Record, Transition? Transition)> ApplyAsync(TransactionRecord record, PayproObservation observation, string? detail,
-        Func<TransactionRecord, Transition?, AuditEntry>? audit, CancellationToken cancellationToken) =>
-        UpdateAsync(record, (current, _) => TransactionRules.OnReport(current, observation), SourceName(observation.Source), detail, audit, cancellationToken);
+    public Task<(TransactionRecord Record, Transition? Transition)> ApplyAsync(
+        TransactionRecord record,
+        PayproObservation observation,
+        string? detail,
+        Func<TransactionRecord, Transition?, AuditEntry>? audit,
+        CancellationToken cancellationToken) =>
+        UpdateAsync(
+            record,
+            (current, _) => TransactionRules.OnReport(current, observation),
+            SourceName(observation.Source),
+            detail,
+            audit,
+            cancellationToken);
 
     /// <summary>
     /// Applies <paramref name="transition"/> to a new record and writes it; a conflict means the tradeNo exists
     /// already (a duplicate or a racing instance).
     /// </summary>
-    public async Task<WriteOutcome> CreateAsync(TransactionRecord record, Transition transition, string source, string? detail, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> CreateAsync(
+        TransactionRecord record,
+        Transition transition,
+        string source,
+        string? detail,
+        CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         Apply(record, transition, now);
@@ -136,8 +175,15 @@ public class TransactionProcessor
         {
             record.Unsent.Add(outboxRow.Name);
         }
-        var written = await _store.WriteAsync(record, isNew: true, source, RevisionDetail(record, transition, detail), now, outboxRow, audit: null, cancellationToken)
-            .ConfigureAwait(false);
+        var written = await _store.WriteAsync(
+            record,
+            isNew: true,
+            source,
+            RevisionDetail(record, transition, detail),
+            now,
+            outboxRow,
+            audit: null,
+            cancellationToken).ConfigureAwait(false);
         if (written.Outcome == WriteOutcome.Written)
         {
             await AnnounceAsync(record, null, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
@@ -198,13 +244,17 @@ public class TransactionProcessor
     /// <summary>The outbox row of the event a change announces (the exact message, built once), or null.</summary>
     private static OutboxRow? OutboxRowFor(TransactionRecord record, Transition transition, DateTimeOffset now) =>
         transition.EventName is { } eventName
-            ? new OutboxRow(eventName, TransactionEvents.EventId(record.TradeNo, eventName), TransactionEvents.Build(record, eventName, now, transition.Anomaly))
+            ? new OutboxRow(
+                eventName,
+                TransactionEvents.EventId(record.TradeNo, eventName),
+                TransactionEvents.Build(record, eventName, now, transition.Anomaly))
             : null;
 
     /// <summary>What the revision row says besides the state: the caller's detail, and the anomaly or the event announced.</summary>
     private static string? RevisionDetail(TransactionRecord record, Transition transition, string? detail)
     {
-        var announced = transition.Anomaly ?? (transition.EventName is null ? null : "announces " + TransactionEvents.EventType(record.Kind, transition.EventName));
+        var announced = transition.Anomaly
+            ?? (transition.EventName is null ? null : "announces " + TransactionEvents.EventType(record.Kind, transition.EventName));
         return announced is null ? detail : detail is null ? announced : detail + "; " + announced;
     }
 
@@ -219,7 +269,13 @@ public class TransactionProcessor
     /// Logs and counts a change that is now durable, sends its event within this invocation, and once a final
     /// record's events are all out, takes it out of the due index, so the poller's time goes to what is pending.
     /// </summary>
-    private async Task AnnounceAsync(TransactionRecord record, TransactionState? previous, Transition transition, string source, OutboxEvent? written, CancellationToken cancellationToken)
+    private async Task AnnounceAsync(
+        TransactionRecord record,
+        TransactionState? previous,
+        Transition transition,
+        string source,
+        OutboxEvent? written,
+        CancellationToken cancellationToken)
     {
         if (transition.IsAnomaly)
         {
@@ -233,11 +289,16 @@ public class TransactionProcessor
         else
         {
             _logger.Transitioned(record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
-            FunctionsMetrics.Transitions.Add(1, new KeyValuePair<string, object?>("kind", record.Kind.ToWire()), new KeyValuePair<string, object?>("state", record.State.ToWire()));
+            FunctionsMetrics.Transitions.Add(
+                1,
+                new KeyValuePair<string, object?>("kind", record.Kind.ToWire()),
+                new KeyValuePair<string, object?>("state", record.State.ToWire()));
             if (record.State.IsFinal() && previous?.IsFinal() != true)
             {
-                FunctionsMetrics.TimeToFinal.Record((_time.GetUtcNow() - (record.EnqueuedAt ?? record.CreatedAt)).TotalSeconds,
-                    new KeyValuePair<string, object?>("kind", record.Kind.ToWire()), new KeyValuePair<string, object?>("state", record.State.ToWire()));
+                FunctionsMetrics.TimeToFinal.Record(
+                    (_time.GetUtcNow() - (record.EnqueuedAt ?? record.CreatedAt)).TotalSeconds,
+                    new KeyValuePair<string, object?>("kind", record.Kind.ToWire()),
+                    new KeyValuePair<string, object?>("state", record.State.ToWire()));
             }
         }
         if (written is null || !await _dispatcher.SendWrittenAsync(written, cancellationToken).ConfigureAwait(false))

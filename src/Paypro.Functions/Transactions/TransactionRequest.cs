@@ -6,7 +6,8 @@ namespace Paypro.Functions.Transactions;
 
 /// <summary>
 /// A payout or payin request as a producer enqueues it:
-/// <code>{ "tradeNo": "...", "amount": 1500, "mobile": "0712345678", "remark": "...", "notifyUrl": "https://...", "metadata": { "correlationId": "..." } }</code>
+/// <code>{ "tradeNo": "...", "amount": 1500, "mobile": "0712345678", "remark": "...", "notifyUrl": "https://...",
+/// "metadata": { "correlationId": "..." } }</code>
 /// Parsing is strict: a typo in a field name must not silently drop a setting of a money transfer.
 /// </summary>
 public sealed class TransactionRequest
@@ -32,7 +33,13 @@ public sealed class TransactionRequest
     /// <param name="request">The request when valid.</param>
     /// <param name="tradeNo">The message's tradeNo when it has a valid one, even if something else is wrong.</param>
     /// <param name="error">What is wrong, naming the field.</param>
-    public static bool TryParse(string text, long minAmount, long maxAmount, out TransactionRequest? request, out string? tradeNo, out string? error)
+    public static bool TryParse(
+        string text,
+        long minAmount,
+        long maxAmount,
+        out TransactionRequest? request,
+        out string? tradeNo,
+        out string? error)
     {
         request = null;
         tradeNo = null;
@@ -69,7 +76,8 @@ public sealed class TransactionRequest
                 }
                 else if (property.Name is not ("tradeNo" or "amount" or "mobile" or "remark" or "notifyUrl" or "metadata" or "traceparent"))
                 {
-                    fieldError ??= $"Unknown field '{Clip(property.Name)}'; expected tradeNo, amount, mobile, remark, notifyUrl, metadata, traceparent.";
+                    fieldError ??= $"Unknown field '{Clip(property.Name)}';"
+                        + " expected tradeNo, amount, mobile, remark, notifyUrl, metadata, traceparent.";
                 }
             }
 
@@ -90,7 +98,8 @@ public sealed class TransactionRequest
                 return false;
             }
 
-            if (!TryReadAmount(root, out var amount, out error) || !PayproValidation.TryValidateAmount(amount, minAmount, maxAmount, out error))
+            if (!TryReadAmount(root, out var amount, out error)
+                || !PayproValidation.TryValidateAmount(amount, minAmount, maxAmount, out error))
             {
                 return false;
             }
@@ -106,7 +115,8 @@ public sealed class TransactionRequest
             string? remark = null;
             if (root.TryGetProperty("remark", out var remarkElement) && remarkElement.ValueKind != JsonValueKind.Null)
             {
-                if (remarkElement.ValueKind != JsonValueKind.String || !PayproValidation.TryValidateRemark(remarkElement.GetString(), out _))
+                if (remarkElement.ValueKind != JsonValueKind.String
+                    || !PayproValidation.TryValidateRemark(remarkElement.GetString(), out _))
                 {
                     error = $"remark must be a string of at most {MaxRemarkLength} characters without control characters.";
                     return false;
@@ -116,7 +126,8 @@ public sealed class TransactionRequest
             Uri? notifyUrl = null;
             if (root.TryGetProperty("notifyUrl", out var urlElement) && urlElement.ValueKind != JsonValueKind.Null)
             {
-                if (urlElement.ValueKind != JsonValueKind.String || !PayproValidation.TryParseNotifyUrl(urlElement.GetString(), out notifyUrl))
+                if (urlElement.ValueKind != JsonValueKind.String
+                    || !PayproValidation.TryParseNotifyUrl(urlElement.GetString(), out notifyUrl))
                 {
                     error = "notifyUrl must be an absolute http(s) URL.";
                     return false;

@@ -40,7 +40,9 @@ public sealed record Transition(TransactionState To, string? EventName, string? 
     /// <summary>The status an accepted create call answered, when it gave one.</summary>
     public string? PayproStatus { get; init; }
 
-    /// <summary>An anomaly of the worst kind: failed as never sent, yet Paypro reports it paid (a retry with a new tradeNo pays twice).</summary>
+    /// <summary>
+    /// An anomaly of the worst kind: failed as never sent, yet Paypro reports it paid (a retry with a new tradeNo pays twice).
+    /// </summary>
     public bool PaidNotSent { get; init; }
 }
 
@@ -91,7 +93,9 @@ public static class TransactionRules
     /// submit path. Only a held payout can be released, so of two releases (repeated, or on two instances) one writes.
     /// </summary>
     public static Transition? OnRelease(TransactionRecord record, CountedLimits? counted) =>
-        record.State == TransactionState.Held ? new Transition(TransactionState.Submitting, null) { ClearsReason = true, Releases = true, Counted = counted } : null;
+        record.State == TransactionState.Held
+            ? new Transition(TransactionState.Submitting, null) { ClearsReason = true, Releases = true, Counted = counted }
+            : null;
 
     /// <summary>A held payout cancelled, by an operator or because it was held too long: rejected with that reason, nothing sent.</summary>
     public static Transition? OnCancel(TransactionRecord record, string reason) =>
@@ -122,22 +126,46 @@ public static class TransactionRules
                 if (record.State.IsFinal() && record.NotSent)
                 {
                     // Failed as never sent, yet Paypro took the request: the money may leave. Kept and announced, not applied.
-                    return Anomaly(record, AnomalyPrefix + "accepted-" + Sanitize(result.Status ?? "none"),
-                        $"Paypro accepted the create call (status {result.Status ?? "none"}) after the transaction was {record.State.ToWire()} as never sent");
+                    return Anomaly(
+                        record,
+                        AnomalyPrefix + "accepted-" + Sanitize(result.Status ?? "none"),
+                        $"Paypro accepted the create call (status {result.Status ?? "none"})"
+                        + $" after the transaction was {record.State.ToWire()} as never sent");
                 }
                 return record.State.Rank() >= TransactionState.Submitted.Rank()
                     ? null
-                    : new Transition(TransactionState.Submitted, null) { SerialNumber = result.SerialNumber, PayproStatus = result.Status, ClearsReason = true };
+                    : new Transition(TransactionState.Submitted, null)
+                    {
+                        SerialNumber = result.SerialNumber,
+                        PayproStatus = result.Status,
+                        ClearsReason = true,
+                    };
             case PayproOutcome.Accepted:
             case PayproOutcome.Refused when result.Status is not null:
-                return OnReport(record, new PayproObservation(ObservationSource.CreateCall, result.Status!, result.StatusMessage, null, null, null, null, SerialNumber: result.SerialNumber));
+                return OnReport(
+                    record,
+                    new PayproObservation(
+                        ObservationSource.CreateCall,
+                        result.Status!,
+                        result.StatusMessage,
+                        null,
+                        null,
+                        null,
+                        null,
+                        SerialNumber: result.SerialNumber));
             case PayproOutcome.Refused when record.State is TransactionState.Submitting or TransactionState.Unknown:
-                return Finish(TransactionState.Failed,
-                    $"Paypro refused the request (code {result.Code}{(string.IsNullOrEmpty(result.Msg) ? "" : ": " + result.Msg)}); the money never left. Retry with a new tradeNo.");
-            case PayproOutcome.Refused when record.State is TransactionState.Submitted or TransactionState.Processing or TransactionState.Succeeded:
+                return Finish(
+                    TransactionState.Failed,
+                    $"Paypro refused the request (code {result.Code}{(string.IsNullOrEmpty(result.Msg) ? "" : ": " + result.Msg)});"
+                    + " the money never left. Retry with a new tradeNo.");
+            case PayproOutcome.Refused
+                when record.State is TransactionState.Submitted or TransactionState.Processing or TransactionState.Succeeded:
                 // A late refusal of a request Paypro has already accepted (or executed) contradicts it: kept and announced, not applied.
-                return Anomaly(record, AnomalyPrefix + "refused-" + Sanitize(result.Code ?? "none"),
-                    $"Paypro refused the create call (code {result.Code}) after the transaction was already {record.State.ToWire()}; not applied");
+                return Anomaly(
+                    record,
+                    AnomalyPrefix + "refused-" + Sanitize(result.Code ?? "none"),
+                    $"Paypro refused the create call (code {result.Code})"
+                    + $" after the transaction was already {record.State.ToWire()}; not applied");
             case PayproOutcome.Refused:
                 return null;
             default:
@@ -153,7 +181,10 @@ public static class TransactionRules
         if (record.State == TransactionState.Held)
         {
             // Paypro was never sent this payout: whatever it reports contradicts the record. Kept and announced, never applied.
-            return AnomalyFor(record, observation, $"{ResultText.Of(observation)} for a payout that is held and was never sent; not applied");
+            return AnomalyFor(
+                record,
+                observation,
+                $"{ResultText.Of(observation)} for a payout that is held and was never sent; not applied");
         }
 
         if (record.State.IsFinal())
@@ -163,7 +194,10 @@ public static class TransactionRules
             {
                 return null;
             }
-            return AnomalyFor(record, observation, $"{ResultText.Of(observation)} after the transaction was already {record.State.ToWire()}");
+            return AnomalyFor(
+                record,
+                observation,
+                $"{ResultText.Of(observation)} after the transaction was already {record.State.ToWire()}");
         }
         if (amountDiffers && target != TransactionState.Processing)
         {
@@ -171,13 +205,16 @@ public static class TransactionRules
         }
         if (target == TransactionState.Processing)
         {
-            return record.State.Rank() < TransactionState.Processing.Rank() ? new Transition(TransactionState.Processing, null) { Observation = observation } : null;
+            return record.State.Rank() < TransactionState.Processing.Rank()
+                ? new Transition(TransactionState.Processing, null) { Observation = observation }
+                : null;
         }
         return new Transition(target, target == TransactionState.Succeeded ? Succeeded : Failed)
         {
             Observation = observation,
             Reason = target == TransactionState.Failed
-                ? $"Paypro reported status {observation.Status}" + (string.IsNullOrEmpty(observation.Message) ? "." : $": {observation.Message}.")
+                ? $"Paypro reported status {observation.Status}"
+                    + (string.IsNullOrEmpty(observation.Message) ? "." : $": {observation.Message}.")
                 : null,
         };
     }
@@ -197,11 +234,17 @@ public static class TransactionRules
         }
         if (!channelKnownGood)
         {
-            return MarkUnknown(record, "Paypro does not know this tradeNo, but its status queries are not known to work now; waiting for a query that finds a transaction.");
+            return MarkUnknown(
+                record,
+                "Paypro does not know this tradeNo, but its status queries are not known to work now;"
+                + " waiting for a query that finds a transaction.");
         }
         var sentAt = record.SubmittedAt ?? record.CreatedAt;
-        return Finish(TransactionState.Failed,
-            $"Paypro does not know this tradeNo {FormatSpan(now - sentAt)} after it was sent: the money never left. Retry with a new tradeNo.", notSent: true);
+        return Finish(
+            TransactionState.Failed,
+            $"Paypro does not know this tradeNo {FormatSpan(now - sentAt)} after it was sent:"
+            + " the money never left. Retry with a new tradeNo.",
+            notSent: true);
     }
 
     /// <summary>
@@ -209,7 +252,8 @@ public static class TransactionRules
     /// Paypro accepted anything later, so "not found" then is Paypro's inconsistency, not a verdict) and the grace period has passed.
     /// </summary>
     public static bool NotFoundCanDecide(TransactionRecord record, DateTimeOffset now, TimeSpan gracePeriod) =>
-        record.State is TransactionState.Submitting or TransactionState.Unknown && now - (record.SubmittedAt ?? record.CreatedAt) >= gracePeriod;
+        record.State is TransactionState.Submitting or TransactionState.Unknown
+            && now - (record.SubmittedAt ?? record.CreatedAt) >= gracePeriod;
 
     /// <summary>
     /// A query got no answer. If the create call's answer was never recorded (a crash after "submitting"), say so;
@@ -233,12 +277,20 @@ public static class TransactionRules
     /// never sent, kept as an anomaly of the recorded transaction and announced, once per distinct request. A payin reusing a
     /// payout's tradeNo is an anomaly of the payout.
     /// </summary>
-    public static Transition? OnConflictingRequest(TransactionRecord record, TransactionKind requestedKind, string digest, IReadOnlyList<string> differences) =>
-        Anomaly(record, AnomalyPrefix + "conflict-" + digest[..12],
-            $"a {requestedKind.ToWire()} request with this tradeNo differs from the recorded {record.Kind.ToWire()} in {string.Join(", ", differences)}; it was not sent");
+    public static Transition? OnConflictingRequest(
+        TransactionRecord record,
+        TransactionKind requestedKind,
+        string digest,
+        IReadOnlyList<string> differences) =>
+        Anomaly(
+            record,
+            AnomalyPrefix + "conflict-" + digest[..12],
+            $"a {requestedKind.ToWire()} request with this tradeNo differs from the recorded {record.Kind.ToWire()}"
+            + $" in {string.Join(", ", differences)}; it was not sent");
 
     /// <summary>A duration as the reasons write it: <c>hh:mm:ss</c>, with days when there are any.</summary>
-    public static string FormatSpan(TimeSpan span) => span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
+    public static string FormatSpan(TimeSpan span) =>
+        span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
 
     /// <summary>A final state that Paypro did not report (rejected, or never sent).</summary>
     private static Transition Finish(TransactionState to, string reason, bool notSent = true) =>
@@ -246,7 +298,9 @@ public static class TransactionRules
 
     /// <summary>The create call's outcome is unknown (no event: it is not a result). Only from submitting.</summary>
     private static Transition? MarkUnknown(TransactionRecord record, string reason) =>
-        record.State == TransactionState.Held || record.State.Rank() >= TransactionState.Unknown.Rank() ? null : new Transition(TransactionState.Unknown, null) { Reason = reason };
+        record.State == TransactionState.Held || record.State.Rank() >= TransactionState.Unknown.Rank()
+            ? null
+            : new Transition(TransactionState.Unknown, null) { Reason = reason };
 
     private static Transition? AnomalyFor(TransactionRecord record, PayproObservation observation, string text) =>
         Anomaly(record, ResultAnomalyKey(observation.Status, observation.AmountText), text) is { } anomaly
@@ -261,7 +315,8 @@ public static class TransactionRules
         Anomaly(record, disagreement.Key, disagreement.Text) is { } anomaly ? anomaly with { PaidNotSent = disagreement.Critical } : null;
 
     /// <summary>The anomaly name of a result Paypro reported (a status and an amount), whichever path brought it.</summary>
-    public static string ResultAnomalyKey(string status, string? amountText) => AnomalyPrefix + Sanitize(status) + "-" + Sanitize(amountText ?? "none");
+    public static string ResultAnomalyKey(string status, string? amountText) =>
+        AnomalyPrefix + Sanitize(status) + "-" + Sanitize(amountText ?? "none");
 
     /// <summary>Failed as never sent, yet Paypro reports it paid: the case where a retry with a new tradeNo pays twice.</summary>
     public static bool IsPaidNotSent(TransactionRecord record, PayproStatusKind reported) =>

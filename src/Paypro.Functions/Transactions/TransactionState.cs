@@ -49,7 +49,9 @@ public static class TransactionStateExtensions
     /// </summary>
     public static bool IsAtRest(this TransactionState state) => state.IsFinal() || state == TransactionState.Held;
 
-    /// <summary>Forward order. Held comes first (nothing was sent); Unknown sits below Submitted: a query that finds the transaction moves it on.</summary>
+    /// <summary>
+    /// Forward order. Held comes first (nothing was sent); Unknown sits below Submitted: a query that finds the transaction moves it on.
+    /// </summary>
     public static int Rank(this TransactionState state) => state switch
     {
         TransactionState.Held => -1,
@@ -90,8 +92,14 @@ public static class TransactionStateExtensions
     public static string ToWire(this TransactionKind kind) => kind == TransactionKind.Payout ? "payout" : "payin";
 
     /// <summary>Paypro's status query for a transaction of <paramref name="kind"/>: the payout or the payin query.</summary>
-    public static Task<PayproQueryResult> QueryStatusAsync(this PayproClient paypro, TransactionKind kind, string tradeNo, CancellationToken cancellationToken) =>
-        kind == TransactionKind.Payout ? paypro.QueryPayoutAsync(tradeNo, cancellationToken) : paypro.QueryPayinAsync(tradeNo, cancellationToken);
+    public static Task<PayproQueryResult> QueryStatusAsync(
+        this PayproClient paypro,
+        TransactionKind kind,
+        string tradeNo,
+        CancellationToken cancellationToken) =>
+        kind == TransactionKind.Payout
+            ? paypro.QueryPayoutAsync(tradeNo, cancellationToken)
+            : paypro.QueryPayinAsync(tradeNo, cancellationToken);
 
     public static bool TryParseWire(string? text, out TransactionKind kind)
     {

@@ -60,9 +60,12 @@ public class TransactionSubmitter
     }
 
     /// <summary>What makes a request for a tradeNo "the same request" (see <see cref="RequestIdentity"/>).</summary>
-    public RequestIdentity IdentityOf(TransactionKind kind, TransactionRequest request) => RequestIdentity.Of(kind, request, _defaultNotifyUrl);
+    public RequestIdentity IdentityOf(TransactionKind kind, TransactionRequest request) =>
+        RequestIdentity.Of(kind, request, _defaultNotifyUrl);
 
-    /// <summary>The request <paramref name="record"/> was made from, as <see cref="IdentityOf(TransactionKind, TransactionRequest)"/> sees it.</summary>
+    /// <summary>
+    /// The request <paramref name="record"/> was made from, as <see cref="IdentityOf(TransactionKind, TransactionRequest)"/> sees it.
+    /// </summary>
     public RequestIdentity IdentityOf(TransactionRecord record) => RequestIdentity.Of(record, _defaultNotifyUrl);
 
     /// <summary>
@@ -110,15 +113,21 @@ public class TransactionSubmitter
 
     private async Task RecordDeliveryFailureAsync(QueueMessage message, Exception failure, CancellationToken cancellationToken)
     {
-        if (!TransactionRequest.TryParse(message.Body?.ToString() ?? "", 0, long.MaxValue, out _, out var tradeNo, out _) && tradeNo is null)
+        if (!TransactionRequest.TryParse(message.Body?.ToString() ?? "", 0, long.MaxValue, out _, out var tradeNo, out _)
+            && tradeNo is null)
         {
             return;
         }
         try
         {
             // The exception's type and message only: a storage or Paypro failure, never a secret or a mobile.
-            await _store.AppendAuditAsync(tradeNo!, new AuditEntry("message", "delivery-failed",
-                $"message {message.MessageId}, delivery {message.DequeueCount}: {failure.GetType().Name}: {failure.Message}"), cancellationToken).ConfigureAwait(false);
+            await _store.AppendAuditAsync(
+                tradeNo!,
+                new AuditEntry(
+                    "message",
+                    "delivery-failed",
+                    $"message {message.MessageId}, delivery {message.DequeueCount}: {failure.GetType().Name}: {failure.Message}"),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -155,7 +164,8 @@ public class TransactionSubmitter
 
         var now = _time.GetUtcNow();
         // The due entry goes in first: whatever happens after the insert, the poller will look.
-        var due = await _due.ScheduleNewAsync(request.TradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken).ConfigureAwait(false);
+        var due = await _due.ScheduleNewAsync(request.TradeNo, kind, now, now + _poll.FirstCheckAfter, cancellationToken)
+            .ConfigureAwait(false);
         // The controls decide before the record is written: a payout is counted from the moment it is cleared to be sent.
         var clearance = kind == TransactionKind.Payout
             ? await _controls.ClearAsync(request.Amount, request.Mobile, now, cancellationToken).ConfigureAwait(false)
@@ -187,7 +197,8 @@ public class TransactionSubmitter
         if (clearance.IsHeld)
         {
             // On the held list before the record exists, so a held payout is always listed, and expires.
-            await _controlsStore.AddHeldAsync(new HeldEntry(request.TradeNo, request.Amount, now, clearance.HeldReason!), cancellationToken).ConfigureAwait(false);
+            await _controlsStore.AddHeldAsync(new HeldEntry(request.TradeNo, request.Amount, now, clearance.HeldReason!), cancellationToken)
+                .ConfigureAwait(false);
         }
         var transition = clearance.IsHeld ? TransactionRules.OnHold(clearance.HeldReason!) : TransactionRules.OnNewRequest();
         if (await _processor.CreateAsync(record, transition, "message", $"message {messageId} (delivery {message.DequeueCount})",
@@ -212,7 +223,12 @@ public class TransactionSubmitter
         if (clearance.IsHeld)
         {
             FunctionsMetrics.Held.Add(1, new KeyValuePair<string, object?>("limit", clearance.HeldBy));
-            _logger.PayoutHeld(record.TradeNo, record.Amount, PayproValidation.MaskMobile(record.Mobile), clearance.HeldBy!, clearance.HeldReason!);
+            _logger.PayoutHeld(
+                record.TradeNo,
+                record.Amount,
+                PayproValidation.MaskMobile(record.Mobile),
+                clearance.HeldBy!,
+                clearance.HeldReason!);
             TransactionTracing.Outcome(activity, record.State.ToWire(), "held");
             return;
         }
@@ -230,9 +246,25 @@ public class TransactionSubmitter
         try
         {
             result = record.Kind == TransactionKind.Payout
-                ? await _paypro.CreatePayoutAsync(new PayoutCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl },
+                ? await _paypro.CreatePayoutAsync(
+                    new PayoutCreateOptions
+                    {
+                        TradeNo = record.TradeNo,
+                        Amount = record.Amount,
+                        Mobile = record.Mobile,
+                        Remark = record.Remark,
+                        NotifyUrl = notifyUrl,
+                    },
                     cancellationToken).ConfigureAwait(false)
-                : await _paypro.CreatePayinAsync(new PayinCreateOptions { TradeNo = record.TradeNo, Amount = record.Amount, Mobile = record.Mobile, Remark = record.Remark, NotifyUrl = notifyUrl! },
+                : await _paypro.CreatePayinAsync(
+                    new PayinCreateOptions
+                    {
+                        TradeNo = record.TradeNo,
+                        Amount = record.Amount,
+                        Mobile = record.Mobile,
+                        Remark = record.Remark,
+                        NotifyUrl = notifyUrl!,
+                    },
                     cancellationToken).ConfigureAwait(false);
         }
         catch (PayproValidationException ex)
@@ -244,9 +276,20 @@ public class TransactionSubmitter
         }
 
         var detail = ResultText.Of(result);
-        var (stored, _) = await _processor.UpdateAsync(record, (current, _) => TransactionRules.OnCreateAnswer(current, result), "create-call", detail, cancellationToken).ConfigureAwait(false);
+        var (stored, _) = await _processor.UpdateAsync(
+            record,
+            (current, _) => TransactionRules.OnCreateAnswer(current, result),
+            "create-call",
+            detail,
+            cancellationToken).ConfigureAwait(false);
         TransactionTracing.Outcome(activity, stored.State.ToWire(), result.Outcome.ToString());
-        _logger.CreateCallAnswered(stored.Kind.ToWire(), stored.TradeNo, stored.Amount, PayproValidation.MaskMobile(stored.Mobile), detail, stored.State.ToWire());
+        _logger.CreateCallAnswered(
+            stored.Kind.ToWire(),
+            stored.TradeNo,
+            stored.Amount,
+            PayproValidation.MaskMobile(stored.Mobile),
+            detail,
+            stored.State.ToWire());
         return stored;
     }
 
@@ -270,7 +313,12 @@ public class TransactionSubmitter
             CreatedAt = now,
             UpdatedAt = now,
         };
-        if (await _processor.CreateAsync(record, TransactionRules.OnInvalidRequest(reason), "message", "invalid message: " + reason, cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
+        if (await _processor.CreateAsync(
+            record,
+            TransactionRules.OnInvalidRequest(reason),
+            "message",
+            "invalid message: " + reason,
+            cancellationToken).ConfigureAwait(false) == WriteOutcome.Conflict)
         {
             LogInvalidForExisting(kind, tradeNo, reason);
             return;
@@ -281,14 +329,23 @@ public class TransactionSubmitter
     private void LogInvalidForExisting(TransactionKind kind, string tradeNo, string reason) =>
         _logger.InvalidMessageForExisting(kind.ToWire(), tradeNo, reason);
 
-    private async Task MoveToPoisonAsync(string queueName, string messageText, string messageId, string reason, CancellationToken cancellationToken)
+    private async Task MoveToPoisonAsync(
+        string queueName,
+        string messageText,
+        string messageId,
+        string reason,
+        CancellationToken cancellationToken)
     {
         // Without a tradeNo there is no record to reject; retrying five times would not help either. The
         // deployment (or a local run) created the poison queue. The reason goes to the audit trail, not the
         // body: the poison queue keeps that, and it may hold a mobile number.
         var poison = _queues.GetQueueClient(QueueNames.PoisonOf(queueName));
         var receipt = await poison.SendMessageAsync(messageText, cancellationToken).ConfigureAwait(false);
-        await _operations.RecordPoisonReasonAsync(poison.Name, receipt.Value.MessageId, $"message {messageId} from {queueName}: {reason}", cancellationToken).ConfigureAwait(false);
+        await _operations.RecordPoisonReasonAsync(
+            poison.Name,
+            receipt.Value.MessageId,
+            $"message {messageId} from {queueName}: {reason}",
+            cancellationToken).ConfigureAwait(false);
         FunctionsMetrics.MessagesPoisoned.Add(1, new KeyValuePair<string, object?>("queue", queueName));
         _logger.MessagePoisoned(messageId, queueName, poison.Name, reason);
     }
@@ -298,7 +355,12 @@ public class TransactionSubmitter
     /// (a payin reusing a payout's tradeNo included) is never sent, and is kept as an anomaly on the recorded transaction
     /// and announced, so it is not dropped silently.
     /// </summary>
-    private async Task OnDuplicateAsync(TransactionRecord existing, TransactionRequest request, TransactionKind kind, string messageId, CancellationToken cancellationToken)
+    private async Task OnDuplicateAsync(
+        TransactionRecord existing,
+        TransactionRequest request,
+        TransactionKind kind,
+        string messageId,
+        CancellationToken cancellationToken)
     {
         var requested = IdentityOf(kind, request);
         var recorded = IdentityOf(existing);
@@ -308,8 +370,17 @@ public class TransactionSubmitter
             return;
         }
         var differences = recorded.Differences(requested);
-        _logger.ConflictingDuplicate(kind.ToWire(), existing.TradeNo, existing.State.ToWire(), existing.Kind.ToWire(), string.Join(", ", differences));
-        await _processor.UpdateAsync(existing, (current, _) => TransactionRules.OnConflictingRequest(current, kind, requested.Digest, differences), "message",
-            $"message {messageId}: a {kind.ToWire()} request with this tradeNo differs in {string.Join(", ", differences)}", cancellationToken).ConfigureAwait(false);
+        _logger.ConflictingDuplicate(
+            kind.ToWire(),
+            existing.TradeNo,
+            existing.State.ToWire(),
+            existing.Kind.ToWire(),
+            string.Join(", ", differences));
+        await _processor.UpdateAsync(
+            existing,
+            (current, _) => TransactionRules.OnConflictingRequest(current, kind, requested.Digest, differences),
+            "message",
+            $"message {messageId}: a {kind.ToWire()} request with this tradeNo differs in {string.Join(", ", differences)}",
+            cancellationToken).ConfigureAwait(false);
     }
 }

@@ -42,7 +42,9 @@ internal static class EmulatorApp
     /// <summary>The ids of the worker processes that became ready, in order (a restart adds one).</summary>
     public static IReadOnlyList<int> ReadyWorkers(this HostingTestApp app) =>
         [.. app.Logs.GetSnapshot().Where(entry => entry.Id.Id == 2032)
-            .Select(entry => Convert.ToInt32(entry.StructuredState!.Single(p => p.Key == "ProcessId").Value, CultureInfo.InvariantCulture))];
+            .Select(entry => Convert.ToInt32(
+                entry.StructuredState!.Single(p => p.Key == "ProcessId").Value,
+                CultureInfo.InvariantCulture))];
 
     /// <summary>A GET with the function key.</summary>
     public static Task<HttpResponseMessage> GetWithKeyAsync(this HostingTestApp app, string path) =>
@@ -54,8 +56,15 @@ internal static class EmulatorApp
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : null;
     }
 
-    /// <summary>Waits until the operator view of <paramref name="kind"/> (payouts or payins) shows <paramref name="state"/>, and returns it.</summary>
-    public static async Task<JsonElement> WaitForStateAsync(this HostingTestApp app, string kind, string tradeNo, string state, TimeSpan timeout)
+    /// <summary>
+    /// Waits until the operator view of <paramref name="kind"/> (payouts or payins) shows <paramref name="state"/>, and returns it.
+    /// </summary>
+    public static async Task<JsonElement> WaitForStateAsync(
+        this HostingTestApp app,
+        string kind,
+        string tradeNo,
+        string state,
+        TimeSpan timeout)
     {
         JsonElement? view = null;
         try

@@ -36,7 +36,9 @@ public sealed class PublishedWorkerTests(PublishedPackage package)
         var events = new EventsReader(queues.GetQueueClient(settings["EventsQueueName"]));
         var worker = Assert.Single(app.ReadyWorkers());
         // The worker runs from the extracted zip, not from the build output.
-        Assert.Contains(app.Logs.GetSnapshot(), entry => entry.Message.Contains(Path.Combine(package.Extracted, "Paypro.Functions.dll"), StringComparison.Ordinal));
+        Assert.Contains(
+            app.Logs.GetSnapshot(),
+            entry => entry.Message.Contains(Path.Combine(package.Extracted, "Paypro.Functions.dll"), StringComparison.Ordinal));
 
         var first = TestTradeNos.New("PZ");
         await payouts.SendMessageAsync(PayproAppHarness.PayoutMessage(first));
@@ -49,8 +51,10 @@ public sealed class PublishedWorkerTests(PublishedPackage package)
         // Then a batch, and the worker killed (SIGKILL, no shutdown) while it is being paid.
         var batch = Enumerable.Range(0, 40).Select(_ => TestTradeNos.New("PK")).ToList();
         await Parallel.ForEachAsync(batch, async (tradeNo, _) => await payouts.SendMessageAsync(PayproAppHarness.PayoutMessage(tradeNo)));
-        await Eventually.UntilAsync(() => sandbox.Ledger.Requests.Count(request => request.IsCreate && batch.Contains(request.TradeNo!)) >= 5,
-            "the batch is being paid", Settles);
+        await Eventually.UntilAsync(
+            () => sandbox.Ledger.Requests.Count(request => request.IsCreate && batch.Contains(request.TradeNo!)) >= 5,
+            "the batch is being paid",
+            Settles);
         using (var process = Process.GetProcessById(worker))
         {
             process.Kill(entireProcessTree: true);
@@ -65,18 +69,30 @@ public sealed class PublishedWorkerTests(PublishedPackage package)
             states[tradeNo] = view.GetProperty("state").GetString()!;
             // A payout the kill stopped before its create call left fails as never sent, so a retry under a new tradeNo
             // is safe; nothing else may fail here.
-            Assert.True(states[tradeNo] == "succeeded" || view.GetProperty("notSent").GetBoolean(), $"{tradeNo} is {states[tradeNo]} without being never sent");
+            Assert.True(
+                states[tradeNo] == "succeeded" || view.GetProperty("notSent").GetBoolean(),
+                $"{tradeNo} is {states[tradeNo]} without being never sent");
         }
         states[first] = "succeeded";
 
-        Assert.True(createdAtKill < batch.Count, $"the worker was killed after the whole batch reached Paypro ({createdAtKill}); the test proved nothing");
-        // Nothing paid twice, and nothing paid that the app calls never sent: one ledger entry for each succeeded payout, none for the others.
-        Assert.All(states, pair => Assert.Equal(pair.Value == "succeeded" ? 1 : 0, sandbox.Ledger.Entries.Count(entry => entry.TradeNo == pair.Key)));
+        Assert.True(
+            createdAtKill < batch.Count,
+            $"the worker was killed after the whole batch reached Paypro ({createdAtKill}); the test proved nothing");
+        // Nothing paid twice, and nothing paid that the app calls never sent: one ledger entry for each succeeded payout, none for
+        // the others.
+        Assert.All(
+            states,
+            pair => Assert.Equal(pair.Value == "succeeded" ? 1 : 0, sandbox.Ledger.Entries.Count(entry => entry.TradeNo == pair.Key)));
         // Nothing lost: each announced its final state, once. Delivery is at least once (a worker killed between an event's
         // send and its outbox row being marked sent sends it again, with the same id), so events count by id.
-        await Eventually.UntilAsync(async () => (await events.ReadAsync()).Select(e => e.GetProperty("tradeNo").GetString()).Distinct().Count() == states.Count,
-            "every payout announced its result", Settles);
-        await Eventually.HoldsForAsync(async () => DistinctIds(await events.ReadAsync()) == states.Count, $"exactly {states.Count} distinct events", TimeSpan.FromSeconds(3));
+        await Eventually.UntilAsync(
+            async () => (await events.ReadAsync()).Select(e => e.GetProperty("tradeNo").GetString()).Distinct().Count() == states.Count,
+            "every payout announced its result",
+            Settles);
+        await Eventually.HoldsForAsync(
+            async () => DistinctIds(await events.ReadAsync()) == states.Count,
+            $"exactly {states.Count} distinct events",
+            TimeSpan.FromSeconds(3));
         Assert.All((await events.ReadAsync()).GroupBy(e => e.GetProperty("tradeNo").GetString()!), group =>
         {
             Assert.Equal(1, DistinctIds(group));
@@ -84,14 +100,19 @@ public sealed class PublishedWorkerTests(PublishedPackage package)
         });
     }
 
-    private static int DistinctIds(IEnumerable<JsonElement> events) => events.Select(e => e.GetProperty("id").GetString()).Distinct().Count();
+    private static int DistinctIds(IEnumerable<JsonElement> events) =>
+        events.Select(e => e.GetProperty("id").GetString()).Distinct().Count();
 
-    private static Task WaitForSucceededAsync(HostingTestApp app, string tradeNo) => app.WaitForStateAsync("payouts", tradeNo, "succeeded", Settles);
+    private static Task WaitForSucceededAsync(HostingTestApp app, string tradeNo) =>
+        app.WaitForStateAsync("payouts", tradeNo, "succeeded", Settles);
 
     private static async Task<JsonElement> WaitForFinalAsync(HostingTestApp app, string tradeNo)
     {
         JsonElement? view = null;
-        await Eventually.UntilAsync(async () => (view = await app.GetPayoutAsync(tradeNo))?.GetProperty("final").GetBoolean() == true, $"payout {tradeNo} is final", Settles);
+        await Eventually.UntilAsync(
+            async () => (view = await app.GetPayoutAsync(tradeNo))?.GetProperty("final").GetBoolean() == true,
+            $"payout {tradeNo} is final",
+            Settles);
         return view!.Value;
     }
 }

@@ -92,8 +92,12 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
 
         // The message id and delivery count the app recorded came from the QueueMessage the worker's converter built
         // out of the model binding data and trigger metadata.
-        Assert.Contains(Details(payoutView), detail => detail.Contains($"message {payoutSent.Value.MessageId} (delivery 1)", StringComparison.Ordinal));
-        Assert.Contains(Details(payinView), detail => detail.Contains($"message {payinSent.Value.MessageId} (delivery 1)", StringComparison.Ordinal));
+        Assert.Contains(
+            Details(payoutView),
+            detail => detail.Contains($"message {payoutSent.Value.MessageId} (delivery 1)", StringComparison.Ordinal));
+        Assert.Contains(
+            Details(payinView),
+            detail => detail.Contains($"message {payinSent.Value.MessageId} (delivery 1)", StringComparison.Ordinal));
         Assert.Equal("payin", payinView.GetProperty("kind").GetString());
         // Only Paypro's callback could settle them (the poller's first check is minutes away): the notify reached the
         // worker through the emulator and was answered 200.
@@ -128,7 +132,10 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
 
         using var acceptedPayout = await PostAsync("/api/payouts", PayproAppHarness.PayoutMessage(payout), PayproAppHarness.FunctionKey);
         using var acceptedPayin = await PostAsync("/api/payins", PayproAppHarness.PayoutMessage(payin), PayproAppHarness.FunctionKey);
-        using var badMobile = await PostAsync("/api/payouts", $$"""{"tradeNo":"{{TestTradeNos.New("CB")}}","amount":120,"mobile":"0612"}""", PayproAppHarness.FunctionKey);
+        using var badMobile = await PostAsync(
+            "/api/payouts",
+            $$"""{"tradeNo":"{{TestTradeNos.New("CB")}}","amount":120,"mobile":"0612"}""",
+            PayproAppHarness.FunctionKey);
         using var withoutKey = await PostAsync("/api/payins", PayproAppHarness.PayoutMessage(TestTradeNos.New("CK")), key: null);
 
         Assert.Equal(HttpStatusCode.Accepted, acceptedPayout.StatusCode);
@@ -149,14 +156,20 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
         // A payin Paypro keeps processing: a check of it asks Paypro (a check of a final record does not).
         var payin = TestTradeNos.New("CN");
         using (var submitted = await PostAsync("/api/payouts", PayproAppHarness.PayoutMessage(payout), PayproAppHarness.FunctionKey))
-        using (var submittedPayin = await PostAsync("/api/payins", PayproAppHarness.PayoutMessage(payin, mobile: TestMobiles.LongProcessing), PayproAppHarness.FunctionKey))
+        using (var submittedPayin = await PostAsync(
+            "/api/payins",
+            PayproAppHarness.PayoutMessage(payin, mobile: TestMobiles.LongProcessing),
+            PayproAppHarness.FunctionKey))
         {
             Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
             Assert.Equal(HttpStatusCode.Accepted, submittedPayin.StatusCode);
         }
 
         var view = await WaitForStateAsync("payouts", payout, "succeeded");
-        await Eventually.UntilAsync(() => fixture.Sandbox.Ledger.Requests.Any(request => request.TradeNo == payin && request.IsCreate), "the payin reached Paypro", Settles);
+        await Eventually.UntilAsync(
+            () => fixture.Sandbox.Ledger.Requests.Any(request => request.TradeNo == payin && request.IsCreate),
+            "the payin reached Paypro",
+            Settles);
         await WaitForStateAsync("payins", payin, "submitted");
         var never = TestTradeNos.New("CU");
         using var payinAsPayout = await App.GetWithKeyAsync($"/api/payouts/{payin}");
@@ -192,7 +205,9 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
         Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
         Assert.Equal("application/problem+json", lookup.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.OK, balance.StatusCode);
-        Assert.Equal((decimal)fixture.Sandbox.Ledger.Balance.AvailableAmount, (await balance.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("availableAmount").GetDecimal());
+        Assert.Equal(
+            (decimal)fixture.Sandbox.Ledger.Balance.AvailableAmount,
+            (await balance.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("availableAmount").GetDecimal());
     }
 
     [Fact]
@@ -222,12 +237,16 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
         using var redrive = await PostAsync("/api/poison/payouts/redrive", """{"all":true}""", PayproAppHarness.MasterKey);
 
         Assert.Equal(HttpStatusCode.OK, listing.StatusCode);
-        Assert.Equal($"{fixture.Settings["PayinsQueueName"]}-poison", (await listing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queue").GetString());
+        Assert.Equal(
+            $"{fixture.Settings["PayinsQueueName"]}-poison",
+            (await listing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queue").GetString());
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         // Redrive is at level Admin: the function key is not enough.
         Assert.Equal(HttpStatusCode.Unauthorized, functionKeyRedrive.StatusCode);
         Assert.Equal(HttpStatusCode.OK, redrive.StatusCode);
-        Assert.Equal($"{fixture.Settings["PayoutsQueueName"]}-poison", (await redrive.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queue").GetString());
+        Assert.Equal(
+            $"{fixture.Settings["PayoutsQueueName"]}-poison",
+            (await redrive.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queue").GetString());
     }
 
     [Fact]
@@ -242,7 +261,10 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
 
         using var functionKeyList = await App.GetWithKeyAsync("/api/transactions/held");
         using var list = await App.Http.GetAsync($"/api/transactions/held?code={PayproAppHarness.MasterKey}");
-        using var functionKeyRelease = await PostAsync($"/api/payouts/{released}/release", """{"reason":"approved"}""", PayproAppHarness.FunctionKey);
+        using var functionKeyRelease = await PostAsync(
+            $"/api/payouts/{released}/release",
+            """{"reason":"approved"}""",
+            PayproAppHarness.FunctionKey);
         using var release = await PostAsync($"/api/payouts/{released}/release", """{"reason":"approved"}""", PayproAppHarness.MasterKey);
         using var cancel = await PostAsync($"/api/payouts/{cancelled}/cancel", """{"reason":"not ours"}""", PayproAppHarness.MasterKey);
         using var noReason = await PostAsync($"/api/payouts/{cancelled}/cancel", "{}", PayproAppHarness.MasterKey);
@@ -257,13 +279,20 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
         Assert.Equal(HttpStatusCode.OK, release.StatusCode);
         Assert.Equal("released", (await release.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString());
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
-        Assert.Equal("rejected", (await cancel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("transaction").GetProperty("state").GetString());
+        Assert.Equal(
+            "rejected",
+            (await cancel.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("transaction").GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
         await WaitForStateAsync("payouts", released, "succeeded");
         Assert.Single(fixture.Sandbox.Ledger.CreateAttempts(released));
         Assert.Empty(fixture.Sandbox.Ledger.CreateAttempts(cancelled));
-        await Eventually.UntilAsync(async () => (await fixture.Events.ReadAsync(cancelled)).Count == 2, "the cancelled payout's two events", Settles);
-        Assert.Equal(["payout.held", "payout.rejected"], (await fixture.Events.ReadAsync(cancelled)).Select(e => e.GetProperty("type").GetString()));
+        await Eventually.UntilAsync(
+            async () => (await fixture.Events.ReadAsync(cancelled)).Count == 2,
+            "the cancelled payout's two events",
+            Settles);
+        Assert.Equal(
+            ["payout.held", "payout.rejected"],
+            (await fixture.Events.ReadAsync(cancelled)).Select(e => e.GetProperty("type").GetString()));
     }
 
     [Fact]
@@ -273,8 +302,10 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
         // retention pass logs what it deleted.
         await Eventually.UntilAsync(() => App.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Poll: ", StringComparison.Ordinal)
             && entry.Message.Contains("(past due: False)", StringComparison.Ordinal)), "the poll timer fired in the worker", Settles);
-        await Eventually.UntilAsync(() => App.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Audit retention: ", StringComparison.Ordinal)),
-            "the retention timer fired in the worker", Settles);
+        await Eventually.UntilAsync(
+            () => App.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Audit retention: ", StringComparison.Ordinal)),
+            "the retention timer fired in the worker",
+            Settles);
     }
 
     [Fact]
@@ -283,8 +314,11 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
         var date = KenyaTime.DayOf(DateTimeOffset.UtcNow).AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
         // The day just ended is one of the days reconciliation looks at by default (Reconcile:Days).
-        await Eventually.UntilAsync(() => App.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith($"Reconciliation of Kenya day {date}", StringComparison.Ordinal)),
-            "the reconciliation timer fired in the worker", Settles);
+        await Eventually.UntilAsync(
+            () => App.Logs.GetSnapshot()
+                .Any(entry => entry.Message.StartsWith($"Reconciliation of Kenya day {date}", StringComparison.Ordinal)),
+            "the reconciliation timer fired in the worker",
+            Settles);
         using var report = await App.GetWithKeyAsync($"/api/reconciliation/{date}");
         using var csvRequest = new HttpRequestMessage(HttpMethod.Get, $"/api/reconciliation/{date}?code={PayproAppHarness.FunctionKey}");
         csvRequest.Headers.Accept.ParseAdd("text/csv");
@@ -304,8 +338,11 @@ public sealed class WorkerContractTests(WorkerContractApp fixture)
     private Task<HttpResponseMessage> PostAsync(string path, string body, string? key) =>
         App.Http.PostAsync(key is null ? path : $"{path}?code={key}", new StringContent(body, Encoding.UTF8, "application/json"));
 
-    private Task<JsonElement> WaitForStateAsync(string kind, string tradeNo, string state) => App.WaitForStateAsync(kind, tradeNo, state, Settles);
+    private Task<JsonElement> WaitForStateAsync(string kind, string tradeNo, string state) =>
+        App.WaitForStateAsync(kind, tradeNo, state, Settles);
 
     private static IEnumerable<string> Details(JsonElement view) =>
-        view.GetProperty("history").EnumerateArray().Select(entry => entry.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : "");
+        view.GetProperty("history")
+            .EnumerateArray()
+            .Select(entry => entry.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : "");
 }

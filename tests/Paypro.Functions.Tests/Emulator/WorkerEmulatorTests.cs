@@ -47,8 +47,11 @@ public sealed class WorkerEmulatorTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Contains($"No payout has tradeNo {tradeNo}.", await enabled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             // The message stays on the queue, untouched (never dequeued), and the poll never runs, through several of
             // its one-second schedules.
-            await Eventually.HoldsForAsync(async () => (await payouts.PeekMessagesAsync()).Value.SingleOrDefault()?.DequeueCount == 0
-                && !paused.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Poll: ", StringComparison.Ordinal)), "the disabled functions stay idle", TimeSpan.FromSeconds(4));
+            await Eventually.HoldsForAsync(
+                async () => (await payouts.PeekMessagesAsync()).Value.SingleOrDefault()?.DequeueCount == 0
+                    && !paused.Logs.GetSnapshot().Any(entry => entry.Message.StartsWith("Poll: ", StringComparison.Ordinal)),
+                "the disabled functions stay idle",
+                TimeSpan.FromSeconds(4));
             Assert.Null(await paused.GetPayoutAsync(tradeNo));
             Assert.Empty(_sandbox.Ledger.Requests);
         }
@@ -56,7 +59,9 @@ public sealed class WorkerEmulatorTests(AzuriteFixture azurite) : IAsyncLifetime
         // Enabled again (under the host, changing the app setting restarts the app): the message that waited goes.
         settings.Remove("AzureWebJobs.SubmitPayout.Disabled");
         await using var resumed = await EmulatorApp.StartAsync(settings);
-        await Eventually.UntilAsync(() => _sandbox.Ledger.Requests.Any(request => request.TradeNo == tradeNo && request.IsCreate), "the payout that waited reached Paypro",
+        await Eventually.UntilAsync(
+            () => _sandbox.Ledger.Requests.Any(request => request.TradeNo == tradeNo && request.IsCreate),
+            "the payout that waited reached Paypro",
             TimeSpan.FromSeconds(60));
         Assert.Single(_sandbox.Ledger.Requests, request => request.TradeNo == tradeNo && request.IsCreate);
         Assert.Single(_sandbox.Ledger.Entries, entry => entry.TradeNo == tradeNo);
@@ -81,9 +86,14 @@ public sealed class WorkerEmulatorTests(AzuriteFixture azurite) : IAsyncLifetime
         await Eventually.UntilAsync(async () => (moved = (await poison.ReceiveMessagesAsync(1)).Value.FirstOrDefault()) is not null,
             "the message is in the poison queue", TimeSpan.FromSeconds(120));
         Assert.Equal(text, moved!.Body.ToString());
-        Assert.Contains(app.Logs.GetSnapshot(), entry => entry.Id.Id == 2023 && entry.Message.Contains(sent.Value.MessageId, StringComparison.Ordinal)
-            && entry.Message.Contains("attempt 1 of 2", StringComparison.Ordinal));
-        Assert.Contains(app.Logs.GetSnapshot(), entry => entry.Id.Id == 2022 && entry.Message.Contains(sent.Value.MessageId, StringComparison.Ordinal));
+        Assert.Contains(
+            app.Logs.GetSnapshot(),
+            entry => entry.Id.Id == 2023
+                && entry.Message.Contains(sent.Value.MessageId, StringComparison.Ordinal)
+                && entry.Message.Contains("attempt 1 of 2", StringComparison.Ordinal));
+        Assert.Contains(
+            app.Logs.GetSnapshot(),
+            entry => entry.Id.Id == 2022 && entry.Message.Contains(sent.Value.MessageId, StringComparison.Ordinal));
         Assert.Empty((await queues.GetQueueClient(settings["PayoutsQueueName"]!).PeekMessagesAsync()).Value);
     }
 

@@ -48,7 +48,10 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         {
             await audit.AddEntityAsync(new TableEntity(OperationsStore.PoisonPartition, $"payouts-poison|m{i}")
             {
-                ["At"] = i < 6 ? old.AddMinutes(i) : now.AddMinutes(-i), ["Category"] = "message", ["Verdict"] = "poisoned", ["Detail"] = "seeded",
+                ["At"] = i < 6 ? old.AddMinutes(i) : now.AddMinutes(-i),
+                ["Category"] = "message",
+                ["Verdict"] = "poisoned",
+                ["Detail"] = "seeded",
             });
         }
 
@@ -98,8 +101,23 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         foreach (var day in new[] { old, recent })
         {
             await days.SaveDayAsync(ReconciliationProgress.Start(day, 1, now), CancellationToken.None);
-            await days.SaveRowsAsync(day, [.. Enumerable.Range(0, 120).Select(i => new ReconciliationRow($"RC{i:D4}", TransactionKind.Payout, 1, ReconcileOutcome.Agreed,
-                TransactionState.Succeeded, 120, [], false, "0000", "120.0000", null, null, now))], CancellationToken.None);
+            await days.SaveRowsAsync(
+                day,
+                [.. Enumerable.Range(0, 120).Select(i => new ReconciliationRow(
+                    $"RC{i:D4}",
+                    TransactionKind.Payout,
+                    1,
+                    ReconcileOutcome.Agreed,
+                    TransactionState.Succeeded,
+                    120,
+                    [],
+                    false,
+                    "0000",
+                    "120.0000",
+                    null,
+                    null,
+                    now))],
+                CancellationToken.None);
         }
 
         await Purge();
@@ -119,10 +137,18 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         var recent = PayoutControls.KenyaDay(now.AddDays(-10));
         foreach (var day in new[] { old, recent })
         {
-            await controls.UpdateAsync(PayoutControls.PoolPartition(day), "pool", c => c with { Used = new Tally(1_000, 10) }, CancellationToken.None);
+            await controls.UpdateAsync(
+                PayoutControls.PoolPartition(day),
+                "pool",
+                c => c with { Used = new Tally(1_000, 10) },
+                CancellationToken.None);
             for (var share = 0; share < 3; share++)
             {
-                await controls.UpdateAsync(PayoutControls.DayPartition(day, share), "total", c => c with { Used = new Tally(100, 1) }, CancellationToken.None);
+                await controls.UpdateAsync(
+                    PayoutControls.DayPartition(day, share),
+                    "total",
+                    c => c with { Used = new Tally(100, 1) },
+                    CancellationToken.None);
             }
             var (partition, row) = PayoutControls.MobileKey(day, "254712345678");
             await controls.UpdateAsync(partition, row, c => c with { Used = new Tally(100, 1) }, CancellationToken.None);
@@ -146,7 +172,8 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
         return count;
     }
 
-    private Task Purge() => ActivatorUtilities.CreateInstance<PurgeAuditTrail>(App.App.Services).Run(new TimerInfo(), CancellationToken.None);
+    private Task Purge() =>
+        ActivatorUtilities.CreateInstance<PurgeAuditTrail>(App.App.Services).Run(new TimerInfo(), CancellationToken.None);
 
     private async Task SeedAsync(IReadOnlyList<string> tradeNos, DateTimeOffset createdAt, int rowsEach)
     {
@@ -157,14 +184,21 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
             var tradeNo = tradeNos[i];
             var at = createdAt.AddSeconds(i);
             await due.AddEntityAsync(CreationIndex.Row(App.UncountedPartitions.PartitionOf(tradeNo), tradeNo, TransactionKind.Payout, at));
-            await transactions.AddEntityAsync(new TableEntity(tradeNo, TransactionStore.RecordRowKey) { ["Kind"] = "payout", ["State"] = "succeeded", ["Amount"] = 120L, ["CreatedAt"] = at,
-                ["UpdatedAt"] = at });
+            await transactions.AddEntityAsync(new TableEntity(tradeNo, TransactionStore.RecordRowKey)
+            {
+                ["Kind"] = "payout",
+                ["State"] = "succeeded",
+                ["Amount"] = 120L,
+                ["CreatedAt"] = at,
+                ["UpdatedAt"] = at,
+            });
             await transactions.SubmitTransactionAsync(Enumerable.Range(0, rowsEach)
                 .Select(r => new TableTransactionAction(TableTransactionActionType.Add, AuditRow(tradeNo, at.AddMinutes(r), "seeded"))));
         }
     }
 
-    private Task AddAuditAsync(string partition, DateTimeOffset at, string detail) => TableOf(partition).AddEntityAsync(AuditRow(partition, at, detail));
+    private Task AddAuditAsync(string partition, DateTimeOffset at, string detail) =>
+        TableOf(partition).AddEntityAsync(AuditRow(partition, at, detail));
 
     /// <summary>
     /// A transaction's audit rows are in its partition of the transactions table (row key <c>audit|</c> + time); the
@@ -172,7 +206,8 @@ public sealed class AuditRetentionTests(AzuriteFixture azurite) : PayproAppTest(
     /// </summary>
     private static bool IsAside(string partition) => partition.StartsWith('_');
 
-    private TableClient TableOf(string partition) => App.Tables.GetTableClient(App.TablePrefix + (IsAside(partition) ? "Audit" : "Transactions"));
+    private TableClient TableOf(string partition) =>
+        App.Tables.GetTableClient(App.TablePrefix + (IsAside(partition) ? "Audit" : "Transactions"));
 
     private static TableEntity AuditRow(string partition, DateTimeOffset at, string detail) =>
         new(partition, $"{(IsAside(partition) ? "" : "audit|")}{at.UtcTicks:D19}-{Guid.NewGuid():N}")

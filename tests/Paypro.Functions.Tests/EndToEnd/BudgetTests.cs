@@ -26,7 +26,9 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
 
         var requests = app.Storage.Requests;
-        Assert.True(requests.Count <= 4, $"{requests.Count} Table Storage round trips until submitted (budget 4):\n{string.Join("\n", requests)}");
+        Assert.True(
+            requests.Count <= 4,
+            $"{requests.Count} Table Storage round trips until submitted (budget 4):\n{string.Join("\n", requests)}");
         var calls = sandbox.Ledger.Requests;
         Assert.Equal("/api/payout", Assert.Single(calls).Endpoint);
         Assert.Equal(tradeNo, calls[0].TradeNo);
@@ -41,8 +43,13 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         var atSend = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
         StorageCounter? counter = null;
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
-            services.AddSingleton<OutboxDispatcher>(sp => new HeldDispatcher(sp.GetRequiredService<ITransactionStore>(), sp.GetRequiredService<QueueServiceClient>(),
-                sp.GetRequiredService<QueueNames>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(), () => atSend.TrySetResult(counter!.Requests), release.Task)));
+            services.AddSingleton<OutboxDispatcher>(sp => new HeldDispatcher(
+                sp.GetRequiredService<ITransactionStore>(),
+                sp.GetRequiredService<QueueServiceClient>(),
+                sp.GetRequiredService<QueueNames>(),
+                sp.GetRequiredService<ILogger<OutboxDispatcher>>(),
+                () => atSend.TrySetResult(counter!.Requests),
+                release.Task)));
         counter = app.Storage;
         var tradeNo = await app.SubmittedPayoutAsync("NBUDGET");
         app.Storage.Reset();
@@ -50,7 +57,8 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         var posting = app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
         var recording = await atSend.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(recording.Count <= 2,
-            $"{recording.Count} Table Storage round trips to record one notify (budget 2: the read, one batch of record, revision, outbox row and audit row):\n{string.Join("\n", recording)}");
+            $"{recording.Count} Table Storage round trips to record one notify "
+                + $"(budget 2: the read, one batch of record, revision, outbox row and audit row):\n{string.Join("\n", recording)}");
         Assert.Equal(TransactionState.Succeeded, (await app.GetAsync(tradeNo))!.State);
         Assert.False(posting.IsCompleted, "The notify was answered before its event was sent.");
         release.SetResult();
@@ -61,7 +69,9 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         // Announcing: the event goes to the queue (not a table round trip), then the final record leaves the due index.
         // Nothing marks the outbox row sent: leaving the due index is the confirmation (the outbox invariant).
         var requests = app.Storage.Requests;
-        Assert.True(requests.Count <= 3, $"{requests.Count} Table Storage round trips for one notify with its event (budget 2 + 1):\n{string.Join("\n", requests)}");
+        Assert.True(
+            requests.Count <= 3,
+            $"{requests.Count} Table Storage round trips for one notify with its event (budget 2 + 1):\n{string.Join("\n", requests)}");
         Assert.Equal("payout.succeeded", Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
         Assert.Empty((await app.UncountedDue.GetDueAsync(app.Clock.GetUtcNow().AddYears(1), 1000, CancellationToken.None)).Entries);
     }
@@ -83,7 +93,13 @@ public sealed class BudgetTests(AzuriteFixture azurite)
         Assert.Equal(history, (await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None)).Count);
     }
 
-    private sealed class HeldDispatcher(ITransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, Action onSend, Task release)
+    private sealed class HeldDispatcher(
+        ITransactionStore store,
+        QueueServiceClient queues,
+        QueueNames names,
+        ILogger<OutboxDispatcher> logger,
+        Action onSend,
+        Task release)
         : OutboxDispatcher(store, queues, names, logger)
     {
         public override async Task<bool> SendWrittenAsync(OutboxEvent written, CancellationToken cancellationToken)

@@ -19,7 +19,12 @@ public sealed class DirectInvocationTests(AzuriteFixture azurite) : PayproAppTes
     public async Task A_message_that_can_never_succeed_goes_to_the_poison_queue_at_once_with_its_reason(long dequeueCount)
     {
         var text = "not json " + Guid.NewGuid().ToString("N");
-        var message = QueuesModelFactory.QueueMessage("m-" + dequeueCount, "pop", new BinaryData(text), dequeueCount, DateTimeOffset.UtcNow);
+        var message = QueuesModelFactory.QueueMessage(
+            "m-" + dequeueCount,
+            "pop",
+            new BinaryData(text),
+            dequeueCount,
+            DateTimeOffset.UtcNow);
 
         // Returns normally: the host deletes the message instead of retrying it four more times.
         await Function<SubmitPayout>().Run(message, CancellationToken.None);
@@ -39,8 +44,12 @@ public sealed class DirectInvocationTests(AzuriteFixture azurite) : PayproAppTes
         var tradeNo = TestTradeNos.New("DI");
         var body = new BinaryData(PayproAppHarness.PayoutMessage(tradeNo));
 
-        await Function<SubmitPayout>().Run(QueuesModelFactory.QueueMessage("m-a", "pop", body, 5, DateTimeOffset.UtcNow), CancellationToken.None);
-        await Function<SubmitPayout>().Run(QueuesModelFactory.QueueMessage("m-b", "pop", body, 1, DateTimeOffset.UtcNow), CancellationToken.None);
+        await Function<SubmitPayout>().Run(
+            QueuesModelFactory.QueueMessage("m-a", "pop", body, 5, DateTimeOffset.UtcNow),
+            CancellationToken.None);
+        await Function<SubmitPayout>().Run(
+            QueuesModelFactory.QueueMessage("m-b", "pop", body, 1, DateTimeOffset.UtcNow),
+            CancellationToken.None);
 
         var record = await App.WaitForStateAsync(tradeNo, s => s.Rank() >= TransactionState.Submitted.Rank(), "submitted or later");
         Assert.Equal(TransactionKind.Payout, record.Kind);

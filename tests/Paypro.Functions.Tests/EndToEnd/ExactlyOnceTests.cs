@@ -32,17 +32,30 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
 
         // Some copies sit next to their original, so two copies are often handled at the same moment.
         var messages = tradeNos.Select((t, i) => (TradeNo: t, Order: i * 10))
-            .Concat(duplicated.Select((t, i) => (TradeNo: t, Order: i % 2 == 0 ? Array.IndexOf(tradeNos, t) * 10 + 1 : Random.Shared.Next(distinct * 10))))
+            .Concat(duplicated.Select((t, i) =>
+                (TradeNo: t, Order: i % 2 == 0 ? Array.IndexOf(tradeNos, t) * 10 + 1 : Random.Shared.Next(distinct * 10))))
             .OrderBy(m => m.Order)
             .Select(m => PayproAppHarness.PayoutMessage(m.TradeNo))
             .ToList();
         Assert.Equal(200, messages.Count);
-        await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (text, _) => await app.EnqueueAsync(app.PayoutsQueue, text));
+        await Parallel.ForEachAsync(
+            messages,
+            new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (text, _) => await app.EnqueueAsync(app.PayoutsQueue, text));
 
         var wanted = tradeNos.ToHashSet();
-        await Eventually.UntilAsync(async () => (await app.EventsAsync()).Select(e => e.GetProperty("tradeNo").GetString()!).Where(wanted.Contains).Distinct().Count() == distinct,
-            $"every one of the {distinct} tradeNos announced its result", BulkTimeout);
-        await Eventually.UntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "every message, redeliveries included, was handled", BulkTimeout);
+        await Eventually.UntilAsync(
+            async () => (await app.EventsAsync())
+                .Select(e => e.GetProperty("tradeNo").GetString()!)
+                .Where(wanted.Contains)
+                .Distinct()
+                .Count() == distinct,
+            $"every one of the {distinct} tradeNos announced its result",
+            BulkTimeout);
+        await Eventually.UntilAsync(
+            async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0,
+            "every message, redeliveries included, was handled",
+            BulkTimeout);
         Assert.Equal(5, flaky.Failures);
 
         // A producer that sends a few messages once more, long after: nothing happens again.
@@ -50,7 +63,10 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         {
             await app.EnqueueAsync(app.PayoutsQueue, PayproAppHarness.PayoutMessage(tradeNo));
         }
-        await Eventually.UntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "the late copies were handled", BulkTimeout);
+        await Eventually.UntilAsync(
+            async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0,
+            "the late copies were handled",
+            BulkTimeout);
 
         var creates = sandbox.Ledger.Requests.Where(r => r.IsCreate).ToList();
         Assert.Equal(distinct, creates.Count);
@@ -60,13 +76,21 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         Assert.True(wanted.SetEquals(sandbox.Ledger.Entries.Select(e => e.TradeNo)), "the ledger holds exactly the queued tradeNos");
 
         var states = new ConcurrentBag<TransactionState>();
-        await Parallel.ForEachAsync(tradeNos, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (tradeNo, _) => states.Add((await app.GetAsync(tradeNo))!.State));
+        await Parallel.ForEachAsync(
+            tradeNos,
+            new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (tradeNo, _) => states.Add((await app.GetAsync(tradeNo))!.State));
         Assert.Equal(distinct, states.Count(s => s == TransactionState.Succeeded));
 
-        await Eventually.HoldsForAsync(async () => (await app.EventsAsync()).Count == distinct, $"exactly {distinct} events", TimeSpan.FromMilliseconds(500));
+        await Eventually.HoldsForAsync(
+            async () => (await app.EventsAsync()).Count == distinct,
+            $"exactly {distinct} events",
+            TimeSpan.FromMilliseconds(500));
         var events = await app.EventsAsync();
         Assert.Equal(distinct, events.Count);
-        Assert.All(events.GroupBy(e => e.GetProperty("tradeNo").GetString()), group => Assert.Equal("payout.succeeded", Assert.Single(group).GetProperty("type").GetString()));
+        Assert.All(
+            events.GroupBy(e => e.GetProperty("tradeNo").GetString()),
+            group => Assert.Equal("payout.succeeded", Assert.Single(group).GetProperty("type").GetString()));
         Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.DuplicateDelivery));
     }
 
@@ -108,8 +132,11 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         CrashAfterCreate? paypro = null;
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
             services.AddSingleton<PayproClient>(sp => paypro = new CrashAfterCreate(
-                sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<PayproClientOptions>>(), sp.GetRequiredService<IPayproSecretSource>(),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PayproClient>>())));
+                sp.GetRequiredService<IHttpClientFactory>(),
+                sp.GetRequiredService<IOptions<PayproClientOptions>>(),
+                sp.GetRequiredService<IPayproSecretSource>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<PayproClient>>())));
         var tradeNo = TestTradeNos.New("CRASH");
         sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
 
@@ -119,7 +146,9 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         Assert.Single(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
         // The message comes back after the visibility timeout, finds the record, and is done with.
         await Eventually.UntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "the redelivered message was handled");
-        Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.DuplicateDelivery) && r.GetStructuredStateValue("TradeNo") == tradeNo);
+        Assert.Contains(
+            app.Logs.GetSnapshot(),
+            r => r.Id.Name == nameof(FunctionsLog.DuplicateDelivery) && r.GetStructuredStateValue("TradeNo") == tradeNo);
         Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
         // The record written before the call is the trace: still "submitting", so the poller looks it up.
         Assert.Equal(TransactionState.Submitting, (await app.GetAsync(tradeNo))!.State);
@@ -143,8 +172,16 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         var receivesA = new ReceiveGate($"payouts-{id}", open: true);
         var receivesB = new ReceiveGate($"payouts-{id}", open: false);
         await using var sandbox = PayproAppHarness.StartSandbox();
-        await using var a = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services => Instance(services, "A", race, receivesA), id: id);
-        await using var b = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services => Instance(services, "B", race, receivesB), id: id);
+        await using var a = await PayproAppHarness.StartAsync(
+            azurite,
+            sandbox,
+            configure: services => Instance(services, "A", race, receivesA),
+            id: id);
+        await using var b = await PayproAppHarness.StartAsync(
+            azurite,
+            sandbox,
+            configure: services => Instance(services, "B", race, receivesB),
+            id: id);
         Assert.Equal(a.PayoutsQueue, b.PayoutsQueue);
         Assert.Equal(a.TablePrefix, b.TablePrefix);
         try
@@ -168,7 +205,8 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         Assert.Equal(["A", "B"], race.Arrived.Order().ToArray());
         Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
         int Lost(PayproAppHarness app) =>
-            app.Logs.GetSnapshot().Count(r => r.Id.Name == nameof(FunctionsLog.SubmittedElsewhere) && r.GetStructuredStateValue("TradeNo") == tradeNo);
+            app.Logs.GetSnapshot().Count(r => r.Id.Name == nameof(FunctionsLog.SubmittedElsewhere)
+                && r.GetStructuredStateValue("TradeNo") == tradeNo);
         Assert.True(Lost(a) + Lost(b) == 1, "exactly one instance lost the insert and did nothing");
         await a.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         Assert.Single(await a.StateChangesAsync(tradeNo), h => h.Verdict == "submitting");
@@ -181,10 +219,14 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         services.AddSingleton<IDueIndex>(sp => new RacingIndex(sp.GetRequiredService<IndexPartitions>(), race, name));
         var options = new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 };
         options.AddPolicy(receives, Azure.Core.HttpPipelinePosition.PerCall);
-        services.AddSingleton(sp => new Azure.Storage.Queues.QueueServiceClient(sp.GetRequiredService<IConfiguration>()["AzureWebJobsStorage"], options));
+        services.AddSingleton(sp => new Azure.Storage.Queues.QueueServiceClient(
+            sp.GetRequiredService<IConfiguration>()["AzureWebJobsStorage"],
+            options));
     }
 
-    /// <summary>Fails the first scheduling of chosen tradeNos, as a storage hiccup would; nothing was written, so the retry starts afresh.</summary>
+    /// <summary>
+    /// Fails the first scheduling of chosen tradeNos, as a storage hiccup would; nothing was written, so the retry starts afresh.
+    /// </summary>
     private sealed class FirstScheduleFails(IEnumerable<string> tradeNos)
     {
         private readonly ConcurrentDictionary<string, int> _pending = new(tradeNos.Select(t => KeyValuePair.Create(t, 0)));
@@ -205,14 +247,24 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
 
     private sealed class FlakyIndex(IndexPartitions partitions, FirstScheduleFails flaky) : DueIndex(partitions)
     {
-        public override Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
+        public override Task<DueEntry> ScheduleNewAsync(
+            string tradeNo,
+            TransactionKind kind,
+            DateTimeOffset createdAt,
+            DateTimeOffset dueAt,
+            CancellationToken cancellationToken) =>
             flaky.ShouldFail(tradeNo)
                 ? throw new RequestFailedException(503, "Injected: the table service is briefly unavailable.")
                 : base.ScheduleNewAsync(tradeNo, kind, createdAt, dueAt, cancellationToken);
     }
 
     /// <summary>Calls Paypro, then fails once as if the process died before it could record the answer.</summary>
-    private sealed class CrashAfterCreate(IHttpClientFactory factory, IOptions<PayproClientOptions> options, IPayproSecretSource secrets, TimeProvider time, ILogger<PayproClient> logger)
+    private sealed class CrashAfterCreate(
+        IHttpClientFactory factory,
+        IOptions<PayproClientOptions> options,
+        IPayproSecretSource secrets,
+        TimeProvider time,
+        ILogger<PayproClient> logger)
         : PayproClient(factory, options, secrets, time, logger)
     {
         private int _calls;
@@ -221,7 +273,9 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
         public int Calls => Volatile.Read(ref _calls);
         public int Crashes => Volatile.Read(ref _crashes);
 
-        public override async Task<PayproCreateResult> CreatePayoutAsync(PayoutCreateOptions options, CancellationToken cancellationToken = default)
+        public override async Task<PayproCreateResult> CreatePayoutAsync(
+            PayoutCreateOptions options,
+            CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _calls);
             var result = await base.CreatePayoutAsync(options, cancellationToken);
@@ -259,7 +313,12 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
 
     private sealed class RacingIndex(IndexPartitions partitions, RaceGate race, string instance) : DueIndex(partitions)
     {
-        public override async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
+        public override async Task<DueEntry> ScheduleNewAsync(
+            string tradeNo,
+            TransactionKind kind,
+            DateTimeOffset createdAt,
+            DateTimeOffset dueAt,
+            CancellationToken cancellationToken)
         {
             if (tradeNo == race.TradeNo)
             {
@@ -287,7 +346,9 @@ public sealed class ExactlyOnceTests(AzuriteFixture azurite)
             ProcessNext(message, pipeline);
         }
 
-        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        public override async ValueTask ProcessAsync(
+            Azure.Core.HttpMessage message,
+            ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
         {
             await WaitAsync(message);
             await ProcessNextAsync(message, pipeline);

@@ -16,7 +16,10 @@ public sealed class FunctionKeyAtRestTests(AzuriteFixture azurite)
     public async Task After_a_full_run_no_table_queue_operator_answer_or_log_line_holds_the_function_key()
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
-        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Submit:HttpEnabled"] = "true" });
+        await using var app = await PayproAppHarness.StartAsync(
+            azurite,
+            sandbox,
+            new Dictionary<string, string?> { ["Submit:HttpEnabled"] = "true" });
         var overQueue = TestTradeNos.New("KQ");
         var overHttp = TestTradeNos.New("KH");
         var payin = TestTradeNos.New("KP");
@@ -41,14 +44,25 @@ public sealed class FunctionKeyAtRestTests(AzuriteFixture azurite)
         Assert.Contains(sandbox.Ledger.Requests, r => r.TradeNo == overQueue && r.IsCreate);
 
         var found = new List<string>();
-        await foreach (var table in app.Tables.QueryAsync(t => t.Name.CompareTo(app.TablePrefix) >= 0 && t.Name.CompareTo(app.TablePrefix + "~") < 0))
+        await foreach (var table in app.Tables.QueryAsync(t => t.Name.CompareTo(app.TablePrefix) >= 0
+            && t.Name.CompareTo(app.TablePrefix + "~") < 0))
         {
             await foreach (var entity in app.Tables.GetTableClient(table.Name).QueryAsync<TableEntity>())
             {
-                Scan($"table {table.Name} {entity.PartitionKey}/{entity.RowKey}", string.Join('\n', entity.Select(p => p.Value?.ToString())), found);
+                Scan(
+                    $"table {table.Name} {entity.PartitionKey}/{entity.RowKey}",
+                    string.Join('\n', entity.Select(p => p.Value?.ToString())),
+                    found);
             }
         }
-        foreach (var queue in new[] { app.PayoutsQueue, app.PayinsQueue, app.EventsQueue, app.PayoutsQueue + "-poison", app.PayinsQueue + "-poison" })
+        foreach (var queue in new[]
+        {
+            app.PayoutsQueue,
+            app.PayinsQueue,
+            app.EventsQueue,
+            app.PayoutsQueue + "-poison",
+            app.PayinsQueue + "-poison",
+        })
         {
             foreach (var message in await app.PeekAsync(queue))
             {
@@ -59,7 +73,14 @@ public sealed class FunctionKeyAtRestTests(AzuriteFixture azurite)
         {
             Scan("events queue (received)", message.GetRawText(), found);
         }
-        foreach (var path in new[] { $"payouts/{overQueue}", $"payouts/{overHttp}", $"payins/{payin}", $"payouts/{polled}", "transactions/pending" })
+        foreach (var path in new[]
+        {
+            $"payouts/{overQueue}",
+            $"payouts/{overHttp}",
+            $"payins/{payin}",
+            $"payouts/{polled}",
+            "transactions/pending",
+        })
         {
             using var response = await app.GetApiAsync(path);
             Assert.True(response.IsSuccessStatusCode, $"GET {path}: {response.StatusCode}");
@@ -67,7 +88,10 @@ public sealed class FunctionKeyAtRestTests(AzuriteFixture azurite)
         }
         foreach (var record in app.Logs.GetSnapshot())
         {
-            Scan($"log {record.Category}", record.Message + "\n" + JsonSerializer.Serialize(record.StructuredState?.Select(p => p.Value)) + "\n" + record.Exception, found);
+            Scan(
+                $"log {record.Category}",
+                record.Message + "\n" + JsonSerializer.Serialize(record.StructuredState?.Select(p => p.Value)) + "\n" + record.Exception,
+                found);
         }
 
         Assert.True(found.Count == 0, "The function key is kept at rest in: " + string.Join("; ", found.Distinct().Take(10)));

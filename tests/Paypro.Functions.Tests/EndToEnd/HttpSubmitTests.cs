@@ -81,13 +81,20 @@ public sealed class HttpSubmitTests(AzuriteFixture azurite) : PayproAppTest(azur
         await App.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         var submitter = App.App.Services.GetRequiredService<TransactionSubmitter>();
         Assert.True(TransactionRequest.TryParse(overHttp, 1, long.MaxValue, out var request, out _, out _));
-        Assert.True(await App.UncountedStore.TryAddIntakeAsync(tradeNo, TransactionKind.Payout, submitter.IdentityOf(TransactionKind.Payout, request!).Digest, CancellationToken.None));
+        Assert.True(await App.UncountedStore.TryAddIntakeAsync(
+            tradeNo,
+            TransactionKind.Payout,
+            submitter.IdentityOf(TransactionKind.Payout, request!).Digest,
+            CancellationToken.None));
         await App.EnqueueAsync(App.PayoutsQueue, overHttp);
 
         // Its message is never sent: it is kept as an anomaly of the recorded payout, and announced once.
         var anomaly = await App.WaitForEventsAsync(tradeNo, 2);
         var announced = Assert.Single(anomaly, e => e.GetProperty("type").GetString() == "payout.anomaly");
-        Assert.Contains("differs from the recorded payout in amount", announced.GetProperty("anomaly").GetString(), StringComparison.Ordinal);
+        Assert.Contains(
+            "differs from the recorded payout in amount",
+            announced.GetProperty("anomaly").GetString(),
+            StringComparison.Ordinal);
         Assert.Contains((await App.GetAsync(tradeNo))!.Anomalies, a => a.StartsWith("anomaly-conflict-", StringComparison.Ordinal));
 
         // Its retries get 409, not 202; a retry of the recorded body keeps its 202.
@@ -115,7 +122,10 @@ public sealed class HttpSubmitTests(AzuriteFixture azurite) : PayproAppTest(azur
 
         var events = await App.WaitForEventsAsync(tradeNo, 2);
         var announced = Assert.Single(events, e => e.GetProperty("type").GetString() == "payout.anomaly");
-        Assert.Contains("a payin request with this tradeNo differs from the recorded payout in kind", announced.GetProperty("anomaly").GetString(), StringComparison.Ordinal);
+        Assert.Contains(
+            "a payin request with this tradeNo differs from the recorded payout in kind",
+            announced.GetProperty("anomaly").GetString(),
+            StringComparison.Ordinal);
         Assert.DoesNotContain(Sandbox.Ledger.Requests, r => r.TradeNo == tradeNo && r.Endpoint == "/api/payin");
         Assert.Equal(TransactionKind.Payout, (await App.GetAsync(tradeNo))!.Kind);
     }
@@ -167,7 +177,9 @@ public sealed class HttpSubmitTests(AzuriteFixture azurite) : PayproAppTest(azur
         using var badUtf8 = new ByteArrayContent([.. "{\"tradeNo\":\"HSU-1\",\"remark\":\""u8, 0xC3, 0x28, .. "\"}"u8]);
         badUtf8.Headers.ContentType = new("application/json");
         using var notUtf8 = await App.Http.PostAsync($"/api/payouts?code={PayproAppHarness.FunctionKey}", badUtf8);
-        using var oversized = await PostAsync("payouts", PayproAppHarness.PayoutMessage("HSO-1").Replace("\"test\"", "\"" + new string('x', 2000) + "\"", StringComparison.Ordinal));
+        using var oversized = await PostAsync(
+            "payouts",
+            PayproAppHarness.PayoutMessage("HSO-1").Replace("\"test\"", "\"" + new string('x', 2000) + "\"", StringComparison.Ordinal));
 
         Assert.Equal(HttpStatusCode.BadRequest, notUtf8.StatusCode);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
@@ -177,7 +189,9 @@ public sealed class HttpSubmitTests(AzuriteFixture azurite) : PayproAppTest(azur
     [Fact]
     public async Task Without_the_key_the_host_answers_401_and_nothing_is_enqueued()
     {
-        using var response = await App.Http.PostAsync("/api/payouts", new StringContent(PayproAppHarness.PayoutMessage("HSK-1"), Encoding.UTF8, "application/json"));
+        using var response = await App.Http.PostAsync(
+            "/api/payouts",
+            new StringContent(PayproAppHarness.PayoutMessage("HSK-1"), Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(0, await App.QueueLengthAsync(App.PayoutsQueue));
@@ -197,8 +211,12 @@ public sealed class HttpSubmitSettingsTests(AzuriteFixture azurite)
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
 
-        using var payout = await app.Http.PostAsync($"/api/payouts?code={PayproAppHarness.FunctionKey}", new StringContent(PayproAppHarness.PayoutMessage("OFF-1"), Encoding.UTF8, "application/json"));
-        using var payin = await app.Http.PostAsync($"/api/payins?code={PayproAppHarness.FunctionKey}", new StringContent(PayproAppHarness.PayoutMessage("OFF-2"), Encoding.UTF8, "application/json"));
+        using var payout = await app.Http.PostAsync(
+            $"/api/payouts?code={PayproAppHarness.FunctionKey}",
+            new StringContent(PayproAppHarness.PayoutMessage("OFF-1"), Encoding.UTF8, "application/json"));
+        using var payin = await app.Http.PostAsync(
+            $"/api/payins?code={PayproAppHarness.FunctionKey}",
+            new StringContent(PayproAppHarness.PayoutMessage("OFF-2"), Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.NotFound, payout.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, payin.StatusCode);
@@ -237,7 +255,10 @@ public sealed class HttpSubmitSettingsTests(AzuriteFixture azurite)
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Submit:AllowedIpRanges"] = "not-an-address" }));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => PayproAppHarness.StartAsync(
+            azurite,
+            sandbox,
+            new Dictionary<string, string?> { ["Submit:AllowedIpRanges"] = "not-an-address" }));
 
         Assert.Contains("Submit:AllowedIpRanges", error.Message, StringComparison.Ordinal);
     }

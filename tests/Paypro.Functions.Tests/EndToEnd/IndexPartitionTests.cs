@@ -30,7 +30,10 @@ public sealed class IndexPartitionTests(AzuriteFixture azurite)
             {
                 await four.WaitForStateAsync(tradeNo, TransactionState.Submitted);
             }
-            var partitions = (await four.UncountedDue.GetScheduledAsync(100, CancellationToken.None)).Select(e => e.Partition).Distinct().ToList();
+            var partitions = (await four.UncountedDue.GetScheduledAsync(100, CancellationToken.None))
+                .Select(e => e.Partition)
+                .Distinct()
+                .ToList();
             Assert.True(partitions.Count > 1, $"12 transactions all in {string.Join(", ", partitions)}");
             Assert.All(partitions, p => Assert.Contains(p, new[] { "ix000", "ix001", "ix002", "ix003" }));
             // A poll records the count the app runs with.
@@ -46,12 +49,18 @@ public sealed class IndexPartitionTests(AzuriteFixture azurite)
                 await two.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
                 await two.WaitForStateAsync(tradeNo, TransactionState.Submitted);
             }
-            Assert.All(second, tradeNo => Assert.Contains(two.GetAsync(tradeNo).GetAwaiter().GetResult()!.IndexPartition, new[] { "ix000", "ix001" }));
+            Assert.All(
+                second,
+                tradeNo => Assert.Contains(two.GetAsync(tradeNo).GetAwaiter().GetResult()!.IndexPartition, new[] { "ix000", "ix001" }));
 
             var queriesBefore = sandbox.Ledger.Requests.Count(r => r.Endpoint == "/api/queryPayOutResult");
             two.Clock.Skip(TimeSpan.FromMinutes(2));
             await two.PollAsync();
-            var queried = sandbox.Ledger.Requests.Where(r => r.Endpoint == "/api/queryPayOutResult").Skip(queriesBefore).Select(r => r.TradeNo).ToHashSet();
+            var queried = sandbox.Ledger.Requests
+                .Where(r => r.Endpoint == "/api/queryPayOutResult")
+                .Skip(queriesBefore)
+                .Select(r => r.TradeNo)
+                .ToHashSet();
             Assert.True(first.Concat(second).All(queried.Contains), "every pending transaction was polled, whatever partition it is in");
 
             var listed = await ListAsync(two, created);
@@ -62,7 +71,9 @@ public sealed class IndexPartitionTests(AzuriteFixture azurite)
                 using var response = await two.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }
-            Assert.DoesNotContain(await two.UncountedDue.GetScheduledAsync(100, CancellationToken.None), e => first.Take(6).Contains(e.TradeNo));
+            Assert.DoesNotContain(
+                await two.UncountedDue.GetScheduledAsync(100, CancellationToken.None),
+                e => first.Take(6).Contains(e.TradeNo));
         }
 
         // Raised to 16: the rest settle too, and the listing still finds them all.
@@ -76,7 +87,10 @@ public sealed class IndexPartitionTests(AzuriteFixture azurite)
         Assert.Equal(first.Count + second.Count, (await ListAsync(sixteen, created)).Count);
     }
 
-    private static Dictionary<string, string?> Settings(int partitions) => new() { ["Storage:IndexPartitions"] = partitions.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+    private static Dictionary<string, string?> Settings(int partitions) => new()
+    {
+        ["Storage:IndexPartitions"] = partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>The creation index from <paramref name="from"/> on, two rows a page, through the app's own index.</summary>
     private static async Task<List<string>> ListAsync(PayproAppHarness app, DateTimeOffset from)

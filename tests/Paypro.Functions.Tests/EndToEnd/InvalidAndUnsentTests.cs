@@ -53,7 +53,10 @@ public sealed class InvalidAndUnsentTests(AzuriteFixture azurite)
     [Theory]
     [InlineData(10, TestMobiles.Success, "amount")]
     [InlineData(120, "255712345600", "mobile")]
-    public async Task A_message_with_a_valid_tradeNo_but_an_invalid_request_is_rejected_and_never_sent(long amount, string mobile, string field)
+    public async Task A_message_with_a_valid_tradeNo_but_an_invalid_request_is_rejected_and_never_sent(
+        long amount,
+        string mobile,
+        string field)
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
@@ -91,7 +94,9 @@ public sealed class InvalidAndUnsentTests(AzuriteFixture azurite)
         }
 
         var poison = app.PayoutsQueue + "-poison";
-        await Eventually.UntilAsync(async () => (await app.PeekAsync(poison)).Count == messages.Length, "every message reached the poison queue");
+        await Eventually.UntilAsync(
+            async () => (await app.PeekAsync(poison)).Count == messages.Length,
+            "every message reached the poison queue");
         Assert.Equal(messages.Order().ToArray(), (await app.PeekAsync(poison)).Order().ToArray());
         await Eventually.UntilAsync(async () => await app.QueueLengthAsync(app.PayoutsQueue) == 0, "the messages left the queue");
         Assert.Equal(messages.Length, app.Logs.GetSnapshot().Count(r => r.Id.Name == LogMarkers.PoisonMessage));

@@ -50,7 +50,10 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Limits))]
-    public async Task Each_limit_holds_under_64_concurrent_messages_on_two_instances_and_the_counts_match_what_was_cleared(string setting, long limit, bool oneMobile)
+    public async Task Each_limit_holds_under_64_concurrent_messages_on_two_instances_and_the_counts_match_what_was_cleared(
+        string setting,
+        long limit,
+        bool oneMobile)
     {
         var settings = Controls((setting, limit.ToString(CultureInfo.InvariantCulture)));
         // Two instances on one queue, each taking 32 messages at once: 64 payouts race for the limit.
@@ -60,9 +63,13 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
         var tradeNos = Enumerable.Range(0, 64).Select(i => TestTradeNos.New("LIM")).ToList();
         var amounts = tradeNos.Select((_, i) => 100L + (i % 5) * 20).ToList();
 
-        await Task.WhenAll(tradeNos.Select((tradeNo, i) => first.EnqueuePayoutAsync(tradeNo, amounts[i], oneMobile ? TestMobiles.Success : Mobile(i))));
-        var records = await Task.WhenAll(tradeNos.Select(tradeNo =>
-            first.WaitForStateAsync(tradeNo, state => state is TransactionState.Held or TransactionState.Succeeded, "held or succeeded", Settles)));
+        await Task.WhenAll(tradeNos.Select((tradeNo, i) =>
+            first.EnqueuePayoutAsync(tradeNo, amounts[i], oneMobile ? TestMobiles.Success : Mobile(i))));
+        var records = await Task.WhenAll(tradeNos.Select(tradeNo => first.WaitForStateAsync(
+            tradeNo,
+            state => state is TransactionState.Held or TransactionState.Succeeded,
+            "held or succeeded",
+            Settles)));
 
         var cleared = records.Where(r => r.State == TransactionState.Succeeded).ToList();
         var held = records.Where(r => r.State == TransactionState.Held).ToList();
@@ -72,7 +79,9 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.NotEmpty(held);
         Assert.All(held, r => Assert.Contains($"Controls:{setting}", r.Reason, StringComparison.Ordinal));
         // Paypro was sent exactly the cleared payouts, each once, and nothing held.
-        Assert.Equal(cleared.Select(r => r.TradeNo).Order(), _sandbox.Ledger.Entries.Where(e => tradeNos.Contains(e.TradeNo)).Select(e => e.TradeNo).Order());
+        Assert.Equal(
+            cleared.Select(r => r.TradeNo).Order(),
+            _sandbox.Ledger.Entries.Where(e => tradeNos.Contains(e.TradeNo)).Select(e => e.TradeNo).Order());
         Assert.All(held, r => Assert.Empty(_sandbox.Ledger.CreateAttempts(r.TradeNo)));
         // The counts in storage are exactly what the cleared payouts say they took: no race lost an addition or kept a give-back.
         var counts = await CountsAsync(first, oneMobile ? "mobile-" : "day-");
@@ -80,7 +89,9 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(cleared.Count, counts.Count);
         // Each held payout was announced once, as payout.held, with the control's reason.
         var events = await first.EventsAsync();
-        Assert.All(held, r => Assert.Single(events, e => e.GetProperty("id").GetString() == $"{r.TradeNo}:held" && e.GetProperty("type").GetString() == "payout.held"));
+        Assert.All(held, r => Assert.Single(
+            events,
+            e => e.GetProperty("id").GetString() == $"{r.TradeNo}:held" && e.GetProperty("type").GetString() == "payout.held"));
     }
 
     [Fact]
@@ -107,11 +118,16 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, listing.GetProperty("count").GetInt32());
         Assert.Equal(800, listing.GetProperty("amount").GetInt64());
         Assert.Equal(large, listing.GetProperty("held")[0].GetProperty("transaction").GetProperty("tradeNo").GetString());
-        Assert.Equal(PayproValidation.MaskMobile(TestMobiles.Success), listing.GetProperty("held")[0].GetProperty("transaction").GetProperty("mobile").GetString());
+        Assert.Equal(
+            PayproValidation.MaskMobile(TestMobiles.Success),
+            listing.GetProperty("held")[0].GetProperty("transaction").GetProperty("mobile").GetString());
 
         // Six releases at once, three through each instance: one sends it, the others find it released.
         var answers = await Task.WhenAll(Enumerable.Range(0, 6)
-            .Select(i => PostAdminAsync(i % 2 == 0 ? first : second, $"payouts/{large}/release", """{"reason":"approved by finance, ticket 42"}""")));
+            .Select(i => PostAdminAsync(
+                i % 2 == 0 ? first : second,
+                $"payouts/{large}/release",
+                """{"reason":"approved by finance, ticket 42"}""")));
 
         Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.Status));
         Assert.Equal(1, answers.Count(a => a.Body.GetProperty("outcome").GetString() == "released"));
@@ -158,7 +174,9 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.DoesNotContain(_sandbox.Ledger.Requests, r => r.TradeNo == tradeNo);
         var events = await app.WaitForEventsAsync(tradeNo, 2);
         Assert.Equal(["payout.held", "payout.rejected"], events.Select(e => e.GetProperty("type").GetString()));
-        Assert.Contains(await app.AuditAsync(tradeNo), row => row.GetString("Verdict") == "cancelled" && row.GetString("SourceIp") == "127.0.0.1");
+        Assert.Contains(
+            await app.AuditAsync(tradeNo),
+            row => row.GetString("Verdict") == "cancelled" && row.GetString("SourceIp") == "127.0.0.1");
     }
 
     [Fact]
@@ -200,7 +218,9 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.DoesNotContain(_sandbox.Ledger.Requests, r => r.TradeNo == tradeNo);
         // Announced once, as held, before the restart: nothing since.
         Assert.Empty(await app.EventsForAsync(tradeNo));
-        Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.DuplicateDelivery) && r.GetStructuredStateValue("TradeNo") == tradeNo);
+        Assert.Contains(
+            app.Logs.GetSnapshot(),
+            r => r.Id.Name == nameof(FunctionsLog.DuplicateDelivery) && r.GetStructuredStateValue("TradeNo") == tradeNo);
 
         // Past Controls:HoldExpiry, the next poll cancels it.
         app.Clock.Skip(TimeSpan.FromMinutes(31));
@@ -256,7 +276,10 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
 
         await app.EnqueuePayoutAsync(fails, mobile: TestMobiles.Rejected);
         await app.WaitForStateAsync(fails, TransactionState.Failed, Settles);
-        await Eventually.UntilAsync(async () => (await CountsAsync(app, "day-")).Count == 0, "the failed payout's count given back", Settles);
+        await Eventually.UntilAsync(
+            async () => (await CountsAsync(app, "day-")).Count == 0,
+            "the failed payout's count given back",
+            Settles);
         await app.EnqueuePayoutAsync(next);
         await app.WaitForStateAsync(next, TransactionState.Succeeded, Settles);
         await app.EnqueuePayoutAsync(over);
@@ -300,15 +323,25 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
         var reason = """{"reason":"approved"}""";
 
         using var listWithFunctionKey = await app.Http.GetAsync($"/api/transactions/held?code={PayproAppHarness.FunctionKey}");
-        using var releaseWithFunctionKey = await app.Http.PostAsync($"/api/payouts/{tradeNo}/release?code={PayproAppHarness.FunctionKey}", Json(reason));
-        using var cancelWithFunctionKey = await app.Http.PostAsync($"/api/payouts/{tradeNo}/cancel?code={PayproAppHarness.FunctionKey}", Json(reason));
+        using var releaseWithFunctionKey = await app.Http.PostAsync(
+            $"/api/payouts/{tradeNo}/release?code={PayproAppHarness.FunctionKey}",
+            Json(reason));
+        using var cancelWithFunctionKey = await app.Http.PostAsync(
+            $"/api/payouts/{tradeNo}/cancel?code={PayproAppHarness.FunctionKey}",
+            Json(reason));
         using var withoutKey = await app.Http.PostAsync($"/api/payouts/{tradeNo}/release", Json(reason));
         var malformed = await PostAdminAsync(app, $"payouts/{tradeNo}/release", """{"reason":""");
         var wrongType = await PostAdminAsync(app, $"payouts/{tradeNo}/release", """{"reason":42}""");
         var noReason = await PostAdminAsync(app, $"payouts/{tradeNo}/release", "{}");
         var blank = await PostAdminAsync(app, $"payouts/{tradeNo}/cancel", """{"reason":"   "}""");
-        var tooLong = await PostAdminAsync(app, $"payouts/{tradeNo}/cancel", JsonSerializer.Serialize(new { reason = new string('x', 501) }));
-        var oversized = await PostAdminAsync(app, $"payouts/{tradeNo}/cancel", JsonSerializer.Serialize(new { reason = "x", padding = new string(' ', 5000) }));
+        var tooLong = await PostAdminAsync(
+            app,
+            $"payouts/{tradeNo}/cancel",
+            JsonSerializer.Serialize(new { reason = new string('x', 501) }));
+        var oversized = await PostAdminAsync(
+            app,
+            $"payouts/{tradeNo}/cancel",
+            JsonSerializer.Serialize(new { reason = "x", padding = new string(' ', 5000) }));
         var unknownField = await PostAdminAsync(app, $"payouts/{tradeNo}/cancel", """{"reason":"ok","amount":1}""");
         var unknown = await PostAdminAsync(app, $"payouts/{TestTradeNos.New("NON")}/release", reason);
         var invalid = await PostAdminAsync(app, "payouts/not%20a%20tradeNo/release", reason);
@@ -317,7 +350,9 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, releaseWithFunctionKey.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, cancelWithFunctionKey.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
-        Assert.All(new[] { malformed, wrongType, noReason, blank, tooLong, unknownField, invalid }, a => Assert.Equal(HttpStatusCode.BadRequest, a.Status));
+        Assert.All(
+            new[] { malformed, wrongType, noReason, blank, tooLong, unknownField, invalid },
+            a => Assert.Equal(HttpStatusCode.BadRequest, a.Status));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.Status);
         Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
         Assert.Contains("reason", noReason.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -343,7 +378,8 @@ public sealed class MoneyControlsTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var table = app.Tables.GetTableClient(app.TablePrefix + "Controls");
         var sum = default(Tally);
-        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {prefix + "~"}")))
+        await foreach (var entity in table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {prefix + "~"}")))
         {
             // A day's pool says what it allotted, not what was cleared.
             if (entity.RowKey != "pool")

@@ -39,7 +39,10 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
     public async Task With_the_reject_policy_an_unsigned_callback_gets_401()
     {
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(7));
-        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:UnsignedPolicy"] = "Reject" });
+        await using var app = await PayproAppHarness.StartAsync(
+            azurite,
+            sandbox,
+            new Dictionary<string, string?> { ["Notify:UnsignedPolicy"] = "Reject" });
         var tradeNo = TestTradeNos.New("R");
         await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
@@ -54,7 +57,10 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
     public async Task A_caller_outside_the_allowed_ranges_gets_403()
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
-        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:AllowedIpRanges"] = "203.0.113.0/24" });
+        await using var app = await PayproAppHarness.StartAsync(
+            azurite,
+            sandbox,
+            new Dictionary<string, string?> { ["Notify:AllowedIpRanges"] = "203.0.113.0/24" });
         var tradeNo = TestTradeNos.New("IP");
 
         var response = await app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
@@ -68,7 +74,10 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
         // Under the host the worker takes the caller from X-Forwarded-For (its rightmost entry, the one the
         // front end added); the development host does the same. The direct caller here is 127.0.0.1.
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(1));
-        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Notify:AllowedIpRanges"] = "203.0.113.0/24, 127.0.0.1/32" });
+        await using var app = await PayproAppHarness.StartAsync(
+            azurite,
+            sandbox,
+            new Dictionary<string, string?> { ["Notify:AllowedIpRanges"] = "203.0.113.0/24, 127.0.0.1/32" });
         var tradeNo = TestTradeNos.New("FWD");
         await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
@@ -85,7 +94,9 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.Forbidden, forwardedOutside.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, spoofed.StatusCode);
         Assert.Equal(TransactionState.Processing, (await app.GetAsync(tradeNo))!.State);
-        var refused = (await app.AuditAsync(IOperationsStore.Refused)).Where(row => row.GetString("Verdict") == "rejected-ip-not-allowed").ToList();
+        var refused = (await app.AuditAsync(IOperationsStore.Refused))
+            .Where(row => row.GetString("Verdict") == "rejected-ip-not-allowed")
+            .ToList();
         Assert.Equal(["198.51.100.9", "198.51.100.9"], refused.Select(row => row.GetString("SourceIp")));
     }
 
@@ -94,7 +105,10 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
 
     private static Task<HttpResponseMessage> PostAsync(PayproAppHarness app, string body, string? forwardedFor)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, app.NotifyUrl.PathAndQuery) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, app.NotifyUrl.PathAndQuery)
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
         if (forwardedFor is not null)
         {
             request.Headers.Add("X-Forwarded-For", forwardedFor);
@@ -125,7 +139,9 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
         // Paypro's own retry: the sandbox decides the result and delivers it, retrying until it gets OK.
         var notification = sandbox.SetTransactionStatus(SandboxTransactionKind.Payout, tradeNo, "0000", "SUCCESS");
         Assert.NotNull(notification);
-        await Eventually.UntilAsync(() => sandbox.CallbackAttempts.Count(a => a.TradeNo == tradeNo) >= 2, "Paypro retried while storage was down");
+        await Eventually.UntilAsync(
+            () => sandbox.CallbackAttempts.Count(a => a.TradeNo == tradeNo) >= 2,
+            "Paypro retried while storage was down");
         await privateAzurite.StartTableServiceAsync();
 
         // Paypro's later retries come hours apart (seconds here, on the shared clock): the clock moves to each next one
@@ -141,7 +157,9 @@ public sealed class NotifyResilienceTests(AzuriteFixture azurite)
             }
             return (await app.GetAsync(tradeNo))?.State == TransactionState.Succeeded;
         }, $"{tradeNo} is succeeded by a retry of Paypro's callback", TimeSpan.FromSeconds(60));
-        await Eventually.UntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered), "a retry was answered OK");
+        await Eventually.UntilAsync(
+            () => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.State == CallbackState.Delivered),
+            "a retry was answered OK");
         Assert.Single(await app.WaitForEventsAsync(tradeNo, 1));
         Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.CallbackNotProcessed));
     }

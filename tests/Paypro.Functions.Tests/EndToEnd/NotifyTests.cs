@@ -11,7 +11,8 @@ namespace Paypro.Functions.Tests.EndToEnd;
 /// <summary>The notify callback against Azurite and the sandbox, over real HTTP.</summary>
 public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
 {
-    // Transactions wait in "processing" (mobile ending 13; 7 days at the harness's 1/1000 time scale) while the test delivers results itself.
+    // Transactions wait in "processing" (mobile ending 13; 7 days at the harness's 1/1000 time scale) while the test delivers
+    // results itself.
     protected override void ConfigureSandbox(SandboxOptions options) => options.LongProcessingDelay = TimeSpan.FromDays(7);
 
     private Task<string> SubmittedPayoutAsync(long amount = 120) => App.SubmittedPayoutAsync("N", amount);
@@ -20,7 +21,8 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
     {
         var table = App.Tables.GetTableClient(App.TablePrefix + "Transactions");
         var count = 0;
-        await foreach (var _ in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {"rev|"} and RowKey lt {"rev}"}")))
+        await foreach (var _ in table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {tradeNo} and RowKey ge {"rev|"} and RowKey lt {"rev}"}")))
         {
             count++;
         }
@@ -49,10 +51,14 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         Assert.Equal(TransactionState.Succeeded, record!.State);
         Assert.Equal("120.0000", record.PaidAmount);
         var events = await App.WaitForEventsAsync(tradeNo, 1);
-        await Eventually.HoldsForAsync(async () => (await App.EventsForAsync(tradeNo)).Count == 1, "exactly one event", TimeSpan.FromMilliseconds(500));
+        await Eventually.HoldsForAsync(
+            async () => (await App.EventsForAsync(tradeNo)).Count == 1,
+            "exactly one event",
+            TimeSpan.FromMilliseconds(500));
         Assert.Equal("payout.succeeded", Assert.Single(events).GetProperty("type").GetString());
         // Our eight deliveries carry the test's platFormTradeNo (the sandbox may add its own callbacks).
-        Assert.Equal(8, (await AuditAsync(tradeNo)).Count(row => row.GetString("Category") == "callback" && (row.GetString("Body") ?? "").Contains("5286e98841194687a95d25b5f3be346d")));
+        Assert.Equal(8, (await AuditAsync(tradeNo)).Count(row => row.GetString("Category") == "callback"
+            && (row.GetString("Body") ?? "").Contains("5286e98841194687a95d25b5f3be346d")));
         // At most one revision for "processing" and exactly one for "succeeded".
         Assert.InRange(await RevisionRowsAsync(tradeNo) - revisionsBefore, 1, 2);
         Assert.Single(Sandbox.Ledger.CreateAttempts(tradeNo));
@@ -74,8 +80,12 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         var audit = (await AuditAsync(IOperationsStore.Refused)).Where(row => row.GetString("ClaimedTradeNo") == tradeNo).ToList();
         Assert.Contains(audit, row => row.GetString("Verdict") == "rejected-forged");
         Assert.All(audit, row => Assert.DoesNotContain("\"sign\"", row.GetString("Body") ?? ""));
-        Assert.DoesNotContain(await AuditAsync(tradeNo), row => row.GetString("Verdict")!.StartsWith("rejected-", StringComparison.Ordinal));
-        Assert.Contains(App.Logs.GetSnapshot(), r => r.Id.Name == LogMarkers.CallbackRejected && r.GetStructuredStateValue("Verdict") == "forged");
+        Assert.DoesNotContain(
+            await AuditAsync(tradeNo),
+            row => row.GetString("Verdict")!.StartsWith("rejected-", StringComparison.Ordinal));
+        Assert.Contains(
+            App.Logs.GetSnapshot(),
+            r => r.Id.Name == LogMarkers.CallbackRejected && r.GetStructuredStateValue("Verdict") == "forged");
         Assert.Empty(await App.EventsForAsync(tradeNo));
     }
 
@@ -111,7 +121,9 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
     public async Task A_signed_body_with_a_field_of_the_wrong_shape_gets_400_and_changes_nothing()
     {
         var tradeNo = await SubmittedPayoutAsync();
-        var fields = NotifyBodies.Fields(tradeNo, "0000").Select(f => f.Key == "successTime" ? new KeyValuePair<string, string?>("successTime", "yesterday") : f).ToList();
+        var fields = NotifyBodies.Fields(tradeNo, "0000")
+            .Select(f => f.Key == "successTime" ? new KeyValuePair<string, string?>("successTime", "yesterday") : f)
+            .ToList();
 
         var response = await App.PostSignedNotifyAsync(fields);
 
@@ -160,7 +172,9 @@ public sealed class NotifyTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         Assert.Equal(TransactionState.Succeeded, record!.State);
         Assert.Single(record.Anomalies);
         var events = await App.WaitForEventsAsync(tradeNo, 2);
-        Assert.Equal(new[] { "payout.anomaly", "payout.succeeded" }, events.Select(e => e.GetProperty("type").GetString()!).Order().ToArray());
+        Assert.Equal(
+            new[] { "payout.anomaly", "payout.succeeded" },
+            events.Select(e => e.GetProperty("type").GetString()!).Order().ToArray());
         Assert.Contains(App.Logs.GetSnapshot(), r => r.Id.Name == LogMarkers.Anomaly);
     }
 

@@ -48,11 +48,16 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azu
         Assert.DoesNotContain("254712345678", body);
         var history = view.GetProperty("history").EnumerateArray().ToList();
         // "submitted" may be skipped: the sandbox's callback can overtake the create call's answer.
-        var states = history.Where(h => h.GetProperty("category").GetString() == "state").Select(h => h.GetProperty("verdict").GetString()).ToList();
+        var states = history
+            .Where(h => h.GetProperty("category").GetString() == "state")
+            .Select(h => h.GetProperty("verdict").GetString())
+            .ToList();
         Assert.Equal("submitting", states[0]);
         Assert.Equal("succeeded", states[^1]);
         Assert.Single(states, s => s == "succeeded");
-        Assert.Contains(history, h => h.GetProperty("category").GetString() == "callback" && h.GetProperty("verdict").GetString() == "applied");
+        Assert.Contains(
+            history,
+            h => h.GetProperty("category").GetString() == "callback" && h.GetProperty("verdict").GetString() == "applied");
     }
 
     [Fact]
@@ -79,7 +84,9 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azu
         var unknown = await JsonAsync(await App.GetApiAsync($"{collection}/{TestTradeNos.New("NOPE")}"), HttpStatusCode.NotFound);
         Assert.Equal(404, unknown.GetProperty("status").GetInt32());
 
-        var invalid = await JsonAsync(await App.GetApiAsync($"{collection}/{Uri.EscapeDataString("no spaces allowed")}"), HttpStatusCode.BadRequest);
+        var invalid = await JsonAsync(
+            await App.GetApiAsync($"{collection}/{Uri.EscapeDataString("no spaces allowed")}"),
+            HttpStatusCode.BadRequest);
         Assert.Contains("tradeNo", invalid.GetProperty("detail").GetString());
         await JsonAsync(await App.GetApiAsync($"{collection}/{new string('A', 65)}"), HttpStatusCode.BadRequest);
     }
@@ -100,7 +107,9 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azu
         Sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
         await App.EnqueuePayoutAsync(tradeNo);
         await App.WaitForStateAsync(tradeNo, TransactionState.Submitted);
-        await Eventually.UntilAsync(() => Sandbox.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)?.Status == "0000", "Paypro paid it (and dropped the callback)");
+        await Eventually.UntilAsync(
+            () => Sandbox.Ledger.Find(SandboxTransactionKind.Payout, tradeNo)?.Status == "0000",
+            "Paypro paid it (and dropped the callback)");
         Assert.DoesNotContain(Sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
 
         var view = await JsonAsync(await App.PostApiAsync($"payouts/{tradeNo}/check"), HttpStatusCode.OK);
@@ -111,7 +120,9 @@ public sealed class OperatorApiTests(AzuriteFixture azurite) : PayproAppTest(azu
         Assert.Equal("payout.succeeded", Assert.Single(await App.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
 
         // Checking a final payout again asks Paypro nothing and changes nothing.
-        Assert.Equal("succeeded", (await JsonAsync(await App.PostApiAsync($"payouts/{tradeNo}/check"), HttpStatusCode.OK)).GetProperty("state").GetString());
+        Assert.Equal(
+            "succeeded",
+            (await JsonAsync(await App.PostApiAsync($"payouts/{tradeNo}/check"), HttpStatusCode.OK)).GetProperty("state").GetString());
         Assert.Single(Sandbox.Ledger.Requests, r => r.Endpoint == "/api/queryPayOutResult" && r.TradeNo == tradeNo);
         await JsonAsync(await App.PostApiAsync($"payouts/{TestTradeNos.New("NOPE")}/check"), HttpStatusCode.NotFound);
         await JsonAsync(await App.PostApiAsync($"payouts/{Uri.EscapeDataString("bad tradeNo")}/check"), HttpStatusCode.BadRequest);

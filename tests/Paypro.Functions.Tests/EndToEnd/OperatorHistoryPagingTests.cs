@@ -20,7 +20,8 @@ public sealed class OperatorHistoryPagingTests(AzuriteFixture azurite)
     private const int MaxEntitiesPerView = 1 + 2 * (OperatorQueries.HistoryPageSize + 1);
 
     [Fact]
-    public async Task After_5000_forged_callbacks_and_250_hints_naming_one_payout_each_view_of_it_reads_at_most_203_entities_and_pages_the_rest()
+    public async Task
+        After_5000_forged_callbacks_and_250_hints_naming_one_payout_each_view_of_it_reads_at_most_203_entities_and_pages_the_rest()
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
@@ -31,12 +32,15 @@ public sealed class OperatorHistoryPagingTests(AzuriteFixture azurite)
         // Forged: signed with another secret, refused with 401, recorded in _refused. Hints: unsigned, recorded in its history.
         await Parallel.ForEachAsync(Enumerable.Range(0, Forged), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
         {
-            using var response = await app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "00029", message: $"forged {i}"), secret: "not-the-app-secret");
+            using var response = await app.PostSignedNotifyAsync(
+                NotifyBodies.Fields(tradeNo, "00029", message: $"forged {i}"),
+                secret: "not-the-app-secret");
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         });
         await Parallel.ForEachAsync(Enumerable.Range(0, Hints), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
         {
-            using var response = await app.PostNotifyAsync(NotifyBodies.Json(NotifyBodies.Fields(tradeNo, "0000", message: $"hint {i}"), sign: null));
+            using var response = await app.PostNotifyAsync(
+                NotifyBodies.Json(NotifyBodies.Fields(tradeNo, "0000", message: $"hint {i}"), sign: null));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         });
         var whole = await app.UncountedStore.GetHistoryAsync(tradeNo, CancellationToken.None);
@@ -65,8 +69,12 @@ public sealed class OperatorHistoryPagingTests(AzuriteFixture azurite)
         // Every entry exactly once, oldest first, across the pages.
         Assert.True(pages >= 3, $"{pages} pages");
         Assert.Equal(whole.Count, seen.Count);
-        Assert.Equal(whole.Select(h => (h.Category, h.Verdict, h.Detail)), seen.Select(h => (h.GetProperty("category").GetString()!, h.GetProperty("verdict").GetString()!,
-            h.TryGetProperty("detail", out var detail) ? detail.GetString() : null)));
+        Assert.Equal(
+            whole.Select(h => (h.Category, h.Verdict, h.Detail)),
+            seen.Select(h => (
+                h.GetProperty("category").GetString()!,
+                h.GetProperty("verdict").GetString()!,
+                h.TryGetProperty("detail", out var detail) ? detail.GetString() : null)));
         var times = seen.Select(h => h.GetProperty("at").GetDateTimeOffset()).ToList();
         Assert.Equal(times.Order(), times);
     }
@@ -89,5 +97,6 @@ public sealed class OperatorHistoryPagingTests(AzuriteFixture azurite)
     }
 
     private static Task<HttpResponseMessage> ViewAsync(PayproAppHarness app, string tradeNo, string? historyAfter) =>
-        app.Http.GetAsync($"/api/payouts/{tradeNo}?code={PayproAppHarness.FunctionKey}" + (historyAfter is null ? "" : $"&historyAfter={Uri.EscapeDataString(historyAfter)}"));
+        app.Http.GetAsync($"/api/payouts/{tradeNo}?code={PayproAppHarness.FunctionKey}"
+            + (historyAfter is null ? "" : $"&historyAfter={Uri.EscapeDataString(historyAfter)}"));
 }

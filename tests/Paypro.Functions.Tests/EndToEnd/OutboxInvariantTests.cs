@@ -24,7 +24,10 @@ namespace Paypro.Functions.Tests.EndToEnd;
 [Collection(AzuriteCollection.Name)]
 public sealed class OutboxInvariantTests(AzuriteFixture azurite)
 {
-    /// <summary>Longer than any back-off of the harness (<see cref="PayproAppHarness.MaxBackoff"/> plus its jitter): every pending entry is due after it.</summary>
+    /// <summary>
+    /// Longer than any back-off of the harness (<see cref="PayproAppHarness.MaxBackoff"/> plus its jitter): every pending entry is due
+    /// after it.
+    /// </summary>
     private static readonly TimeSpan PastBackoff = 2 * PayproAppHarness.MaxBackoff;
 
     public static TheoryData<string> FinalPaths => ["notify", "poll-answer", "poll-not-found", "create-answer", "rejected"];
@@ -84,7 +87,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
 
         outage.Down = false;
         await app.PollAsync();
-        var type = "payout." + (final == TransactionState.Succeeded ? "succeeded" : final == TransactionState.Rejected ? "rejected" : "failed");
+        var type = "payout." + (final == TransactionState.Succeeded
+            ? "succeeded"
+            : final == TransactionState.Rejected ? "rejected" : "failed");
         Assert.Equal(type, Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
         Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
     }
@@ -128,7 +133,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         app.Clock.Skip(PastBackoff);
         await app.PollAsync();
         var events = await app.ExactlyEventsAsync(tradeNo, 2);
-        Assert.Equal(new[] { "payout." + kind, "payout.succeeded" }, events.Select(e => e.GetProperty("type").GetString()!).Order().ToArray());
+        Assert.Equal(
+            new[] { "payout." + kind, "payout.succeeded" },
+            events.Select(e => e.GetProperty("type").GetString()!).Order().ToArray());
         Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
     }
 
@@ -193,7 +200,15 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
     }
 
-    public static TheoryData<string> StopPoints => ["after-schedule", "after-insert", "after-create-call", "after-final-write", "after-send", "after-move"];
+    public static TheoryData<string> StopPoints =>
+    [
+        "after-schedule",
+        "after-insert",
+        "after-create-call",
+        "after-final-write",
+        "after-send",
+        "after-move",
+    ];
 
     /// <summary>
     /// The process stops between two writes: a seam throws right after one of them (or right after the send), and
@@ -209,10 +224,18 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
         {
             services.AddSingleton<ITransactionStore>(sp =>
-                new StoppingStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<TimeProvider>(), stop));
+                new StoppingStore(
+                    sp.GetRequiredService<TableServiceClient>(),
+                    sp.GetRequiredService<IOptions<StorageOptions>>(),
+                    sp.GetRequiredService<TimeProvider>(),
+                    stop));
             services.AddSingleton<IDueIndex>(sp => new StoppingIndex(sp.GetRequiredService<IndexPartitions>(), stop));
-            services.AddSingleton<OutboxDispatcher>(sp => new StoppingDispatcher(sp.GetRequiredService<ITransactionStore>(), sp.GetRequiredService<QueueServiceClient>(),
-                sp.GetRequiredService<QueueNames>(), sp.GetRequiredService<ILogger<OutboxDispatcher>>(), stop));
+            services.AddSingleton<OutboxDispatcher>(sp => new StoppingDispatcher(
+                sp.GetRequiredService<ITransactionStore>(),
+                sp.GetRequiredService<QueueServiceClient>(),
+                sp.GetRequiredService<QueueNames>(),
+                sp.GetRequiredService<ILogger<OutboxDispatcher>>(),
+                stop));
         });
         sandbox.DropCallbacks(TransactionKind.Payout, tradeNo);
         var submitPath = point is "after-schedule" or "after-insert" or "after-create-call";
@@ -246,7 +269,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             using (var response = await app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000")))
             {
                 // A stop inside the notify answers no OK, so Paypro would call again; the poller does not need it to.
-                Assert.Equal(point is "after-final-write" or "after-send" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal(
+                    point is "after-final-write" or "after-send" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK,
+                    response.StatusCode);
             }
             Assert.True(stop.Fired, $"the stop {point} fired");
             await SettleAsync(app, sandbox, tradeNo, notSent: false);
@@ -265,7 +290,10 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
         {
             // The SDK's own retry, after an answer lost on the wire: the retried insert conflicts with the insert itself.
-            var options = new TableClientOptions { Retry = { MaxRetries = 2, Delay = TimeSpan.FromMilliseconds(20), NetworkTimeout = TimeSpan.FromSeconds(5) } };
+            var options = new TableClientOptions
+            {
+                Retry = { MaxRetries = 2, Delay = TimeSpan.FromMilliseconds(20), NetworkTimeout = TimeSpan.FromSeconds(5) },
+            };
             options.AddPolicy(lost, Azure.Core.HttpPipelinePosition.PerRetry);
             services.AddSingleton(new TableServiceClient(azurite.ConnectionString, options));
         });
@@ -276,7 +304,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         Assert.Equal(1, lost.Lost);
         Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
         Assert.Single(sandbox.Ledger.Entries, e => e.TradeNo == tradeNo);
-        Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.OwnInsertRecognised) && r.GetStructuredStateValue("TradeNo") == tradeNo);
+        Assert.Contains(
+            app.Logs.GetSnapshot(),
+            r => r.Id.Name == nameof(FunctionsLog.OwnInsertRecognised) && r.GetStructuredStateValue("TradeNo") == tradeNo);
         Assert.DoesNotContain(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.SubmittedElsewhere));
         Assert.Equal("payout.succeeded", Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
     }
@@ -287,8 +317,13 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         await using var sandbox = PayproAppHarness.StartSandbox();
         var tradeNo = TestTradeNos.New("SLOW");
         var insert = new Gate();
-        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services => services.AddSingleton<ITransactionStore>(sp =>
-            new SlowInsertStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<TimeProvider>(), tradeNo, insert)));
+        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, configure: services =>
+            services.AddSingleton<ITransactionStore>(sp => new SlowInsertStore(
+                sp.GetRequiredService<TableServiceClient>(),
+                sp.GetRequiredService<IOptions<StorageOptions>>(),
+                sp.GetRequiredService<TimeProvider>(),
+                tradeNo,
+                insert)));
 
         await app.EnqueuePayoutAsync(tradeNo);
         await insert.Reached.WaitAsync(TimeSpan.FromSeconds(30));
@@ -296,7 +331,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         app.Clock.Skip(PastBackoff);
         await app.PollAsync();
         Assert.NotNull(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
-        Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.OrphanKept) && r.GetStructuredStateValue("TradeNo") == tradeNo);
+        Assert.Contains(
+            app.Logs.GetSnapshot(),
+            r => r.Id.Name == nameof(FunctionsLog.OrphanKept) && r.GetStructuredStateValue("TradeNo") == tradeNo);
 
         insert.Release();
         await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
@@ -322,7 +359,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         app.Clock.Skip(TimeSpan.FromMinutes(1) + PayproAppHarness.MaxBackoff);
         await app.PollAsync();
         Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
-        Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == nameof(FunctionsLog.OrphanRemoved) && r.GetStructuredStateValue("TradeNo") == tradeNo);
+        Assert.Contains(
+            app.Logs.GetSnapshot(),
+            r => r.Id.Name == nameof(FunctionsLog.OrphanRemoved) && r.GetStructuredStateValue("TradeNo") == tradeNo);
     }
 
     [Fact]
@@ -330,9 +369,16 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
     {
         // The SDK's defaults: 3 retries, 100 s network timeout, exponential back-off up to 1 minute.
         var defaults = new TableClientOptions().Retry;
-        Assert.Equal(2 * (4 * TimeSpan.FromSeconds(100) + 3 * TimeSpan.FromMinutes(1)) + TimeSpan.FromMinutes(1), TransactionStore.InsertWindowOf(defaults));
-        var quick = new TableClientOptions { Retry = { MaxRetries = 1, NetworkTimeout = TimeSpan.FromSeconds(5), MaxDelay = TimeSpan.FromSeconds(2) } }.Retry;
-        Assert.Equal(2 * (2 * TimeSpan.FromSeconds(5) + TimeSpan.FromSeconds(2)) + TimeSpan.FromMinutes(1), TransactionStore.InsertWindowOf(quick));
+        Assert.Equal(
+            2 * (4 * TimeSpan.FromSeconds(100) + 3 * TimeSpan.FromMinutes(1)) + TimeSpan.FromMinutes(1),
+            TransactionStore.InsertWindowOf(defaults));
+        var quick = new TableClientOptions
+        {
+            Retry = { MaxRetries = 1, NetworkTimeout = TimeSpan.FromSeconds(5), MaxDelay = TimeSpan.FromSeconds(2) },
+        }.Retry;
+        Assert.Equal(
+            2 * (2 * TimeSpan.FromSeconds(5) + TimeSpan.FromSeconds(2)) + TimeSpan.FromMinutes(1),
+            TransactionStore.InsertWindowOf(quick));
     }
 
     [Fact]
@@ -358,13 +404,18 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         Assert.Single(entries, e => e.TradeNo == tradeNo);
     }
 
-    private Task<PayproAppHarness> StartAsync(SandboxHost sandbox, EventsOutage outage, IReadOnlyDictionary<string, string?>? settings = null,
+    private Task<PayproAppHarness> StartAsync(
+        SandboxHost sandbox,
+        EventsOutage outage,
+        IReadOnlyDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? configure = null) =>
         PayproAppHarness.StartAsync(azurite, sandbox, settings, services =>
         {
             var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
             options.AddPolicy(outage, Azure.Core.HttpPipelinePosition.PerCall);
-            services.AddSingleton(sp => new QueueServiceClient(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["AzureWebJobsStorage"], options));
+            services.AddSingleton(sp => new QueueServiceClient(
+                sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["AzureWebJobsStorage"],
+                options));
             configure?.Invoke(services);
         });
 
@@ -388,7 +439,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             app.Clock.Skip(PastBackoff);
             await app.PollAsync();
             var record = await app.GetAsync(tradeNo);
-            return record is { } r && r.State.IsFinal() && await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None) is null;
+            return record is { } r
+                && r.State.IsFinal()
+                && await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None) is null;
         }, $"{tradeNo} is final and out of the due index");
         var record = (await app.GetAsync(tradeNo))!;
         Assert.Equal(notSent, record.NotSent);
@@ -433,7 +486,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             ProcessNext(message, pipeline);
         }
 
-        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        public override async ValueTask ProcessAsync(
+            Azure.Core.HttpMessage message,
+            ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
         {
             Check(message);
             await ProcessNextAsync(message, pipeline);
@@ -487,11 +542,23 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         }
     }
 
-    private sealed class SlowInsertStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, string tradeNo, Gate gate)
+    private sealed class SlowInsertStore(
+        TableServiceClient tables,
+        IOptions<StorageOptions> options,
+        TimeProvider time,
+        string tradeNo,
+        Gate gate)
         : TransactionStore(tables, options, time)
     {
-        public override async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow,
-            AuditEntry? audit, CancellationToken cancellationToken)
+        public override async Task<WriteResult> WriteAsync(
+            TransactionRecord record,
+            bool isNew,
+            string source,
+            string? detail,
+            DateTimeOffset at,
+            OutboxRow? outboxRow,
+            AuditEntry? audit,
+            CancellationToken cancellationToken)
         {
             if (isNew && record.TradeNo == tradeNo)
             {
@@ -501,7 +568,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         }
     }
 
-    /// <summary>Where the process "stops" once: an exception right after the named write, which nothing in the invocation handles.</summary>
+    /// <summary>
+    /// Where the process "stops" once: an exception right after the named write, which nothing in the invocation handles.
+    /// </summary>
     private sealed class StopPoint(string point, string tradeNo)
     {
         private int _fired;
@@ -522,8 +591,15 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
     private sealed class StoppingStore(TableServiceClient tables, IOptions<StorageOptions> options, TimeProvider time, StopPoint stop)
         : TransactionStore(tables, options, time)
     {
-        public override async Task<WriteResult> WriteAsync(TransactionRecord record, bool isNew, string source, string? detail, DateTimeOffset at, OutboxRow? outboxRow,
-            AuditEntry? audit, CancellationToken cancellationToken)
+        public override async Task<WriteResult> WriteAsync(
+            TransactionRecord record,
+            bool isNew,
+            string source,
+            string? detail,
+            DateTimeOffset at,
+            OutboxRow? outboxRow,
+            AuditEntry? audit,
+            CancellationToken cancellationToken)
         {
             if (source == "create-call")
             {
@@ -538,14 +614,23 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
 
     private sealed class StoppingIndex(IndexPartitions partitions, StopPoint stop) : DueIndex(partitions)
     {
-        public override async Task<DueEntry> ScheduleNewAsync(string tradeNo, TransactionKind kind, DateTimeOffset createdAt, DateTimeOffset dueAt, CancellationToken cancellationToken)
+        public override async Task<DueEntry> ScheduleNewAsync(
+            string tradeNo,
+            TransactionKind kind,
+            DateTimeOffset createdAt,
+            DateTimeOffset dueAt,
+            CancellationToken cancellationToken)
         {
             var entry = await base.ScheduleNewAsync(tradeNo, kind, createdAt, dueAt, cancellationToken);
             stop.At("after-schedule", tradeNo);
             return entry;
         }
 
-        public override async Task<DueEntry?> MoveDueAsync(DueEntry entry, DateTimeOffset dueAt, int attempt, CancellationToken cancellationToken)
+        public override async Task<DueEntry?> MoveDueAsync(
+            DueEntry entry,
+            DateTimeOffset dueAt,
+            int attempt,
+            CancellationToken cancellationToken)
         {
             var moved = await base.MoveDueAsync(entry, dueAt, attempt, cancellationToken);
             stop.At("after-move", entry.TradeNo);
@@ -553,7 +638,12 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         }
     }
 
-    private sealed class StoppingDispatcher(ITransactionStore store, QueueServiceClient queues, QueueNames names, ILogger<OutboxDispatcher> logger, StopPoint stop)
+    private sealed class StoppingDispatcher(
+        ITransactionStore store,
+        QueueServiceClient queues,
+        QueueNames names,
+        ILogger<OutboxDispatcher> logger,
+        StopPoint stop)
         : OutboxDispatcher(store, queues, names, logger)
     {
         public override async Task<bool> SendWrittenAsync(OutboxEvent written, CancellationToken cancellationToken)
@@ -574,7 +664,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
             ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
 
-        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        public override async ValueTask ProcessAsync(
+            Azure.Core.HttpMessage message,
+            ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
         {
             var isInsert = IsRecordInsert(message);
             await ProcessNextAsync(message, pipeline);
@@ -586,7 +678,8 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
 
         private bool IsRecordInsert(Azure.Core.HttpMessage message)
         {
-            if (message.Request.Method != Azure.Core.RequestMethod.Post || !message.Request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal)
+            if (message.Request.Method != Azure.Core.RequestMethod.Post
+                || !message.Request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal)
                 || message.Request.Content is null)
             {
                 return false;
@@ -594,8 +687,10 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             using var buffer = new MemoryStream();
             message.Request.Content.WriteTo(buffer, CancellationToken.None);
             var body = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-            return body.Contains(tradeNo, StringComparison.Ordinal) && body.Contains("\"RowKey\":\"record\"", StringComparison.Ordinal)
-                && body.Contains("\"State\":\"submitting\"", StringComparison.Ordinal) && !body.Contains("If-Match", StringComparison.OrdinalIgnoreCase);
+            return body.Contains(tradeNo, StringComparison.Ordinal)
+                && body.Contains("\"RowKey\":\"record\"", StringComparison.Ordinal)
+                && body.Contains("\"State\":\"submitting\"", StringComparison.Ordinal)
+                && !body.Contains("If-Match", StringComparison.OrdinalIgnoreCase);
         }
     }
 }

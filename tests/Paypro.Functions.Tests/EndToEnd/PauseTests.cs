@@ -25,8 +25,12 @@ public sealed class PauseTests(AzuriteFixture azurite) : PayproAppTest(azurite)
         var redriven = TestTradeNos.New("PSR");
         await App.EnqueueAsync(QueueNames.PoisonOf(App.PayoutsQueue), PayproAppHarness.PayoutMessage(redriven));
 
-        using var accepted = await App.Http.PostAsync($"/api/payouts?code={PayproAppHarness.FunctionKey}", Json(PayproAppHarness.PayoutMessage(overHttp)));
-        using var redrive = await App.Http.PostAsync($"/api/poison/payouts/redrive?code={PayproAppHarness.MasterKey}", Json("""{"all":true}"""));
+        using var accepted = await App.Http.PostAsync(
+            $"/api/payouts?code={PayproAppHarness.FunctionKey}",
+            Json(PayproAppHarness.PayoutMessage(overHttp)));
+        using var redrive = await App.Http.PostAsync(
+            $"/api/poison/payouts/redrive?code={PayproAppHarness.MasterKey}",
+            Json("""{"all":true}"""));
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         Assert.Equal(HttpStatusCode.OK, redrive.StatusCode);

@@ -28,6 +28,9 @@ public sealed class PayoutHappyPathTests(AzuriteFixture azurite) : PayproAppTest
         Assert.Equal("c-" + tradeNo, succeeded.GetProperty("metadata").GetProperty("correlationId").GetString());
         Assert.Equal(150, succeeded.GetProperty("amount").GetInt64());
         // The Azure SDK's own request logs, which the client factory forwards, stay out of the app's log below Error.
-        Assert.DoesNotContain(App.Logs.GetSnapshot(), r => r.Category?.StartsWith(PayproFunctionsExtensions.AzureSdkLogCategory, StringComparison.Ordinal) == true && r.Level < LogLevel.Error);
+        Assert.DoesNotContain(
+            App.Logs.GetSnapshot(),
+            r => r.Category?.StartsWith(PayproFunctionsExtensions.AzureSdkLogCategory, StringComparison.Ordinal) == true
+                && r.Level < LogLevel.Error);
     }
 }

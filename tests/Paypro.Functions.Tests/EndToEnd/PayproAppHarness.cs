@@ -23,8 +23,8 @@ using Paypro.Sandbox;
 namespace Paypro.Functions.Tests.EndToEnd;
 
 /// <summary>
-/// The whole product on loopback: the function app on the development host against Azurite and the Paypro sandbox, over real HTTP. Each harness gets its own tables and queues
-/// (a unique prefix), so tests share one Azurite without seeing each other's data.
+/// The whole product on loopback: the function app on the development host against Azurite and the Paypro sandbox, over real HTTP.
+/// Each harness gets its own tables and queues (a unique prefix), so tests share one Azurite without seeing each other's data.
 /// </summary>
 public sealed class PayproAppHarness : IAsyncDisposable
 {
@@ -43,7 +43,14 @@ public sealed class PayproAppHarness : IAsyncDisposable
     private readonly string _contentRoot;
     private readonly EventsReader _events;
 
-    private PayproAppHarness(WebApplication app, SandboxHost sandbox, AzuriteFixture azurite, string id, StorageCounter storage, string contentRoot, TestClock clock)
+    private PayproAppHarness(
+        WebApplication app,
+        SandboxHost sandbox,
+        AzuriteFixture azurite,
+        string id,
+        StorageCounter storage,
+        string contentRoot,
+        TestClock clock)
     {
         App = app;
         Clock = clock;
@@ -144,8 +151,12 @@ public sealed class PayproAppHarness : IAsyncDisposable
     /// Names the tables and queues; give another harness's <see cref="Id"/> to run a second instance of the
     /// app on the same storage (instances racing on one queue). A new one by default.
     /// </param>
-    public static async Task<PayproAppHarness> StartAsync(AzuriteFixture azurite, SandboxHost sandbox, IReadOnlyDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? configure = null, string? id = null)
+    public static async Task<PayproAppHarness> StartAsync(
+        AzuriteFixture azurite,
+        SandboxHost sandbox,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null,
+        string? id = null)
     {
         id ??= Guid.NewGuid().ToString("N")[..10];
         var values = Settings(azurite, sandbox, id);
@@ -164,7 +175,10 @@ public sealed class PayproAppHarness : IAsyncDisposable
         {
             builder.Logging.AddFakeLogging();
             // Few, quick retries: a test that stops storage must see the failure within a callback's timeout.
-            var options = new TableClientOptions { Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(50), NetworkTimeout = TimeSpan.FromSeconds(5) } };
+            var options = new TableClientOptions
+            {
+                Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(50), NetworkTimeout = TimeSpan.FromSeconds(5) },
+            };
             options.AddPolicy(storage, Azure.Core.HttpPipelinePosition.PerRetry);
             builder.Services.AddSingleton(new TableServiceClient(azurite.ConnectionString, options));
             builder.Services.AddSingleton<TimeProvider>(clock);
@@ -189,7 +203,8 @@ public sealed class PayproAppHarness : IAsyncDisposable
         }, new TestClock()).GetAwaiter().GetResult();
 
     public static string PayoutMessage(string tradeNo, long amount = 120, string mobile = TestMobiles.Success, string? extra = null) =>
-        $$"""{"tradeNo":"{{tradeNo}}","amount":{{amount}},"mobile":"{{mobile}}","remark":"test","metadata":{"correlationId":"c-{{tradeNo}}"}{{extra}}}""";
+        $$"""{"tradeNo":"{{tradeNo}}","amount":{{amount}},"mobile":"{{mobile}}","remark":"test","metadata":"""
+            + $$"""{"correlationId":"c-{{tradeNo}}"}{{extra}}}""";
 
     public async Task EnqueueAsync(string queue, string text)
     {
@@ -198,13 +213,19 @@ public sealed class PayproAppHarness : IAsyncDisposable
         await client.SendMessageAsync(text);
     }
 
-    public Task EnqueuePayoutAsync(string tradeNo, long amount = 120, string mobile = TestMobiles.Success) => EnqueueAsync(PayoutsQueue, PayoutMessage(tradeNo, amount, mobile));
+    public Task EnqueuePayoutAsync(string tradeNo, long amount = 120, string mobile = TestMobiles.Success) =>
+        EnqueueAsync(PayoutsQueue, PayoutMessage(tradeNo, amount, mobile));
 
-    public Task EnqueuePayinAsync(string tradeNo, long amount = 120, string mobile = TestMobiles.Success) => EnqueueAsync(PayinsQueue, PayoutMessage(tradeNo, amount, mobile));
+    public Task EnqueuePayinAsync(string tradeNo, long amount = 120, string mobile = TestMobiles.Success) =>
+        EnqueueAsync(PayinsQueue, PayoutMessage(tradeNo, amount, mobile));
 
     public Task<TransactionRecord?> GetAsync(string tradeNo) => UncountedStore.GetAsync(tradeNo, CancellationToken.None);
 
-    public async Task<TransactionRecord> WaitForStateAsync(string tradeNo, Func<TransactionState, bool> condition, string what, TimeSpan? timeout = null)
+    public async Task<TransactionRecord> WaitForStateAsync(
+        string tradeNo,
+        Func<TransactionState, bool> condition,
+        string what,
+        TimeSpan? timeout = null)
     {
         TransactionRecord? record = null;
         try
@@ -266,7 +287,10 @@ public sealed class PayproAppHarness : IAsyncDisposable
     public async Task<IReadOnlyList<JsonElement>> WaitForEventsAsync(string tradeNo, int count, TimeSpan? timeout = null)
     {
         IReadOnlyList<JsonElement> events = [];
-        await Eventually.UntilAsync(async () => (events = await EventsForAsync(tradeNo)).Count >= count, $"{count} event(s) for {tradeNo} (seen {events.Count})", timeout);
+        await Eventually.UntilAsync(
+            async () => (events = await EventsForAsync(tradeNo)).Count >= count,
+            $"{count} event(s) for {tradeNo} (seen {events.Count})",
+            timeout);
         return events;
     }
 
@@ -308,7 +332,10 @@ public sealed class PayproAppHarness : IAsyncDisposable
     }
 
     /// <summary>Signs <paramref name="fields"/> as Paypro does and posts them to the notify URL.</summary>
-    public Task<HttpResponseMessage> PostSignedNotifyAsync(IEnumerable<KeyValuePair<string, string?>> fields, string? secret = null, string? rawAmount = null) =>
+    public Task<HttpResponseMessage> PostSignedNotifyAsync(
+        IEnumerable<KeyValuePair<string, string?>> fields,
+        string? secret = null,
+        string? rawAmount = null) =>
         PostNotifyAsync(NotifyBodies.Signed(fields, secret ?? Sandbox.Options.AppSecret, rawAmount: rawAmount));
 
     public Task<HttpResponseMessage> PostNotifyAsync(string body) =>
@@ -348,7 +375,10 @@ public sealed class PayproAppHarness : IAsyncDisposable
     /// Start-up validation reads the options through IOptionsMonitor, which this leaves as configured. A
     /// Paypro:NotifyUrl in the settings is used as it is.
     /// </summary>
-    private sealed class NotifyUrlOnceListening(IOptionsFactory<PayproAppOptions> factory, IHostApplicationLifetime lifetime, IServiceProvider services)
+    private sealed class NotifyUrlOnceListening(
+        IOptionsFactory<PayproAppOptions> factory,
+        IHostApplicationLifetime lifetime,
+        IServiceProvider services)
         : IOptions<PayproAppOptions>
     {
         private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -361,7 +391,8 @@ public sealed class PayproAppHarness : IAsyncDisposable
             {
                 if (!lifetime.ApplicationStarted.WaitHandle.WaitOne(StartTimeout))
                 {
-                    throw new InvalidOperationException($"The app had not started {StartTimeout.TotalSeconds:0} s after its notify URL was first needed.");
+                    throw new InvalidOperationException(
+                        $"The app had not started {StartTimeout.TotalSeconds:0} s after its notify URL was first needed.");
                 }
                 options.NotifyUrl = NotifyUrlOf(ListeningAddress(services));
             }

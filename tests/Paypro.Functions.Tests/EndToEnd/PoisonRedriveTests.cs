@@ -76,12 +76,16 @@ public sealed class PoisonRedriveTests(AzuriteFixture azurite) : PayproAppTest(a
     [Fact]
     public async Task Redrive_takes_the_master_key_and_a_clear_request()
     {
-        using var withFunctionKey = await App.Http.PostAsync($"/api/poison/payouts/redrive?code={PayproAppHarness.FunctionKey}", Json("""{"all":true}"""));
+        using var withFunctionKey = await App.Http.PostAsync(
+            $"/api/poison/payouts/redrive?code={PayproAppHarness.FunctionKey}",
+            Json("""{"all":true}"""));
         using var neither = await PostRedriveAsync("{}");
         using var both = await PostRedriveAsync("""{"all":true,"messageIds":["x"]}""");
         using var malformed = await PostRedriveAsync("""{"all":""");
         using var unknownField = await PostRedriveAsync("""{"all":true,"everything":true}""");
-        using var unknownQueue = await App.Http.PostAsync($"/api/poison/events/redrive?code={PayproAppHarness.MasterKey}", Json("""{"all":true}"""));
+        using var unknownQueue = await App.Http.PostAsync(
+            $"/api/poison/events/redrive?code={PayproAppHarness.MasterKey}",
+            Json("""{"all":true}"""));
 
         Assert.Equal(HttpStatusCode.Unauthorized, withFunctionKey.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, neither.StatusCode);
@@ -109,7 +113,8 @@ public sealed class PoisonRedriveTests(AzuriteFixture azurite) : PayproAppTest(a
     private Task<HttpResponseMessage> PostRedriveAsync(string body) =>
         App.Http.PostAsync($"/api/poison/payouts/redrive?code={PayproAppHarness.MasterKey}", Json(body));
 
-    private static bool Has(JsonElement element, string name) => element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null;
+    private static bool Has(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null;
 
     private static JsonElement Single(JsonElement report) => Assert.Single(report.GetProperty("messages").EnumerateArray());
 

@@ -28,14 +28,22 @@ public sealed class PollCostTests
         var transactions = app.Tables.GetTableClient(app.TablePrefix + "Transactions");
         var now = app.Clock.GetUtcNow();
         var batch = $"{Guid.NewGuid():N}"[..8];
-        var finished = Enumerable.Range(0, Finished).Select(i => Record($"FIN{batch}{i:D5}", i % 3 == 0 ? TransactionState.Failed : TransactionState.Succeeded, now));
+        var finished = Enumerable.Range(0, Finished)
+            .Select(i => Record($"FIN{batch}{i:D5}", i % 3 == 0 ? TransactionState.Failed : TransactionState.Succeeded, now));
         var due = Enumerable.Range(0, Due).Select(i => Record($"DUE{batch}{i:D3}", TransactionState.Submitted, now)).ToList();
         var later = Enumerable.Range(0, NotYetDue).Select(i => Record($"LATER{batch}{i:D2}", TransactionState.Submitted, now)).ToList();
-        await Parallel.ForEachAsync(finished.Concat(due).Concat(later), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (record, token) =>
-            await transactions.AddEntityAsync(TransactionStore.ToEntity(record, 1), token));
+        await Parallel.ForEachAsync(
+            finished.Concat(due).Concat(later),
+            new ParallelOptions { MaxDegreeOfParallelism = 32 },
+            async (record, token) => await transactions.AddEntityAsync(TransactionStore.ToEntity(record, 1), token));
         foreach (var (record, i) in due.Select((r, i) => (r, i)))
         {
-            await app.UncountedDue.ScheduleAsync(record.TradeNo, now - TimeSpan.FromMinutes(5) + TimeSpan.FromMilliseconds(i), 0, null, CancellationToken.None);
+            await app.UncountedDue.ScheduleAsync(
+                record.TradeNo,
+                now - TimeSpan.FromMinutes(5) + TimeSpan.FromMilliseconds(i),
+                0,
+                null,
+                CancellationToken.None);
         }
         foreach (var record in later)
         {
@@ -55,7 +63,8 @@ public sealed class PollCostTests
         var partitions = app.App.Services.GetRequiredService<IOptions<StorageOptions>>().Value.IndexPartitions;
         // The layout row is absent (nothing read) until its first reader records the partition count.
         Assert.True(app.Storage.EntitiesRead - (Due + Due + pending) is 0 or 1,
-            $"expected the layout row + {Due} due entries + {Due} record reads + {pending} pending entries for the gauges, read {app.Storage.EntitiesRead} entities in:\n{listing}");
+            $"expected the layout row + {Due} due entries + {Due} record reads + {pending} pending entries for the gauges, "
+                + $"read {app.Storage.EntitiesRead} entities in:\n{listing}");
         var reads = requests.Where(r => r.StartsWith("GET ", StringComparison.Ordinal)).ToList();
         Assert.Equal(2 * partitions, reads.Count(r => r.Contains(app.TablePrefix + "Due()", StringComparison.Ordinal)));
         var recordReads = reads.Where(r => r.Contains(app.TablePrefix + "Transactions(", StringComparison.Ordinal)).ToList();
@@ -71,8 +80,14 @@ public sealed class PollCostTests
         Assert.Equal(Due, queries.Count);
         Assert.True(dueTradeNos.SetEquals(queries.Select(q => q.TradeNo!)), "the queries are exactly the due transactions");
         // Still pending, so each is due again later: the poll moved its entry instead of dropping it.
-        Assert.Empty((await app.UncountedDue.GetDueAsync(app.Clock.GetUtcNow() - TimeSpan.FromMinutes(1), 1_000, CancellationToken.None)).Entries);
-        Assert.Equal(Due + NotYetDue, (await app.UncountedDue.GetDueAsync(app.Clock.GetUtcNow() + TimeSpan.FromDays(1), 1_000, CancellationToken.None)).Entries.Count);
+        Assert.Empty((await app.UncountedDue.GetDueAsync(
+            app.Clock.GetUtcNow() - TimeSpan.FromMinutes(1),
+            1_000,
+            CancellationToken.None)).Entries);
+        Assert.Equal(Due + NotYetDue, (await app.UncountedDue.GetDueAsync(
+            app.Clock.GetUtcNow() + TimeSpan.FromDays(1),
+            1_000,
+            CancellationToken.None)).Entries.Count);
     }
 
     private static TransactionRecord Record(string tradeNo, TransactionState state, DateTimeOffset now) => new()

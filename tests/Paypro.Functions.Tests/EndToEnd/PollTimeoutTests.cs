@@ -5,7 +5,9 @@ using Paypro.Sandbox;
 
 namespace Paypro.Functions.Tests.EndToEnd;
 
-/// <summary>The longest poll fits within host.json's functionTimeout: checks still running at its hard stop are cancelled, and stay due.</summary>
+/// <summary>
+/// The longest poll fits within host.json's functionTimeout: checks still running at its hard stop are cancelled, and stay due.
+/// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class PollTimeoutTests(AzuriteFixture azurite)
 {
@@ -26,7 +28,10 @@ public sealed class PollTimeoutTests(AzuriteFixture azurite)
         var tradeNo = await app.SubmittedPayoutAsync("TO");
         var hang = sandbox.Faults.Add(new SandboxFault
         {
-            Endpoint = TransactionKinds.QueryPath(TransactionKind.Payout), Kind = FaultKind.Latency, Delay = TimeSpan.FromDays(1), Count = null,
+            Endpoint = TransactionKinds.QueryPath(TransactionKind.Payout),
+            Kind = FaultKind.Latency,
+            Delay = TimeSpan.FromDays(1),
+            Count = null,
         });
 
         app.Clock.Skip(PayproAppHarness.MaxBackoff);

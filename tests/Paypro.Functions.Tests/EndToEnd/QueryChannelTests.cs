@@ -23,10 +23,25 @@ public sealed class QueryChannelTests(AzuriteFixture azurite)
         var known = await app.ProveQueryChannelAsync();
 
         // From here Paypro answers every payout query "8000", for what it has too.
-        var refuseQueries = sandbox.Faults.Add(new SandboxFault { Endpoint = TransactionKinds.QueryPath(TransactionKind.Payout), Kind = FaultKind.OrderError, Count = null });
+        var refuseQueries = sandbox.Faults.Add(new SandboxFault
+        {
+            Endpoint = TransactionKinds.QueryPath(TransactionKind.Payout),
+            Kind = FaultKind.OrderError,
+            Count = null,
+        });
         // Twenty payouts that Paypro executes, whose create answers are lost, and whose callbacks never come.
-        sandbox.Faults.Add(new SandboxFault { Endpoint = TransactionKinds.CreatePath(TransactionKind.Payout), Kind = FaultKind.ExecuteThenTimeout, Count = Payouts });
-        sandbox.Faults.Add(new SandboxFault { Endpoint = TransactionKinds.CreatePath(TransactionKind.Payout), Kind = FaultKind.DropCallback, Count = null });
+        sandbox.Faults.Add(new SandboxFault
+        {
+            Endpoint = TransactionKinds.CreatePath(TransactionKind.Payout),
+            Kind = FaultKind.ExecuteThenTimeout,
+            Count = Payouts,
+        });
+        sandbox.Faults.Add(new SandboxFault
+        {
+            Endpoint = TransactionKinds.CreatePath(TransactionKind.Payout),
+            Kind = FaultKind.DropCallback,
+            Count = null,
+        });
         var tradeNos = Enumerable.Range(0, Payouts).Select(_ => TestTradeNos.New("Q8")).ToArray();
         foreach (var tradeNo in tradeNos)
         {
@@ -90,7 +105,10 @@ public sealed class QueryChannelTests(AzuriteFixture azurite)
         }
         Assert.Equal(TransactionState.Unknown, (await app.GetAsync(tradeNo))!.State);
         Assert.Null(await app.UncountedOperations.GetQueryChannelMarkAsync(CancellationToken.None));
-        Assert.Contains(app.Logs.GetSnapshot(), r => r.Id.Name == LogMarkers.QueriesFailing && r.Message.Contains("no status query has found a transaction yet", StringComparison.Ordinal));
+        Assert.Contains(
+            app.Logs.GetSnapshot(),
+            r => r.Id.Name == LogMarkers.QueriesFailing
+                && r.Message.Contains("no status query has found a transaction yet", StringComparison.Ordinal));
 
         // A query finds a transaction: now "not found" is evidence, and the payout fails as never sent.
         await app.ProveQueryChannelAsync();
@@ -108,8 +126,10 @@ public sealed class QueryChannelTests(AzuriteFixture azurite)
         Assert.True(mark.IsGood("aaaa", DateTimeOffset.UnixEpoch + TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(15)));
         Assert.False(mark.IsGood("aaaa", DateTimeOffset.UnixEpoch + TimeSpan.FromMinutes(16), TimeSpan.FromMinutes(15)));
         Assert.False(mark.IsGood("bbbb", DateTimeOffset.UnixEpoch, TimeSpan.FromMinutes(15)));
-        Assert.False((mark with { FailedAt = DateTimeOffset.UnixEpoch, FailedCredentials = "aaaa" }).IsGood("aaaa", DateTimeOffset.UnixEpoch, TimeSpan.FromMinutes(15)));
-        Assert.True((mark with { FailedAt = DateTimeOffset.UnixEpoch, FailedCredentials = "bbbb" }).IsGood("aaaa", DateTimeOffset.UnixEpoch, TimeSpan.FromMinutes(15)));
+        Assert.False((mark with { FailedAt = DateTimeOffset.UnixEpoch, FailedCredentials = "aaaa" })
+            .IsGood("aaaa", DateTimeOffset.UnixEpoch, TimeSpan.FromMinutes(15)));
+        Assert.True((mark with { FailedAt = DateTimeOffset.UnixEpoch, FailedCredentials = "bbbb" })
+            .IsGood("aaaa", DateTimeOffset.UnixEpoch, TimeSpan.FromMinutes(15)));
 
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);

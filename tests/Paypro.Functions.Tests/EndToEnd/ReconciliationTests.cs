@@ -22,7 +22,8 @@ namespace Paypro.Functions.Tests.EndToEnd;
 public sealed class ReconciliationTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task A_day_of_200_payouts_with_10_changed_at_Paypro_reports_exactly_those_10_each_announced_once_and_no_final_state_changes()
+    public async Task
+        A_day_of_200_payouts_with_10_changed_at_Paypro_reports_exactly_those_10_each_announced_once_and_no_final_state_changes()
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
@@ -97,7 +98,9 @@ public sealed class ReconciliationTests(AzuriteFixture azurite)
         var lines = await CsvLinesAsync(app, day);
         Assert.StartsWith("tradeNo,kind,state,amount,outcome,disagreements", lines[0], StringComparison.Ordinal);
         Assert.Equal(201, lines.Length);
-        Assert.Contains(lines, line => line.StartsWith($"{amounts[0]},payout,succeeded,120,disagreed,amount,error,0000,150", StringComparison.Ordinal));
+        Assert.Contains(
+            lines,
+            line => line.StartsWith($"{amounts[0]},payout,succeeded,120,disagreed,amount,error,0000,150", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -118,7 +121,12 @@ public sealed class ReconciliationTests(AzuriteFixture azurite)
         var day = KenyaTime.DayOf(app.Clock.GetUtcNow());
         // The channel is known good, then Paypro answers every payout query "8000", for what it has too.
         await app.ProveQueryChannelAsync();
-        var refuse = sandbox.Faults.Add(new SandboxFault { Endpoint = TransactionKinds.QueryPath(TransactionKind.Payout), Kind = FaultKind.OrderError, Count = null });
+        var refuse = sandbox.Faults.Add(new SandboxFault
+        {
+            Endpoint = TransactionKinds.QueryPath(TransactionKind.Payout),
+            Kind = FaultKind.OrderError,
+            Count = null,
+        });
         var before = await EventCountsAsync(app);
 
         SkipToNight(app, day.AddDays(1));
@@ -170,7 +178,13 @@ public sealed class ReconciliationTests(AzuriteFixture azurite)
         }
         var day = KenyaTime.DayOf(app.Clock.GetUtcNow());
         // Each query takes 150 ms at Paypro: a run of 400 ms with two in flight gets through a few.
-        sandbox.Faults.Add(new SandboxFault { Endpoint = TransactionKinds.QueryPath(TransactionKind.Payout), Kind = FaultKind.Latency, Delay = TimeSpan.FromMilliseconds(150), Count = null });
+        sandbox.Faults.Add(new SandboxFault
+        {
+            Endpoint = TransactionKinds.QueryPath(TransactionKind.Payout),
+            Kind = FaultKind.Latency,
+            Delay = TimeSpan.FromMilliseconds(150),
+            Count = null,
+        });
         var requestsBefore = sandbox.Ledger.Requests.Count;
         SkipToNight(app, day.AddDays(1));
 
@@ -187,7 +201,10 @@ public sealed class ReconciliationTests(AzuriteFixture azurite)
         Assert.True(report.GetProperty("complete").GetBoolean(), $"not complete after {runs} runs");
         Assert.True(runs >= 3, $"the day took only {runs} run(s); the budget should have stopped the first ones");
         AssertCounts(report, agreed: 24, disagreed: 0);
-        var queries = sandbox.Ledger.Requests.Skip(requestsBefore).Where(r => r.Endpoint == TransactionKinds.QueryPath(TransactionKind.Payout)).ToList();
+        var queries = sandbox.Ledger.Requests
+            .Skip(requestsBefore)
+            .Where(r => r.Endpoint == TransactionKinds.QueryPath(TransactionKind.Payout))
+            .ToList();
         Assert.Equal(tradeNos.Order(StringComparer.Ordinal), queries.Select(q => q.TradeNo).Order(StringComparer.Ordinal));
     }
 
@@ -195,7 +212,10 @@ public sealed class ReconciliationTests(AzuriteFixture azurite)
     public async Task The_kenya_day_ends_at_21_00_utc()
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
-        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Reconcile:Days"] = "1,2" });
+        await using var app = await PayproAppHarness.StartAsync(
+            azurite,
+            sandbox,
+            new Dictionary<string, string?> { ["Reconcile:Days"] = "1,2" });
         var day = KenyaTime.DayOf(app.Clock.GetUtcNow());
         if (KenyaTime.StartOf(day.AddDays(1)) - app.Clock.GetUtcNow() < TimeSpan.FromMinutes(1))
         {
@@ -214,7 +234,9 @@ public sealed class ReconciliationTests(AzuriteFixture azurite)
         var night = TestTradeNos.New("RN");
         await app.EnqueuePayoutAsync(night);
         var second = await app.WaitForStateAsync(night, TransactionState.Succeeded);
-        Assert.True(first.CreatedAt < boundary && second.CreatedAt >= boundary, $"{first.CreatedAt:O} and {second.CreatedAt:O} straddle {boundary:O}");
+        Assert.True(
+            first.CreatedAt < boundary && second.CreatedAt >= boundary,
+            $"{first.CreatedAt:O} and {second.CreatedAt:O} straddle {boundary:O}");
 
         SkipToNight(app, day.AddDays(2));
         await app.ReconcileAsync();
@@ -295,28 +317,48 @@ public sealed class ReconciliationTests(AzuriteFixture azurite)
     private static void AssertCounts(JsonElement report, int agreed, int disagreed, int notChecked = 0, int pending = 0)
     {
         var counts = report.GetProperty("counts");
-        Assert.Equal((agreed, disagreed, notChecked, pending), (counts.GetProperty("agreed").GetInt32(), counts.GetProperty("disagreed").GetInt32(),
-            counts.GetProperty("notChecked").GetInt32(), counts.GetProperty("pending").GetInt32()));
+        Assert.Equal(
+            (agreed, disagreed, notChecked, pending),
+            (
+                counts.GetProperty("agreed").GetInt32(),
+                counts.GetProperty("disagreed").GetInt32(),
+                counts.GetProperty("notChecked").GetInt32(),
+                counts.GetProperty("pending").GetInt32()));
     }
 
     private static List<string> DisagreedTradeNos(JsonElement report) =>
-        [.. report.GetProperty("disagreements").EnumerateArray().Select(d => d.GetProperty("tradeNo").GetString()!).Order(StringComparer.Ordinal)];
+        [.. report.GetProperty("disagreements")
+            .EnumerateArray()
+            .Select(d => d.GetProperty("tradeNo").GetString()!)
+            .Order(StringComparer.Ordinal)];
 
-    private static List<string> Kinds(JsonElement disagreement) => [.. disagreement.GetProperty("disagreements").EnumerateArray().Select(k => k.GetString()!)];
+    private static List<string> Kinds(JsonElement disagreement) =>
+        [.. disagreement.GetProperty("disagreements").EnumerateArray().Select(k => k.GetString()!)];
 
     /// <summary>Every event so far, by type.</summary>
     private static async Task<Dictionary<string, int>> EventCountsAsync(PayproAppHarness app) =>
         (await app.EventsAsync()).GroupBy(e => e.GetProperty("type").GetString()!).ToDictionary(g => g.Key, g => g.Count());
 
-    /// <summary>Exactly one <c>payout.anomaly</c> event for each of <paramref name="tradeNos"/>, none for any other, and no other event since <paramref name="before"/>.</summary>
-    private static async Task AssertOneAnomalyEventEachAsync(PayproAppHarness app, IReadOnlyCollection<string> tradeNos, Dictionary<string, int> before)
+    /// <summary>
+    /// Exactly one <c>payout.anomaly</c> event for each of <paramref name="tradeNos"/>, none for any other, and no other event since
+    /// <paramref name="before"/>.
+    /// </summary>
+    private static async Task AssertOneAnomalyEventEachAsync(
+        PayproAppHarness app,
+        IReadOnlyCollection<string> tradeNos,
+        Dictionary<string, int> before)
     {
         var events = await app.EventsAsync();
         var anomalies = events.Where(e => e.GetProperty("type").GetString() == "payout.anomaly").ToList();
-        Assert.Equal(tradeNos.Order(StringComparer.Ordinal), anomalies.Select(e => e.GetProperty("tradeNo").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            tradeNos.Order(StringComparer.Ordinal),
+            anomalies.Select(e => e.GetProperty("tradeNo").GetString()!).Order(StringComparer.Ordinal));
         Assert.All(anomalies, e => Assert.StartsWith("anomaly-", e.GetProperty("anomaly").GetString(), StringComparison.Ordinal));
         Assert.All(anomalies, e => Assert.Contains("reconciliation: ", e.GetProperty("anomaly").GetString(), StringComparison.Ordinal));
-        var others = events.Where(e => e.GetProperty("type").GetString() != "payout.anomaly").GroupBy(e => e.GetProperty("type").GetString()!).ToDictionary(g => g.Key, g => g.Count());
+        var others = events
+            .Where(e => e.GetProperty("type").GetString() != "payout.anomaly")
+            .GroupBy(e => e.GetProperty("type").GetString()!)
+            .ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(before.Where(kv => kv.Key != "payout.anomaly").OrderBy(kv => kv.Key), others.OrderBy(kv => kv.Key));
     }
 

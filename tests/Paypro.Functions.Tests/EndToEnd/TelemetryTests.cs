@@ -28,10 +28,13 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         var producerSpan = ActivitySpanId.CreateRandom();
         var tradeNo = TestTradeNos.New("TR");
 
-        await app.EnqueueAsync(app.PayoutsQueue, PayproAppHarness.PayoutMessage(tradeNo, extra: $",\"traceparent\":\"00-{traceId}-{producerSpan}-01\""));
+        await app.EnqueueAsync(
+            app.PayoutsQueue,
+            PayproAppHarness.PayoutMessage(tradeNo, extra: $",\"traceparent\":\"00-{traceId}-{producerSpan}-01\""));
         await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         var announced = Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1));
-        await Eventually.UntilAsync(() => Spans(activities).Any(a => a.OperationName == TransactionTracing.EventSend && Tag(a, "paypro.trade_no") == tradeNo),
+        await Eventually.UntilAsync(
+            () => Spans(activities).Any(a => a.OperationName == TransactionTracing.EventSend && Tag(a, "paypro.trade_no") == tradeNo),
             "the event's send span was exported");
 
         var trace = Spans(activities).Where(a => a.TraceId == traceId).ToList();
@@ -39,7 +42,9 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         Assert.Equal(producerSpan, submit.ParentSpanId);
         Assert.Equal(tradeNo, Tag(submit, "paypro.trade_no"));
         // The submit span belongs to the producer's trace and is linked to the invocation that ran it.
-        var invocation = Assert.Single(Spans(activities), a => a.OperationName == "Invoke SubmitPayout" && submit.Links.Any(l => l.Context.SpanId == a.SpanId));
+        var invocation = Assert.Single(
+            Spans(activities),
+            a => a.OperationName == "Invoke SubmitPayout" && submit.Links.Any(l => l.Context.SpanId == a.SpanId));
         Assert.Equal(ActivityKind.Consumer, invocation.Kind);
         var call = Assert.Single(trace, a => a.Source.Name == PayproTelemetry.SourceName && a.OperationName == "paypro /api/payout");
         Assert.Equal(ActivityKind.Client, call.Kind);
@@ -49,7 +54,9 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         var callback = Assert.Single(trace, a => a.OperationName == TransactionTracing.Callback);
         Assert.Equal("applied", Tag(callback, "paypro.verdict"));
         // The callback's invocation span ends once the answer is written, a moment after the callback span.
-        await Eventually.UntilAsync(() => callback.Links.Any(l => Spans(activities).Any(a => a.OperationName == "Invoke PayproNotify" && a.SpanId == l.Context.SpanId)),
+        await Eventually.UntilAsync(
+            () => callback.Links.Any(l => Spans(activities)
+                .Any(a => a.OperationName == "Invoke PayproNotify" && a.SpanId == l.Context.SpanId)),
             "the callback span is linked to the notify invocation's span");
         Assert.Contains(trace, a => a.OperationName == TransactionTracing.Write && Tag(a, "paypro.state") == "succeeded");
         Assert.Contains(trace, a => a.OperationName == TransactionTracing.EventSend && a.Kind == ActivityKind.Producer);
@@ -75,7 +82,9 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         await app.WaitForStateAsync(tradeNo, TransactionState.Succeeded);
         var announced = Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1));
 
-        var submit = Assert.Single(Spans(activities), a => a.OperationName == TransactionTracing.Submit && Tag(a, "paypro.trade_no") == tradeNo);
+        var submit = Assert.Single(
+            Spans(activities),
+            a => a.OperationName == TransactionTracing.Submit && Tag(a, "paypro.trade_no") == tradeNo);
         Assert.True(ActivityContext.TryParse(announced.GetProperty("traceparent").GetString(), null, out var carried));
         Assert.Equal(submit.TraceId, carried.TraceId);
         Assert.Contains(Spans(activities), a => a.OperationName == TransactionTracing.Callback && a.TraceId == submit.TraceId);
@@ -87,11 +96,15 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         var activities = new List<Activity>();
         var metrics = new List<Metric>();
         await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(1));
-        await using var app = await PayproAppHarness.StartAsync(azurite, sandbox, new Dictionary<string, string?> { ["Submit:HttpEnabled"] = "true" }, services =>
-        {
-            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(activities));
-            services.ConfigureOpenTelemetryMeterProvider(meters => meters.AddInMemoryExporter(metrics));
-        });
+        await using var app = await PayproAppHarness.StartAsync(
+            azurite,
+            sandbox,
+            new Dictionary<string, string?> { ["Submit:HttpEnabled"] = "true" },
+            services =>
+            {
+                services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(activities));
+                services.ConfigureOpenTelemetryMeterProvider(meters => meters.AddInMemoryExporter(metrics));
+            });
         const string mobile = TestMobiles.Success;
         const string pendingMobile = TestMobiles.LongProcessing;
         var paid = TestTradeNos.New("PIIA");
@@ -105,8 +118,12 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         await app.EnqueuePayoutAsync(pending, mobile: pendingMobile);
         await app.WaitForStateAsync(pending, TransactionState.Submitted);
         await app.PollUntilAsync(pending, TransactionState.Processing);
-        using var submitted = await app.Http.PostAsync($"/api/payouts?code={PayproAppHarness.FunctionKey}",
-            new StringContent(PayproAppHarness.PayoutMessage(TestTradeNos.New("PIIC"), mobile: "254712345601"), System.Text.Encoding.UTF8, "application/json"));
+        using var submitted = await app.Http.PostAsync(
+            $"/api/payouts?code={PayproAppHarness.FunctionKey}",
+            new StringContent(
+                PayproAppHarness.PayoutMessage(TestTradeNos.New("PIIC"), mobile: "254712345601"),
+                System.Text.Encoding.UTF8,
+                "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var forgedFields = NotifyBodies.Fields(pending, "0000");
         var forgedSign = NotifyBodies.Sign(forgedFields, "not-the-secret");
@@ -118,7 +135,9 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         await app.EnqueueAsync(app.PayoutsQueue, """{"tradeNo":"PIIREJECT1","amount":10,"mobile":"254712345602"}""");
         await app.EnqueueAsync(app.PayoutsQueue, """{"amount":120,"mobile":"254712345603"}""");
         await app.WaitForStateAsync("PIIREJECT1", TransactionState.Rejected);
-        await Eventually.UntilAsync(async () => (await app.PeekAsync(Paypro.Functions.Configuration.QueueNames.PoisonOf(app.PayoutsQueue))).Count == 1, "the message without a tradeNo was poisoned");
+        await Eventually.UntilAsync(
+            async () => (await app.PeekAsync(Paypro.Functions.Configuration.QueueNames.PoisonOf(app.PayoutsQueue))).Count == 1,
+            "the message without a tradeNo was poisoned");
         using var view = await app.GetApiAsync($"payouts/{paid}");
         Assert.Equal(HttpStatusCode.OK, view.StatusCode);
         signs.AddRange(sandbox.Callbacks.Select(c => JsonDocument.Parse(c.Body).RootElement)
@@ -132,8 +151,17 @@ public sealed class TelemetryTests(AzuriteFixture azurite)
         Assert.Contains(TransactionTracing.Callback, text, StringComparison.Ordinal);
         Assert.Contains(FunctionsMetrics.Transitions.Name, text, StringComparison.Ordinal);
         Assert.Contains(PayproTelemetry.CallDurationName, text, StringComparison.Ordinal);
-        foreach (var secret in new[] { mobile, pendingMobile, "254712345601", "254712345602", "254712345603", sandbox.Options.AppSecret, PayproAppHarness.FunctionKey,
-            PayproAppHarness.MasterKey }.Concat(signs))
+        foreach (var secret in new[]
+        {
+            mobile,
+            pendingMobile,
+            "254712345601",
+            "254712345602",
+            "254712345603",
+            sandbox.Options.AppSecret,
+            PayproAppHarness.FunctionKey,
+            PayproAppHarness.MasterKey,
+        }.Concat(signs))
         {
             Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
         }

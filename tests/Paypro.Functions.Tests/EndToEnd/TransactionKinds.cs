@@ -4,21 +4,36 @@ using Paypro.Sandbox;
 
 namespace Paypro.Functions.Tests.EndToEnd;
 
-/// <summary>What differs between a payout and a payin in an end-to-end test: the queue, the Paypro path, the sandbox's ledger space.</summary>
+/// <summary>
+/// What differs between a payout and a payin in an end-to-end test: the queue, the Paypro path, the sandbox's ledger space.
+/// </summary>
 internal static class TransactionKinds
 {
-    public static Task EnqueueAsync(this PayproAppHarness app, TransactionKind kind, string tradeNo, long amount = 120, string mobile = TestMobiles.Success) =>
+    public static Task EnqueueAsync(
+        this PayproAppHarness app,
+        TransactionKind kind,
+        string tradeNo,
+        long amount = 120,
+        string mobile = TestMobiles.Success) =>
         kind == TransactionKind.Payout ? app.EnqueuePayoutAsync(tradeNo, amount, mobile) : app.EnqueuePayinAsync(tradeNo, amount, mobile);
 
     public static string CreatePath(TransactionKind kind) => kind == TransactionKind.Payout ? "/api/payout" : "/api/payin";
 
-    public static string QueryPath(TransactionKind kind) => kind == TransactionKind.Payout ? "/api/queryPayOutResult" : "/api/queryPayinResult";
+    public static string QueryPath(TransactionKind kind) =>
+        kind == TransactionKind.Payout ? "/api/queryPayOutResult" : "/api/queryPayinResult";
 
-    public static SandboxTransactionKind InSandbox(TransactionKind kind) => kind == TransactionKind.Payout ? SandboxTransactionKind.Payout : SandboxTransactionKind.Payin;
+    public static SandboxTransactionKind InSandbox(TransactionKind kind) =>
+        kind == TransactionKind.Payout ? SandboxTransactionKind.Payout : SandboxTransactionKind.Payin;
 
     /// <summary>Every callback for <paramref name="tradeNo"/> is never sent, so only polling can bring its result.</summary>
     public static void DropCallbacks(this SandboxHost sandbox, TransactionKind kind, string tradeNo) =>
-        sandbox.Faults.Add(new SandboxFault { Endpoint = CreatePath(kind), TradeNo = tradeNo, Kind = FaultKind.DropCallback, Count = null });
+        sandbox.Faults.Add(new SandboxFault
+        {
+            Endpoint = CreatePath(kind),
+            TradeNo = tradeNo,
+            Kind = FaultKind.DropCallback,
+            Count = null,
+        });
 
     /// <summary>A new payout that Paypro keeps processing (no result of its own), once the app has submitted it: its tradeNo.</summary>
     public static async Task<string> SubmittedPayoutAsync(this PayproAppHarness app, string prefix, long amount = 120)

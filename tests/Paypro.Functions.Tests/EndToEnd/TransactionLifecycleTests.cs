@@ -46,7 +46,8 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
 
         await app.EnqueueAsync(kind, tradeNo);
         await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
-        await Eventually.UntilAsync(() => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.Status == "0000" && c.State == CallbackState.Dropped),
+        await Eventually.UntilAsync(
+            () => sandbox.Callbacks.Any(c => c.TradeNo == tradeNo && c.Status == "0000" && c.State == CallbackState.Dropped),
             "Paypro decided the result and its callback was dropped");
         Assert.Equal(TransactionState.Submitted, (await app.GetAsync(tradeNo))!.State);
         Assert.Empty(await app.EventsForAsync(tradeNo));
@@ -69,7 +70,11 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
     [Theory]
     [InlineData(TransactionKind.Payout, TestMobiles.Rejected, "00029", "REJECTED_TRANSACTION")]
     [InlineData(TransactionKind.Payin, TestMobiles.InsufficientBalance, "00031", "INSUFFICIENT_BALANCE")]
-    public async Task A_failure_is_recorded_and_announced_with_Paypros_status_and_message(TransactionKind kind, string mobile, string status, string message)
+    public async Task A_failure_is_recorded_and_announced_with_Paypros_status_and_message(
+        TransactionKind kind,
+        string mobile,
+        string status,
+        string message)
     {
         await using var sandbox = PayproAppHarness.StartSandbox();
         await using var app = await PayproAppHarness.StartAsync(azurite, sandbox);
@@ -121,7 +126,12 @@ public sealed class TransactionLifecycleTests(AzuriteFixture azurite)
 
         Assert.Equal("0000", record.PayproStatus);
         Assert.Equal(
-            [TransactionState.Submitting.ToWire(), TransactionState.Submitted.ToWire(), TransactionState.Processing.ToWire(), TransactionState.Succeeded.ToWire()],
+            [
+                TransactionState.Submitting.ToWire(),
+                TransactionState.Submitted.ToWire(),
+                TransactionState.Processing.ToWire(),
+                TransactionState.Succeeded.ToWire(),
+            ],
             (await app.StateChangesAsync(tradeNo)).Select(h => h.Verdict).ToArray());
         Assert.Single(sandbox.Ledger.CreateAttempts(tradeNo));
         var succeeded = Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1));

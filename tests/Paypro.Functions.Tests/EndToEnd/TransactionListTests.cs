@@ -28,13 +28,15 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
         await App.WaitForStateAsync(paid, TransactionState.Succeeded);
         await App.WaitForStateAsync(failed, TransactionState.Failed);
         await App.WaitForStateAsync(payin, TransactionState.Succeeded);
-        var range = $"from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(App.Clock.GetUtcNow().AddSeconds(1).ToString("O"))}";
+        var range =
+            $"from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(App.Clock.GetUtcNow().AddSeconds(1).ToString("O"))}";
 
         var all = await ListAsync(range);
         var payouts = await ListAsync(range + "&kind=payout");
         var succeededPayouts = await ListAsync(range + "&kind=payout&state=succeeded");
         var firstPage = await ListAsync(range + "&pageSize=2");
-        var secondPage = await ListAsync(range + "&pageSize=2&continuationToken=" + Uri.EscapeDataString(firstPage.GetProperty("continuationToken").GetString()!));
+        var secondPage = await ListAsync(
+            range + "&pageSize=2&continuationToken=" + Uri.EscapeDataString(firstPage.GetProperty("continuationToken").GetString()!));
 
         Assert.Equal(new[] { paid, failed, payin }.Order(StringComparer.Ordinal), TradeNos(all).Order(StringComparer.Ordinal));
         Assert.Equal(new[] { paid, failed }.Order(StringComparer.Ordinal), TradeNos(payouts).Order(StringComparer.Ordinal));
@@ -80,7 +82,11 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
         var due = App.Tables.GetTableClient(App.TablePrefix + "Due");
         var older = App.Clock.GetUtcNow().AddDays(-30);
         var rows = Enumerable.Range(0, 10_000)
-            .Select(i => CreationIndex.Row(App.UncountedPartitions.PartitionOf($"OLD{i:D6}"), $"OLD{i:D6}", TransactionKind.Payout, older.AddSeconds(i)));
+            .Select(i => CreationIndex.Row(
+                App.UncountedPartitions.PartitionOf($"OLD{i:D6}"),
+                $"OLD{i:D6}",
+                TransactionKind.Payout,
+                older.AddSeconds(i)));
         foreach (var chunk in rows.GroupBy(row => row.PartitionKey).SelectMany(g => g.Chunk(100)))
         {
             await due.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)));
@@ -99,11 +105,15 @@ public sealed class TransactionListTests(AzuriteFixture azurite) : PayproAppTest
         }
         // Paypro's callback can overtake the create call's answer: the submit invocation then still reads the record once
         // more after it is succeeded. Every submit has finished before the listing is counted.
-        await Eventually.UntilAsync(() => today.All(t => App.Logs.GetSnapshot().Any(r => r.Id.Name == nameof(FunctionsLog.CreateCallAnswered)
-            && r.GetStructuredStateValue("TradeNo") == t)), "every submit invocation has finished");
+        await Eventually.UntilAsync(
+            () => today.All(t => App.Logs.GetSnapshot().Any(r => r.Id.Name == nameof(FunctionsLog.CreateCallAnswered)
+                && r.GetStructuredStateValue("TradeNo") == t)),
+            "every submit invocation has finished");
         App.Storage.Reset();
 
-        var page = await ListAsync($"from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(App.Clock.GetUtcNow().AddSeconds(1).ToString("O"))}");
+        var page = await ListAsync(
+            $"from={Uri.EscapeDataString(from.ToString("O"))}"
+                + $"&to={Uri.EscapeDataString(App.Clock.GetUtcNow().AddSeconds(1).ToString("O"))}");
 
         Assert.Equal(today.Order(StringComparer.Ordinal), TradeNos(page).Order(StringComparer.Ordinal));
         // The day's 5 index rows and their 5 records; none of the 10,000 older rows.

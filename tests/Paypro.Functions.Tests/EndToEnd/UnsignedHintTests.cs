@@ -53,7 +53,10 @@ public sealed class UnsignedHintTests(AzuriteFixture azurite)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var writes = app.Storage.Requests.Where(r => !r.StartsWith("GET ", StringComparison.Ordinal)).ToList();
-        Assert.True(writes.Count <= 2, $"{writes.Count} writes for one unsigned callback (at most the due entry moved and the audit row):\n{string.Join("\n", writes)}");
+        Assert.True(
+            writes.Count <= 2,
+            $"{writes.Count} writes for one unsigned callback "
+                + $"(at most the due entry moved and the audit row):\n{string.Join("\n", writes)}");
         Assert.Contains(writes, w => w.Contains(app.TablePrefix + "Due", StringComparison.Ordinal));
     }
 }

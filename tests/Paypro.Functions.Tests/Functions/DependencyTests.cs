@@ -81,14 +81,18 @@ public sealed class DependencyTests
     {
         Assert.Contains(typeof(Microsoft.AspNetCore.Http.HttpContext), UsedBy(Http));
         Assert.Contains(UsedBy(Http), type => type.Name == "IResult");
-        Assert.Contains(UsedBy(Functions), type => type.Assembly.GetName().Name!.StartsWith("Microsoft.Azure.Functions.Worker", StringComparison.Ordinal));
+        Assert.Contains(
+            UsedBy(Functions),
+            type => type.Assembly.GetName().Name!.StartsWith("Microsoft.Azure.Functions.Worker", StringComparison.Ordinal));
         Assert.Contains(UsedBy(Root), type => type.Namespace == Storage);
         // Only inside a method body: the engine's processor calls the outbox, so the body scan reaches it.
         Assert.Contains(UsedBy(Engine), type => type.Namespace == Outbox);
     }
 
     private static HashSet<Type> UsedBy(string space) =>
-        UsedByNamespace.Value.TryGetValue(space, out var used) ? used : throw new InvalidOperationException($"No type in namespace {space}.");
+        UsedByNamespace.Value.TryGetValue(space, out var used)
+            ? used
+            : throw new InvalidOperationException($"No type in namespace {space}.");
 
     private static bool IsHostType(Type type) =>
         type.Assembly.GetName().Name is { } name && HostAssemblies.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal));
@@ -113,7 +117,8 @@ public sealed class DependencyTests
 
     private static void Collect(Type type, HashSet<Type> used)
     {
-        const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        const BindingFlags All =
+            BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
         Add(type.BaseType, used);
         foreach (var contract in type.GetInterfaces())
         {

@@ -24,17 +24,29 @@ public sealed class StartupSettingsTests
     {
         var error = await StartFailsAsync(new() { ["Paypro:RequestTimeout"] = "00:00:30", ["Poll:UnknownGracePeriod"] = "00:01:00" });
 
-        Assert.Contains("Poll:UnknownGracePeriod (00:01:00) must be at least 4 times Paypro:RequestTimeout (00:00:30)", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "Poll:UnknownGracePeriod (00:01:00) must be at least 4 times Paypro:RequestTimeout (00:00:30)",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("00:05:00", "00:04:30")]
     [InlineData("00:02:00", "00:01:50")]
-    public async Task The_app_refuses_a_poll_time_budget_that_does_not_end_before_the_function_timeout(string functionTimeout, string timeBudget)
+    public async Task The_app_refuses_a_poll_time_budget_that_does_not_end_before_the_function_timeout(
+        string functionTimeout,
+        string timeBudget)
     {
-        var error = await StartFailsAsync(new() { ["AzureFunctionsJobHost:functionTimeout"] = functionTimeout, ["Poll:TimeBudget"] = timeBudget });
+        var error = await StartFailsAsync(new()
+        {
+            ["AzureFunctionsJobHost:functionTimeout"] = functionTimeout,
+            ["Poll:TimeBudget"] = timeBudget,
+        });
 
-        Assert.Contains($"Poll:TimeBudget ({timeBudget}) must be shorter than host.json's functionTimeout ({functionTimeout})", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"Poll:TimeBudget ({timeBudget}) must be shorter than host.json's functionTimeout ({functionTimeout})",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -43,7 +55,10 @@ public sealed class StartupSettingsTests
     [InlineData("-1", null)]
     public void The_poll_hard_stop_comes_from_host_json_or_its_app_setting_override(string? functionTimeout, string? hardStop)
     {
-        var builder = WorkerStartupTests.AppBuilder(new Dictionary<string, string?> { ["AzureFunctionsJobHost:functionTimeout"] = functionTimeout });
+        var builder = WorkerStartupTests.AppBuilder(new Dictionary<string, string?>
+        {
+            ["AzureFunctionsJobHost:functionTimeout"] = functionTimeout,
+        });
         using var host = builder.Build();
 
         // Without the override, host.json beside the app says 00:05:00.
@@ -73,7 +88,10 @@ public sealed class StartupSettingsTests
     [Theory]
     [InlineData("Controls:DailyAmountLimit", "-1", "Controls:DailyAmountLimit must be a whole number of 0 or more")]
     [InlineData("Controls:HoldExpiry", "00:00:00", "Controls:HoldExpiry must be more than zero")]
-    public async Task The_app_refuses_a_negative_limit_or_an_empty_hold_expiry_naming_the_setting(string setting, string value, string message)
+    public async Task The_app_refuses_a_negative_limit_or_an_empty_hold_expiry_naming_the_setting(
+        string setting,
+        string value,
+        string message)
     {
         var error = await StartFailsAsync(new() { [setting] = value });
 

@@ -37,7 +37,8 @@ public sealed class WorkerStartupTests
 
         var builder = AppBuilder(new Dictionary<string, string?>
         {
-            ["AzureWebJobsStorage"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Infrastructure.AzuriteFixture.AccountKey};" +
+            ["AzureWebJobsStorage"] =
+                $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Infrastructure.AzuriteFixture.AccountKey};" +
                 $"TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;",
         });
         builder.Services.AddSingleton<SecretClient>(vault.Client.Object);
@@ -65,7 +66,8 @@ public sealed class WorkerStartupTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         var all = new Dictionary<string, string?>
         {
-            ["AzureWebJobsStorage"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Infrastructure.AzuriteFixture.AccountKey};" +
+            ["AzureWebJobsStorage"] =
+                $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Infrastructure.AzuriteFixture.AccountKey};" +
                 "TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;",
             ["Paypro:BaseUrl"] = "http://127.0.0.1:9/",
             ["Paypro:MerchantNo"] = "1000000001",

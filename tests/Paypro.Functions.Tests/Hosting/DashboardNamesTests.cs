@@ -18,7 +18,8 @@ public sealed partial class DashboardNamesTests
     {
         var emitted = FunctionsMetrics.Names.Append(PayproTelemetry.CallDurationName).ToHashSet(StringComparer.Ordinal);
         var named = Queries.SelectMany(query => MetricNames().Matches(query).Select(m => m.Groups[1].Value))
-            .Concat(Queries.SelectMany(query => MetricLists().Matches(query).SelectMany(m => Quoted().Matches(m.Groups[1].Value).Select(q => q.Groups[1].Value))))
+            .Concat(Queries.SelectMany(query => MetricLists().Matches(query)
+                .SelectMany(m => Quoted().Matches(m.Groups[1].Value).Select(q => q.Groups[1].Value))))
             .Distinct()
             .ToList();
 
@@ -30,7 +31,10 @@ public sealed partial class DashboardNamesTests
     public void Every_log_marker_and_span_name_the_dashboard_queries_is_one_the_app_writes()
     {
         // The markers are the event names of the app's log entries: one constant each, in LogMarkers.
-        var written = typeof(LogMarkers).GetFields().Where(field => field.IsLiteral).Select(field => (string)field.GetRawConstantValue()!).ToList();
+        var written = typeof(LogMarkers).GetFields()
+            .Where(field => field.IsLiteral)
+            .Select(field => (string)field.GetRawConstantValue()!)
+            .ToList();
         var markers = Queries.SelectMany(query => Markers().Matches(query).Select(m => m.Value)).Distinct().ToList();
 
         Assert.NotEmpty(markers);
@@ -42,7 +46,8 @@ public sealed partial class DashboardNamesTests
 
     private static string[] LoadQueries()
     {
-        using var workbook = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra-bicep", "dashboard", "paypro-workbook.json")));
+        using var workbook = JsonDocument.Parse(
+            File.ReadAllText(Path.Combine(RepositoryPaths.Root, "infra-bicep", "dashboard", "paypro-workbook.json")));
         return [.. workbook.RootElement.GetProperty("items").EnumerateArray()
             .Where(item => item.GetProperty("type").GetInt32() == 3)
             .Select(item => item.GetProperty("content").GetProperty("query").GetString()!)];

@@ -56,13 +56,17 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
 
         var sent = await queue.SendMessageAsync(text);
 
-        await Eventually.UntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the message reached the poison queue");
+        await Eventually.UntilAsync(
+            async () => await poison.ExistsAsync() && await CountAsync(poison) == 1,
+            "the message reached the poison queue");
         Assert.Equal([1L, 2L, 3L], recorder.QueueTriggers.Select(t => t.DequeueCount));
         Assert.Equal(0, await CountAsync(queue));
         var poisoned = (await poison.PeekMessageAsync()).Value;
         Assert.Equal(text, poisoned.Body.ToString());
         // Poison messages are base64 like every other message, so a trigger on the poison queue can read them.
-        var raw = (await azurite.CreateQueueServiceClient(QueueMessageEncoding.None).GetQueueClient(queueName + "-poison").PeekMessageAsync()).Value;
+        var raw = (await azurite.CreateQueueServiceClient(QueueMessageEncoding.None)
+            .GetQueueClient(queueName + "-poison")
+            .PeekMessageAsync()).Value;
         Assert.Equal(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text)), raw.Body.ToString());
 
         var marker = Assert.Single(app.Logs.GetSnapshot(), entry => entry.Id.Name == LogMarkers.PoisonMessage);
@@ -98,7 +102,9 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         Assert.Empty((await queue.PeekMessagesAsync(10)).Value);
         await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 2, "the message was retried");
         var retriedAfter = Stopwatch.GetElapsedTime(failedAt.Single());
-        Assert.True(retriedAfter >= TimeSpan.FromSeconds(2), $"The retry came {retriedAfter.TotalSeconds:0.00} s after the failure; the visibility timeout is 3 s.");
+        Assert.True(
+            retriedAfter >= TimeSpan.FromSeconds(2),
+            $"The retry came {retriedAfter.TotalSeconds:0.00} s after the failure; the visibility timeout is 3 s.");
         Assert.Equal(2, recorder.QueueTriggers[1].DequeueCount);
         await Eventually.UntilAsync(async () => await CountAsync(queue) == 0, "the retried message was deleted");
     }
@@ -116,8 +122,10 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 1, "the function started");
 
         // Two and a half lease lengths: without renewal the message would be visible and delivered again by now.
-        await Eventually.HoldsForAsync(async () => recorder.QueueTriggers.Count == 1 && (await queue.PeekMessagesAsync(10)).Value.Length == 0,
-            "the message to stay invisible and undelivered while the function runs", TimeSpan.FromSeconds(5));
+        await Eventually.HoldsForAsync(
+            async () => recorder.QueueTriggers.Count == 1 && (await queue.PeekMessagesAsync(10)).Value.Length == 0,
+            "the message to stay invisible and undelivered while the function runs",
+            TimeSpan.FromSeconds(5));
         release.SetResult();
         await Eventually.UntilAsync(async () => await CountAsync(queue) == 0, "the message was deleted");
         Assert.Single(recorder.QueueTriggers);
@@ -200,7 +208,9 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         await using var app = await StartAsync(recorder, queueName, (MaxDequeueCount, "2"));
         var poison = azurite.CreateQueueServiceClient().GetQueueClient(queueName + "-poison");
 
-        await Eventually.UntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the message reached the poison queue");
+        await Eventually.UntilAsync(
+            async () => await poison.ExistsAsync() && await CountAsync(poison) == 1,
+            "the message reached the poison queue");
 
         Assert.Empty(recorder.QueueTriggers);
         Assert.Equal(0, await CountAsync(queue));
@@ -219,7 +229,9 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         var poison = azurite.CreateQueueServiceClient().GetQueueClient(queueName + "-poison");
 
         await Eventually.UntilAsync(() => recorder.QueueTriggers.Count == 1, "the well-encoded message was delivered");
-        await Eventually.UntilAsync(async () => await poison.ExistsAsync() && await CountAsync(poison) == 1, "the undecodable message reached the poison queue");
+        await Eventually.UntilAsync(
+            async () => await poison.ExistsAsync() && await CountAsync(poison) == 1,
+            "the undecodable message reached the poison queue");
 
         Assert.Equal("well encoded", recorder.QueueTriggers[0].MessageText);
         Assert.Equal("{\"tradeNo\":\"T-3001\"} sent without base64", (await poison.PeekMessageAsync()).Value.Body.ToString());
@@ -253,7 +265,9 @@ public sealed class DevHostQueueTests(AzuriteFixture azurite)
         await Eventually.UntilAsync(async () => (await queue.ExistsAsync()).Value, "the listener created the queue");
 
         await own.StopQueueServiceAsync();
-        await Eventually.UntilAsync(() => app.Logs.GetSnapshot().Any(e => e.Id.Name == nameof(DevHostLog.ReceiveFailed)), "the listener noticed the outage");
+        await Eventually.UntilAsync(
+            () => app.Logs.GetSnapshot().Any(e => e.Id.Name == nameof(DevHostLog.ReceiveFailed)),
+            "the listener noticed the outage");
         await own.StartQueueServiceAsync();
         await queue.CreateIfNotExistsAsync();
         await queue.SendMessageAsync("after the outage");

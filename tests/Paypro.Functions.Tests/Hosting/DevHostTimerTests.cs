@@ -38,7 +38,10 @@ public sealed class DevHostTimerTests
     {
         // The app's clock is the app's: a test that moves it moves the app's due times, not the host's triggers.
         var appClock = new FakeTimeProvider(Start);
-        await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [], builder => builder.Services.AddSingleton<TimeProvider>(appClock));
+        await using var app = await HostingTestApp.StartAsync(
+            HostingTestApp.DevHost(),
+            [],
+            builder => builder.Services.AddSingleton<TimeProvider>(appClock));
 
         Assert.Same(appClock, app.App.Services.GetRequiredService<TimeProvider>());
         Assert.Same(TimeProvider.System, app.App.Services.GetRequiredKeyedService<TimeProvider>(DevelopmentHost.ClockKey));
@@ -48,7 +51,8 @@ public sealed class DevHostTimerTests
     public async Task Missing_schedule_setting_stops_the_host_at_start_up_naming_it()
     {
         // The host has no default for a %Setting% expression, and neither has the development host.
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(new FunctionRecorder(), TimeProvider.System, schedule: null));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => StartAsync(new FunctionRecorder(), TimeProvider.System, schedule: null));
 
         Assert.Contains(ScheduleSetting, error.Message, StringComparison.Ordinal);
         Assert.Contains(RecordingTimerFunction.Name, error.Message, StringComparison.Ordinal);
@@ -88,7 +92,8 @@ public sealed class DevHostTimerTests
     [InlineData("every minute")]
     public async Task Bad_schedule_stops_the_app_at_start_up_naming_the_setting(string schedule)
     {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(new FunctionRecorder(), TimeProvider.System, schedule));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => StartAsync(new FunctionRecorder(), TimeProvider.System, schedule));
 
         Assert.Contains(ScheduleSetting, error.Message, StringComparison.Ordinal);
         Assert.Contains("six-field", error.Message, StringComparison.Ordinal);

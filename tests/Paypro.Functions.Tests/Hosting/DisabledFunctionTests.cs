@@ -29,8 +29,12 @@ public sealed class DisabledFunctionTests
         await using var app = await HostingTestApp.StartAsync(settings, [typeof(RecordingQueueFunction), typeof(RecordingTimerFunction)]);
 
         var entries = app.Logs.GetSnapshot();
-        Assert.Contains(entries, entry => entry.Id.Id == 2013 && entry.Message.StartsWith(RecordingQueueFunction.Name, StringComparison.Ordinal));
-        Assert.Contains(entries, entry => entry.Id.Id == 2013 && entry.Message.StartsWith(RecordingTimerFunction.Name, StringComparison.Ordinal));
+        Assert.Contains(
+            entries,
+            entry => entry.Id.Id == 2013 && entry.Message.StartsWith(RecordingQueueFunction.Name, StringComparison.Ordinal));
+        Assert.Contains(
+            entries,
+            entry => entry.Id.Id == 2013 && entry.Message.StartsWith(RecordingTimerFunction.Name, StringComparison.Ordinal));
         Assert.DoesNotContain(entries, entry => entry.Id.Id is 2010 or 2011);
     }
 }

@@ -16,7 +16,9 @@ public sealed class FunctionKeyTests
     {
         await using var app = await HostingTestApp.StartAsync(HostingTestApp.DevHost(), [typeof(RecordingHttpFunctions)]);
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/things/7" + (query is null ? "" : "?code=" + Uri.EscapeDataString(query)));
+        using var request = new HttpRequestMessage(
+            HttpMethod.Get,
+            "/api/things/7" + (query is null ? "" : "?code=" + Uri.EscapeDataString(query)));
         if (header is not null)
         {
             request.Headers.Add(FunctionKeys.KeyHeader, header);

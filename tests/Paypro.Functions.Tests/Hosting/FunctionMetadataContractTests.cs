@@ -41,9 +41,30 @@ public sealed class FunctionMetadataContractTests
         var names = Metadata().Select(f => f.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray();
 
         Assert.Equal(
-            ["CancelPayout", "CheckPayin", "CheckPayout", "EnqueuePayin", "EnqueuePayout", "GetBalance", "GetPayin", "GetPayout", "GetReconciliation", "ListHeldPayouts",
-             "ListPendingTransactions", "ListPoisonMessages", "ListTransactions", "MpesaLookup", "PayproNotify", "PollPendingTransactions", "PurgeAuditTrail",
-             "ReconcileTransactions", "RedrivePoisonMessages", "ReleasePayout", "SubmitPayin", "SubmitPayout"],
+            [
+                "CancelPayout",
+                "CheckPayin",
+                "CheckPayout",
+                "EnqueuePayin",
+                "EnqueuePayout",
+                "GetBalance",
+                "GetPayin",
+                "GetPayout",
+                "GetReconciliation",
+                "ListHeldPayouts",
+                "ListPendingTransactions",
+                "ListPoisonMessages",
+                "ListTransactions",
+                "MpesaLookup",
+                "PayproNotify",
+                "PollPendingTransactions",
+                "PurgeAuditTrail",
+                "ReconcileTransactions",
+                "RedrivePoisonMessages",
+                "ReleasePayout",
+                "SubmitPayin",
+                "SubmitPayout",
+            ],
             names);
         Assert.All(Metadata(), f =>
         {
@@ -97,13 +118,16 @@ public sealed class FunctionMetadataContractTests
             .Distinct()
             .ToList();
         var bicep = File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "infra-bicep", "modules", "functionapp.bicep"));
-        using var local = JsonDocument.Parse(File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "local.settings.sample.json")));
+        using var local = JsonDocument.Parse(
+            File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "local.settings.sample.json")));
 
         Assert.Contains(QueueNames.PollScheduleSetting, named);
         Assert.All(named, setting =>
         {
             Assert.Contains($"name: '{setting}'", bicep, StringComparison.Ordinal);
-            Assert.True(local.RootElement.GetProperty("Values").TryGetProperty(setting, out var value) && value.GetString() is { Length: > 0 },
+            Assert.True(
+                local.RootElement.GetProperty("Values").TryGetProperty(setting, out var value)
+                    && value.GetString() is { Length: > 0 },
                 $"local.settings.sample.json does not set {setting}.");
         });
     }
@@ -128,7 +152,9 @@ public sealed class FunctionMetadataContractTests
     {
         var catalog = FunctionCatalog.ForApp();
 
-        Assert.Equal(Metadata().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal), catalog.Functions.Select(f => f.Name));
+        Assert.Equal(
+            Metadata().Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal),
+            catalog.Functions.Select(f => f.Name));
         foreach (var function in catalog.Functions)
         {
             var trigger = Trigger(function.Name);
@@ -167,7 +193,9 @@ public sealed class FunctionMetadataContractTests
         Assert.Empty(functionJson);
         using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "host.json")));
         Assert.False(host.RootElement.TryGetProperty("customHandler", out _));
-        Assert.False(host.RootElement.TryGetProperty("extensionBundle", out _), "An isolated-worker app brings its extensions itself; host.json takes no extension bundle.");
+        Assert.False(
+            host.RootElement.TryGetProperty("extensionBundle", out _),
+            "An isolated-worker app brings its extensions itself; host.json takes no extension bundle.");
     }
 
     private static JsonElement[] Metadata()

@@ -12,7 +12,9 @@ public sealed class HostJsonTests
     {
         var hostJson = HostJson.Load(Empty());
 
-        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "host.json")), File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(RepositoryPaths.Root, "host.json")),
+            File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));
         Assert.Equal("api", hostJson.RoutePrefix);
         Assert.Equal(5, hostJson.MaxDequeueCount);
         Assert.Equal(TimeSpan.FromSeconds(30), hostJson.VisibilityTimeout);

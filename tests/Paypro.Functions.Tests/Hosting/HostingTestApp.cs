@@ -43,7 +43,11 @@ internal sealed class HostingTestApp : IAsyncDisposable
         ["urls"] = "http://127.0.0.1:0",
     };
 
-    public static Task<HostingTestApp> StartAsync(IReadOnlyDictionary<string, string?> settings, Type[] functions, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null) =>
+    public static Task<HostingTestApp> StartAsync(
+        IReadOnlyDictionary<string, string?> settings,
+        Type[] functions,
+        Action<WebApplicationBuilder>? configure = null,
+        string? contentRoot = null) =>
         StartAsync(settings, (args, logging, root) => DevelopmentHost.Build(args, FunctionCatalog.FromTypes(functions), builder =>
         {
             logging(builder);
@@ -51,7 +55,9 @@ internal sealed class HostingTestApp : IAsyncDisposable
         }, root), contentRoot);
 
     /// <summary>Starts the host that <paramref name="build"/> makes from the arguments, the logging set-up and the content root.</summary>
-    public static async Task<HostingTestApp> StartAsync(IReadOnlyDictionary<string, string?> settings, Func<string[], Action<WebApplicationBuilder>, string, WebApplication> build,
+    public static async Task<HostingTestApp> StartAsync(
+        IReadOnlyDictionary<string, string?> settings,
+        Func<string[], Action<WebApplicationBuilder>, string, WebApplication> build,
         string? contentRoot = null)
     {
         var root = contentRoot ?? CreateContentRoot();

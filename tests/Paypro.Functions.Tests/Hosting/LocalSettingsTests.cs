@@ -27,7 +27,8 @@ public sealed class LocalSettingsTests : IDisposable
     [Fact]
     public async Task Command_line_and_environment_override_the_file()
     {
-        WriteSettings("""{ "Values": { "PayoutsQueueName": "from-file", "AzureFunctionsJobHost__extensions__queues__maxDequeueCount": "7" } }""");
+        WriteSettings(
+            """{ "Values": { "PayoutsQueueName": "from-file", "AzureFunctionsJobHost__extensions__queues__maxDequeueCount": "7" } }""");
         var settings = HostingTestApp.DevHost();
         settings["PayoutsQueueName"] = "from-command-line";
 
@@ -36,7 +37,8 @@ public sealed class LocalSettingsTests : IDisposable
         Assert.Equal("from-command-line", app.App.Configuration["PayoutsQueueName"]);
         var sources = ((IConfigurationRoot)app.App.Configuration).Providers.ToList();
         var file = sources.FindIndex(provider => provider.GetType().Name == "LocalSettingsConfigurationProvider");
-        var environment = sources.FindLastIndex(provider => provider is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationProvider);
+        var environment = sources.FindLastIndex(
+            provider => provider is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationProvider);
         Assert.True(file >= 0 && file < environment, "local.settings.json must rank below the environment variables.");
     }
 
@@ -61,7 +63,8 @@ public sealed class LocalSettingsTests : IDisposable
     {
         WriteSettings(content);
 
-        var error = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => HostingTestApp.StartAsync(HostingTestApp.DevHost(), [], contentRoot: _root));
+        var error = await Assert.ThrowsAnyAsync<InvalidOperationException>(
+            () => HostingTestApp.StartAsync(HostingTestApp.DevHost(), [], contentRoot: _root));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Contains("local.settings.json", error.Message, StringComparison.Ordinal);

@@ -18,11 +18,22 @@ public sealed class PackageLayoutTests(PublishedPackage package)
     [Fact]
     public async Task The_zip_holds_what_the_host_loads_the_worker_by_at_its_top()
     {
-        foreach (var name in new[] { "host.json", "functions.metadata", "worker.config.json", "extensions.json", "Paypro.Functions.dll", "Paypro.dll" })
+        foreach (var name in new[]
+            {
+                "host.json",
+                "functions.metadata",
+                "worker.config.json",
+                "extensions.json",
+                "Paypro.Functions.dll",
+                "Paypro.dll",
+            })
         {
             Assert.True(_entries.ContainsKey(name), $"{name} is not at the top of the zip.");
         }
-        Assert.Contains(_zip.Entries, e => e.FullName.StartsWith(".azurefunctions/", StringComparison.Ordinal) && e.FullName.EndsWith(".dll", StringComparison.Ordinal));
+        Assert.Contains(
+            _zip.Entries,
+            e => e.FullName.StartsWith(".azurefunctions/", StringComparison.Ordinal)
+                && e.FullName.EndsWith(".dll", StringComparison.Ordinal));
         Assert.Equal(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "host.json")), await ReadAsync("host.json"));
     }
 
@@ -34,7 +45,9 @@ public sealed class PackageLayoutTests(PublishedPackage package)
             .Select(path => Path.GetRelativePath(publish, path).Replace('\\', '/'))
             .Order(StringComparer.Ordinal);
 
-        Assert.Equal(files, _zip.Entries.Where(e => !e.FullName.EndsWith('/')).Select(e => e.FullName.Replace('\\', '/')).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            files,
+            _zip.Entries.Where(e => !e.FullName.EndsWith('/')).Select(e => e.FullName.Replace('\\', '/')).Order(StringComparer.Ordinal));
         Assert.Equal(await File.ReadAllTextAsync(Path.Combine(publish, "functions.metadata")), await ReadAsync("functions.metadata"));
     }
 

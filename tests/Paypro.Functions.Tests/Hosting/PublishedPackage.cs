@@ -5,8 +5,9 @@ using Paypro.Functions.Tests.Infrastructure;
 namespace Paypro.Functions.Tests.Hosting;
 
 /// <summary>
-/// One run of <c>./build.sh app-package</c> (the app half of <c>./build.sh package</c>) for every test of its collection (it publishes, which takes a while): the
-/// deployment zip, read as an archive, and its content extracted to a folder as the platform runs it.
+/// One run of <c>./build.sh app-package</c> (the app half of <c>./build.sh package</c>) for every test of its
+/// collection (it publishes, which takes a while): the deployment zip, read as an archive, and its content extracted to
+/// a folder as the platform runs it.
 /// </summary>
 public sealed class PublishedPackage : IAsyncLifetime
 {

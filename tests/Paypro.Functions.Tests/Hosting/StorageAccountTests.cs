@@ -40,10 +40,16 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
     {
         using var services = Build(("AzureWebJobsStorage", azurite.ConnectionString));
 
-        Assert.Same(services.GetRequiredService<IAzureClientFactory<TableServiceClient>>().CreateClient(AzureClientNames.Default), services.GetRequiredService<TableServiceClient>());
-        Assert.Same(services.GetRequiredService<IAzureClientFactory<QueueServiceClient>>().CreateClient(AzureClientNames.Default), services.GetRequiredService<QueueServiceClient>());
+        Assert.Same(
+            services.GetRequiredService<IAzureClientFactory<TableServiceClient>>().CreateClient(AzureClientNames.Default),
+            services.GetRequiredService<TableServiceClient>());
+        Assert.Same(
+            services.GetRequiredService<IAzureClientFactory<QueueServiceClient>>().CreateClient(AzureClientNames.Default),
+            services.GetRequiredService<QueueServiceClient>());
         Assert.Same(services.GetRequiredService<TableServiceClient>(), services.GetRequiredService<TableServiceClient>());
-        Assert.Equal(QueueMessageEncoding.Base64, services.GetRequiredService<IOptionsMonitor<QueueClientOptions>>().Get(AzureClientNames.Default).MessageEncoding);
+        Assert.Equal(
+            QueueMessageEncoding.Base64,
+            services.GetRequiredService<IOptionsMonitor<QueueClientOptions>>().Get(AzureClientNames.Default).MessageEncoding);
     }
 
     [Fact]
@@ -77,12 +83,24 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
     [InlineData(new string[0], "set AzureWebJobsStorage to a connection string")]
     [InlineData(new[] { "AzureWebJobsStorage:tableServiceUri", "https://t.example.net" }, "AzureWebJobsStorage__queueServiceUri")]
     [InlineData(new[] { "AzureWebJobsStorage:accountName", "Not_An_Account" }, "AzureWebJobsStorage__accountName")]
-    [InlineData(new[] { "AzureWebJobsStorage:queueServiceUri", "http://q.example.net", "AzureWebJobsStorage:tableServiceUri", "https://t.example.net" }, "https URI")]
-    [InlineData(new[] { "AzureWebJobsStorage:accountName", "payprostore", "AzureWebJobsStorage:credential", "clientsecret" }, "AzureWebJobsStorage__credential")]
+    [InlineData(
+        new[]
+        {
+            "AzureWebJobsStorage:queueServiceUri",
+            "http://q.example.net",
+            "AzureWebJobsStorage:tableServiceUri",
+            "https://t.example.net",
+        },
+        "https URI")]
+    [InlineData(
+        new[] { "AzureWebJobsStorage:accountName", "payprostore", "AzureWebJobsStorage:credential", "clientsecret" },
+        "AzureWebJobsStorage__credential")]
     public async Task Missing_or_wrong_storage_settings_stop_start_up_naming_the_setting(string[] pairs, string expected)
     {
         var settings = pairs.Chunk(2).Select(pair => (pair[0], pair[1])).ToArray();
-        using var host = new HostBuilder().ConfigureAppConfiguration(c => c.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Item1, s.Item2))))
+        using var host = new HostBuilder()
+            .ConfigureAppConfiguration(c => c.AddInMemoryCollection(
+                settings.Select(s => new KeyValuePair<string, string?>(s.Item1, s.Item2))))
             .ConfigureServices((context, services) => services.AddStorageClients(context.Configuration))
             .Build();
 
@@ -105,7 +123,9 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
 
     private static ServiceProvider Build(params (string Key, string Value)[] settings)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build();
         return new ServiceCollection().AddStorageClients(configuration).BuildServiceProvider();
     }
 

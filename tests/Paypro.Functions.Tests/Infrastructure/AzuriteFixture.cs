@@ -38,7 +38,8 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
     public TableServiceClient CreateTableServiceClient() => Running.CreateTableServiceClient();
 
     /// <summary>A queue client that encodes messages as base64, as queue triggers expect.</summary>
-    public QueueServiceClient CreateQueueServiceClient(QueueMessageEncoding encoding = QueueMessageEncoding.Base64) => Running.CreateQueueServiceClient(encoding);
+    public QueueServiceClient CreateQueueServiceClient(QueueMessageEncoding encoding = QueueMessageEncoding.Base64) =>
+        Running.CreateQueueServiceClient(encoding);
 
     public async Task InitializeAsync() =>
         _azurite = await Azurite.StartAsync(RepositoryPaths.Root, tables: AzuriteStorage.OnDisk, queues: AzuriteStorage.InMemory);

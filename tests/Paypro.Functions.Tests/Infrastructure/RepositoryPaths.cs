@@ -14,7 +14,8 @@ public static class RepositoryPaths
                 return directory.FullName;
             }
         }
-        throw new InvalidOperationException($"No Paypro.Functions.sln above {AppContext.BaseDirectory}: run the tests from a checkout of the repository.");
+        throw new InvalidOperationException(
+            $"No Paypro.Functions.sln above {AppContext.BaseDirectory}: run the tests from a checkout of the repository.");
     });
 
     /// <summary>The folder with Paypro.Functions.sln and host.json.</summary>
@@ -31,12 +32,15 @@ public static class RepositoryPaths
     {
         get
         {
-            var configuration = typeof(RepositoryPaths).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+            var configuration =
+                typeof(RepositoryPaths).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
             var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
             var output = Path.Combine(FunctionsProject, "bin", configuration, framework);
             return File.Exists(Path.Combine(output, "worker.config.json"))
                 ? output
-                : throw new InvalidOperationException($"{output} has no worker.config.json: build the solution (dotnet build Paypro.Functions.sln -c {configuration}) first.");
+                : throw new InvalidOperationException(
+                    $"{output} has no worker.config.json: "
+                        + $"build the solution (dotnet build Paypro.Functions.sln -c {configuration}) first.");
         }
     }
 }

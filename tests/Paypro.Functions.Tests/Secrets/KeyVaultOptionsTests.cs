@@ -42,16 +42,45 @@ public sealed class KeyVaultOptionsTests
     }
 
     [Theory]
-    [InlineData("KeyVault:VaultUri", "http://contoso.vault.azure.net/",
-        "KeyVault:VaultUri must be an absolute https URI such as https://my-vault.vault.azure.net/; got 'http://contoso.vault.azure.net/'.")]
-    [InlineData("KeyVault:VaultUri", "contoso.vault.azure.net", "KeyVault:VaultUri must be an absolute https URI such as https://my-vault.vault.azure.net/; got 'contoso.vault.azure.net'.")]
-    [InlineData("KeyVault:SecretName", "paypro_app_secret", "KeyVault:SecretName must be 1 to 127 letters, digits or dashes (a Key Vault secret name); got 'paypro_app_secret'.")]
-    [InlineData("KeyVault:RefreshInterval", "five minutes", "KeyVault:RefreshInterval must be a time span written as [d.]hh:mm:ss, for example 00:05:00 or 1.00:00:00; got 'five minutes'.")]
-    [InlineData("KeyVault:RefreshInterval", "00:00:00", "KeyVault:RefreshInterval must be a positive time span of at most 30.00:00:00; got '00:00:00'.")]
-    [InlineData("KeyVault:MissRefreshInterval", "-00:00:30", "KeyVault:MissRefreshInterval must be a positive time span of at most 30.00:00:00; got '-00:00:30'.")]
-    [InlineData("KeyVault:MissRefreshInterval", "31.00:00:00", "KeyVault:MissRefreshInterval must be a positive time span of at most 30.00:00:00; got '31.00:00:00'.")]
-    [InlineData("KeyVault:PreviousSecretWindow", "-1.00:00:00", "KeyVault:PreviousSecretWindow must be zero or a positive time span of at most 30.00:00:00; got '-1.00:00:00'.")]
-    [InlineData("KeyVault:PreviousSecretWindow", "1 day", "KeyVault:PreviousSecretWindow must be a time span written as [d.]hh:mm:ss, for example 00:05:00 or 1.00:00:00; got '1 day'.")]
+    [InlineData(
+        "KeyVault:VaultUri",
+        "http://contoso.vault.azure.net/",
+        "KeyVault:VaultUri must be an absolute https URI such as https://my-vault.vault.azure.net/; "
+            + "got 'http://contoso.vault.azure.net/'.")]
+    [InlineData(
+        "KeyVault:VaultUri",
+        "contoso.vault.azure.net",
+        "KeyVault:VaultUri must be an absolute https URI such as https://my-vault.vault.azure.net/; got 'contoso.vault.azure.net'.")]
+    [InlineData(
+        "KeyVault:SecretName",
+        "paypro_app_secret",
+        "KeyVault:SecretName must be 1 to 127 letters, digits or dashes (a Key Vault secret name); got 'paypro_app_secret'.")]
+    [InlineData(
+        "KeyVault:RefreshInterval",
+        "five minutes",
+        "KeyVault:RefreshInterval must be a time span written as [d.]hh:mm:ss, for example 00:05:00 or 1.00:00:00; "
+            + "got 'five minutes'.")]
+    [InlineData(
+        "KeyVault:RefreshInterval",
+        "00:00:00",
+        "KeyVault:RefreshInterval must be a positive time span of at most 30.00:00:00; got '00:00:00'.")]
+    [InlineData(
+        "KeyVault:MissRefreshInterval",
+        "-00:00:30",
+        "KeyVault:MissRefreshInterval must be a positive time span of at most 30.00:00:00; got '-00:00:30'.")]
+    [InlineData(
+        "KeyVault:MissRefreshInterval",
+        "31.00:00:00",
+        "KeyVault:MissRefreshInterval must be a positive time span of at most 30.00:00:00; got '31.00:00:00'.")]
+    [InlineData(
+        "KeyVault:PreviousSecretWindow",
+        "-1.00:00:00",
+        "KeyVault:PreviousSecretWindow must be zero or a positive time span of at most 30.00:00:00; got '-1.00:00:00'.")]
+    [InlineData(
+        "KeyVault:PreviousSecretWindow",
+        "1 day",
+        "KeyVault:PreviousSecretWindow must be a time span written as [d.]hh:mm:ss, for example 00:05:00 or 1.00:00:00; "
+            + "got '1 day'.")]
     public void A_wrong_setting_is_refused_with_a_message_naming_it(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { ["KeyVault:VaultUri"] = "https://contoso.vault.azure.net/", [key] = value };
@@ -64,7 +93,11 @@ public sealed class KeyVaultOptionsTests
     [Fact]
     public void A_zero_window_is_allowed_and_turns_the_previous_version_off()
     {
-        var settings = new Dictionary<string, string?> { ["KeyVault:VaultUri"] = "https://contoso.vault.azure.net/", ["KeyVault:PreviousSecretWindow"] = "00:00:00" };
+        var settings = new Dictionary<string, string?>
+        {
+            ["KeyVault:VaultUri"] = "https://contoso.vault.azure.net/",
+            ["KeyVault:PreviousSecretWindow"] = "00:00:00",
+        };
 
         Assert.Empty(Validate(Bind(settings), settings));
     }

@@ -149,7 +149,9 @@ public sealed class KeyVaultSecretStoreTests
         Assert.Equal([SecretB, SecretA], await store.GetVerificationSecretsAsync());
         // The old current version became the previous one: its value was already cached.
         _vault.VerifyVersionReads(versionA, Times.Never());
-        var read = Assert.Single(_logs.GetSnapshot(), l => l.Id.Name == nameof(KeyVaultSecretStore.LogSecretRead) && l.GetStructuredStateValue("PreviousVersion") == versionA);
+        var read = Assert.Single(
+            _logs.GetSnapshot(),
+            l => l.Id.Name == nameof(KeyVaultSecretStore.LogSecretRead) && l.GetStructuredStateValue("PreviousVersion") == versionA);
         Assert.Equal(LogLevel.Information, read.Level);
         Assert.Null(_logs.FindSecret(SecretA, SecretB));
     }
@@ -208,7 +210,9 @@ public sealed class KeyVaultSecretStoreTests
         var store = CreateStore();
 
         Assert.Equal([SecretC], await store.GetVerificationSecretsAsync());
-        _vault.Client.Verify(c => c.GetSecretAsync(_vault.SecretName, It.IsNotNull<string>(), null, It.IsAny<CancellationToken>()), Times.Never());
+        _vault.Client.Verify(
+            c => c.GetSecretAsync(_vault.SecretName, It.IsNotNull<string>(), null, It.IsAny<CancellationToken>()),
+            Times.Never());
     }
 
     [Fact]
@@ -305,15 +309,23 @@ public sealed class KeyVaultSecretStoreTests
         var error = await Assert.ThrowsAsync<AppSecretUnavailableException>(async () => await store.GetSigningSecretAsync());
 
         Assert.Equal("SecretNotFound", error.ErrorCode);
-        Assert.Contains("no secret by that name (HTTP 404, error code SecretNotFound). Check KeyVault:SecretName.", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "no secret by that name (HTTP 404, error code SecretNotFound). Check KeyVault:SecretName.",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Unreachable_vault_and_missing_identity_say_what_to_check()
     {
-        _vault.Failure = new RequestFailedException("Connection refused", new HttpRequestException("Connection refused (paypro-test.vault.azure.net:443)"));
+        _vault.Failure = new RequestFailedException(
+            "Connection refused",
+            new HttpRequestException("Connection refused (paypro-test.vault.azure.net:443)"));
         var unreachable = await Assert.ThrowsAsync<AppSecretUnavailableException>(async () => await CreateStore().GetSigningSecretAsync());
-        Assert.Contains("the vault did not answer (Connection refused (paypro-test.vault.azure.net:443)). Check KeyVault:VaultUri", unreachable.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "the vault did not answer (Connection refused (paypro-test.vault.azure.net:443)). Check KeyVault:VaultUri",
+            unreachable.Message,
+            StringComparison.Ordinal);
 
         _vault.Failure = new CredentialUnavailableException("ManagedIdentityCredential authentication unavailable.");
         var noIdentity = await Assert.ThrowsAsync<AppSecretUnavailableException>(async () => await CreateStore().GetSigningSecretAsync());

@@ -54,7 +54,11 @@ public sealed class SecretsServiceCollectionExtensionsTests
     [Fact]
     public async Task Start_up_fails_naming_a_wrong_setting()
     {
-        using var host = Build(new() { ["KeyVault:VaultUri"] = "https://contoso.vault.azure.net/", ["KeyVault:MissRefreshInterval"] = "0" });
+        using var host = Build(new()
+        {
+            ["KeyVault:VaultUri"] = "https://contoso.vault.azure.net/",
+            ["KeyVault:MissRefreshInterval"] = "0",
+        });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
@@ -102,7 +106,9 @@ public sealed class SecretsServiceCollectionExtensionsTests
     [Fact]
     public void The_vault_client_comes_from_the_Azure_client_factory_with_short_retries_and_only_when_a_vault_is_set()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KeyVault:VaultUri"] = FakeVault.VaultUri.AbsoluteUri }).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["KeyVault:VaultUri"] = FakeVault.VaultUri.AbsoluteUri })
+            .Build();
         using var provider = new ServiceCollection().AddLogging().AddPayproSecrets(configuration).BuildServiceProvider();
 
         var client = provider.GetRequiredService<SecretClient>();
@@ -114,7 +120,9 @@ public sealed class SecretsServiceCollectionExtensionsTests
         Assert.Equal(TimeSpan.FromSeconds(10), options.Retry.NetworkTimeout);
 
         // Without a vault there is no client to make: asking for one says which setting is empty.
-        var localSettings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Paypro:AppSecret"] = LocalSecret }).Build();
+        var localSettings = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Paypro:AppSecret"] = LocalSecret })
+            .Build();
         using var local = new ServiceCollection().AddLogging().AddPayproSecrets(localSettings).BuildServiceProvider();
         var error = Assert.Throws<InvalidOperationException>(() => local.GetRequiredService<SecretClient>());
         Assert.Contains("KeyVault:VaultUri", error.Message, StringComparison.Ordinal);

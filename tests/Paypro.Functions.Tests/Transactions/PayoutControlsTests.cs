@@ -13,7 +13,8 @@ public class PayoutControlsTests
     [InlineData("2026-12-06T21:00:00+00:00", "20261207")]
     [InlineData("2026-12-07T00:30:00+03:00", "20261207")]
     [InlineData("2026-12-31T21:00:00+00:00", "20270101")]
-    public void The_Kenya_day_starts_at_21_00_UTC(string at, string day) => Assert.Equal(day, PayoutControls.KenyaDay(DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture)));
+    public void The_Kenya_day_starts_at_21_00_UTC(string at, string day) =>
+        Assert.Equal(day, PayoutControls.KenyaDay(DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture)));
 
     [Fact]
     public void A_mobile_numbers_count_is_keyed_by_a_hash_spread_over_partitions_and_never_holds_the_number()
@@ -42,7 +43,8 @@ public class PayoutControlsTests
     [InlineData(1_000, 15)]
     [InlineData(5, 1)]
     [InlineData(10_000_000, 156_250)]
-    public void The_pool_allots_a_share_its_shortfall_and_a_64th_of_the_limit(long limit, long chunk) => Assert.Equal(chunk, PayoutControls.Chunk(limit));
+    public void The_pool_allots_a_share_its_shortfall_and_a_64th_of_the_limit(long limit, long chunk) =>
+        Assert.Equal(chunk, PayoutControls.Chunk(limit));
 
     [Fact]
     public void Room_in_a_share_is_its_allotment_less_what_it_used_never_below_zero()

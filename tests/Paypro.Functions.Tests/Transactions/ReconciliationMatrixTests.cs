@@ -31,7 +31,12 @@ public class ReconciliationMatrixTests
     [InlineData(Recorded.FailedNotSent, "00029", "120.0000", Platform, "")]
     [InlineData(Recorded.FailedNotSent, "0015", "120.0000", Platform, "State")]
     [InlineData(Recorded.FailedNotSent, "0000", "120.0000", Platform, "PaidNotSent")]
-    public void A_found_answer_disagrees_in_state_class_amount_and_platFormTradeNo(Recorded recorded, string status, string? amount, string? platFormTradeNo, string expected)
+    public void A_found_answer_disagrees_in_state_class_amount_and_platFormTradeNo(
+        Recorded recorded,
+        string status,
+        string? amount,
+        string? platFormTradeNo,
+        string expected)
     {
         var record = Record(recorded);
 
@@ -71,7 +76,9 @@ public class ReconciliationMatrixTests
         var reversal = Assert.Single(ReconciliationMatrix.Compare(record, Found("00029", "120.0000", Platform)));
 
         // The same answer came by callback first: it is the same anomaly, so reconciliation adds nothing.
-        var callback = TransactionRules.OnReport(record, new PayproObservation(ObservationSource.Callback, "00029", null, Platform, "120.0000", 120m, null))!;
+        var callback = TransactionRules.OnReport(
+            record,
+            new PayproObservation(ObservationSource.Callback, "00029", null, Platform, "120.0000", 120m, null))!;
         Assert.Equal(callback.EventName, reversal.Key);
         TransactionProcessor.Apply(record, callback, DateTimeOffset.UnixEpoch);
         Assert.Null(TransactionRules.OnDisagreement(record, reversal));
@@ -92,8 +99,12 @@ public class ReconciliationMatrixTests
     {
         var record = Record(Recorded.FailedNotSent);
 
-        var byCallback = TransactionRules.OnReport(record, new PayproObservation(ObservationSource.Callback, "0000", null, Platform, "120.0000", 120m, null))!;
-        var byReconciliation = TransactionRules.OnDisagreement(record, Assert.Single(ReconciliationMatrix.Compare(record, Found("0000", "120.0000", Platform))))!;
+        var byCallback = TransactionRules.OnReport(
+            record,
+            new PayproObservation(ObservationSource.Callback, "0000", null, Platform, "120.0000", 120m, null))!;
+        var byReconciliation = TransactionRules.OnDisagreement(
+            record,
+            Assert.Single(ReconciliationMatrix.Compare(record, Found("0000", "120.0000", Platform))))!;
 
         Assert.True(byCallback.PaidNotSent);
         Assert.True(byReconciliation.PaidNotSent);

@@ -53,29 +53,70 @@ public class TransactionRulesTests
     /// </summary>
     private static readonly Dictionary<Observation, string[]> Table = new()
     {
-        //                                              submitting               unknown                  submitted                processing               succeeded  failed     rejected   held
-        [Observation.ReportSuccess] =                 ["succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "-",       "anomaly", "anomaly", "anomaly"],
-        [Observation.ReportFailure] =                 ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "anomaly", "-",       "anomaly", "anomaly"],
-        [Observation.ReportProcessing] =              ["processing",            "processing",            "processing",            "-",                     "-",       "-",       "-", "anomaly"],
-        [Observation.ReportSuccessOtherAmount] =      ["anomaly",               "anomaly",               "anomaly",               "anomaly",               "anomaly", "anomaly", "anomaly", "anomaly"],
-        [Observation.ReportFailureOtherAmount] =      ["anomaly",               "anomaly",               "anomaly",               "anomaly",               "anomaly", "anomaly", "anomaly", "anomaly"],
-        [Observation.ReportProcessingOtherAmount] =   ["processing",            "processing",            "processing",            "-",                     "-",       "-",       "-", "anomaly"],
-        [Observation.CreateAccepted] =                ["submitted",             "submitted",             "-",                     "-",                     "-",       "-",       "-", "-"      ],
-        [Observation.CreateAcceptedWithoutStatus] =   ["submitted",             "submitted",             "-",                     "-",                     "-",       "-",       "-", "-"      ],
-        [Observation.CreateAcceptedSucceeded] =       ["succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "succeeded!succeeded",   "-",       "anomaly", "anomaly", "-"      ],
-        [Observation.CreateRefusedWithStatus] =       ["failed!failed",         "failed!failed",         "failed!failed",         "failed!failed",         "anomaly", "-",       "anomaly", "-"      ],
-        [Observation.CreateRefused] =                 ["failed!failed",         "failed!failed",         "anomaly",               "anomaly",               "anomaly", "-",       "-", "-"      ],
-        [Observation.CreateUnknown] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
-        [Observation.ClientRefused] =                 ["rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "rejected!rejected",     "-",       "-",       "-", "-"      ],
-        [Observation.QueryNotFoundWithinGrace] =      ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
-        [Observation.QueryNotFoundAfterGrace] =       ["failed!failed",         "failed!failed",         "-",                     "-",                     "-",       "-",       "-", "-"      ],
-        [Observation.QueryNotFoundAfterGraceChannelUnproven] = ["unknown",      "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
-        [Observation.QueryNoAnswer] =                 ["unknown",               "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
-        [Observation.StuckCheckOld] =                 ["stuck",                 "stuck",                 "stuck",                 "stuck",                 "-",       "-",       "-", "-"      ],
-        [Observation.StuckCheckYoung] =               ["-",                     "-",                     "-",                     "-",                     "-",       "-",       "-", "-"      ],
+        //    submitting             unknown                submitted              processing
+        //    succeeded              failed                 rejected               held
+        [Observation.ReportSuccess] =
+            ["succeeded!succeeded", "succeeded!succeeded", "succeeded!succeeded", "succeeded!succeeded",
+             "-",                   "anomaly",             "anomaly",             "anomaly"],
+        [Observation.ReportFailure] =
+            ["failed!failed",       "failed!failed",       "failed!failed",       "failed!failed",
+             "anomaly",             "-",                   "anomaly",             "anomaly"],
+        [Observation.ReportProcessing] =
+            ["processing",          "processing",          "processing",          "-",
+             "-",                   "-",                   "-",                   "anomaly"],
+        [Observation.ReportSuccessOtherAmount] =
+            ["anomaly",             "anomaly",             "anomaly",             "anomaly",
+             "anomaly",             "anomaly",             "anomaly",             "anomaly"],
+        [Observation.ReportFailureOtherAmount] =
+            ["anomaly",             "anomaly",             "anomaly",             "anomaly",
+             "anomaly",             "anomaly",             "anomaly",             "anomaly"],
+        [Observation.ReportProcessingOtherAmount] =
+            ["processing",          "processing",          "processing",          "-",
+             "-",                   "-",                   "-",                   "anomaly"],
+        [Observation.CreateAccepted] =
+            ["submitted",           "submitted",           "-",                   "-",
+             "-",                   "-",                   "-",                   "-"],
+        [Observation.CreateAcceptedWithoutStatus] =
+            ["submitted",           "submitted",           "-",                   "-",
+             "-",                   "-",                   "-",                   "-"],
+        [Observation.CreateAcceptedSucceeded] =
+            ["succeeded!succeeded", "succeeded!succeeded", "succeeded!succeeded", "succeeded!succeeded",
+             "-",                   "anomaly",             "anomaly",             "-"],
+        [Observation.CreateRefusedWithStatus] =
+            ["failed!failed",       "failed!failed",       "failed!failed",       "failed!failed",
+             "anomaly",             "-",                   "anomaly",             "-"],
+        [Observation.CreateRefused] =
+            ["failed!failed",       "failed!failed",       "anomaly",             "anomaly",
+             "anomaly",             "-",                   "-",                   "-"],
+        [Observation.CreateUnknown] =
+            ["unknown",             "-",                   "-",                   "-",
+             "-",                   "-",                   "-",                   "-"],
+        [Observation.ClientRefused] =
+            ["rejected!rejected",   "rejected!rejected",   "rejected!rejected",   "rejected!rejected",
+             "-",                   "-",                   "-",                   "-"],
+        [Observation.QueryNotFoundWithinGrace] =
+            ["unknown",             "-",                   "-",                   "-",
+             "-",                   "-",                   "-",                   "-"],
+        [Observation.QueryNotFoundAfterGrace] =
+            ["failed!failed",       "failed!failed",       "-",                   "-",
+             "-",                   "-",                   "-",                   "-"],
+        [Observation.QueryNotFoundAfterGraceChannelUnproven] =
+            ["unknown",             "-",                   "-",                   "-",
+             "-",                   "-",                   "-",                   "-"],
+        [Observation.QueryNoAnswer] =
+            ["unknown",             "-",                   "-",                   "-",
+             "-",                   "-",                   "-",                   "-"],
+        [Observation.StuckCheckOld] =
+            ["stuck",               "stuck",               "stuck",               "stuck",
+             "-",                   "-",                   "-",                   "-"],
+        [Observation.StuckCheckYoung] =
+            ["-",                   "-",                   "-",                   "-",
+             "-",                   "-",                   "-",                   "-"],
         [Observation.Release] = ["-", "-", "-", "-", "-", "-", "-", "submitting"],
         [Observation.Cancel] = ["-", "-", "-", "-", "-", "-", "-", "rejected!rejected"],
-        [Observation.UnsignedHint] =                  ["check",                 "check",                 "check",                 "check",                 "ignore",  "ignore",  "ignore", "ignore" ],
+        [Observation.UnsignedHint] =
+            ["check",               "check",               "check",               "check",
+             "ignore",              "ignore",              "ignore",              "ignore"],
     };
 
     public static TheoryData<Observation, TransactionState, string> Cells()
@@ -115,7 +156,10 @@ public class TransactionRulesTests
 
     [Theory]
     [MemberData(nameof(Cells))]
-    public void A_change_applied_is_what_it_said_and_never_leaves_a_final_state(Observation observation, TransactionState state, string expected)
+    public void A_change_applied_is_what_it_said_and_never_leaves_a_final_state(
+        Observation observation,
+        TransactionState state,
+        string expected)
     {
         if (observation == Observation.UnsignedHint)
         {
@@ -250,7 +294,10 @@ public class TransactionRulesTests
     public void A_refused_create_call_fails_the_transaction_as_never_sent_with_Paypros_code()
     {
         var record = Record(TransactionState.Submitting);
-        TransactionProcessor.Apply(record, TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, null, code: "8000", msg: "order error"))!, Now);
+        TransactionProcessor.Apply(
+            record,
+            TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, null, code: "8000", msg: "order error"))!,
+            Now);
 
         Assert.Equal(TransactionState.Failed, record.State);
         Assert.True(record.NotSent);
@@ -313,7 +360,9 @@ public class TransactionRulesTests
         Assert.Equal("anomaly-refused-8000", transition.EventName);
         Assert.Equal(state, record.State);
         Assert.False(record.NotSent);
-        Assert.Contains("refused the create call (code 8000) after the transaction was already " + state.ToWire(), Assert.Single(record.Anomalies));
+        Assert.Contains(
+            "refused the create call (code 8000) after the transaction was already " + state.ToWire(),
+            Assert.Single(record.Anomalies));
         Assert.Null(TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, null, code: "8000")));
     }
 
@@ -383,7 +432,9 @@ public class TransactionRulesTests
         Assert.True(TransactionState.Unknown.Rank() < TransactionState.Submitted.Rank());
         Assert.True(TransactionState.Submitted.Rank() < TransactionState.Processing.Rank());
         Assert.All(new[] { TransactionState.Succeeded, TransactionState.Failed, TransactionState.Rejected }, s => Assert.True(s.IsFinal()));
-        Assert.All(new[] { TransactionState.Submitting, TransactionState.Unknown, TransactionState.Submitted, TransactionState.Processing }, s => Assert.False(s.IsFinal()));
+        Assert.All(
+            new[] { TransactionState.Submitting, TransactionState.Unknown, TransactionState.Submitted, TransactionState.Processing },
+            s => Assert.False(s.IsFinal()));
         // Held comes first: nothing was sent. It is not final, but at rest: the poller only sends its events.
         Assert.True(TransactionState.Held.Rank() < TransactionState.Submitting.Rank());
         Assert.False(TransactionState.Held.IsFinal());
@@ -498,9 +549,11 @@ public class TransactionRulesTests
         Observation.CreateRefused => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Refused, null, code: "8000")),
         Observation.CreateUnknown => TransactionRules.OnCreateAnswer(record, Create(PayproOutcome.Unknown, null, detail: "timeout")),
         Observation.ClientRefused => TransactionRules.OnNotSent(record, "mobile: not a Kenyan M-Pesa number"),
-        Observation.QueryNotFoundWithinGrace => TransactionRules.OnQueryNotFound(record, Now + Grace - TimeSpan.FromSeconds(1), Grace, channelKnownGood: true),
+        Observation.QueryNotFoundWithinGrace =>
+            TransactionRules.OnQueryNotFound(record, Now + Grace - TimeSpan.FromSeconds(1), Grace, channelKnownGood: true),
         Observation.QueryNotFoundAfterGrace => TransactionRules.OnQueryNotFound(record, Now + Grace, Grace, channelKnownGood: true),
-        Observation.QueryNotFoundAfterGraceChannelUnproven => TransactionRules.OnQueryNotFound(record, Now + Grace, Grace, channelKnownGood: false),
+        Observation.QueryNotFoundAfterGraceChannelUnproven =>
+            TransactionRules.OnQueryNotFound(record, Now + Grace, Grace, channelKnownGood: false),
         Observation.QueryNoAnswer => TransactionRules.OnNoAnswer(record),
         Observation.StuckCheckOld => TransactionRules.OnStuckCheck(record, Now + StuckAfter, StuckAfter),
         Observation.StuckCheckYoung => TransactionRules.OnStuckCheck(record, Now + StuckAfter - TimeSpan.FromSeconds(1), StuckAfter),
@@ -521,10 +574,25 @@ public class TransactionRulesTests
         SubmittedAt = Now,
     };
 
-    private static PayproObservation Observed(string status, decimal? amount = 120m, ObservationSource source = ObservationSource.Callback) =>
-        new(source, status, status == "0000" ? "SUCCESS" : "REJECTED_TRANSACTION", "p-1", amount?.ToString("0.0000", CultureInfo.InvariantCulture), amount, Now);
+    private static PayproObservation Observed(
+        string status,
+        decimal? amount = 120m,
+        ObservationSource source = ObservationSource.Callback) =>
+        new(
+            source,
+            status,
+            status == "0000" ? "SUCCESS" : "REJECTED_TRANSACTION",
+            "p-1",
+            amount?.ToString("0.0000", CultureInfo.InvariantCulture),
+            amount,
+            Now);
 
-    private static PayproCreateResult Create(PayproOutcome outcome, string? status, string? code = "0000", string? msg = null, string? detail = null) => new()
+    private static PayproCreateResult Create(
+        PayproOutcome outcome,
+        string? status,
+        string? code = "0000",
+        string? msg = null,
+        string? detail = null) => new()
     {
         Outcome = outcome,
         Code = code,
@@ -535,6 +603,16 @@ public class TransactionRulesTests
     };
 
     private static string Snapshot(TransactionRecord record) =>
-        string.Join("|", record.State, record.Reason, record.NotSent, record.FinalAt, record.UpdatedAt, record.PayproStatus, record.SerialNumber, record.PaidAmount, record.StuckAt,
+        string.Join(
+            "|",
+            record.State,
+            record.Reason,
+            record.NotSent,
+            record.FinalAt,
+            record.UpdatedAt,
+            record.PayproStatus,
+            record.SerialNumber,
+            record.PaidAmount,
+            record.StuckAt,
             record.Anomalies.Count);
 }
