@@ -13,7 +13,7 @@ namespace Paypro.Functions.Http;
 /// the same tradeNo with the same body is accepted again without anything more happening, with another body it
 /// is a conflict. Nothing here calls Paypro, so no path through it can send a tradeNo twice.
 /// </summary>
-public class HttpIntake
+public sealed class HttpIntake
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

@@ -14,7 +14,7 @@ namespace Paypro.Functions.Http;
 /// payouts. Verified before anything is trusted, recorded whatever the verdict, applied by the state
 /// rules, and answered <c>OK</c> only once the result is durably written (otherwise 5xx, so Paypro retries).
 /// </summary>
-public class NotifyHandler
+public sealed class NotifyHandler
 {
     private readonly ITransactionStore _store;
     private readonly IDueIndex _due;

@@ -14,7 +14,7 @@ namespace Paypro.Functions.Operations;
 /// the index rows of old transactions and at most one kept row per transaction visited, and its cost grows with the rows deleted, not
 /// with the history.
 /// </summary>
-public class AuditRetention(
+public sealed class AuditRetention(
     ITransactionStore store,
     ICreationIndex created,
     IOperationsStore operations,

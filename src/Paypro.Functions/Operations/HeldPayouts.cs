@@ -29,7 +29,7 @@ public enum HoldOutcome
 /// cancel is decided by one conditional write of the record, so a repeated request or two instances racing change it once;
 /// each request is in the payout's audit trail with the caller's address and reason.
 /// </summary>
-public class HeldPayouts
+public sealed class HeldPayouts
 {
     /// <summary>The most held payouts one listing (and one expiry pass) reads.</summary>
     public const int MaxListed = 1000;

@@ -10,7 +10,12 @@ namespace Paypro.Functions.Operations;
 /// <see cref="TransactionLists.MaxPending"/>; each carries its transaction's creation time) and the two poison
 /// queues' approximate lengths. It never reads a record or the history.
 /// </summary>
-public class PendingGauges(IDueIndex due, QueueServiceClient queues, QueueNames names, TimeProvider time, ILogger<PendingGauges> logger)
+public sealed class PendingGauges(
+    IDueIndex due,
+    QueueServiceClient queues,
+    QueueNames names,
+    TimeProvider time,
+    ILogger<PendingGauges> logger)
 {
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {

@@ -35,7 +35,7 @@ public sealed record RedriveReport(string Queue, IReadOnlyList<RedriveOutcome> M
 /// message whose tradeNo is already recorded is never sent again: it goes through the queue function, which records
 /// a tradeNo once, and it is not even re-enqueued here; it is reported as already known and removed only on request.
 /// </summary>
-public class PoisonQueues(
+public sealed class PoisonQueues(
     QueueServiceClient queues,
     QueueNames names,
     ITransactionStore store,

@@ -15,7 +15,7 @@ namespace Paypro.Functions.Operations;
 /// The walk goes on where the last run stopped, so a day larger than one run's budget takes several runs and no transaction is
 /// queried twice; a transaction that got no definite answer is tried again by the next run, and the day is complete once none is left.
 /// </summary>
-public class Reconciliation(
+public sealed class Reconciliation(
     ICreationIndex created,
     ITransactionStore store,
     IReconciliationStore days,

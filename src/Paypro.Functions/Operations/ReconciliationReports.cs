@@ -39,7 +39,7 @@ public sealed record ReconciliationReport(
     bool Truncated);
 
 /// <summary>The day report of the operator's API, as JSON or as CSV; reads only what reconciliation wrote.</summary>
-public class ReconciliationReports(IReconciliationStore days, TimeProvider time)
+public sealed class ReconciliationReports(IReconciliationStore days, TimeProvider time)
 {
     /// <summary>The most disagreements the JSON report lists; the CSV has every transaction.</summary>
     public const int MaxDisagreements = 1000;

@@ -140,7 +140,7 @@ public sealed record TransactionListQuery(
 /// Listings for reconciliation and follow-up. A listing by creation time reads a range of the creation index and
 /// one record per row, so its cost follows the rows returned; the pending list reads the due index.
 /// </summary>
-public class TransactionLists(ITransactionStore store, IDueIndex due, ICreationIndex created, TimeProvider time)
+public sealed class TransactionLists(ITransactionStore store, IDueIndex due, ICreationIndex created, TimeProvider time)
 {
     /// <summary>The most open transactions the pending list reads at once.</summary>
     public const int MaxPending = 1000;

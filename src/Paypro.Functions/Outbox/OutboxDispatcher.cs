@@ -12,6 +12,7 @@ namespace Paypro.Functions.Outbox;
 /// empty, so whatever fails (the queue, a table write, the process) the poller sends what is missing. Delivery is at
 /// least once: an event sent just before a failure is sent again with the same id, which consumers use to de-duplicate.
 /// </summary>
+// Not sealed, its methods virtual: the outbox invariant's tests derive from it to fail or stop between two writes.
 public class OutboxDispatcher
 {
     // The invocation that wrote an event and the poller (or "check now") may both try to send the same

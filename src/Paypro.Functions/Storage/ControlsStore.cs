@@ -13,7 +13,7 @@ namespace Paypro.Functions.Storage;
 /// held list (partition <c>held</c>, row key the tradeNo). A count changes only by a single-entity write conditional on
 /// the version read (never in a batch: Azurite ignores If-Match there), so racing instances never lose an addition.
 /// </summary>
-public class ControlsStore : IControlsStore
+public sealed class ControlsStore : IControlsStore
 {
     private const string HeldPartition = "held";
 
@@ -27,7 +27,7 @@ public class ControlsStore : IControlsStore
         _table = tables.GetTableClient(options.Value.ControlsTable);
     }
 
-    public virtual async Task<Counts> UpdateAsync(
+    public async Task<Counts> UpdateAsync(
         string partition,
         string row,
         Func<Counts, Counts?> change,
@@ -74,7 +74,7 @@ public class ControlsStore : IControlsStore
         }
     }
 
-    public virtual async Task<IReadOnlyList<Counts>> GetCountsAsync(string partitionPrefix, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Counts>> GetCountsAsync(string partitionPrefix, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {partitionPrefix} and PartitionKey lt {partitionPrefix + "~"}");
         var counts = new List<Counts>();
@@ -91,7 +91,7 @@ public class ControlsStore : IControlsStore
             new Tally(entity.GetInt64("Amount") ?? 0, entity.GetInt64("Count") ?? 0),
             new Tally(entity.GetInt64("AllottedAmount") ?? 0, entity.GetInt64("AllottedCount") ?? 0));
 
-    public virtual async Task<int> DeleteCountsBeforeAsync(string dayKey, int max, CancellationToken cancellationToken)
+    public async Task<int> DeleteCountsBeforeAsync(string dayKey, int max, CancellationToken cancellationToken)
     {
         // Keys start with the day (day-yyyyMMdd..., mobile-yyyyMMdd-...), so each kind's old counts are one key range; a
         // delete per entity, since they spread over many partitions and a batch holds one.
@@ -122,7 +122,7 @@ public class ControlsStore : IControlsStore
         return deleted;
     }
 
-    public virtual async Task AddHeldAsync(HeldEntry entry, CancellationToken cancellationToken)
+    public async Task AddHeldAsync(HeldEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         await _table.UpsertEntityAsync(new TableEntity(HeldPartition, entry.TradeNo)
@@ -133,7 +133,7 @@ public class ControlsStore : IControlsStore
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    public virtual async Task<IReadOnlyList<HeldEntry>> GetHeldAsync(int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<HeldEntry>> GetHeldAsync(int max, CancellationToken cancellationToken)
     {
         var held = new List<HeldEntry>();
         await foreach (var entity in _table.QueryAsync<TableEntity>(
@@ -156,7 +156,7 @@ public class ControlsStore : IControlsStore
         return held.OrderBy(e => e.HeldAt).ThenBy(e => e.TradeNo, StringComparer.Ordinal).ToList();
     }
 
-    public virtual async Task RemoveHeldAsync(string tradeNo, CancellationToken cancellationToken)
+    public async Task RemoveHeldAsync(string tradeNo, CancellationToken cancellationToken)
     {
         try
         {

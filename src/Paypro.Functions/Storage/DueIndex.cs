@@ -12,6 +12,7 @@ namespace Paypro.Functions.Storage;
 /// the number of pending transactions, not the number ever made. A transaction leaves it only when it is final and
 /// every event it wrote is on the events queue (the outbox invariant, docs/architecture.md).
 /// </summary>
+// Not sealed, its methods virtual: the outbox invariant's tests derive from it to fail or stop between two writes.
 public class DueIndex(IndexPartitions partitions) : IDueIndex
 {
     private const string Prefix = "d|";

@@ -14,7 +14,7 @@ namespace Paypro.Functions.Storage;
 /// status query (<c>_channel</c>); the transactions audit retention is to visit again (<c>_revisit</c>, row key = when +
 /// tradeNo).
 /// </summary>
-public class OperationsStore : IOperationsStore
+public sealed class OperationsStore : IOperationsStore
 {
     public const string PoisonPartition = "_poison";
     private const string RetentionPartition = "_retention";
@@ -31,7 +31,7 @@ public class OperationsStore : IOperationsStore
         _time = time;
     }
 
-    public virtual async Task AppendAsideAsync(
+    public async Task AppendAsideAsync(
         string partition,
         string? claimedTradeNo,
         AuditEntry entry,
@@ -42,14 +42,14 @@ public class OperationsStore : IOperationsStore
         await _audit.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
     }
 
-    public virtual Task<int> DeleteAsideBeforeAsync(
+    public Task<int> DeleteAsideBeforeAsync(
         string partition,
         DateTimeOffset before,
         int max,
         CancellationToken cancellationToken) =>
         TransactionStore.DeleteBeforeAsync(_audit, partition, "", before, max, cancellationToken);
 
-    public virtual async Task RecordPoisonReasonAsync(
+    public async Task RecordPoisonReasonAsync(
         string poisonQueue,
         string poisonMessageId,
         string reason,
@@ -64,7 +64,7 @@ public class OperationsStore : IOperationsStore
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    public virtual async Task<string?> GetPoisonReasonAsync(
+    public async Task<string?> GetPoisonReasonAsync(
         string poisonQueue,
         string poisonMessageId,
         CancellationToken cancellationToken)
@@ -77,21 +77,21 @@ public class OperationsStore : IOperationsStore
         return response.HasValue ? response.Value!.GetString("Detail") : null;
     }
 
-    public virtual async Task<int> DeletePoisonReasonsBeforeAsync(DateTimeOffset before, int max, CancellationToken cancellationToken)
+    public async Task<int> DeletePoisonReasonsBeforeAsync(DateTimeOffset before, int max, CancellationToken cancellationToken)
     {
         // Keyed by queue and message id, not by time: the service filters on the time, so only the rows deleted come back.
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PoisonPartition} and At lt {before}");
         return await TransactionStore.DeleteMatchingAsync(_audit, filter, max, cancellationToken).ConfigureAwait(false);
     }
 
-    public virtual async Task ScheduleRevisitAsync(string tradeNo, DateTimeOffset at, CancellationToken cancellationToken) =>
+    public async Task ScheduleRevisitAsync(string tradeNo, DateTimeOffset at, CancellationToken cancellationToken) =>
         await _audit.UpsertEntityAsync(
                 new TableEntity(RevisitPartition, RevisitKey(at, tradeNo)) { ["TradeNo"] = tradeNo, ["At"] = at },
                 TableUpdateMode.Replace,
                 cancellationToken)
             .ConfigureAwait(false);
 
-    public virtual async Task<IReadOnlyList<Revisit>> GetRevisitsBeforeAsync(
+    public async Task<IReadOnlyList<Revisit>> GetRevisitsBeforeAsync(
         DateTimeOffset before,
         int max,
         CancellationToken cancellationToken)
@@ -111,20 +111,20 @@ public class OperationsStore : IOperationsStore
         return revisits;
     }
 
-    public virtual async Task RemoveRevisitAsync(Revisit revisit, CancellationToken cancellationToken) =>
+    public async Task RemoveRevisitAsync(Revisit revisit, CancellationToken cancellationToken) =>
         await _audit.DeleteEntityAsync(RevisitPartition, revisit.Key, ETag.All, cancellationToken).ConfigureAwait(false);
 
     private static string RevisitKey(DateTimeOffset at, string tradeNo) =>
         at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + tradeNo;
 
-    public virtual async Task<DateTimeOffset?> GetRetentionCursorAsync(CancellationToken cancellationToken)
+    public async Task<DateTimeOffset?> GetRetentionCursorAsync(CancellationToken cancellationToken)
     {
         var response = await _audit.GetEntityIfExistsAsync<TableEntity>(RetentionPartition, "cursor", cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         return response.HasValue ? response.Value!.GetDateTimeOffset("CreatedBefore") : null;
     }
 
-    public virtual async Task SetRetentionCursorAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken)
+    public async Task SetRetentionCursorAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken)
     {
         await _audit.UpsertEntityAsync(
                 new TableEntity(RetentionPartition, "cursor") { ["CreatedBefore"] = createdBefore, ["At"] = _time.GetUtcNow() },
@@ -133,7 +133,7 @@ public class OperationsStore : IOperationsStore
             .ConfigureAwait(false);
     }
 
-    public virtual async Task<QueryChannelMark?> GetQueryChannelMarkAsync(CancellationToken cancellationToken)
+    public async Task<QueryChannelMark?> GetQueryChannelMarkAsync(CancellationToken cancellationToken)
     {
         var response = await _audit.GetEntityIfExistsAsync<TableEntity>(ChannelPartition, ChannelRow, cancellationToken: cancellationToken)
             .ConfigureAwait(false);
@@ -153,7 +153,7 @@ public class OperationsStore : IOperationsStore
     }
 
     // Merged, not replaced: one instance recording a found answer and another a failure both keep theirs.
-    public virtual async Task RecordQueryFoundAsync(
+    public async Task RecordQueryFoundAsync(
         DateTimeOffset at,
         string credentials,
         string tradeNo,
@@ -167,7 +167,7 @@ public class OperationsStore : IOperationsStore
             ["Kind"] = kind.ToWire(),
         }, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
 
-    public virtual async Task RecordQueryFailedAsync(DateTimeOffset at, string credentials, CancellationToken cancellationToken) =>
+    public async Task RecordQueryFailedAsync(DateTimeOffset at, string credentials, CancellationToken cancellationToken) =>
         await _audit.UpsertEntityAsync(
                 new TableEntity(ChannelPartition, ChannelRow) { ["FailedAt"] = at, ["FailedCredentials"] = credentials },
                 TableUpdateMode.Merge,

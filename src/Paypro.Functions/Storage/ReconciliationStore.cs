@@ -13,14 +13,14 @@ namespace Paypro.Functions.Storage;
 /// <c>yyyy-MM-dd</c>), and one row per transaction in the day's own partition <c>_reconcile|yyyy-MM-dd</c> (row key the
 /// tradeNo), written in batches of up to 100, so a day of 10,000 transactions costs 100 writes.
 /// </summary>
-public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOptions> options) : IReconciliationStore
+public sealed class ReconciliationStore(TableServiceClient tables, IOptions<StorageOptions> options) : IReconciliationStore
 {
     private const string DaysPartition = "_reconcile";
     private const int BatchSize = 100;
 
     private readonly TableClient _table = tables.GetTableClient(options.Value.AuditTable);
 
-    public virtual async Task<ReconciliationProgress?> GetDayAsync(DateOnly day, CancellationToken cancellationToken)
+    public async Task<ReconciliationProgress?> GetDayAsync(DateOnly day, CancellationToken cancellationToken)
     {
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(DaysPartition, DayKey(day), cancellationToken: cancellationToken)
             .ConfigureAwait(false);
@@ -48,7 +48,7 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
         };
     }
 
-    public virtual async Task<IReadOnlyList<(DateOnly Day, int Pass)>> GetIncompleteDaysAsync(
+    public async Task<IReadOnlyList<(DateOnly Day, int Pass)>> GetIncompleteDaysAsync(
         DateOnly from,
         CancellationToken cancellationToken)
     {
@@ -70,7 +70,7 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
         return days;
     }
 
-    public virtual async Task SaveDayAsync(ReconciliationProgress progress, CancellationToken cancellationToken) =>
+    public async Task SaveDayAsync(ReconciliationProgress progress, CancellationToken cancellationToken) =>
         await _table.UpsertEntityAsync(new TableEntity(DaysPartition, DayKey(progress.Day))
         {
             ["Pass"] = progress.Pass,
@@ -87,7 +87,7 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
             ["UpdatedAt"] = progress.UpdatedAt,
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
 
-    public virtual async Task SaveRowsAsync(
+    public async Task SaveRowsAsync(
         DateOnly day,
         IReadOnlyCollection<ReconciliationRow> rows,
         CancellationToken cancellationToken)
@@ -101,7 +101,7 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
         }
     }
 
-    public virtual async IAsyncEnumerable<ReconciliationRow> ListRowsAsync(DateOnly day, int pass, ReconcileOutcome? outcome,
+    public async IAsyncEnumerable<ReconciliationRow> ListRowsAsync(DateOnly day, int pass, ReconcileOutcome? outcome,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RowsPartition(day)} and Pass eq {pass}");
@@ -116,7 +116,7 @@ public class ReconciliationStore(TableServiceClient tables, IOptions<StorageOpti
         }
     }
 
-    public virtual async Task<int> DeleteDaysBeforeAsync(DateOnly before, int max, CancellationToken cancellationToken)
+    public async Task<int> DeleteDaysBeforeAsync(DateOnly before, int max, CancellationToken cancellationToken)
     {
         var deleted = 0;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {DaysPartition} and RowKey lt {DayKey(before)}");

@@ -17,6 +17,7 @@ namespace Paypro.Functions.Storage;
 /// revision row, its event and the audit row of what caused it are one batch in one partition, so they are written
 /// together or not at all.
 /// </summary>
+// Not sealed, its methods virtual: the outbox invariant's tests derive from it to fail or stop between two writes.
 public class TransactionStore : ITransactionStore
 {
     public const string RecordRowKey = "record";

@@ -27,7 +27,7 @@ public sealed record Clearance(CountedLimits? Counted, string? HeldBy, string? H
 /// room asks the day's pool (which never allots more than the limit) for what it lacks and a chunk more; when the pool has
 /// too little left, any share with room enough for the whole payout takes it, and otherwise the payout is held.
 /// </summary>
-public class PayoutControls
+public sealed class PayoutControls
 {
     /// <summary>Partitions of a day's count. Fixed: the shares of a day must add up to the limit whatever instance counts.</summary>
     public const int DayPartitions = 16;

@@ -37,7 +37,7 @@ public sealed record QueryChannelMark(
 /// it. When it is stale, the transaction of the last found answer is asked about again (at most once per
 /// <see cref="ProbeInterval"/> per instance). With no found answer at all (a new deployment), nothing is known good.
 /// </summary>
-public class QueryChannel
+public sealed class QueryChannel
 {
     /// <summary>The least time between two tests of the channel by one instance.</summary>
     public static readonly TimeSpan ProbeInterval = TimeSpan.FromMinutes(1);

@@ -10,7 +10,7 @@ namespace Paypro.Functions.Transactions;
 /// "check now" for one tradeNo. Queries are idempotent, so this may run any number of times; it never
 /// re-sends a create call.
 /// </summary>
-public class TransactionChecker
+public sealed class TransactionChecker
 {
     private readonly ITransactionStore _store;
     private readonly IDueIndex _due;

@@ -12,7 +12,7 @@ namespace Paypro.Functions.Transactions;
 /// occurrence. It reads only the due entries, so its cost follows the number of pending transactions, not the
 /// number ever made.
 /// </summary>
-public class TransactionPoller
+public sealed class TransactionPoller
 {
     private readonly IDueIndex _due;
     private readonly TransactionChecker _checker;

@@ -10,7 +10,7 @@ namespace Paypro.Functions.Transactions;
 /// write conditionally, and on a conflict re-read and decide again. A callback and a poll that race
 /// therefore both see the winner's result, and only one of them writes (and announces) the change.
 /// </summary>
-public class TransactionProcessor
+public sealed class TransactionProcessor
 {
     private const int MaxAttempts = 5;
 

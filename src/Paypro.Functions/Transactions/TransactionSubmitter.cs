@@ -12,7 +12,7 @@ namespace Paypro.Functions.Transactions;
 /// and only the instance whose insert wins calls Paypro; a redelivered or duplicated message finds the
 /// record and stops. A create call is never repeated: an unknown outcome is resolved by querying.
 /// </summary>
-public class TransactionSubmitter
+public sealed class TransactionSubmitter
 {
 
     private readonly ITransactionStore _store;
