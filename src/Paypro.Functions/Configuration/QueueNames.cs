@@ -1,17 +1,15 @@
 namespace Paypro.Functions.Configuration;
 
 /// <summary>
-/// Queue names and the timer schedules. These are flat settings (no section) because the trigger attributes
-/// name them as <c>%PayoutsQueueName%</c>: the host resolves binding expressions against plain names.
+/// The queue names. These are flat settings (no section) because the trigger attributes name them as
+/// <c>%PayoutsQueueName%</c>: the host resolves binding expressions against plain names. The timer schedules are
+/// <see cref="TimerSchedules"/>.
 /// </summary>
 public sealed class QueueNames
 {
     public const string PayoutsSetting = "PayoutsQueueName";
     public const string PayinsSetting = "PayinsQueueName";
     public const string EventsSetting = "EventsQueueName";
-    public const string PollScheduleSetting = "PollSchedule";
-    public const string AuditPurgeScheduleSetting = "AuditPurgeSchedule";
-    public const string ReconcileScheduleSetting = "ReconcileSchedule";
 
     /// <summary>
     /// The time to live of a request the app itself puts on the payouts or payins queue (the HTTP submit, a redrive):
@@ -23,9 +21,6 @@ public sealed class QueueNames
     /// <summary>The binding expressions of the trigger attributes.</summary>
     public const string PayoutsExpression = "%" + PayoutsSetting + "%";
     public const string PayinsExpression = "%" + PayinsSetting + "%";
-    public const string PollScheduleExpression = "%" + PollScheduleSetting + "%";
-    public const string AuditPurgeScheduleExpression = "%" + AuditPurgeScheduleSetting + "%";
-    public const string ReconcileScheduleExpression = "%" + ReconcileScheduleSetting + "%";
 
     public const string DefaultPayouts = "paypro-payouts";
     public const string DefaultPayins = "paypro-payins";

@@ -12,7 +12,7 @@ namespace Paypro.Functions.Functions;
 public sealed class PollPendingTransactions(TransactionPoller poller, PendingGauges gauges, HeldPayouts held)
 {
     [Function(nameof(PollPendingTransactions))]
-    public async Task Run([TimerTrigger(QueueNames.PollScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken)
+    public async Task Run([TimerTrigger(TimerSchedules.PollExpression)] TimerInfo timer, CancellationToken cancellationToken)
     {
         await poller.PollAsync(timer.IsPastDue, cancellationToken);
         await gauges.RefreshAsync(cancellationToken);

@@ -8,6 +8,6 @@ namespace Paypro.Functions.Functions;
 public sealed class PurgeAuditTrail(AuditRetention retention)
 {
     [Function(nameof(PurgeAuditTrail))]
-    public Task Run([TimerTrigger(QueueNames.AuditPurgeScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task Run([TimerTrigger(TimerSchedules.AuditPurgeExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
         retention.PurgeAsync(cancellationToken);
 }

@@ -11,6 +11,6 @@ namespace Paypro.Functions.Functions;
 public sealed class ReconcileTransactions(Reconciliation reconciliation)
 {
     [Function(nameof(ReconcileTransactions))]
-    public Task Run([TimerTrigger(QueueNames.ReconcileScheduleExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
+    public Task Run([TimerTrigger(TimerSchedules.ReconcileExpression)] TimerInfo timer, CancellationToken cancellationToken) =>
         reconciliation.RunAsync(cancellationToken);
 }

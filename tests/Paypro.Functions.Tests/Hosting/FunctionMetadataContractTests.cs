@@ -121,7 +121,7 @@ public sealed class FunctionMetadataContractTests
         using var local = JsonDocument.Parse(
             File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "local.settings.sample.json")));
 
-        Assert.Contains(QueueNames.PollScheduleSetting, named);
+        Assert.Contains(TimerSchedules.PollSetting, named);
         Assert.All(named, setting =>
         {
             Assert.Contains($"name: '{setting}'", bicep, StringComparison.Ordinal);
@@ -133,9 +133,9 @@ public sealed class FunctionMetadataContractTests
     }
 
     [Theory]
-    [InlineData("PollPendingTransactions", QueueNames.PollScheduleSetting)]
-    [InlineData("PurgeAuditTrail", QueueNames.AuditPurgeScheduleSetting)]
-    [InlineData("ReconcileTransactions", QueueNames.ReconcileScheduleSetting)]
+    [InlineData("PollPendingTransactions", TimerSchedules.PollSetting)]
+    [InlineData("PurgeAuditTrail", TimerSchedules.AuditPurgeSetting)]
+    [InlineData("ReconcileTransactions", TimerSchedules.ReconcileSetting)]
     public void Timer_function_runs_on_its_schedule_setting(string name, string setting)
     {
         var trigger = Trigger(name);
