@@ -36,7 +36,7 @@ public sealed class ControlsOptions
     public bool CountsMobiles => MobileDailyAmountLimit is not null || MobileDailyCountLimit is not null;
 }
 
-public sealed class ControlsOptionsValidator : IValidateOptions<ControlsOptions>
+internal sealed class ControlsOptionsValidator : IValidateOptions<ControlsOptions>
 {
     public ValidateOptionsResult Validate(string? name, ControlsOptions options)
     {

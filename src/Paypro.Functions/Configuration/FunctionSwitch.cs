@@ -6,7 +6,7 @@ namespace Paypro.Functions.Configuration;
 /// reach the worker as environment variables, and where a platform cannot carry a period in a variable's name it arrives
 /// with underscores (<c>AzureWebJobs_&lt;FunctionName&gt;_Disabled</c>), so either spelling counts.
 /// </summary>
-public static class FunctionSwitch
+internal static class FunctionSwitch
 {
     public static string SettingOf(string functionName) => $"AzureWebJobs.{functionName}.Disabled";
 

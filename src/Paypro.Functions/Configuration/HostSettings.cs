@@ -8,7 +8,7 @@ namespace Paypro.Functions.Configuration;
 /// <c>AzureFunctionsJobHost__path__to__setting</c>. The app reads it for the one host rule its own code must fit
 /// (<see cref="FunctionTimeout"/>); host emulation reads the rest through the same lookup.
 /// </summary>
-public sealed class HostSettings
+internal sealed class HostSettings
 {
     public const string FileName = "host.json";
     public const string OverridePrefix = "AzureFunctionsJobHost";

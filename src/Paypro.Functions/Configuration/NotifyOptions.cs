@@ -37,7 +37,7 @@ public sealed class NotifyOptions : IAllowListOptions
 internal sealed partial class NotifyOptionsAnnotationsValidator : IValidateOptions<NotifyOptions>;
 
 /// <summary>Options that carry an IP allow-list.</summary>
-public interface IAllowListOptions
+internal interface IAllowListOptions
 {
     /// <summary>The allow-list the setting describes.</summary>
     /// <exception cref="FormatException">An entry is not an address or a CIDR range; the message names the setting.</exception>
@@ -45,7 +45,7 @@ public interface IAllowListOptions
 }
 
 /// <summary>Checks an allow-list setting, written by hand because the check is a parse, not an annotation.</summary>
-public sealed class AllowListValidator<TOptions> : IValidateOptions<TOptions> where TOptions : class, IAllowListOptions
+internal sealed class AllowListValidator<TOptions> : IValidateOptions<TOptions> where TOptions : class, IAllowListOptions
 {
     public ValidateOptionsResult Validate(string? name, TOptions options)
     {

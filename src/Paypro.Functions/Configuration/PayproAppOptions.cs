@@ -13,7 +13,7 @@ public sealed class PayproAppOptions
     public Uri? NotifyUrl { get; set; }
 }
 
-public sealed class PayproAppOptionsValidator : IValidateOptions<PayproAppOptions>
+internal sealed class PayproAppOptionsValidator : IValidateOptions<PayproAppOptions>
 {
     public ValidateOptionsResult Validate(string? name, PayproAppOptions options)
     {

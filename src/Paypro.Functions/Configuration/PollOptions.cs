@@ -50,7 +50,7 @@ internal sealed partial class PollOptionsAnnotationsValidator : IValidateOptions
 /// The time spans and how they relate, written by hand: a range annotation cannot say "positive" for a
 /// TimeSpan without an upper bound, nor compare two settings.
 /// </summary>
-public sealed class PollOptionsValidator(
+internal sealed class PollOptionsValidator(
     IOptions<PayproClientOptions> paypro,
     FunctionTimeout functionTimeout) : IValidateOptions<PollOptions>
 {

@@ -69,7 +69,7 @@ public sealed class ReconcileOptions
 internal sealed partial class ReconcileOptionsAnnotationsValidator : IValidateOptions<ReconcileOptions>;
 
 /// <summary>The days and the time budget, which annotations cannot check.</summary>
-public sealed class ReconcileOptionsValidator(FunctionTimeout functionTimeout) : IValidateOptions<ReconcileOptions>
+internal sealed class ReconcileOptionsValidator(FunctionTimeout functionTimeout) : IValidateOptions<ReconcileOptions>
 {
     public ValidateOptionsResult Validate(string? name, ReconcileOptions options)
     {

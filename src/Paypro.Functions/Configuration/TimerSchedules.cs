@@ -4,7 +4,7 @@ namespace Paypro.Functions.Configuration;
 /// The timer functions' schedules: flat settings (no section), like the queue names, because the trigger attributes
 /// name them as <c>%PollSchedule%</c> and the host resolves binding expressions against plain names.
 /// </summary>
-public static class TimerSchedules
+internal static class TimerSchedules
 {
     public const string PollSetting = "PollSchedule";
     public const string AuditPurgeSetting = "AuditPurgeSchedule";

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Paypro.Functions.Http;
 
 /// <summary>Reads a request body up to a limit, so an oversized body is refused without being held in memory.</summary>
-public static class BoundedBody
+internal static class BoundedBody
 {
     /// <returns>The body, or null when it is larger than <paramref name="limit"/> bytes.</returns>
     public static async Task<byte[]?> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)

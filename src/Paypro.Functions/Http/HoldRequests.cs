@@ -8,7 +8,7 @@ namespace Paypro.Functions.Http;
 /// What the operator's hold functions answer: <c>ReleasePayout</c> and <c>CancelPayout</c> (body <c>{"reason":"..."}</c>,
 /// required), and <c>ListHeldPayouts</c>. All three take the master key (level Admin).
 /// </summary>
-public static class HoldRequests
+internal static class HoldRequests
 {
     public const int MaxBodyBytes = 4 * 1024;
     public const int MaxReasonLength = 500;
@@ -86,7 +86,7 @@ public static class HoldRequests
 /// A release or a cancel: what happened (<c>released</c>, <c>already-released</c>, <c>cancelled</c>, <c>already-cancelled</c>)
 /// and the payout as stored afterwards.
 /// </summary>
-public sealed record HoldDecisionView(string Outcome, TransactionView Transaction);
+internal sealed record HoldDecisionView(string Outcome, TransactionView Transaction);
 
 /// <summary>The body of a release or a cancel: why, in the operator's words (kept in the audit trail).</summary>
-public sealed record HoldRequest(string? Reason);
+internal sealed record HoldRequest(string? Reason);

@@ -128,4 +128,4 @@ public sealed class HttpIntake
 }
 
 /// <summary>The answer to an accepted HTTP submit.</summary>
-public sealed record SubmitAccepted(string TradeNo, string Location);
+internal sealed record SubmitAccepted(string TradeNo, string Location);

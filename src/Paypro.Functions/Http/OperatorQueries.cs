@@ -8,7 +8,7 @@ namespace Paypro.Functions.Http;
 /// What the operator's HTTP functions answer: <c>GetPayout</c>, <c>GetPayin</c>, <c>CheckPayout</c>,
 /// <c>CheckPayin</c>, <c>MpesaLookup</c> and <c>GetBalance</c>.
 /// </summary>
-public static class OperatorQueries
+internal static class OperatorQueries
 {
     /// <summary>
     /// History entries in one answer: a view reads at most 2 × (this + 1) history rows and the record, however long the history.
@@ -120,7 +120,7 @@ public static class OperatorQueries
 }
 
 /// <summary>Paypro's answer to an M-Pesa receipt lookup, with the state it maps to.</summary>
-public sealed record MpesaLookupView(
+internal sealed record MpesaLookupView(
     string Code,
     string State,
     string Status,
@@ -133,4 +133,4 @@ public sealed record MpesaLookupView(
     string? RecordedState);
 
 /// <summary>Paypro's answer to a balance query, in KES.</summary>
-public sealed record BalanceView(decimal? AvailableAmount, decimal? FreezeAmount, decimal? UnsettledAmount);
+internal sealed record BalanceView(decimal? AvailableAmount, decimal? FreezeAmount, decimal? UnsettledAmount);

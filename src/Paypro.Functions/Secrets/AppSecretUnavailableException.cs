@@ -4,7 +4,7 @@ namespace Paypro.Functions.Secrets;
 /// The Paypro app secret could not be read and no earlier copy is cached, so nothing can be signed
 /// or verified. The message names the settings to check; it never contains the secret.
 /// </summary>
-public sealed class AppSecretUnavailableException : InvalidOperationException
+internal sealed class AppSecretUnavailableException : InvalidOperationException
 {
     public AppSecretUnavailableException(string message, string? errorCode = null, Exception? innerException = null)
         : base(message, innerException)

@@ -1,7 +1,7 @@
 namespace Paypro.Functions.Secrets;
 
 /// <summary>Where the Paypro app secret lives in Key Vault and how the app caches it (section <c>KeyVault</c>).</summary>
-public sealed class KeyVaultOptions
+internal sealed class KeyVaultOptions
 {
     public const string SectionName = "KeyVault";
 

@@ -13,7 +13,7 @@ namespace Paypro.Functions.Secrets;
 /// cached set keeps serving meanwhile) and after a verification miss, at most once per
 /// <c>KeyVault:MissRefreshInterval</c>. At most one vault read runs at a time; callers share it.
 /// </summary>
-public sealed partial class KeyVaultSecretStore : IAppSecretStore
+internal sealed partial class KeyVaultSecretStore : IAppSecretStore
 {
     private readonly SecretClient _client;
     private readonly KeyVaultOptions _options;

@@ -6,7 +6,7 @@ namespace Paypro.Functions.Secrets;
 /// The app secret from the plain setting <c>Paypro:AppSecret</c>: local development only, when no
 /// vault is configured. There is nothing to re-read, so a verification miss never changes the set.
 /// </summary>
-public sealed class PlainSettingSecretStore : IAppSecretStore
+internal sealed class PlainSettingSecretStore : IAppSecretStore
 {
     private readonly string _secret;
     private readonly ReadOnlyCollection<string> _verificationSecrets;

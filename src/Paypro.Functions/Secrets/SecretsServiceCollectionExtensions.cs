@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Secrets;
 
-public static partial class SecretsServiceCollectionExtensions
+internal static partial class SecretsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the Paypro app secret: from Key Vault when <c>KeyVault:VaultUri</c> is set,

@@ -13,7 +13,7 @@ namespace Paypro.Functions.Storage;
 /// held list (partition <c>held</c>, row key the tradeNo). A count changes only by a single-entity write conditional on
 /// the version read (never in a batch: Azurite ignores If-Match there), so racing instances never lose an addition.
 /// </summary>
-public sealed class ControlsStore : IControlsStore
+internal sealed class ControlsStore : IControlsStore
 {
     private const string HeldPartition = "held";
 

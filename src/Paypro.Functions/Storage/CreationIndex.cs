@@ -10,7 +10,7 @@ namespace Paypro.Functions.Storage;
 /// transaction (beside its due entry, written in one batch with the first one, before the record). A listing merges
 /// the partitions in creation order, reading each a little at a time, so its cost follows the rows it returns.
 /// </summary>
-public sealed class CreationIndex(IndexPartitions partitions) : ICreationIndex
+internal sealed class CreationIndex(IndexPartitions partitions) : ICreationIndex
 {
     /// <summary>Row keys of the creation index; '~' sorts after the due entries' <c>d|</c>.</summary>
     public const string Prefix = "~created|";

@@ -13,7 +13,7 @@ namespace Paypro.Functions.Storage;
 /// <c>yyyy-MM-dd</c>), and one row per transaction in the day's own partition <c>_reconcile|yyyy-MM-dd</c> (row key the
 /// tradeNo), written in batches of up to 100, so a day of 10,000 transactions costs 100 writes.
 /// </summary>
-public sealed class ReconciliationStore(TableServiceClient tables, IOptions<StorageOptions> options) : IReconciliationStore
+internal sealed class ReconciliationStore(TableServiceClient tables, IOptions<StorageOptions> options) : IReconciliationStore
 {
     private const string DaysPartition = "_reconcile";
     private const int BatchSize = 100;

@@ -14,7 +14,7 @@ namespace Paypro.Functions.Storage;
 /// (<c>AzureWebJobsStorage__accountName</c> or <c>__tableServiceUri</c>/<c>__queueServiceUri</c>, with
 /// <c>__credential=managedidentity</c> and <c>__clientId</c> for a user-assigned identity).
 /// </summary>
-public static class StorageAccount
+internal static class StorageAccount
 {
     /// <summary>The connection setting the host and the app share.</summary>
     public const string ConnectionSetting = "AzureWebJobsStorage";

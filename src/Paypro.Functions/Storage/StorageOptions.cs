@@ -26,7 +26,7 @@ public sealed class StorageOptions
     public string ControlsTable => TablePrefix + "Controls";
 }
 
-public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {

@@ -10,7 +10,7 @@ namespace Paypro.Functions.Storage;
 /// Creates the tables and queues the app uses. In Azure the deployment creates them, so the app never does
 /// this at start-up there (start-up makes no storage round trip); a local run calls it once.
 /// </summary>
-public sealed class StorageProvisioner(
+internal sealed class StorageProvisioner(
     TableServiceClient tables,
     IOptions<StorageOptions> options,
     QueueServiceClient queues,

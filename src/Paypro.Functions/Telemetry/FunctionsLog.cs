@@ -6,7 +6,7 @@ namespace Paypro.Functions.Telemetry;
 /// rules and the dashboard (which query the message), the tests (which read the event name) and the code share
 /// one constant.
 /// </summary>
-public static class LogMarkers
+internal static class LogMarkers
 {
     /// <summary>
     /// A callback was refused: forged, unsigned under the Reject policy, malformed, oversized, or from outside the allow-list.

@@ -6,7 +6,7 @@ namespace Paypro.Functions.Telemetry;
 /// The app's metrics (meter <c>Paypro.Functions</c>), for OpenTelemetry or any MeterListener. Their names are the
 /// ones the dashboard queries; a test checks that every name it uses is here.
 /// </summary>
-public static class FunctionsMetrics
+internal static class FunctionsMetrics
 {
     public const string MeterName = "Paypro.Functions";
 
@@ -88,7 +88,7 @@ public static class FunctionsMetrics
 }
 
 /// <summary>What the last poll saw of the due index and the poison queues; the gauges read it without any I/O.</summary>
-public static class PendingSnapshot
+internal static class PendingSnapshot
 {
     private static long _pending;
     private static double _oldestAgeSeconds;
@@ -111,7 +111,7 @@ public static class PendingSnapshot
 }
 
 /// <summary>What the last poll saw of the held payouts and of this Kenya day's counts; the gauges read it without any I/O.</summary>
-public static class ControlsSnapshot
+internal static class ControlsSnapshot
 {
     private static long _heldCount;
     private static long _heldAmount;

@@ -15,7 +15,7 @@ namespace Paypro.Functions.Telemetry;
 /// identity when the authentication string asks for Entra ID), to an OTLP endpoint when
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, and to the console when <c>Telemetry:Console</c> is true.
 /// </summary>
-public static class PayproTelemetryExtensions
+internal static class PayproTelemetryExtensions
 {
     public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string AuthenticationStringSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";

@@ -9,7 +9,7 @@ namespace Paypro.Functions.Telemetry;
 /// span of that trace, linked to the invocation that ran it, and every event carries the record's context.
 /// Spans carry tradeNo, kind, state and Paypro's codes; never a mobile number, a sign, a secret or a key.
 /// </summary>
-public static class TransactionTracing
+internal static class TransactionTracing
 {
     public const string SourceName = "Paypro.Functions";
 

@@ -25,7 +25,7 @@ public enum ReconcileOutcome
     Rejected,
 }
 
-public static class ReconcileOutcomeExtensions
+internal static class ReconcileOutcomeExtensions
 {
     /// <summary>The wire name of an outcome: in storage, the day report and its CSV.</summary>
     public static string ToWire(this ReconcileOutcome outcome) => outcome switch
@@ -64,7 +64,7 @@ public enum DisagreementKind
 /// answer carries together, get the name a callback or a poll bringing the same answer gets (so it is recorded once,
 /// whichever brings it first); a different platFormTradeNo and an unknown tradeNo, which carries no status, get names of their own.
 /// </summary>
-public sealed record Disagreement(IReadOnlyList<DisagreementKind> Kinds, string Key, string Text)
+internal sealed record Disagreement(IReadOnlyList<DisagreementKind> Kinds, string Key, string Text)
 {
     public bool Critical => Kinds.Contains(DisagreementKind.PaidNotSent);
 }
@@ -73,7 +73,7 @@ public sealed record Disagreement(IReadOnlyList<DisagreementKind> Kinds, string 
 /// The comparison of a final transaction with Paypro's answer to a status query, as pure functions: the matrix
 /// docs/operations.md documents. It decides what disagrees; <see cref="TransactionRules.OnDisagreement"/> decides what is recorded.
 /// </summary>
-public static class ReconciliationMatrix
+internal static class ReconciliationMatrix
 {
     /// <summary>The anomaly name of "Paypro does not know this tradeNo" (it has no status to name it by).</summary>
     public const string NotFoundKey = TransactionRules.AnomalyPrefix + "notfound";

@@ -8,7 +8,7 @@ namespace Paypro.Functions.Transactions;
 /// row holds the exact message), so a redelivered event is byte-for-byte the same and its id lets
 /// consumers de-duplicate.
 /// </summary>
-public static class TransactionEvents
+internal static class TransactionEvents
 {
     /// <summary>The event id: stable per transaction and transition.</summary>
     public static string EventId(string tradeNo, string eventName) => $"{tradeNo}:{eventName}";

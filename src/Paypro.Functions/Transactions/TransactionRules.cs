@@ -47,7 +47,7 @@ public sealed record Transition(TransactionState To, string? EventName, string? 
 }
 
 /// <summary>What an unsigned callback leads to: it is never applied, at most it brings the next check forward.</summary>
-public enum UnsignedHintAnswer
+internal enum UnsignedHintAnswer
 {
     /// <summary>The transaction is final; the hint is recorded and nothing else happens.</summary>
     Ignore,
@@ -62,7 +62,7 @@ public enum UnsignedHintAnswer
 /// final state never changes, and a result that contradicts what is recorded (success after failure, another
 /// amount) is kept as an anomaly. Duplicates and out-of-order deliveries decide nothing, so they are harmless.
 /// </summary>
-public static class TransactionRules
+internal static class TransactionRules
 {
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";

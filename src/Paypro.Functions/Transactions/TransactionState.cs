@@ -38,7 +38,7 @@ public enum TransactionKind
     Payin,
 }
 
-public static class TransactionStateExtensions
+internal static class TransactionStateExtensions
 {
     public static bool IsFinal(this TransactionState state) =>
         state is TransactionState.Succeeded or TransactionState.Failed or TransactionState.Rejected;
