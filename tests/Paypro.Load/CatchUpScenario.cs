@@ -173,19 +173,7 @@ public sealed class CatchUpScenario : IScenario
                 }
                 var record = Workload.SubmittedRecord(tradeNo, now, dueETags[tradeNo], mobile, rows[tradeNo].Entry.Partition);
                 record.SerialNumber = created.SerialNumber;
-                var written = await environment.Store.Transactions.WriteAsync(
-                    record,
-                    isNew: true,
-                    "seed",
-                    "seeded by the load tool",
-                    now,
-                    null,
-                    null,
-                    token);
-                if (written.Outcome != WriteOutcome.Written)
-                {
-                    throw new LoadSetupException($"Seeding {tradeNo} found it written already.");
-                }
+                await Workload.WriteSeededAsync(environment.Store, record, now, token);
             });
     }
 }

@@ -102,20 +102,30 @@ public static class Workload
             {
                 var due = await store.Due.ScheduleAsync(tradeNo, dueAt, 0, now, token);
                 var record = SubmittedRecord(tradeNo, now, due.ETag, partition: due.Partition);
-                var written = await store.Transactions.WriteAsync(
-                    record,
-                    isNew: true,
-                    "seed",
-                    "seeded by the load tool",
-                    now,
-                    null,
-                    null,
-                    token);
-                if (written.Outcome != WriteOutcome.Written)
-                {
-                    throw new LoadSetupException($"Seeding {tradeNo} found it written already.");
-                }
+                await WriteSeededAsync(store, record, now, token);
             });
+    }
+
+    /// <summary>Writes a seeded record as new (setup, not measured); one already written means the seeding went wrong.</summary>
+    public static async Task WriteSeededAsync(
+        Stores store,
+        TransactionRecord record,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var written = await store.Transactions.WriteAsync(
+            record,
+            isNew: true,
+            "seed",
+            "seeded by the load tool",
+            now,
+            null,
+            null,
+            cancellationToken);
+        if (written.Outcome != WriteOutcome.Written)
+        {
+            throw new LoadSetupException($"Seeding {record.TradeNo} found it written already.");
+        }
     }
 
     /// <summary>
