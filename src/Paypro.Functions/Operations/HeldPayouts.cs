@@ -104,8 +104,7 @@ public sealed class HeldPayouts
         string caller,
         CancellationToken cancellationToken)
     {
-        var record = await _store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false);
-        if (record is null || record.Kind != TransactionKind.Payout)
+        if (await GetPayoutAsync(tradeNo, cancellationToken).ConfigureAwait(false) is not { } record)
         {
             return (HoldOutcome.NotFound, null);
         }
@@ -161,8 +160,7 @@ public sealed class HeldPayouts
         string caller,
         CancellationToken cancellationToken)
     {
-        var record = await _store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false);
-        if (record is null || record.Kind != TransactionKind.Payout)
+        if (await GetPayoutAsync(tradeNo, cancellationToken).ConfigureAwait(false) is not { } record)
         {
             return (HoldOutcome.NotFound, null);
         }
@@ -175,6 +173,12 @@ public sealed class HeldPayouts
                 cancellationToken)
             .ConfigureAwait(false);
     }
+
+    /// <summary>The payout <paramref name="tradeNo"/> names, or null when there is none (a payin is not one).</summary>
+    private async Task<TransactionRecord?> GetPayoutAsync(string tradeNo, CancellationToken cancellationToken) =>
+        await _store.GetAsync(tradeNo, cancellationToken).ConfigureAwait(false) is { Kind: TransactionKind.Payout } record
+            ? record
+            : null;
 
     /// <summary>
     /// Once per poll: cancels the payouts held longer than <c>Controls:HoldExpiry</c>, clears list entries of payouts no longer
