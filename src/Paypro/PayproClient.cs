@@ -100,7 +100,8 @@ public partial class PayproClient
             options.TradeNo,
             options.Amount,
             options.Mobile,
-            () => options.NotifyUrl is null ? null : ValidNotifyUrl(options.NotifyUrl),
+            options.NotifyUrl,
+            notifyUrlRequired: false,
             options.Remark,
             cancellationToken).ConfigureAwait(false);
     }
@@ -118,14 +119,16 @@ public partial class PayproClient
             options.TradeNo,
             options.Amount,
             options.Mobile,
-            () => ValidNotifyUrl(options.NotifyUrl),
+            options.NotifyUrl,
+            notifyUrlRequired: true,
             options.Remark,
             cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// A payout or a payin: both send the same fields, validated in the same order (the mobile number, the amount,
-    /// the notifyUrl, the remark, the tradeNo), so the first invalid one is the one reported.
+    /// the notifyUrl, the remark, the tradeNo), so the first invalid one is the one reported. A payout may leave out
+    /// its notifyUrl; a payin must give one.
     /// </summary>
     private async Task<PayproCreateResult> CreateForMobileAsync(
         string operation,
@@ -133,7 +136,8 @@ public partial class PayproClient
         string tradeNo,
         long amount,
         string mobile,
-        Func<string?> notifyUrl,
+        Uri? notifyUrl,
+        bool notifyUrlRequired,
         string? remark,
         CancellationToken cancellationToken)
     {
@@ -142,7 +146,7 @@ public partial class PayproClient
         {
             Amount = ValidAmount(amount),
             Mobile = normalized,
-            NotifyUrl = notifyUrl(),
+            NotifyUrl = notifyUrl is null && !notifyUrlRequired ? null : ValidNotifyUrl(notifyUrl),
             Remark = ValidRemark(remark),
             Timestamp = Timestamp(),
             TradeNo = ValidTradeNo(tradeNo),
