@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
 using Paypro.Functions.Http;
 using Paypro.Functions.Operations;
@@ -40,30 +39,34 @@ public static class PayproFunctionsExtensions
             services.AddLogging(logging => logging.AddFilter(AzureSdkLogCategory, LogLevel.Error));
         }
 
-        // Bound one by one: the binder source generator does not handle a generic helper.
-        services.AddOptions<NotifyOptions>().Bind(configuration.GetSection(NotifyOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<NotifyOptions>, NotifyOptionsAnnotationsValidator>();
-        services.AddSingleton<IValidateOptions<NotifyOptions>, AllowListValidator<NotifyOptions>>();
         // host.json beside the worker, read once at start-up: the poll must end within its functionTimeout.
         services.TryAddSingleton(_ => FunctionTimeout.Read(configuration));
-        services.AddOptions<PollOptions>().Bind(configuration.GetSection(PollOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PollOptions>, PollOptionsAnnotationsValidator>();
-        services.AddSingleton<IValidateOptions<PollOptions>, PollOptionsValidator>();
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        services.AddOptions<PayproAppOptions>().Bind(configuration.GetSection(PayproClientOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PayproAppOptions>, PayproAppOptionsValidator>();
-        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
-        services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ReconcileOptions>, ReconcileOptionsAnnotationsValidator>();
-        services.AddSingleton<IValidateOptions<ReconcileOptions>, ReconcileOptionsValidator>();
-        services.AddOptions<SubmitOptions>().Bind(configuration.GetSection(SubmitOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SubmitOptions>, SubmitOptionsAnnotationsValidator>();
-        services.AddSingleton<IValidateOptions<SubmitOptions>, AllowListValidator<SubmitOptions>>();
-        services.AddOptions<ControlsOptions>().Bind(configuration.GetSection(ControlsOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ControlsOptions>, ControlsOptionsValidator>();
-        services.AddSingleton(QueueNames.From(configuration));
+        // Each settings type is bound here, where the binder's source generator sees its type (OptionsRegistration).
+        services.AddOptions<NotifyOptions>()
+            .Bind(configuration.GetSection(NotifyOptions.SectionName))
+            .ValidatedBy<NotifyOptions, NotifyOptionsValidator>();
+        services.AddOptions<PollOptions>()
+            .Bind(configuration.GetSection(PollOptions.SectionName))
+            .ValidatedBy<PollOptions, PollOptionsValidator>();
+        services.AddOptions<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .ValidatedBy<StorageOptions, StorageOptionsValidator>();
+        services.AddOptions<PayproAppOptions>()
+            .Bind(configuration.GetSection(PayproAppOptions.SectionName))
+            .ValidatedBy<PayproAppOptions, PayproAppOptionsValidator>();
+        services.AddOptions<AuditOptions>()
+            .Bind(configuration.GetSection(AuditOptions.SectionName))
+            .ValidatedBy<AuditOptions, AuditOptionsValidator>();
+        services.AddOptions<ReconcileOptions>()
+            .Bind(configuration.GetSection(ReconcileOptions.SectionName))
+            .ValidatedBy<ReconcileOptions, ReconcileOptionsValidator>();
+        services.AddOptions<SubmitOptions>()
+            .Bind(configuration.GetSection(SubmitOptions.SectionName))
+            .ValidatedBy<SubmitOptions, SubmitOptionsValidator>();
+        services.AddOptions<ControlsOptions>()
+            .Bind(configuration.GetSection(ControlsOptions.SectionName))
+            .ValidatedBy<ControlsOptions, ControlsOptionsValidator>();
+        QueueNames.Register(services, configuration);
 
         services.AddSingleton<IndexPartitions>();
         services.AddSingleton<ITransactionStore, TransactionStore>();

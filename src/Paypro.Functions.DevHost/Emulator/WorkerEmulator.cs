@@ -55,7 +55,7 @@ internal sealed class WorkerEmulator(
         // The queue triggers read with the same storage clients as the app; the app's own services live in the worker.
         services.AddStorageClients(builder.Configuration);
         services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.SectionName));
-        services.AddSingleton(QueueNames.From(builder.Configuration));
+        QueueNames.Register(services, builder.Configuration);
         services.AddSingleton<StorageProvisioner>();
         // As in the app: the Azure SDK's line per request only when asked for.
         if (builder.Configuration[PayproFunctionsExtensions.AzureSdkLogLevelSetting] is null)

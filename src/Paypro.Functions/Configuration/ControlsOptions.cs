@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Configuration;
@@ -7,7 +8,7 @@ namespace Paypro.Functions.Configuration;
 /// payouts, and how long a held payout waits for an operator. Every limit and the threshold are off when unset, so a
 /// deployment behaves as before until it sets them. Payins collect money and are never held.
 /// </summary>
-public sealed class ControlsOptions
+public sealed class ControlsOptions : IValidatableObject
 {
     public const string SectionName = "Controls";
 
@@ -34,29 +35,32 @@ public sealed class ControlsOptions
 
     /// <summary>Whether a limit per mobile number is set: only then are payouts counted per mobile number.</summary>
     public bool CountsMobiles => MobileDailyAmountLimit is not null || MobileDailyCountLimit is not null;
-}
 
-internal sealed class ControlsOptionsValidator : IValidateOptions<ControlsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ControlsOptions options)
+    /// <summary>The limits and the expiry, checked by hand: the messages say the value they got, which an annotation cannot.</summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        var failures = new List<string>();
         foreach (var (setting, value) in new[]
         {
-            ("DailyAmountLimit", options.DailyAmountLimit), ("DailyCountLimit", options.DailyCountLimit),
-            ("MobileDailyAmountLimit", options.MobileDailyAmountLimit), ("MobileDailyCountLimit", options.MobileDailyCountLimit),
-            ("ApprovalThreshold", options.ApprovalThreshold),
+            ("DailyAmountLimit", DailyAmountLimit),
+            ("DailyCountLimit", DailyCountLimit),
+            ("MobileDailyAmountLimit", MobileDailyAmountLimit),
+            ("MobileDailyCountLimit", MobileDailyCountLimit),
+            ("ApprovalThreshold", ApprovalThreshold),
         })
         {
             if (value is < 0)
             {
-                failures.Add($"Controls:{setting} must be a whole number of 0 or more (unset turns it off); got {value}.");
+                yield return new ValidationResult(
+                    $"Controls:{setting} must be a whole number of 0 or more (unset turns it off); got {value}.");
             }
         }
-        if (options.HoldExpiry <= TimeSpan.Zero || options.HoldExpiry > TimeSpan.FromDays(365))
+        if (HoldExpiry <= TimeSpan.Zero || HoldExpiry > TimeSpan.FromDays(365))
         {
-            failures.Add($"Controls:HoldExpiry must be more than zero and at most 365 days; got {options.HoldExpiry}.");
+            yield return new ValidationResult(
+                $"Controls:HoldExpiry must be more than zero and at most 365 days; got {HoldExpiry}.");
         }
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
+
+[OptionsValidator]
+internal sealed partial class ControlsOptionsValidator : IValidateOptions<ControlsOptions>;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Sockets;
 
@@ -37,6 +38,20 @@ public sealed class IpAllowList
             }
         }
         return new IpAllowList(ranges);
+    }
+
+    /// <summary>The check of an allow-list setting at start-up: nothing, or the entry that does not parse.</summary>
+    public static IEnumerable<ValidationResult> Check(string? text, string setting)
+    {
+        try
+        {
+            Parse(text, setting);
+            return [];
+        }
+        catch (FormatException ex)
+        {
+            return [new ValidationResult(ex.Message)];
+        }
     }
 
     public bool Allows(IPAddress? caller) => IsEmpty || (caller is not null && _ranges.Any(range => range.Contains(caller)));

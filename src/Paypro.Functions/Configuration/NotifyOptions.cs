@@ -14,9 +14,10 @@ public enum UnsignedCallbackPolicy
 }
 
 /// <summary>Settings of the notify callback (section <c>Notify</c>).</summary>
-public sealed class NotifyOptions : IAllowListOptions
+public sealed class NotifyOptions : IValidatableObject
 {
     public const string SectionName = "Notify";
+    private const string AllowedRangesSetting = SectionName + ":" + nameof(AllowedIpRanges);
 
     /// <summary>Largest accepted body; Paypro's callbacks are a few hundred bytes.</summary>
     [Range(512, 1024 * 1024, ErrorMessage = "Notify:MaxBodyBytes must be between 512 and 1048576.")]
@@ -30,33 +31,12 @@ public sealed class NotifyOptions : IAllowListOptions
     /// </summary>
     public string AllowedIpRanges { get; set; } = "";
 
-    public IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, "Notify:AllowedIpRanges");
+    public IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, AllowedRangesSetting);
+
+    /// <summary>The allow-list is a parse, which no annotation can check.</summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext) =>
+        IpAllowList.Check(AllowedIpRanges, AllowedRangesSetting);
 }
 
 [OptionsValidator]
-internal sealed partial class NotifyOptionsAnnotationsValidator : IValidateOptions<NotifyOptions>;
-
-/// <summary>Options that carry an IP allow-list.</summary>
-internal interface IAllowListOptions
-{
-    /// <summary>The allow-list the setting describes.</summary>
-    /// <exception cref="FormatException">An entry is not an address or a CIDR range; the message names the setting.</exception>
-    IpAllowList ParseAllowedRanges();
-}
-
-/// <summary>Checks an allow-list setting, written by hand because the check is a parse, not an annotation.</summary>
-internal sealed class AllowListValidator<TOptions> : IValidateOptions<TOptions> where TOptions : class, IAllowListOptions
-{
-    public ValidateOptionsResult Validate(string? name, TOptions options)
-    {
-        try
-        {
-            options.ParseAllowedRanges();
-            return ValidateOptionsResult.Success;
-        }
-        catch (FormatException ex)
-        {
-            return ValidateOptionsResult.Fail(ex.Message);
-        }
-    }
-}
+internal sealed partial class NotifyOptionsValidator : IValidateOptions<NotifyOptions>;

@@ -43,12 +43,13 @@ public sealed class PollOptions
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromHours(6);
 }
 
+/// <summary>The annotations of <see cref="PollOptions"/>, run first by <see cref="PollOptionsValidator"/>.</summary>
 [OptionsValidator]
-internal sealed partial class PollOptionsAnnotationsValidator : IValidateOptions<PollOptions>;
+internal sealed partial class PollOptionsAnnotations : IValidateOptions<PollOptions>;
 
 /// <summary>
-/// The time spans and how they relate, written by hand: a range annotation cannot say "positive" for a
-/// TimeSpan without an upper bound, nor compare two settings.
+/// The annotations, then the time spans and how they relate, written by hand: a range annotation cannot say "positive" for a
+/// TimeSpan without an upper bound, nor compare two settings, and two checks need host.json's timeout and the client's settings.
 /// </summary>
 internal sealed class PollOptionsValidator(
     IOptions<PayproClientOptions> paypro,
@@ -61,9 +62,11 @@ internal sealed class PollOptionsValidator(
     /// </summary>
     public const int GraceOverRequestTimeout = 4;
 
+    private static readonly PollOptionsAnnotations Annotations = new();
+
     public ValidateOptionsResult Validate(string? name, PollOptions options)
     {
-        var failures = new List<string>();
+        var failures = new List<string>(Annotations.Validate(name, options).Failures ?? []);
         Positive(options.TimeBudget, "Poll:TimeBudget", failures);
         Positive(options.FirstCheckAfter, "Poll:FirstCheckAfter", failures);
         Positive(options.UnknownGracePeriod, "Poll:UnknownGracePeriod", failures);

@@ -1,11 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
 namespace Paypro.Functions.Configuration;
 
 /// <summary>
 /// The queue names. These are flat settings (no section) because the trigger attributes name them as
 /// <c>%PayoutsQueueName%</c>: the host resolves binding expressions against plain names. The timer schedules are
-/// <see cref="TimerSchedules"/>.
+/// <see cref="TimerSchedules"/>. Bound from the configuration's root (<see cref="Register"/>); a setting left blank
+/// takes the default.
 /// </summary>
-public sealed class QueueNames
+public sealed class QueueNames : IValidatableObject
 {
     public const string PayoutsSetting = "PayoutsQueueName";
     public const string PayinsSetting = "PayinsQueueName";
@@ -26,40 +31,64 @@ public sealed class QueueNames
     public const string DefaultPayins = "paypro-payins";
     public const string DefaultEvents = "paypro-events";
 
-    public required string Payouts { get; init; }
-    public required string Payins { get; init; }
-    public required string Events { get; init; }
+    [ConfigurationKeyName(PayoutsSetting)]
+    public string Payouts { get; set; } = DefaultPayouts;
+
+    [ConfigurationKeyName(PayinsSetting)]
+    public string Payins { get; set; } = DefaultPayins;
+
+    [ConfigurationKeyName(EventsSetting)]
+    public string Events { get; set; } = DefaultEvents;
 
     /// <summary>The queue where the host moves a message after its last failed delivery.</summary>
     public static string PoisonOf(string queue) => queue + PoisonSuffix;
 
     public const string PoisonSuffix = "-poison";
 
-    public static QueueNames From(IConfiguration configuration) => new()
+    /// <summary>
+    /// Registers the queue names, checked at start-up, and <see cref="QueueNames"/> itself for the services that send or
+    /// read: the app's, and the development host's, which resolves the same settings.
+    /// </summary>
+    internal static IServiceCollection Register(IServiceCollection services, IConfiguration configuration)
     {
-        Payouts = Read(configuration, PayoutsSetting, DefaultPayouts),
-        Payins = Read(configuration, PayinsSetting, DefaultPayins),
-        Events = Read(configuration, EventsSetting, DefaultEvents),
-    };
+        services.AddOptions<QueueNames>()
+            .Bind(configuration)
+            .PostConfigure(names =>
+            {
+                names.Payouts = OptionsRegistration.Text(names.Payouts) ?? DefaultPayouts;
+                names.Payins = OptionsRegistration.Text(names.Payins) ?? DefaultPayins;
+                names.Events = OptionsRegistration.Text(names.Events) ?? DefaultEvents;
+            })
+            .ValidatedBy<QueueNames, QueueNamesValidator>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<QueueNames>>().Value);
+        return services;
+    }
 
+    /// <summary>Why <paramref name="name"/> is not a queue name the app can use, or null when it is.</summary>
+    public static string? ErrorOf(string name, string setting) =>
+        // Storage queue names: 3-63 lowercase letters, digits and single dashes; "-poison" must still fit.
+        string.IsNullOrEmpty(name) || name.Length is < 3 or > 56 || name[0] == '-' || name[^1] == '-'
+            || name.Contains("--", StringComparison.Ordinal)
+            || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+            ? $"{setting} '{name}' is not a valid queue name: 3-56 lowercase letters, digits and single dashes"
+                + " (the '-poison' queue must fit in 63)."
+            : null;
+
+    /// <exception cref="InvalidOperationException"><paramref name="name"/> is not a queue name the app can use.</exception>
     public static void Validate(string name, string setting)
     {
-        // Storage queue names: 3-63 lowercase letters, digits and single dashes; "-poison" must still fit.
-        if (string.IsNullOrEmpty(name) || name.Length is < 3 or > 56 || name[0] == '-' || name[^1] == '-'
-            || name.Contains("--", StringComparison.Ordinal)
-            || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+        if (ErrorOf(name, setting) is { } error)
         {
-            throw new InvalidOperationException(
-                $"{setting} '{name}' is not a valid queue name: 3-56 lowercase letters, digits and single dashes"
-                    + " (the '-poison' queue must fit in 63).");
+            throw new InvalidOperationException(error);
         }
     }
 
-    private static string Read(IConfiguration configuration, string setting, string fallback)
-    {
-        var value = configuration[setting];
-        var name = string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
-        Validate(name, setting);
-        return name;
-    }
+    /// <summary>Checked by hand: the message says the name it got, which an annotation cannot.</summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext) =>
+        new[] { ErrorOf(Payouts, PayoutsSetting), ErrorOf(Payins, PayinsSetting), ErrorOf(Events, EventsSetting) }
+            .OfType<string>()
+            .Select(error => new ValidationResult(error));
 }
+
+[OptionsValidator]
+internal sealed partial class QueueNamesValidator : IValidateOptions<QueueNames>;

@@ -65,15 +65,21 @@ public sealed class ReconcileOptions
     }
 }
 
+/// <summary>The annotations of <see cref="ReconcileOptions"/>, run first by <see cref="ReconcileOptionsValidator"/>.</summary>
 [OptionsValidator]
-internal sealed partial class ReconcileOptionsAnnotationsValidator : IValidateOptions<ReconcileOptions>;
+internal sealed partial class ReconcileOptionsAnnotations : IValidateOptions<ReconcileOptions>;
 
-/// <summary>The days and the time budget, which annotations cannot check.</summary>
+/// <summary>
+/// The annotations, then the days and the time budget, written by hand: the days are a parse, and the budget is checked
+/// against host.json's timeout.
+/// </summary>
 internal sealed class ReconcileOptionsValidator(FunctionTimeout functionTimeout) : IValidateOptions<ReconcileOptions>
 {
+    private static readonly ReconcileOptionsAnnotations Annotations = new();
+
     public ValidateOptionsResult Validate(string? name, ReconcileOptions options)
     {
-        var failures = new List<string>();
+        var failures = new List<string>(Annotations.Validate(name, options).Failures ?? []);
         if (!ReconcileOptions.TryParseDays(options.Days, out _, out var error))
         {
             failures.Add(error!);

@@ -1,6 +1,10 @@
 namespace Paypro.Functions.Secrets;
 
-/// <summary>Where the Paypro app secret lives in Key Vault and how the app caches it (section <c>KeyVault</c>).</summary>
+/// <summary>
+/// Where the Paypro app secret lives in Key Vault and how the app caches it (section <c>KeyVault</c>). The binder reads the
+/// vault and the name; the time spans have no public setter, so the binder leaves them to
+/// <see cref="KeyVaultOptionsValidator.ReadTimeSpans"/>, which says what form a wrong one must take.
+/// </summary>
 internal sealed class KeyVaultOptions
 {
     public const string SectionName = "KeyVault";
@@ -12,20 +16,19 @@ internal sealed class KeyVaultOptions
     public Uri? VaultUri { get; set; }
 
     /// <summary>The secret's name in the vault.</summary>
-    public string SecretName { get; set; } = "paypro-app-secret";
+    public string SecretName { get; set; } = DefaultSecretName;
+
+    public const string DefaultSecretName = "paypro-app-secret";
 
     /// <summary>How old the cached secret may get before an access triggers a re-read of the vault.</summary>
-    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan RefreshInterval { get; internal set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The least time between two vault reads caused by callbacks whose signature matched no secret.</summary>
-    public TimeSpan MissRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MissRefreshInterval { get; internal set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long after the current version was created the previous version still verifies
     /// callbacks. Zero accepts the current version only.
     /// </summary>
-    public TimeSpan PreviousSecretWindow { get; set; } = TimeSpan.FromDays(1);
-
-    /// <summary>Settings present in configuration that could not be read, reported by the validator.</summary>
-    internal List<string> BindingErrors { get; } = [];
+    public TimeSpan PreviousSecretWindow { get; internal set; } = TimeSpan.FromDays(1);
 }

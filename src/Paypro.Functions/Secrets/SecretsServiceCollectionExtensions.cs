@@ -22,11 +22,14 @@ internal static partial class SecretsServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
 
+        // The validator reads Paypro:AppSecret from the configuration this registration is given, not from the container.
+        var validator = new KeyVaultOptionsValidator(configuration);
+        var section = configuration.GetSection(KeyVaultOptions.SectionName);
         services.AddOptions<KeyVaultOptions>()
-            .Configure(options => KeyVaultOptionsBinder.Bind(configuration, options))
+            .Bind(section)
+            .PostConfigure(options => validator.ReadTimeSpans(section, options))
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeyVaultOptions>, KeyVaultOptionsValidator>(
-            _ => new KeyVaultOptionsValidator(configuration)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeyVaultOptions>>(validator));
 
         // Resolved only when a vault is configured, so a local run never builds a credential.
         if (!services.Any(service => service.ServiceType == typeof(SecretClient)))

@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Paypro.Functions.Configuration;
 using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.Storage;
@@ -30,17 +32,18 @@ internal static class StorageAccount
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        if (services.Any(service => service.ServiceType == typeof(StorageAccountSettingsSetup)))
+        if (services.Any(service => service.ImplementationType == typeof(StorageAccountSettingsValidator)))
         {
             return services;
         }
 
         // The settings are read when first needed, not now, so configuration added after this call (tests,
         // local.settings.json) still counts.
-        services.AddSingleton(new StorageAccountSettingsSetup(configuration));
-        services.AddSingleton<IConfigureOptions<StorageAccountSettings>>(sp => sp.GetRequiredService<StorageAccountSettingsSetup>());
-        services.AddSingleton<IValidateOptions<StorageAccountSettings>>(sp => sp.GetRequiredService<StorageAccountSettingsSetup>());
-        services.AddOptions<StorageAccountSettings>().ValidateOnStart();
+        var section = configuration.GetSection(ConnectionSetting);
+        services.AddOptions<StorageAccountSettings>()
+            .Bind(section)
+            .PostConfigure(settings => settings.ReadConnectionString(section.Value))
+            .ValidatedBy<StorageAccountSettings, StorageAccountSettingsValidator>();
 
         // One credential for both clients, so a token is fetched once for the account; made only for an
         // identity-based connection, when a client first needs it.
@@ -52,7 +55,7 @@ internal static class StorageAccount
                 var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
                 return settings.ConnectionString is { } connectionString
                     ? new TableServiceClient(connectionString, options)
-                    : new TableServiceClient(settings.TableServiceUri!, sp.GetRequiredService<StorageCredential>().Value, options);
+                    : new TableServiceClient(settings.TableEndpoint!, sp.GetRequiredService<StorageCredential>().Value, options);
             });
             azure.AddClient<QueueServiceClient, QueueClientOptions>((options, sp) =>
             {
@@ -62,7 +65,7 @@ internal static class StorageAccount
                 options.MessageDecodingFailed += args => MoveUndecodableToPoisonAsync(client!, args, logger);
                 client = settings.ConnectionString is { } connectionString
                     ? new QueueServiceClient(connectionString, options)
-                    : new QueueServiceClient(settings.QueueServiceUri!, sp.GetRequiredService<StorageCredential>().Value, options);
+                    : new QueueServiceClient(settings.QueueEndpoint!, sp.GetRequiredService<StorageCredential>().Value, options);
                 return client;
             }).ConfigureOptions(options => options.MessageEncoding = QueueMessageEncoding.Base64);
         });
@@ -90,11 +93,11 @@ internal static class StorageAccount
         // A poison queue's undecodable messages stay where they are (and are left out of what was read):
         // moving them on to a poison queue of the poison queue would only hide them.
         if (args.ReceivedMessage is not { } message
-            || args.Queue.Name.EndsWith(Configuration.QueueNames.PoisonSuffix, StringComparison.Ordinal))
+            || args.Queue.Name.EndsWith(QueueNames.PoisonSuffix, StringComparison.Ordinal))
         {
             return;
         }
-        var poison = queues.GetQueueClient(Configuration.QueueNames.PoisonOf(args.Queue.Name));
+        var poison = queues.GetQueueClient(QueueNames.PoisonOf(args.Queue.Name));
         if (args.IsRunningSynchronously)
         {
             poison.CreateIfNotExists(cancellationToken: args.CancellationToken);
@@ -118,84 +121,94 @@ internal static class StorageAccount
 /// <summary>The credential of an identity-based storage connection, shared by the table and queue clients.</summary>
 internal sealed record StorageCredential(TokenCredential Value);
 
-/// <summary>The storage account settings, as read from <c>AzureWebJobsStorage</c> and its <c>__</c> children.</summary>
-internal sealed class StorageAccountSettings
-{
-    public string? ConnectionString { get; set; }
-    public string? AccountName { get; set; }
-    public Uri? TableServiceUri { get; set; }
-    public Uri? QueueServiceUri { get; set; }
-    public string? Credential { get; set; }
-    internal List<string> Errors { get; } = [];
-
-    public bool UsesManagedIdentity => string.Equals(Credential, "managedidentity", StringComparison.OrdinalIgnoreCase);
-}
-
-internal sealed class StorageAccountSettingsSetup(IConfiguration configuration) :
-    IConfigureOptions<StorageAccountSettings>, IValidateOptions<StorageAccountSettings>
+/// <summary>
+/// The storage account settings, as read from <c>AzureWebJobsStorage</c> (a connection string) and its <c>__</c> children
+/// (identity-based access). A setting left blank is unset.
+/// </summary>
+internal sealed class StorageAccountSettings : IValidatableObject
 {
     private const string Setting = StorageAccount.ConnectionSetting;
 
-    public void Configure(StorageAccountSettings settings)
-    {
-        var section = configuration.GetSection(Setting);
-        settings.ConnectionString = section.Value is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
-        settings.AccountName = Text(section["accountName"]);
-        settings.Credential = Text(section["credential"]);
-        settings.TableServiceUri = ServiceUri(settings, "tableServiceUri", "table");
-        settings.QueueServiceUri = ServiceUri(settings, "queueServiceUri", "queue");
-    }
+    /// <summary>The setting's own value, which the binder does not map to a property (<see cref="ReadConnectionString"/>).</summary>
+    public string? ConnectionString { get; set; }
 
-    public ValidateOptionsResult Validate(string? name, StorageAccountSettings settings)
+    public string? AccountName { get; set; }
+
+    /// <summary>The table endpoint as configured, read as text so that a wrong one gets the message below.</summary>
+    public string? TableServiceUri { get; set; }
+
+    public string? QueueServiceUri { get; set; }
+
+    public string? Credential { get; set; }
+
+    public bool UsesManagedIdentity => string.Equals(Text(Credential), "managedidentity", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The table endpoint: the one configured, else the account's; null when neither is usable.</summary>
+    public Uri? TableEndpoint => Endpoint(TableServiceUri, "table");
+
+    public Uri? QueueEndpoint => Endpoint(QueueServiceUri, "queue");
+
+    public void ReadConnectionString(string? value) => ConnectionString = Text(value);
+
+    /// <summary>
+    /// Checked by hand: the settings depend on each other (a connection string, or an account, or both endpoints), and
+    /// each message says the value it got, which no annotation can.
+    /// </summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>(settings.Errors);
-        if (settings.ConnectionString is null)
+        var errors = new List<string>();
+        CheckEndpoint(errors, "tableServiceUri", TableServiceUri, "table");
+        CheckEndpoint(errors, "queueServiceUri", QueueServiceUri, "queue");
+        if ((Text(TableServiceUri) is null || Text(QueueServiceUri) is null) && Text(AccountName) is { } account
+            && !IsAccountName(account))
         {
-            if (settings.TableServiceUri is null && settings.QueueServiceUri is null && errors.Count == 0)
+            errors.Add($"{Setting}__accountName must be a storage account name (3-24 lowercase letters and digits); got '{account}'.");
+        }
+        if (ConnectionString is null)
+        {
+            if (TableEndpoint is null && QueueEndpoint is null && errors.Count == 0)
             {
                 errors.Add(
                     $"Storage is not configured: set {Setting} to a connection string (locally UseDevelopmentStorage=true for Azurite), " +
                         $"or {Setting}__accountName for identity-based access (with {Setting}__credential=managedidentity " +
                         $"and {Setting}__clientId for a user-assigned identity).");
             }
-            else if (settings.TableServiceUri is null || settings.QueueServiceUri is null)
+            else if (TableEndpoint is null || QueueEndpoint is null)
             {
-                var missing = settings.TableServiceUri is null ? "tableServiceUri" : "queueServiceUri";
+                var missing = TableEndpoint is null ? "tableServiceUri" : "queueServiceUri";
                 errors.Add($"{Setting}__{missing} is not set: set {Setting}__accountName, " +
                     $"or both {Setting}__tableServiceUri and {Setting}__queueServiceUri.");
             }
-            if (settings.Credential is { } credential && !settings.UsesManagedIdentity)
+            if (Text(Credential) is { } credential && !UsesManagedIdentity)
             {
                 errors.Add($"{Setting}__credential must be 'managedidentity' or unset; got '{credential}'.");
             }
         }
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        return errors.Select(error => new ValidationResult(error));
     }
 
-    private Uri? ServiceUri(StorageAccountSettings settings, string key, string service)
+    private static void CheckEndpoint(List<string> errors, string key, string? configured, string service)
     {
-        if (Text(configuration.GetSection(Setting)[key]) is { } text)
+        if (Text(configured) is { } text && HttpsUri(text) is null)
         {
-            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
-            {
-                return uri;
-            }
-            settings.Errors.Add(
+            errors.Add(
                 $"{Setting}__{key} must be an absolute https URI such as https://account.{service}.core.windows.net; got '{text}'.");
-            return null;
         }
-        if (settings.AccountName is { } account)
-        {
-            if (account.Length is < 3 or > 24 || !account.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
-            {
-                settings.Errors.Add(
-                    $"{Setting}__accountName must be a storage account name (3-24 lowercase letters and digits); got '{account}'.");
-                return null;
-            }
-            return new Uri($"https://{account}.{service}.core.windows.net");
-        }
-        return null;
     }
 
-    private static string? Text(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    private Uri? Endpoint(string? configured, string service) =>
+        Text(configured) is { } text ? HttpsUri(text)
+        : Text(AccountName) is { } account && IsAccountName(account) ? new Uri($"https://{account}.{service}.core.windows.net")
+        : null;
+
+    private static Uri? HttpsUri(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps ? uri : null;
+
+    private static bool IsAccountName(string account) =>
+        account.Length is >= 3 and <= 24 && account.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c));
+
+    private static string? Text(string? value) => OptionsRegistration.Text(value);
 }
+
+[OptionsValidator]
+internal sealed partial class StorageAccountSettingsValidator : IValidateOptions<StorageAccountSettings>;

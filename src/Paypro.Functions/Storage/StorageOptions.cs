@@ -1,9 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Storage;
 
 /// <summary>Settings of the app's tables (section <c>Storage</c>).</summary>
-public sealed class StorageOptions
+public sealed class StorageOptions : IValidatableObject
 {
     public const string SectionName = "Storage";
 
@@ -24,23 +25,27 @@ public sealed class StorageOptions
 
     /// <summary>The money controls' counts (per Kenya day, per mobile number) and the list of held payouts.</summary>
     public string ControlsTable => TablePrefix + "Controls";
-}
 
-internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
-{
-    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    /// <summary>
+    /// Checked by hand, the first wrong setting only: the prefix is a rule over its characters, which no annotation says
+    /// in one message, and a wrong prefix makes every table name wrong.
+    /// </summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
         // Table names: 3-63 alphanumeric characters starting with a letter; the longest suffix is 12.
-        var prefix = options.TablePrefix;
+        var prefix = TablePrefix;
         if (string.IsNullOrEmpty(prefix) || prefix.Length > 51 || !char.IsAsciiLetter(prefix[0]) || !prefix.All(char.IsAsciiLetterOrDigit))
         {
-            return ValidateOptionsResult.Fail(
-                "Storage:TablePrefix must be 1-51 letters or digits starting with a letter (table names are built from it).");
+            return [new ValidationResult(
+                "Storage:TablePrefix must be 1-51 letters or digits starting with a letter (table names are built from it).")];
         }
-        if (options.IndexPartitions is < 1 or > 100)
+        if (IndexPartitions is < 1 or > 100)
         {
-            return ValidateOptionsResult.Fail("Storage:IndexPartitions must be between 1 and 100.");
+            return [new ValidationResult("Storage:IndexPartitions must be between 1 and 100.")];
         }
-        return ValidateOptionsResult.Success;
+        return [];
     }
 }
+
+[OptionsValidator]
+internal sealed partial class StorageOptionsValidator : IValidateOptions<StorageOptions>;

@@ -99,6 +99,50 @@ public sealed class StartupSettingsTests
     }
 
     [Fact]
+    public async Task An_annotation_and_a_check_written_by_hand_are_both_reported()
+    {
+        var error = await StartFailsAsync(new() { ["Notify:MaxBodyBytes"] = "1", ["Notify:AllowedIpRanges"] = "10.0.0.0/8,nonsense" });
+
+        var failures = Assert.IsType<OptionsValidationException>(error).Failures.ToList();
+        Assert.Equal(2, failures.Count);
+        // The generated range check words its own message (it names NotifyOptions.MaxBodyBytes), whatever ErrorMessage says.
+        Assert.Contains("MaxBodyBytes must be between 512 and 1048576", failures[0], StringComparison.Ordinal);
+        Assert.Equal("Notify:AllowedIpRanges has an entry that is neither an IP address nor a CIDR range: 'nonsense'.", failures[1]);
+    }
+
+    [Fact]
+    public async Task A_wrong_queue_name_stops_start_up_naming_the_setting_and_not_registration()
+    {
+        using var host = WorkerStartupTests.AppBuilder(new Dictionary<string, string?> { ["PayoutsQueueName"] = "Paypro_Payouts" }).Build();
+
+        var error = await Record.ExceptionAsync(() => host.StartAsync());
+
+        var refused = Assert.IsType<OptionsValidationException>(error);
+        Assert.Equal(
+            [
+                "PayoutsQueueName 'Paypro_Payouts' is not a valid queue name: 3-56 lowercase letters, digits and single dashes"
+                    + " (the '-poison' queue must fit in 63).",
+            ],
+            refused.Failures);
+    }
+
+    [Fact]
+    public void Queue_names_left_blank_take_the_defaults_and_others_are_trimmed()
+    {
+        using var host = WorkerStartupTests.AppBuilder(
+            new Dictionary<string, string?>
+            {
+                ["PayoutsQueueName"] = " ",
+                ["PayinsQueueName"] = " my-payins ",
+                ["EventsQueueName"] = "",
+            }).Build();
+
+        var names = host.Services.GetRequiredService<QueueNames>();
+
+        Assert.Equal((QueueNames.DefaultPayouts, "my-payins", QueueNames.DefaultEvents), (names.Payouts, names.Payins, names.Events));
+    }
+
+    [Fact]
     public async Task The_default_settings_start()
     {
         using var host = WorkerStartupTests.AppBuilder(new Dictionary<string, string?>()).Build();

@@ -110,6 +110,26 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_wrong_account_name_is_reported_once()
+    {
+        using var host = new HostBuilder()
+            .ConfigureAppConfiguration(c => c.AddInMemoryCollection([new("AzureWebJobsStorage:accountName", "Not_An_Account")]))
+            .ConfigureServices((context, services) => services.AddStorageClients(context.Configuration))
+            .Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            [
+                "AzureWebJobsStorage__accountName must be a storage account name (3-24 lowercase letters and digits); "
+                    + "got 'Not_An_Account'.",
+                "AzureWebJobsStorage__tableServiceUri is not set: set AzureWebJobsStorage__accountName, "
+                    + "or both AzureWebJobsStorage__tableServiceUri and AzureWebJobsStorage__queueServiceUri.",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
     public void Settings_added_after_registration_still_count()
     {
         var configuration = new ConfigurationManager();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Secrets;
 
@@ -9,14 +10,14 @@ public sealed class KeyVaultOptionsTests
     [Fact]
     public void Defaults_match_the_documented_settings()
     {
-        var options = Bind(new() { ["Paypro:AppSecret"] = "local-only" });
+        var options = Read(new() { ["Paypro:AppSecret"] = "local-only" });
 
         Assert.Null(options.VaultUri);
         Assert.Equal("paypro-app-secret", options.SecretName);
         Assert.Equal(TimeSpan.FromMinutes(5), options.RefreshInterval);
         Assert.Equal(TimeSpan.FromSeconds(30), options.MissRefreshInterval);
         Assert.Equal(TimeSpan.FromDays(1), options.PreviousSecretWindow);
-        Assert.Empty(Validate(options, new() { ["Paypro:AppSecret"] = "local-only" }));
+        Assert.Empty(Failures(new() { ["Paypro:AppSecret"] = "local-only" }));
     }
 
     [Fact]
@@ -31,14 +32,14 @@ public sealed class KeyVaultOptionsTests
             ["KeyVault:PreviousSecretWindow"] = "2.00:00:00",
         };
 
-        var options = Bind(settings);
+        var options = Read(settings);
 
         Assert.Equal(new Uri("https://contoso-paypro.vault.azure.net/"), options.VaultUri);
         Assert.Equal("paypro-kenya-secret", options.SecretName);
         Assert.Equal(TimeSpan.FromMinutes(10), options.RefreshInterval);
         Assert.Equal(TimeSpan.FromMinutes(1), options.MissRefreshInterval);
         Assert.Equal(TimeSpan.FromDays(2), options.PreviousSecretWindow);
-        Assert.Empty(Validate(options, settings));
+        Assert.Empty(Failures(settings));
     }
 
     [Theory]
@@ -85,9 +86,51 @@ public sealed class KeyVaultOptionsTests
     {
         var settings = new Dictionary<string, string?> { ["KeyVault:VaultUri"] = "https://contoso.vault.azure.net/", [key] = value };
 
-        var failures = Validate(Bind(settings), settings);
+        var failures = Failures(settings);
 
         Assert.Equal([expected], failures);
+    }
+
+    [Fact]
+    public void A_time_span_that_does_not_read_is_reported_with_every_other_wrong_setting()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["KeyVault:RefreshInterval"] = "five minutes",
+            ["KeyVault:SecretName"] = "paypro_app_secret",
+        };
+
+        Assert.Equal(
+            [
+                "KeyVault:RefreshInterval must be a time span written as [d.]hh:mm:ss, for example 00:05:00 or 1.00:00:00; "
+                    + "got 'five minutes'.",
+                "KeyVault:SecretName must be 1 to 127 letters, digits or dashes (a Key Vault secret name); got 'paypro_app_secret'.",
+                "No Paypro app secret is configured. Set KeyVault:VaultUri (environment variable KeyVault__VaultUri) to the vault "
+                    + "that holds the secret, or, for local development only, set Paypro:AppSecret (environment variable "
+                    + "Paypro__AppSecret).",
+            ],
+            Failures(settings));
+    }
+
+    [Fact]
+    public void Settings_left_blank_keep_their_defaults()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Paypro:AppSecret"] = "local-only",
+            ["KeyVault:SecretName"] = " ",
+            ["KeyVault:RefreshInterval"] = " ",
+            ["KeyVault:MissRefreshInterval"] = "",
+            ["KeyVault:PreviousSecretWindow"] = " ",
+        };
+
+        var options = Read(settings);
+
+        Assert.Equal("paypro-app-secret", options.SecretName);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.RefreshInterval);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.MissRefreshInterval);
+        Assert.Equal(TimeSpan.FromDays(1), options.PreviousSecretWindow);
+        Assert.Empty(Failures(settings));
     }
 
     [Fact]
@@ -99,13 +142,13 @@ public sealed class KeyVaultOptionsTests
             ["KeyVault:PreviousSecretWindow"] = "00:00:00",
         };
 
-        Assert.Empty(Validate(Bind(settings), settings));
+        Assert.Empty(Failures(settings));
     }
 
     [Fact]
     public void No_vault_and_no_plain_setting_is_refused_naming_both_settings()
     {
-        var failures = Validate(Bind([]), []);
+        var failures = Failures([]);
 
         var failure = Assert.Single(failures);
         Assert.Contains("KeyVault:VaultUri (environment variable KeyVault__VaultUri)", failure, StringComparison.Ordinal);
@@ -118,7 +161,7 @@ public sealed class KeyVaultOptionsTests
     {
         var settings = new Dictionary<string, string?> { ["Paypro:AppSecret"] = "   ", ["KeyVault:VaultUri"] = " " };
 
-        var failure = Assert.Single(Validate(Bind(settings), settings));
+        var failure = Assert.Single(Failures(settings));
 
         Assert.StartsWith("No Paypro app secret is configured.", failure, StringComparison.Ordinal);
     }
@@ -128,24 +171,34 @@ public sealed class KeyVaultOptionsTests
     {
         var settings = new Dictionary<string, string?> { ["KeyVault:VaultUri"] = "not a uri" };
 
-        var failure = Assert.Single(Validate(Bind(settings), settings));
+        var failure = Assert.Single(Failures(settings));
 
         Assert.StartsWith("KeyVault:VaultUri must be an absolute https URI", failure, StringComparison.Ordinal);
     }
 
-    private static IConfiguration Configuration(Dictionary<string, string?> settings) =>
-        new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+    /// <summary>The options as the app reads them: its registration, the generated binder and the completing step.</summary>
+    private static KeyVaultOptions Read(Dictionary<string, string?> settings) => Options(settings).Value;
 
-    private static KeyVaultOptions Bind(Dictionary<string, string?> settings)
+    /// <summary>What start-up reports: every failure of the section, or none.</summary>
+    private static IReadOnlyList<string> Failures(Dictionary<string, string?> settings)
     {
-        var options = new KeyVaultOptions();
-        KeyVaultOptionsBinder.Bind(Configuration(settings), options);
-        return options;
+        try
+        {
+            _ = Options(settings).Value;
+            return [];
+        }
+        catch (OptionsValidationException ex)
+        {
+            return [.. ex.Failures];
+        }
     }
 
-    private static IEnumerable<string> Validate(KeyVaultOptions options, Dictionary<string, string?> settings)
+    private static IOptions<KeyVaultOptions> Options(Dictionary<string, string?> settings)
     {
-        var result = new KeyVaultOptionsValidator(Configuration(settings)).Validate(Options.DefaultName, options);
-        return result.Failures ?? [];
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection()
+            .AddPayproSecrets(configuration)
+            .BuildServiceProvider()
+            .GetRequiredService<IOptions<KeyVaultOptions>>();
     }
 }
