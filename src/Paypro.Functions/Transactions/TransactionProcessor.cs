@@ -195,16 +195,23 @@ public sealed class TransactionProcessor
     internal static void Apply(TransactionRecord record, Transition change, DateTimeOffset now)
     {
         record.UpdatedAt = now;
-        if (change.IsAnomaly)
+        switch (change)
         {
-            record.Anomalies.Add(change.Anomaly!);
-            return;
+            case AnomalyKept anomaly:
+                record.Anomalies.Add(anomaly.Text);
+                break;
+            case StuckFlag:
+                record.StuckAt = now;
+                break;
+            case StateChange move:
+                Move(record, move, now);
+                break;
         }
-        if (change.FlagsStuck)
-        {
-            record.StuckAt = now;
-            return;
-        }
+    }
+
+    /// <summary>A state change: the new state, what came with it, and when it was held, released or ended.</summary>
+    private static void Move(TransactionRecord record, StateChange change, DateTimeOffset now)
+    {
         var wasFinal = record.State.IsFinal();
         if (change.To == TransactionState.Held && record.State != TransactionState.Held)
         {
@@ -247,14 +254,15 @@ public sealed class TransactionProcessor
             ? new OutboxRow(
                 eventName,
                 TransactionEvents.EventId(record.TradeNo, eventName),
-                TransactionEvents.Build(record, eventName, now, transition.Anomaly))
+                TransactionEvents.Build(record, eventName, now, (transition as AnomalyKept)?.Text))
             : null;
 
     /// <summary>What the revision row says besides the state: the caller's detail, and the anomaly or the event announced.</summary>
     private static string? RevisionDetail(TransactionRecord record, Transition transition, string? detail)
     {
-        var announced = transition.Anomaly
-            ?? (transition.EventName is null ? null : "announces " + TransactionEvents.EventType(record.Kind, transition.EventName));
+        var announced = transition is AnomalyKept anomaly
+            ? anomaly.Text
+            : transition.EventName is null ? null : "announces " + TransactionEvents.EventType(record.Kind, transition.EventName);
         return announced is null ? detail : detail is null ? announced : detail + "; " + announced;
     }
 
@@ -277,12 +285,12 @@ public sealed class TransactionProcessor
         OutboxEvent? written,
         CancellationToken cancellationToken)
     {
-        if (transition.IsAnomaly)
+        if (transition is AnomalyKept anomaly)
         {
-            _logger.Anomaly(record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
-            if (transition.PaidNotSent)
+            _logger.Anomaly(record.Kind.ToWire(), record.TradeNo, anomaly.Text);
+            if (anomaly.PaidNotSent)
             {
-                _logger.PaidNotSent(record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
+                _logger.PaidNotSent(record.Kind.ToWire(), record.TradeNo, anomaly.Text);
             }
             FunctionsMetrics.Anomalies.Add(1, new KeyValuePair<string, object?>("kind", record.Kind.ToWire()));
         }
