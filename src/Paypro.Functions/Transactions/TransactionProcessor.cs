@@ -114,7 +114,8 @@ public sealed class TransactionProcessor
                 cancellationToken).ConfigureAwait(false);
             if (written.Outcome == WriteOutcome.Written)
             {
-                await AnnounceAsync(record, previous, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
+                LogAndCount(record, previous, transition, source);
+                await SendWrittenEventAsync(record, written.Event, cancellationToken).ConfigureAwait(false);
                 if (record.Counted is { } counted
                     && !previous.IsFinal()
                     && record.State is TransactionState.Failed or TransactionState.Rejected)
@@ -186,7 +187,8 @@ public sealed class TransactionProcessor
             cancellationToken).ConfigureAwait(false);
         if (written.Outcome == WriteOutcome.Written)
         {
-            await AnnounceAsync(record, null, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
+            LogAndCount(record, null, transition, source);
+            await SendWrittenEventAsync(record, written.Event, cancellationToken).ConfigureAwait(false);
         }
         return written.Outcome;
     }
@@ -274,16 +276,10 @@ public sealed class TransactionProcessor
     };
 
     /// <summary>
-    /// Logs and counts a change that is now durable, sends its event within this invocation, and once a final
-    /// record's events are all out, takes it out of the due index, so the poller's time goes to what is pending.
+    /// Logs and counts a change that is now durable: an anomaly, or a move (the stuck flag included) and, when it made the
+    /// transaction final, how long that took.
     /// </summary>
-    private async Task AnnounceAsync(
-        TransactionRecord record,
-        TransactionState? previous,
-        Transition transition,
-        string source,
-        OutboxEvent? written,
-        CancellationToken cancellationToken)
+    private void LogAndCount(TransactionRecord record, TransactionState? previous, Transition transition, string source)
     {
         if (transition is AnomalyKept anomaly)
         {
@@ -293,22 +289,28 @@ public sealed class TransactionProcessor
                 _logger.PaidNotSent(record.Kind.ToWire(), record.TradeNo, anomaly.Text);
             }
             FunctionsMetrics.Anomalies.Add(1, new KeyValuePair<string, object?>("kind", record.Kind.ToWire()));
+            return;
         }
-        else
+        _logger.Transitioned(record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
+        FunctionsMetrics.Transitions.Add(
+            1,
+            new KeyValuePair<string, object?>("kind", record.Kind.ToWire()),
+            new KeyValuePair<string, object?>("state", record.State.ToWire()));
+        if (record.State.IsFinal() && previous?.IsFinal() != true)
         {
-            _logger.Transitioned(record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
-            FunctionsMetrics.Transitions.Add(
-                1,
+            FunctionsMetrics.TimeToFinal.Record(
+                (_time.GetUtcNow() - (record.EnqueuedAt ?? record.CreatedAt)).TotalSeconds,
                 new KeyValuePair<string, object?>("kind", record.Kind.ToWire()),
                 new KeyValuePair<string, object?>("state", record.State.ToWire()));
-            if (record.State.IsFinal() && previous?.IsFinal() != true)
-            {
-                FunctionsMetrics.TimeToFinal.Record(
-                    (_time.GetUtcNow() - (record.EnqueuedAt ?? record.CreatedAt)).TotalSeconds,
-                    new KeyValuePair<string, object?>("kind", record.Kind.ToWire()),
-                    new KeyValuePair<string, object?>("state", record.State.ToWire()));
-            }
         }
+    }
+
+    /// <summary>
+    /// Sends the event written with a change (none when it announces nothing) within this invocation, and once a final
+    /// record's events are all out, takes it out of the due index, so the poller's time goes to what is pending.
+    /// </summary>
+    private async Task SendWrittenEventAsync(TransactionRecord record, OutboxEvent? written, CancellationToken cancellationToken)
+    {
         if (written is null || !await _dispatcher.SendWrittenAsync(written, cancellationToken).ConfigureAwait(false))
         {
             // Not sent: the record names the event, and the transaction keeps its due entry, so the poller sends it.
