@@ -68,7 +68,6 @@ public sealed class TransactionProcessor
     {
         for (var attempt = 1; ; attempt++)
         {
-            var wasAtRest = record.State.IsAtRest();
             var previous = record.State;
             var now = _time.GetUtcNow();
             var transition = decide(record, now);
@@ -80,42 +79,10 @@ public sealed class TransactionProcessor
                 }
                 return (record, null);
             }
-            Apply(record, transition, now);
-            var outboxRow = OutboxRowFor(record, transition, now);
-            if (outboxRow is not null)
+            var outcome = await WriteChangeAsync(record, previous, transition, now, source, detail, audit, cancellationToken)
+                .ConfigureAwait(false);
+            if (outcome == WriteOutcome.Written)
             {
-                if (wasAtRest)
-                {
-                    // A final or held record may have left the due index already: an entry goes in before the write, so
-                    // the poller sends this event even if the process stops right after it. An entry that was gone means
-                    // every earlier event is out.
-                    var (entry, existed) = await _due.EnsureDueAsync(
-                        record.TradeNo,
-                        record.IndexPartition,
-                        now + _poll.FirstCheckAfter,
-                        record.CreatedAt,
-                        cancellationToken).ConfigureAwait(false);
-                    record.DueETag = entry.ETag;
-                    if (!existed)
-                    {
-                        record.Unsent.Clear();
-                    }
-                }
-                record.Unsent.Add(outboxRow.Name);
-            }
-            var written = await _store.WriteAsync(
-                record,
-                isNew: false,
-                source,
-                RevisionDetail(record, transition, detail),
-                now,
-                outboxRow,
-                audit?.Invoke(record, transition),
-                cancellationToken).ConfigureAwait(false);
-            if (written.Outcome == WriteOutcome.Written)
-            {
-                LogAndCount(record, previous, transition, source);
-                await SendWrittenEventAsync(record, written.Event, cancellationToken).ConfigureAwait(false);
                 if (record.Counted is { } counted
                     && !previous.IsFinal()
                     && record.State is TransactionState.Failed or TransactionState.Rejected)
@@ -162,32 +129,64 @@ public sealed class TransactionProcessor
     /// Applies <paramref name="transition"/> to a new record and writes it; a conflict means the tradeNo exists
     /// already (a duplicate or a racing instance).
     /// </summary>
-    public async Task<WriteOutcome> CreateAsync(
+    public Task<WriteOutcome> CreateAsync(
         TransactionRecord record,
         Transition transition,
         string source,
         string? detail,
+        CancellationToken cancellationToken) =>
+        WriteChangeAsync(record, previous: null, transition, _time.GetUtcNow(), source, detail, audit: null, cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="transition"/> to <paramref name="record"/>, whose state was <paramref name="previous"/> (null for a
+    /// new record, which is inserted), and writes it with its outbox event and audit row; once written, logs and counts the
+    /// change and sends its event.
+    /// </summary>
+    private async Task<WriteOutcome> WriteChangeAsync(
+        TransactionRecord record,
+        TransactionState? previous,
+        Transition transition,
+        DateTimeOffset now,
+        string source,
+        string? detail,
+        Func<TransactionRecord, Transition?, AuditEntry>? audit,
         CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
         Apply(record, transition, now);
         var outboxRow = OutboxRowFor(record, transition, now);
         if (outboxRow is not null)
         {
+            if (previous?.IsAtRest() == true)
+            {
+                // A final or held record may have left the due index already: an entry goes in before the write, so
+                // the poller sends this event even if the process stops right after it. An entry that was gone means
+                // every earlier event is out.
+                var (entry, existed) = await _due.EnsureDueAsync(
+                    record.TradeNo,
+                    record.IndexPartition,
+                    now + _poll.FirstCheckAfter,
+                    record.CreatedAt,
+                    cancellationToken).ConfigureAwait(false);
+                record.DueETag = entry.ETag;
+                if (!existed)
+                {
+                    record.Unsent.Clear();
+                }
+            }
             record.Unsent.Add(outboxRow.Name);
         }
         var written = await _store.WriteAsync(
             record,
-            isNew: true,
+            isNew: previous is null,
             source,
             RevisionDetail(record, transition, detail),
             now,
             outboxRow,
-            audit: null,
+            audit?.Invoke(record, transition),
             cancellationToken).ConfigureAwait(false);
         if (written.Outcome == WriteOutcome.Written)
         {
-            LogAndCount(record, null, transition, source);
+            LogAndCount(record, previous, transition, source);
             await SendWrittenEventAsync(record, written.Event, cancellationToken).ConfigureAwait(false);
         }
         return written.Outcome;
