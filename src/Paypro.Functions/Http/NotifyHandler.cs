@@ -248,7 +248,12 @@ public sealed class NotifyHandler
         new("callback", verdict, detail, body, sourceIp);
 
     private static string VerdictOf(Transition? transition) =>
-        transition is null ? "duplicate" : transition.IsAnomaly ? "anomaly" : "applied";
+        transition switch
+        {
+            null => "duplicate",
+            AnomalyKept => "anomaly",
+            _ => "applied",
+        };
 
     private static IResult Ok() => TypedResults.Text("OK", "text/plain", Encoding.UTF8);
 

@@ -68,7 +68,6 @@ public sealed class TransactionProcessor
     {
         for (var attempt = 1; ; attempt++)
         {
-            var wasAtRest = record.State.IsAtRest();
             var previous = record.State;
             var now = _time.GetUtcNow();
             var transition = decide(record, now);
@@ -80,41 +79,10 @@ public sealed class TransactionProcessor
                 }
                 return (record, null);
             }
-            Apply(record, transition, now);
-            var outboxRow = OutboxRowFor(record, transition, now);
-            if (outboxRow is not null)
+            var outcome = await WriteChangeAsync(record, previous, transition, now, source, detail, audit, cancellationToken)
+                .ConfigureAwait(false);
+            if (outcome == WriteOutcome.Written)
             {
-                if (wasAtRest)
-                {
-                    // A final or held record may have left the due index already: an entry goes in before the write, so
-                    // the poller sends this event even if the process stops right after it. An entry that was gone means
-                    // every earlier event is out.
-                    var (entry, existed) = await _due.EnsureDueAsync(
-                        record.TradeNo,
-                        record.IndexPartition,
-                        now + _poll.FirstCheckAfter,
-                        record.CreatedAt,
-                        cancellationToken).ConfigureAwait(false);
-                    record.DueETag = entry.ETag;
-                    if (!existed)
-                    {
-                        record.Unsent.Clear();
-                    }
-                }
-                record.Unsent.Add(outboxRow.Name);
-            }
-            var written = await _store.WriteAsync(
-                record,
-                isNew: false,
-                source,
-                RevisionDetail(record, transition, detail),
-                now,
-                outboxRow,
-                audit?.Invoke(record, transition),
-                cancellationToken).ConfigureAwait(false);
-            if (written.Outcome == WriteOutcome.Written)
-            {
-                await AnnounceAsync(record, previous, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
                 if (record.Counted is { } counted
                     && !previous.IsFinal()
                     && record.State is TransactionState.Failed or TransactionState.Rejected)
@@ -161,32 +129,65 @@ public sealed class TransactionProcessor
     /// Applies <paramref name="transition"/> to a new record and writes it; a conflict means the tradeNo exists
     /// already (a duplicate or a racing instance).
     /// </summary>
-    public async Task<WriteOutcome> CreateAsync(
+    public Task<WriteOutcome> CreateAsync(
         TransactionRecord record,
         Transition transition,
         string source,
         string? detail,
+        CancellationToken cancellationToken) =>
+        WriteChangeAsync(record, previous: null, transition, _time.GetUtcNow(), source, detail, audit: null, cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="transition"/> to <paramref name="record"/>, whose state was <paramref name="previous"/> (null for a
+    /// new record, which is inserted), and writes it with its outbox event and audit row; once written, logs and counts the
+    /// change and sends its event.
+    /// </summary>
+    private async Task<WriteOutcome> WriteChangeAsync(
+        TransactionRecord record,
+        TransactionState? previous,
+        Transition transition,
+        DateTimeOffset now,
+        string source,
+        string? detail,
+        Func<TransactionRecord, Transition?, AuditEntry>? audit,
         CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
         Apply(record, transition, now);
         var outboxRow = OutboxRowFor(record, transition, now);
         if (outboxRow is not null)
         {
+            if (previous?.IsAtRest() == true)
+            {
+                // A final or held record may have left the due index already: an entry goes in before the write, so
+                // the poller sends this event even if the process stops right after it. An entry that was gone means
+                // every earlier event is out.
+                var (entry, existed) = await _due.EnsureDueAsync(
+                    record.TradeNo,
+                    record.IndexPartition,
+                    now + _poll.FirstCheckAfter,
+                    record.CreatedAt,
+                    cancellationToken).ConfigureAwait(false);
+                record.DueETag = entry.ETag;
+                if (!existed)
+                {
+                    record.Unsent.Clear();
+                }
+            }
             record.Unsent.Add(outboxRow.Name);
         }
         var written = await _store.WriteAsync(
             record,
-            isNew: true,
+            isNew: previous is null,
             source,
             RevisionDetail(record, transition, detail),
             now,
             outboxRow,
-            audit: null,
+            audit?.Invoke(record, transition),
             cancellationToken).ConfigureAwait(false);
         if (written.Outcome == WriteOutcome.Written)
         {
-            await AnnounceAsync(record, null, transition, source, written.Event, cancellationToken).ConfigureAwait(false);
+            LogAndCount(record, previous, transition, source);
+            await SendWrittenEventAsync(record, written.Event, cancellationToken).ConfigureAwait(false);
         }
         return written.Outcome;
     }
@@ -195,16 +196,23 @@ public sealed class TransactionProcessor
     internal static void Apply(TransactionRecord record, Transition change, DateTimeOffset now)
     {
         record.UpdatedAt = now;
-        if (change.IsAnomaly)
+        switch (change)
         {
-            record.Anomalies.Add(change.Anomaly!);
-            return;
+            case AnomalyKept anomaly:
+                record.Anomalies.Add(anomaly.Text);
+                break;
+            case StuckFlag:
+                record.StuckAt = now;
+                break;
+            case StateChange move:
+                Move(record, move, now);
+                break;
         }
-        if (change.FlagsStuck)
-        {
-            record.StuckAt = now;
-            return;
-        }
+    }
+
+    /// <summary>A state change: the new state, what came with it, and when it was held, released or ended.</summary>
+    private static void Move(TransactionRecord record, StateChange change, DateTimeOffset now)
+    {
         var wasFinal = record.State.IsFinal();
         if (change.To == TransactionState.Held && record.State != TransactionState.Held)
         {
@@ -247,14 +255,15 @@ public sealed class TransactionProcessor
             ? new OutboxRow(
                 eventName,
                 TransactionEvents.EventId(record.TradeNo, eventName),
-                TransactionEvents.Build(record, eventName, now, transition.Anomaly))
+                TransactionEvents.Build(record, eventName, now, (transition as AnomalyKept)?.Text))
             : null;
 
     /// <summary>What the revision row says besides the state: the caller's detail, and the anomaly or the event announced.</summary>
     private static string? RevisionDetail(TransactionRecord record, Transition transition, string? detail)
     {
-        var announced = transition.Anomaly
-            ?? (transition.EventName is null ? null : "announces " + TransactionEvents.EventType(record.Kind, transition.EventName));
+        var announced = transition is AnomalyKept anomaly
+            ? anomaly.Text
+            : transition.EventName is null ? null : "announces " + TransactionEvents.EventType(record.Kind, transition.EventName);
         return announced is null ? detail : detail is null ? announced : detail + "; " + announced;
     }
 
@@ -266,41 +275,41 @@ public sealed class TransactionProcessor
     };
 
     /// <summary>
-    /// Logs and counts a change that is now durable, sends its event within this invocation, and once a final
-    /// record's events are all out, takes it out of the due index, so the poller's time goes to what is pending.
+    /// Logs and counts a change that is now durable: an anomaly, or a move (the stuck flag included) and, when it made the
+    /// transaction final, how long that took.
     /// </summary>
-    private async Task AnnounceAsync(
-        TransactionRecord record,
-        TransactionState? previous,
-        Transition transition,
-        string source,
-        OutboxEvent? written,
-        CancellationToken cancellationToken)
+    private void LogAndCount(TransactionRecord record, TransactionState? previous, Transition transition, string source)
     {
-        if (transition.IsAnomaly)
+        if (transition is AnomalyKept anomaly)
         {
-            _logger.Anomaly(record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
-            if (transition.PaidNotSent)
+            _logger.Anomaly(record.Kind.ToWire(), record.TradeNo, anomaly.Text);
+            if (anomaly.PaidNotSent)
             {
-                _logger.PaidNotSent(record.Kind.ToWire(), record.TradeNo, transition.Anomaly);
+                _logger.PaidNotSent(record.Kind.ToWire(), record.TradeNo, anomaly.Text);
             }
             FunctionsMetrics.Anomalies.Add(1, new KeyValuePair<string, object?>("kind", record.Kind.ToWire()));
+            return;
         }
-        else
+        _logger.Transitioned(record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
+        FunctionsMetrics.Transitions.Add(
+            1,
+            new KeyValuePair<string, object?>("kind", record.Kind.ToWire()),
+            new KeyValuePair<string, object?>("state", record.State.ToWire()));
+        if (record.State.IsFinal() && previous?.IsFinal() != true)
         {
-            _logger.Transitioned(record.Kind.ToWire(), record.TradeNo, previous?.ToWire() ?? "new", record.State.ToWire(), source);
-            FunctionsMetrics.Transitions.Add(
-                1,
+            FunctionsMetrics.TimeToFinal.Record(
+                (_time.GetUtcNow() - (record.EnqueuedAt ?? record.CreatedAt)).TotalSeconds,
                 new KeyValuePair<string, object?>("kind", record.Kind.ToWire()),
                 new KeyValuePair<string, object?>("state", record.State.ToWire()));
-            if (record.State.IsFinal() && previous?.IsFinal() != true)
-            {
-                FunctionsMetrics.TimeToFinal.Record(
-                    (_time.GetUtcNow() - (record.EnqueuedAt ?? record.CreatedAt)).TotalSeconds,
-                    new KeyValuePair<string, object?>("kind", record.Kind.ToWire()),
-                    new KeyValuePair<string, object?>("state", record.State.ToWire()));
-            }
         }
+    }
+
+    /// <summary>
+    /// Sends the event written with a change (none when it announces nothing) within this invocation, and once a final
+    /// record's events are all out, takes it out of the due index, so the poller's time goes to what is pending.
+    /// </summary>
+    private async Task SendWrittenEventAsync(TransactionRecord record, OutboxEvent? written, CancellationToken cancellationToken)
+    {
         if (written is null || !await _dispatcher.SendWrittenAsync(written, cancellationToken).ConfigureAwait(false))
         {
             // Not sent: the record names the event, and the transaction keeps its due entry, so the poller sends it.

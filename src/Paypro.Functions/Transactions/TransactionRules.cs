@@ -3,16 +3,18 @@ using System.Globalization;
 namespace Paypro.Functions.Transactions;
 
 /// <summary>
-/// A change the rules decided, as data: the state after it, the event it announces, an anomaly to keep, and what
-/// to record with it. <see cref="TransactionProcessor"/> is the only code that applies one to a record and writes it.
+/// A change the rules decided, as data, of one of three kinds: a <see cref="StateChange"/>, an <see cref="AnomalyKept"/>
+/// (a contradicting result, kept and announced, never applied) or the <see cref="StuckFlag"/>.
+/// <see cref="TransactionProcessor"/> is the only code that applies one to a record and writes it.
 /// </summary>
-/// <param name="To">The state after the change (unchanged for an anomaly or the stuck flag).</param>
-/// <param name="EventName">The outbox event this change announces (<c>succeeded</c>, <c>anomaly-…</c>), or null.</param>
-/// <param name="Anomaly">A contradicting result, kept on the record and announced, never applied.</param>
-public sealed record Transition(TransactionState To, string? EventName, string? Anomaly = null)
-{
-    public bool IsAnomaly => Anomaly is not null;
+/// <param name="EventName">The outbox event this change announces (<c>succeeded</c>, <c>anomaly-…</c>, <c>stuck</c>), or null.</param>
+public abstract record Transition(string? EventName);
 
+/// <summary>The transaction moves to another state, and records what came with the move.</summary>
+/// <param name="To">The state after the change.</param>
+/// <param name="EventName">The event it announces (<c>succeeded</c>, <c>failed</c>, <c>rejected</c>, <c>held</c>), or null.</param>
+internal sealed record StateChange(TransactionState To, string? EventName) : Transition(EventName)
+{
     /// <summary>What Paypro reported, recorded with the change: status, message, its ids, the amount, the times.</summary>
     public PayproObservation? Observation { get; init; }
 
@@ -25,9 +27,6 @@ public sealed record Transition(TransactionState To, string? EventName, string? 
     /// <summary>The transaction never reached Paypro: the producer may retry with a new tradeNo.</summary>
     public bool NotSent { get; init; }
 
-    /// <summary>Flags the transaction as pending for too long; its state does not change.</summary>
-    public bool FlagsStuck { get; init; }
-
     /// <summary>An operator released a held payout: it is sent now, so the grace period for an unknown outcome counts from here.</summary>
     public bool Releases { get; init; }
 
@@ -39,12 +38,21 @@ public sealed record Transition(TransactionState To, string? EventName, string? 
 
     /// <summary>The status an accepted create call answered, when it gave one.</summary>
     public string? PayproStatus { get; init; }
+}
 
+/// <summary>A contradicting result, kept on the record and announced, never applied: the state does not change.</summary>
+/// <param name="EventName">The anomaly's name (<c>anomaly-…</c>), unique within the transaction.</param>
+/// <param name="Text">What the record keeps and the event carries: the name, then what contradicts what.</param>
+internal sealed record AnomalyKept(string EventName, string Text) : Transition(EventName)
+{
     /// <summary>
     /// An anomaly of the worst kind: failed as never sent, yet Paypro reports it paid (a retry with a new tradeNo pays twice).
     /// </summary>
     public bool PaidNotSent { get; init; }
 }
+
+/// <summary>Flags the transaction as pending for too long, and announces it; its state does not change.</summary>
+internal sealed record StuckFlag() : Transition(TransactionRules.Stuck);
 
 /// <summary>What an unsigned callback leads to: it is never applied, at most it brings the next check forward.</summary>
 internal enum UnsignedHintAnswer
@@ -80,32 +88,32 @@ internal static class TransactionRules
     };
 
     /// <summary>A valid request, recorded before its create call is sent, so a crash after the call leaves a trace.</summary>
-    public static Transition OnNewRequest() => new(TransactionState.Submitting, null);
+    public static StateChange OnNewRequest() => new(TransactionState.Submitting, null);
 
     /// <summary>
     /// A valid payout that is not sent (<see cref="PayoutControls"/> decided why: the approval threshold or a day limit):
     /// held for an operator, with that as its reason, and announced.
     /// </summary>
-    public static Transition OnHold(string reason) => new(TransactionState.Held, Held) { Reason = reason };
+    public static StateChange OnHold(string reason) => new(TransactionState.Held, Held) { Reason = reason };
 
     /// <summary>
     /// An operator released a held payout: it goes to submitting, and its create call follows at once, through the
     /// submit path. Only a held payout can be released, so of two releases (repeated, or on two instances) one writes.
     /// </summary>
-    public static Transition? OnRelease(TransactionRecord record, CountedLimits? counted) =>
+    public static StateChange? OnRelease(TransactionRecord record, CountedLimits? counted) =>
         record.State == TransactionState.Held
-            ? new Transition(TransactionState.Submitting, null) { ClearsReason = true, Releases = true, Counted = counted }
+            ? new StateChange(TransactionState.Submitting, null) { ClearsReason = true, Releases = true, Counted = counted }
             : null;
 
     /// <summary>A held payout cancelled, by an operator or because it was held too long: rejected with that reason, nothing sent.</summary>
-    public static Transition? OnCancel(TransactionRecord record, string reason) =>
+    public static StateChange? OnCancel(TransactionRecord record, string reason) =>
         record.State == TransactionState.Held ? Finish(TransactionState.Rejected, reason) : null;
 
     /// <summary>A request with a valid tradeNo that is invalid otherwise: rejected, and never sent.</summary>
-    public static Transition OnInvalidRequest(string reason) => Finish(TransactionState.Rejected, reason);
+    public static StateChange OnInvalidRequest(string reason) => Finish(TransactionState.Rejected, reason);
 
     /// <summary>The client refused the request before sending anything (its own validation).</summary>
-    public static Transition? OnNotSent(TransactionRecord record, string reason) =>
+    public static StateChange? OnNotSent(TransactionRecord record, string reason) =>
         record.State.IsAtRest() ? null : Finish(TransactionState.Rejected, reason);
 
     /// <summary>
@@ -134,7 +142,7 @@ internal static class TransactionRules
                 }
                 return record.State.Rank() >= TransactionState.Submitted.Rank()
                     ? null
-                    : new Transition(TransactionState.Submitted, null)
+                    : new StateChange(TransactionState.Submitted, null)
                     {
                         SerialNumber = result.SerialNumber,
                         PayproStatus = result.Status,
@@ -206,10 +214,10 @@ internal static class TransactionRules
         if (target == TransactionState.Processing)
         {
             return record.State.Rank() < TransactionState.Processing.Rank()
-                ? new Transition(TransactionState.Processing, null) { Observation = observation }
+                ? new StateChange(TransactionState.Processing, null) { Observation = observation }
                 : null;
         }
-        return new Transition(target, target == TransactionState.Succeeded ? Succeeded : Failed)
+        return new StateChange(target, target == TransactionState.Succeeded ? Succeeded : Failed)
         {
             Observation = observation,
             Reason = target == TransactionState.Failed
@@ -225,7 +233,7 @@ internal static class TransactionRules
     /// known good (<paramref name="channelKnownGood"/>: the same credentials found a transaction recently): then the
     /// money never left. Otherwise the transaction stays unknown.
     /// </summary>
-    public static Transition? OnQueryNotFound(TransactionRecord record, DateTimeOffset now, TimeSpan gracePeriod, bool channelKnownGood)
+    public static StateChange? OnQueryNotFound(TransactionRecord record, DateTimeOffset now, TimeSpan gracePeriod, bool channelKnownGood)
     {
         if (!NotFoundCanDecide(record, now, gracePeriod))
         {
@@ -259,14 +267,14 @@ internal static class TransactionRules
     /// A query got no answer. If the create call's answer was never recorded (a crash after "submitting"), say so;
     /// the outcome stays open until a query answers.
     /// </summary>
-    public static Transition? OnNoAnswer(TransactionRecord record) =>
+    public static StateChange? OnNoAnswer(TransactionRecord record) =>
         MarkUnknown(record, "No answer to the create call was recorded; waiting for Paypro to answer a status query.");
 
     /// <summary>A pending transaction older than <paramref name="stuckAfter"/> is flagged once, and announced.</summary>
-    public static Transition? OnStuckCheck(TransactionRecord record, DateTimeOffset now, TimeSpan stuckAfter) =>
+    public static StuckFlag? OnStuckCheck(TransactionRecord record, DateTimeOffset now, TimeSpan stuckAfter) =>
         record.StuckAt is not null || record.State.IsAtRest() || now - record.CreatedAt < stuckAfter
             ? null
-            : new Transition(record.State, Stuck) { FlagsStuck = true };
+            : new StuckFlag();
 
     /// <summary>An unsigned callback cannot be trusted as is: it only brings the next check of a pending transaction forward.</summary>
     public static UnsignedHintAnswer OnUnsignedHint(TransactionRecord record) =>
@@ -277,7 +285,7 @@ internal static class TransactionRules
     /// never sent, kept as an anomaly of the recorded transaction and announced, once per distinct request. A payin reusing a
     /// payout's tradeNo is an anomaly of the payout.
     /// </summary>
-    public static Transition? OnConflictingRequest(
+    public static AnomalyKept? OnConflictingRequest(
         TransactionRecord record,
         TransactionKind requestedKind,
         string digest,
@@ -293,16 +301,16 @@ internal static class TransactionRules
         span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
 
     /// <summary>A final state that Paypro did not report (rejected, or never sent).</summary>
-    private static Transition Finish(TransactionState to, string reason, bool notSent = true) =>
+    private static StateChange Finish(TransactionState to, string reason, bool notSent = true) =>
         new(to, to == TransactionState.Rejected ? Rejected : Failed) { Reason = reason, NotSent = notSent };
 
     /// <summary>The create call's outcome is unknown (no event: it is not a result). Only from submitting.</summary>
-    private static Transition? MarkUnknown(TransactionRecord record, string reason) =>
+    private static StateChange? MarkUnknown(TransactionRecord record, string reason) =>
         record.State == TransactionState.Held || record.State.Rank() >= TransactionState.Unknown.Rank()
             ? null
-            : new Transition(TransactionState.Unknown, null) { Reason = reason };
+            : new StateChange(TransactionState.Unknown, null) { Reason = reason };
 
-    private static Transition? AnomalyFor(TransactionRecord record, PayproObservation observation, string text) =>
+    private static AnomalyKept? AnomalyFor(TransactionRecord record, PayproObservation observation, string text) =>
         Anomaly(record, ResultAnomalyKey(observation.Status, observation.AmountText), text) is { } anomaly
             ? anomaly with { PaidNotSent = IsPaidNotSent(record, observation.Kind) }
             : null;
@@ -311,7 +319,7 @@ internal static class TransactionRules
     /// A disagreement that reconciliation found (<see cref="ReconciliationMatrix"/>): kept and announced once per
     /// <see cref="Disagreement.Key"/>, never applied.
     /// </summary>
-    public static Transition? OnDisagreement(TransactionRecord record, Disagreement disagreement) =>
+    public static AnomalyKept? OnDisagreement(TransactionRecord record, Disagreement disagreement) =>
         Anomaly(record, disagreement.Key, disagreement.Text) is { } anomaly ? anomaly with { PaidNotSent = disagreement.Critical } : null;
 
     /// <summary>The anomaly name of a result Paypro reported (a status and an amount), whichever path brought it.</summary>
@@ -326,7 +334,7 @@ internal static class TransactionRules
     /// One anomaly per distinct contradiction, named by <paramref name="key"/> (its event name, unique within the
     /// transaction): Paypro's eight retries of the same wrong callback are one anomaly, not eight.
     /// </summary>
-    private static Transition? Anomaly(TransactionRecord record, string key, string text)
+    private static AnomalyKept? Anomaly(TransactionRecord record, string key, string text)
     {
         foreach (var existing in record.Anomalies)
         {
@@ -335,7 +343,7 @@ internal static class TransactionRules
                 return null;
             }
         }
-        return new Transition(record.State, key, $"{key}: {text}");
+        return new AnomalyKept(key, $"{key}: {text}");
     }
 
     /// <summary>Text as it may appear in an anomaly's name: at most 24 letters, digits and dots, anything else as <c>_</c>.</summary>

@@ -85,9 +85,7 @@ public class ReconciliationMatrixTests
 
         // Another answer (another status) is another anomaly; a transaction Paypro does not know, which has no status, gets one too, once.
         var other = Assert.Single(ReconciliationMatrix.Compare(record, Found("00031", "120.0000", Platform)));
-        var recorded = TransactionRules.OnDisagreement(record, other)!;
-        Assert.Equal(TransactionState.Succeeded, recorded.To);
-        Assert.True(recorded.IsAnomaly);
+        Assert.IsType<AnomalyKept>(TransactionRules.OnDisagreement(record, other));
         var notFound = TransactionRules.OnDisagreement(record, ReconciliationMatrix.CompareNotFound(record)!)!;
         TransactionProcessor.Apply(record, notFound, DateTimeOffset.UnixEpoch);
         Assert.Null(TransactionRules.OnDisagreement(record, ReconciliationMatrix.CompareNotFound(record)!));
@@ -99,17 +97,18 @@ public class ReconciliationMatrixTests
     {
         var record = Record(Recorded.FailedNotSent);
 
-        var byCallback = TransactionRules.OnReport(
+        var byCallback = Assert.IsType<AnomalyKept>(TransactionRules.OnReport(
             record,
-            new PayproObservation(ObservationSource.Callback, "0000", null, Platform, "120.0000", 120m, null))!;
+            new PayproObservation(ObservationSource.Callback, "0000", null, Platform, "120.0000", 120m, null)));
         var byReconciliation = TransactionRules.OnDisagreement(
             record,
             Assert.Single(ReconciliationMatrix.Compare(record, Found("0000", "120.0000", Platform))))!;
 
         Assert.True(byCallback.PaidNotSent);
         Assert.True(byReconciliation.PaidNotSent);
-        Assert.Equal(TransactionState.Failed, byReconciliation.To);
-        Assert.Contains("never sent", byReconciliation.Anomaly, StringComparison.Ordinal);
+        Assert.Contains("never sent", byReconciliation.Text, StringComparison.Ordinal);
+        TransactionProcessor.Apply(record, byReconciliation, DateTimeOffset.UnixEpoch);
+        Assert.Equal(TransactionState.Failed, record.State);
     }
 
     private static TransactionRecord Record(Recorded recorded) => new()
