@@ -1,7 +1,9 @@
+using Azure.Storage.Queues;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using Paypro.Functions.Storage;
 using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.DevHost;
@@ -88,6 +90,9 @@ public static class DevelopmentHost
     {
         // Registered after the emulator's worker, so the triggers start once the worker has reported its functions.
         builder.Services.AddHostedService<DevHostTriggers>();
+        // The host's own: a trigger's message that is not base64 goes to the poison queue, in the host's process.
+        builder.Services.AddOptions<QueueClientOptions>(StorageAccount.ClientName).Configure<ILoggerFactory>((options, loggers) =>
+            QueueListener.MoveUndecodableToPoison(options, loggers.CreateLogger("Paypro.Functions.DevHost.QueueListener")));
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseForwardedHeaders();

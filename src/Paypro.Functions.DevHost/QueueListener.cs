@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using Azure.Storage.Queues.Specialized;
 using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.DevHost;
@@ -191,14 +192,51 @@ internal sealed class QueueListener
             cancellationToken: stoppingToken).ConfigureAwait(false);
     }
 
-    private async Task MoveToPoisonAsync(QueueMessage message, string popReceipt, CancellationToken cancellationToken)
+    private Task MoveToPoisonAsync(QueueMessage message, string popReceipt, CancellationToken cancellationToken) =>
+        MoveToPoisonAsync(
+            _queue,
+            _poisonQueue,
+            message,
+            popReceipt,
+            $"after {message.DequeueCount} deliveries.",
+            _logger,
+            cancellationToken);
+
+    /// <summary>
+    /// Makes the queue clients move a received message that is not base64 straight to its queue's poison queue, with its
+    /// text as received, as the host's queue extension does: a producer skipped the encoding queue triggers expect, so it can
+    /// never be processed, and without this the SDK would fail the whole batch it came in. The listener receives
+    /// asynchronously only, so the event is never raised on a synchronous call. A poison queue's own stay where they are.
+    /// </summary>
+    internal static void MoveUndecodableToPoison(QueueClientOptions options, ILogger logger) =>
+        options.MessageDecodingFailed += args =>
+            args.ReceivedMessage is not { } message
+            || args.Queue.Name.EndsWith(Configuration.QueueNames.PoisonSuffix, StringComparison.Ordinal)
+                ? Task.CompletedTask
+                : MoveToPoisonAsync(
+                    args.Queue,
+                    args.Queue.GetParentQueueServiceClient().GetQueueClient(Configuration.QueueNames.PoisonOf(args.Queue.Name)),
+                    message,
+                    message.PopReceipt,
+                    "its text is not base64, the encoding queue triggers expect.",
+                    logger,
+                    args.CancellationToken);
+
+    private static async Task MoveToPoisonAsync(
+        QueueClient queue,
+        QueueClient poison,
+        QueueMessage message,
+        string popReceipt,
+        string reason,
+        ILogger logger,
+        CancellationToken cancellationToken)
     {
-        await _poisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         // The copy goes first: a crash between the two leaves a duplicate in the poison queue, never a lost message.
-        await _poisonQueue.SendMessageAsync(message.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await _queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken).ConfigureAwait(false);
+        await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken).ConfigureAwait(false);
         // The body may hold personal data, so only its id is logged.
-        _logger.MessagePoisoned(message.MessageId, _queue.Name, _poisonQueue.Name, $"after {message.DequeueCount} deliveries.");
+        logger.MessagePoisoned(message.MessageId, queue.Name, poison.Name, reason);
     }
 
     private async Task EnsureQueueAsync(CancellationToken stoppingToken)

@@ -3,10 +3,8 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Paypro.Functions.Configuration;
-using Paypro.Functions.Telemetry;
 
 namespace Paypro.Functions.Storage;
 
@@ -20,6 +18,9 @@ internal static class StorageAccount
 {
     /// <summary>The connection setting the host and the app share.</summary>
     public const string ConnectionSetting = "AzureWebJobsStorage";
+
+    /// <summary>The name the Azure client factory gives a client registered without one; the client's options go by it.</summary>
+    public const string ClientName = "Default";
 
     /// <summary>
     /// Registers <see cref="TableServiceClient"/> and <see cref="QueueServiceClient"/> through the Azure client factory
@@ -60,13 +61,14 @@ internal static class StorageAccount
             azure.AddClient<QueueServiceClient, QueueClientOptions>((options, sp) =>
             {
                 var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
-                var logger = sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(StorageAccount).FullName!) ?? NullLogger.Instance;
-                QueueServiceClient? client = null;
-                options.MessageDecodingFailed += args => MoveUndecodableToPoisonAsync(client!, args, logger);
-                client = settings.ConnectionString is { } connectionString
+                // The app reads only poison queues (the list and the redrive). A message there that is not base64 stays where
+                // it is and is left out of what was read: moving it on would only hide it. A handler that does nothing is what
+                // makes the SDK leave it out instead of failing the whole read. A trigger's queue is the host's to read, and
+                // the host moves such a message to the poison queue itself.
+                options.MessageDecodingFailed += _ => Task.CompletedTask;
+                return settings.ConnectionString is { } connectionString
                     ? new QueueServiceClient(connectionString, options)
                     : new QueueServiceClient(settings.QueueEndpoint!, sp.GetRequiredService<StorageCredential>().Value, options);
-                return client;
             }).ConfigureOptions(options => options.MessageEncoding = QueueMessageEncoding.Base64);
         });
         return services;
@@ -79,43 +81,6 @@ internal static class StorageAccount
     /// </summary>
     private static TokenCredential CreateCredential(IServiceProvider services, IConfiguration configuration) =>
         services.GetRequiredService<AzureComponentFactory>().CreateTokenCredential(configuration.GetSection(ConnectionSetting));
-
-    /// <summary>
-    /// A received message that is not base64 was put there by a producer that skipped the encoding queue
-    /// triggers expect. It can never be processed, and without this handler the SDK would fail the whole
-    /// batch it came in, so it goes straight to the poison queue with its text as received.
-    /// </summary>
-    private static async Task MoveUndecodableToPoisonAsync(
-        QueueServiceClient queues,
-        QueueMessageDecodingFailedEventArgs args,
-        ILogger logger)
-    {
-        // A poison queue's undecodable messages stay where they are (and are left out of what was read):
-        // moving them on to a poison queue of the poison queue would only hide them.
-        if (args.ReceivedMessage is not { } message
-            || args.Queue.Name.EndsWith(QueueNames.PoisonSuffix, StringComparison.Ordinal))
-        {
-            return;
-        }
-        var poison = queues.GetQueueClient(QueueNames.PoisonOf(args.Queue.Name));
-        if (args.IsRunningSynchronously)
-        {
-            poison.CreateIfNotExists(cancellationToken: args.CancellationToken);
-            poison.SendMessage(message.Body, cancellationToken: args.CancellationToken);
-            args.Queue.DeleteMessage(message.MessageId, message.PopReceipt, args.CancellationToken);
-        }
-        else
-        {
-            await poison.CreateIfNotExistsAsync(cancellationToken: args.CancellationToken).ConfigureAwait(false);
-            await poison.SendMessageAsync(message.Body, cancellationToken: args.CancellationToken).ConfigureAwait(false);
-            await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken).ConfigureAwait(false);
-        }
-        logger.MessagePoisoned(
-            message.MessageId,
-            args.Queue.Name,
-            poison.Name,
-            "its text is not base64, the encoding queue triggers expect.");
-    }
 }
 
 /// <summary>The credential of an identity-based storage connection, shared by the table and queue clients.</summary>
