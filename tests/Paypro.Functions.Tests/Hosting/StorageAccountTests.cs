@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
+using Azure.Storage.Queues.Specialized;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +34,26 @@ public sealed class StorageAccountTests(AzuriteFixture azurite)
         Assert.Equal(Convert.ToBase64String("""{"tradeNo":"T-1"}"""u8.ToArray()), raw.Body.ToString());
         Assert.NotNull(table.Value);
         Assert.Same(queues, services.GetRequiredService<QueueServiceClient>());
+    }
+
+    [Fact]
+    public async Task A_message_that_is_not_base64_is_left_where_it_is_and_out_of_what_the_app_reads()
+    {
+        using var services = Build(("AzureWebJobsStorage", azurite.ConnectionString));
+        var queueName = "s" + Guid.NewGuid().ToString("N")[..20] + "-poison";
+        var raw = azurite.CreateQueueServiceClient(QueueMessageEncoding.None).GetQueueClient(queueName);
+        await raw.CreateAsync();
+        await raw.SendMessageAsync("{\"tradeNo\":\"T-1\"} sent without base64");
+        await raw.SendMessageAsync(Convert.ToBase64String("readable"u8.ToArray()));
+        var queue = services.GetRequiredService<QueueServiceClient>().GetQueueClient(queueName);
+
+        var peeked = (await queue.PeekMessagesAsync(32)).Value;
+        var received = (await queue.ReceiveMessagesAsync(32)).Value;
+
+        Assert.Equal(["readable"], peeked.Select(message => message.Body.ToString()));
+        Assert.Equal(["readable"], received.Select(message => message.Body.ToString()));
+        Assert.Equal(2, (await raw.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.False(await queue.GetParentQueueServiceClient().GetQueueClient(queueName + "-poison").ExistsAsync());
     }
 
     [Fact]
