@@ -1,36 +1,116 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Paypro.Functions.Transactions;
 
 namespace Paypro.Functions.Operations;
 
-/// <summary>A transaction as the operator's API shows it. Mobile numbers are masked.</summary>
-public sealed record TransactionView(
-    string TradeNo,
-    string Kind,
-    string State,
-    bool Final,
-    long Amount,
-    string Mobile,
-    string? Remark,
-    string? Reason,
-    bool NotSent,
-    string? SerialNumber,
-    string? PlatFormTradeNo,
-    string? PayproStatus,
-    string? PayproMessage,
-    string? PaidAmount,
-    DateTimeOffset? SuccessTime,
-    string? MpesaReceiptNumber,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    DateTimeOffset? SubmittedAt,
-    DateTimeOffset? FinalAt,
-    DateTimeOffset? StuckAt,
-    IReadOnlyList<string> Anomalies,
-    JsonElement? Metadata,
-    string? TraceParent,
-    IReadOnlyList<HistoryView>? History)
+/// <summary>
+/// What every view of a transaction begins with: its tradeNo, kind, state, whether that state is final, its amount and
+/// its mobile number, masked.
+/// </summary>
+public abstract record TransactionHeading
 {
+    private protected TransactionHeading(TransactionRecord record)
+    {
+        TradeNo = record.TradeNo;
+        Kind = record.Kind.ToWire();
+        State = record.State.ToWire();
+        Final = record.State.IsFinal();
+        Amount = record.Amount;
+        Mobile = PayproValidation.MaskMobile(record.Mobile);
+    }
+
+    // The serializer writes a derived type's properties before its base's; the order puts these first in every view.
+    [JsonPropertyOrder(-1)]
+    public string TradeNo { get; }
+
+    [JsonPropertyOrder(-1)]
+    public string Kind { get; }
+
+    [JsonPropertyOrder(-1)]
+    public string State { get; }
+
+    [JsonPropertyOrder(-1)]
+    public bool Final { get; }
+
+    [JsonPropertyOrder(-1)]
+    public long Amount { get; }
+
+    [JsonPropertyOrder(-1)]
+    public string Mobile { get; }
+}
+
+/// <summary>A transaction as the operator's API shows it. Mobile numbers are masked.</summary>
+public sealed record TransactionView : TransactionHeading
+{
+    private TransactionView(TransactionRecord record, IReadOnlyList<HistoryEntry>? history)
+        : base(record)
+    {
+        if (!string.IsNullOrEmpty(record.MetadataJson))
+        {
+            using var document = JsonDocument.Parse(record.MetadataJson);
+            Metadata = document.RootElement.Clone();
+        }
+        Remark = record.Remark;
+        Reason = record.Reason;
+        NotSent = record.NotSent;
+        SerialNumber = record.SerialNumber;
+        PlatFormTradeNo = record.PlatFormTradeNo;
+        PayproStatus = record.PayproStatus;
+        PayproMessage = record.PayproMessage;
+        PaidAmount = record.PaidAmount;
+        SuccessTime = record.SuccessTimeUtc;
+        MpesaReceiptNumber = record.MpesaReceiptNumber;
+        CreatedAt = record.CreatedAt;
+        UpdatedAt = record.UpdatedAt;
+        SubmittedAt = record.SubmittedAt;
+        FinalAt = record.FinalAt;
+        StuckAt = record.StuckAt;
+        Anomalies = record.Anomalies;
+        TraceParent = record.TraceParent;
+        History = history?.Select(h => new HistoryView(h.At, h.Category, h.Verdict, h.Detail)).ToList();
+        HeldAt = record.HeldAt;
+        ReleasedAt = record.ReleasedAt;
+    }
+
+    public string? Remark { get; }
+
+    public string? Reason { get; }
+
+    public bool NotSent { get; }
+
+    public string? SerialNumber { get; }
+
+    public string? PlatFormTradeNo { get; }
+
+    public string? PayproStatus { get; }
+
+    public string? PayproMessage { get; }
+
+    public string? PaidAmount { get; }
+
+    public DateTimeOffset? SuccessTime { get; }
+
+    public string? MpesaReceiptNumber { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public DateTimeOffset UpdatedAt { get; }
+
+    public DateTimeOffset? SubmittedAt { get; }
+
+    public DateTimeOffset? FinalAt { get; }
+
+    public DateTimeOffset? StuckAt { get; }
+
+    public IReadOnlyList<string> Anomalies { get; }
+
+    public JsonElement? Metadata { get; }
+
+    public string? TraceParent { get; }
+
+    public IReadOnlyList<HistoryView>? History { get; }
+
     /// <summary>When the history goes on beyond this answer: ask again with <c>?historyAfter=</c> this token.</summary>
     public string? HistoryNext { get; init; }
 
@@ -40,26 +120,7 @@ public sealed record TransactionView(
     /// <summary>When an operator released the held payout.</summary>
     public DateTimeOffset? ReleasedAt { get; init; }
 
-    public static TransactionView From(TransactionRecord record, IReadOnlyList<HistoryEntry>? history)
-    {
-        JsonElement? metadata = null;
-        if (!string.IsNullOrEmpty(record.MetadataJson))
-        {
-            using var document = JsonDocument.Parse(record.MetadataJson);
-            metadata = document.RootElement.Clone();
-        }
-        return new TransactionView(
-            record.TradeNo, record.Kind.ToWire(), record.State.ToWire(), record.State.IsFinal(), record.Amount,
-            PayproValidation.MaskMobile(record.Mobile), record.Remark, record.Reason, record.NotSent, record.SerialNumber,
-            record.PlatFormTradeNo, record.PayproStatus, record.PayproMessage, record.PaidAmount, record.SuccessTimeUtc,
-            record.MpesaReceiptNumber, record.CreatedAt, record.UpdatedAt, record.SubmittedAt, record.FinalAt, record.StuckAt,
-            record.Anomalies, metadata, record.TraceParent,
-            history?.Select(h => new HistoryView(h.At, h.Category, h.Verdict, h.Detail)).ToList())
-        {
-            HeldAt = record.HeldAt,
-            ReleasedAt = record.ReleasedAt,
-        };
-    }
+    public static TransactionView From(TransactionRecord record, IReadOnlyList<HistoryEntry>? history) => new(record, history);
 }
 
 public sealed record HistoryView(DateTimeOffset At, string Category, string Verdict, string? Detail);

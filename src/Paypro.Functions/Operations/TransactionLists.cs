@@ -5,35 +5,35 @@ using Paypro.Functions.Transactions;
 namespace Paypro.Functions.Operations;
 
 /// <summary>A transaction in a listing: what finance needs to reconcile it. The mobile is masked.</summary>
-public sealed record TransactionListItem(
-    string TradeNo,
-    string Kind,
-    string State,
-    bool Final,
-    long Amount,
-    string Mobile,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset? FinalAt,
-    string? PayproStatus,
-    string? PlatFormTradeNo,
-    string? MpesaReceiptNumber,
-    bool NotSent,
-    string? Reason)
+public sealed record TransactionListItem : TransactionHeading
 {
-    public static TransactionListItem From(TransactionRecord record) => new(
-        record.TradeNo,
-        record.Kind.ToWire(),
-        record.State.ToWire(),
-        record.State.IsFinal(),
-        record.Amount,
-        PayproValidation.MaskMobile(record.Mobile),
-        record.CreatedAt,
-        record.FinalAt,
-        record.PayproStatus,
-        record.PlatFormTradeNo,
-        record.MpesaReceiptNumber,
-        record.NotSent,
-        record.Reason);
+    private TransactionListItem(TransactionRecord record)
+        : base(record)
+    {
+        CreatedAt = record.CreatedAt;
+        FinalAt = record.FinalAt;
+        PayproStatus = record.PayproStatus;
+        PlatFormTradeNo = record.PlatFormTradeNo;
+        MpesaReceiptNumber = record.MpesaReceiptNumber;
+        NotSent = record.NotSent;
+        Reason = record.Reason;
+    }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public DateTimeOffset? FinalAt { get; }
+
+    public string? PayproStatus { get; }
+
+    public string? PlatFormTradeNo { get; }
+
+    public string? MpesaReceiptNumber { get; }
+
+    public bool NotSent { get; }
+
+    public string? Reason { get; }
+
+    public static TransactionListItem From(TransactionRecord record) => new(record);
 }
 
 /// <summary>A page of a listing; pass <see cref="ContinuationToken"/> back for the next one (null after the last).</summary>

@@ -26,67 +26,36 @@ internal static class PayproTelemetryExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        var connectionString = configuration[ConnectionStringSetting];
-        var credential = Credential(configuration[AuthenticationStringSetting], configuration["AZURE_CLIENT_ID"]);
-        var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointSetting]);
-        var console = string.Equals(configuration[ConsoleSetting], "true", StringComparison.OrdinalIgnoreCase);
+        var exporters = new Exporters(
+            configuration[ConnectionStringSetting],
+            Credential(configuration[AuthenticationStringSetting], configuration["AZURE_CLIENT_ID"]),
+            !string.IsNullOrWhiteSpace(configuration[OtlpEndpointSetting]),
+            string.Equals(configuration[ConsoleSetting], "true", StringComparison.OrdinalIgnoreCase));
 
         var builder = services.AddOpenTelemetry();
         builder.WithTracing(tracing =>
         {
             tracing.AddSource(TransactionTracing.SourceName, PayproTelemetry.SourceName);
-            if (!string.IsNullOrWhiteSpace(connectionString))
-            {
-                tracing.AddAzureMonitorTraceExporter(options => Configure(options, connectionString, credential));
-            }
-            if (otlp)
-            {
-                tracing.AddOtlpExporter();
-            }
-            if (console)
-            {
-                tracing.AddConsoleExporter();
-            }
+            exporters.AddTo(
+                configure => tracing.AddAzureMonitorTraceExporter(configure),
+                () => tracing.AddOtlpExporter(),
+                () => tracing.AddConsoleExporter());
         });
         // With the worker's OpenTelemetry defaults the host leaves the worker's logs to the worker, so the app's log
         // lines (the PAYPRO_* alert markers among them) are exported here, to the same places as its traces.
-        builder.WithLogging(logging =>
-        {
-            if (!string.IsNullOrWhiteSpace(connectionString))
-            {
-                logging.AddAzureMonitorLogExporter(options => Configure(options, connectionString, credential));
-            }
-            if (otlp)
-            {
-                logging.AddOtlpExporter();
-            }
-        });
+        builder.WithLogging(logging => exporters.AddTo(
+            configure => logging.AddAzureMonitorLogExporter(configure),
+            () => logging.AddOtlpExporter(),
+            console: null));
         builder.WithMetrics(metrics =>
         {
             metrics.AddMeter(FunctionsMetrics.MeterName, PayproTelemetry.SourceName);
-            if (!string.IsNullOrWhiteSpace(connectionString))
-            {
-                metrics.AddAzureMonitorMetricExporter(options => Configure(options, connectionString, credential));
-            }
-            if (otlp)
-            {
-                metrics.AddOtlpExporter();
-            }
-            if (console)
-            {
-                metrics.AddConsoleExporter();
-            }
+            exporters.AddTo(
+                configure => metrics.AddAzureMonitorMetricExporter(configure),
+                () => metrics.AddOtlpExporter(),
+                () => metrics.AddConsoleExporter());
         });
         return builder;
-    }
-
-    private static void Configure(AzureMonitorExporterOptions options, string connectionString, TokenCredential? credential)
-    {
-        options.ConnectionString = connectionString;
-        if (credential is not null)
-        {
-            options.Credential = credential;
-        }
     }
 
     /// <summary>
@@ -110,5 +79,38 @@ internal static class PayproTelemetryExtensions
         return string.IsNullOrWhiteSpace(clientId)
             ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
             : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+    }
+
+    /// <summary>
+    /// Which exporters the settings turn on, the same for the traces, the logs and the metrics: Application Insights when
+    /// there is a connection string, OTLP when an endpoint is set, and the console when it is asked for.
+    /// </summary>
+    private sealed record Exporters(string? ConnectionString, TokenCredential? Credential, bool Otlp, bool Console)
+    {
+        /// <summary>Adds the exporters that are on to one signal; <paramref name="console"/> is null for a signal without one.</summary>
+        public void AddTo(Action<Action<AzureMonitorExporterOptions>> azureMonitor, Action otlp, Action? console)
+        {
+            if (!string.IsNullOrWhiteSpace(ConnectionString))
+            {
+                azureMonitor(Configure);
+            }
+            if (Otlp)
+            {
+                otlp();
+            }
+            if (Console && console is not null)
+            {
+                console();
+            }
+        }
+
+        private void Configure(AzureMonitorExporterOptions options)
+        {
+            options.ConnectionString = ConnectionString;
+            if (Credential is not null)
+            {
+                options.Credential = Credential;
+            }
+        }
     }
 }

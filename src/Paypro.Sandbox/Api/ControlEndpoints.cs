@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Paypro.Sandbox.Callbacks;
 using Paypro.Sandbox.Transactions;
@@ -53,57 +54,41 @@ internal static class ControlEndpoints
         control.MapGet("/callbacks", ([FromServices] CallbackDispatcher callbacks) =>
             ControlJson.Callbacks(callbacks.Notifications, callbacks.Attempts));
 
-        control.MapPost("/{space}/{tradeNo}/state", async (
+        control.MapPost("/{space}/{tradeNo}/state", (
             string space,
             string tradeNo,
             HttpContext http,
             [FromServices] PayproEmulator paypro) =>
-        {
-            if (KindOf(space) is not { } kind)
+            ChangeAsync(space, http, ControlJson.Context.StateBody, (kind, body) =>
             {
-                return SpaceNotFound();
-            }
-            var (body, error) = await ControlJson.ReadAsync(http, ControlJson.Context.StateBody).ConfigureAwait(false);
-            if (body is null)
-            {
-                return ControlJson.Error(error!);
-            }
-            if (!TestInputs.IsFinalStatus(body.Status))
-            {
-                return ControlJson.Error(TestInputs.FinalStatusRule);
-            }
-            return paypro.SetStatus(
-                    kind,
-                    tradeNo,
-                    body.Status!,
-                    string.IsNullOrEmpty(body.Message) ? null : body.Message,
-                    body.Notify) is { } entry
-                ? ControlJson.Entry(entry)
-                : TransactionNotFound(space, tradeNo);
-        });
-        control.MapPost("/{space}/{tradeNo}/amount", async (
+                if (!TestInputs.IsFinalStatus(body.Status))
+                {
+                    return ControlJson.Error(TestInputs.FinalStatusRule);
+                }
+                return paypro.SetStatus(
+                        kind,
+                        tradeNo,
+                        body.Status!,
+                        string.IsNullOrEmpty(body.Message) ? null : body.Message,
+                        body.Notify) is { } entry
+                    ? ControlJson.Entry(entry)
+                    : TransactionNotFound(space, tradeNo);
+            }));
+        control.MapPost("/{space}/{tradeNo}/amount", (
             string space,
             string tradeNo,
             HttpContext http,
             [FromServices] PayproEmulator paypro) =>
-        {
-            if (KindOf(space) is not { } kind)
+            ChangeAsync(space, http, ControlJson.Context.AmountBody, (kind, body) =>
             {
-                return SpaceNotFound();
-            }
-            var (body, error) = await ControlJson.ReadAsync(http, ControlJson.Context.AmountBody).ConfigureAwait(false);
-            if (body is null)
-            {
-                return ControlJson.Error(error!);
-            }
-            if (body.Amount is not ({ } amount and >= 1))
-            {
-                return ControlJson.Error("amount must be whole shillings, at least 1.");
-            }
-            return paypro.SetAmount(kind, tradeNo, amount, body.Notify) is { } entry
-                ? ControlJson.Entry(entry)
-                : TransactionNotFound(space, tradeNo);
-        });
+                if (body.Amount is not ({ } amount and >= 1))
+                {
+                    return ControlJson.Error("amount must be whole shillings, at least 1.");
+                }
+                return paypro.SetAmount(kind, tradeNo, amount, body.Notify) is { } entry
+                    ? ControlJson.Entry(entry)
+                    : TransactionNotFound(space, tradeNo);
+            }));
         control.MapPost("/{space}/{tradeNo}/forget", (string space, string tradeNo, [FromServices] PayproEmulator paypro) =>
         {
             if (KindOf(space) is not { } kind)
@@ -142,6 +127,26 @@ internal static class ControlEndpoints
             return ControlJson.Settings(options);
         });
         return app;
+    }
+
+    /// <summary>
+    /// A change to one transaction: the space in its path (404 when it names none), then its JSON body (400 when
+    /// unreadable), then <paramref name="change"/>. The handlers stay non-generic and call this, as the request
+    /// delegate generator cannot compile a handler declared inside a generic method.
+    /// </summary>
+    private static async Task<IResult> ChangeAsync<T>(
+        string space,
+        HttpContext http,
+        JsonTypeInfo<T> typeInfo,
+        Func<SandboxTransactionKind, T, IResult> change)
+        where T : class, IControlBody
+    {
+        if (KindOf(space) is not { } kind)
+        {
+            return SpaceNotFound();
+        }
+        var (body, error) = await ControlJson.ReadAsync(http, typeInfo).ConfigureAwait(false);
+        return body is null ? ControlJson.Error(error!) : change(kind, body);
     }
 
     private static SandboxTransactionKind? KindOf(string space) => space switch
