@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Configuration;
@@ -9,11 +8,11 @@ public sealed class AuditOptions
     public const string SectionName = "Audit";
 
     /// <summary>Audit rows older than this are deleted: 400 days, more than the 12 months payment audit standards ask for.</summary>
-    [Range(30, 36500, ErrorMessage = "Audit:RetentionDays must be between 30 and 36500.")]
+    [SettingRange(30, 36500, ErrorMessage = "Audit:RetentionDays must be between 30 and 36500.")]
     public int RetentionDays { get; set; } = 400;
 
     /// <summary>The most audit rows one run deletes; the next run goes on where it stopped.</summary>
-    [Range(100, 1_000_000, ErrorMessage = "Audit:MaxDeletesPerRun must be between 100 and 1000000.")]
+    [SettingRange(100, 1_000_000, ErrorMessage = "Audit:MaxDeletesPerRun must be between 100 and 1000000.")]
     public int MaxDeletesPerRun { get; set; } = 20_000;
 }
 

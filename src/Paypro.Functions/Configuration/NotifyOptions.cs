@@ -20,7 +20,7 @@ public sealed class NotifyOptions : IValidatableObject
     private const string AllowedRangesSetting = SectionName + ":" + nameof(AllowedIpRanges);
 
     /// <summary>Largest accepted body; Paypro's callbacks are a few hundred bytes.</summary>
-    [Range(512, 1024 * 1024, ErrorMessage = "Notify:MaxBodyBytes must be between 512 and 1048576.")]
+    [SettingRange(512, 1024 * 1024, ErrorMessage = "Notify:MaxBodyBytes must be between 512 and 1048576.")]
     public int MaxBodyBytes { get; set; } = 16 * 1024;
 
     [EnumDataType(typeof(UnsignedCallbackPolicy), ErrorMessage = "Notify:UnsignedPolicy must be ConfirmByQuery or Reject.")]

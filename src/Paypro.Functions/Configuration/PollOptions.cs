@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace Paypro.Functions.Configuration;
@@ -9,7 +8,7 @@ public sealed class PollOptions
     public const string SectionName = "Poll";
 
     /// <summary>Queries to Paypro in flight at once during a poll: the ceiling of what one run asks of Paypro.</summary>
-    [Range(1, 64, ErrorMessage = "Poll:MaxConcurrency must be between 1 and 64.")]
+    [SettingRange(1, 64, ErrorMessage = "Poll:MaxConcurrency must be between 1 and 64.")]
     public int MaxConcurrency { get; set; } = 8;
 
     /// <summary>
@@ -22,7 +21,7 @@ public sealed class PollOptions
     /// Due entries read at once. A poll keeps reading batches until every entry that was due when it started
     /// has been taken or <see cref="TimeBudget"/> is spent, so this sets the size of one read, not the work of a run.
     /// </summary>
-    [Range(1, 5000, ErrorMessage = "Poll:BatchSize must be between 1 and 5000.")]
+    [SettingRange(1, 5000, ErrorMessage = "Poll:BatchSize must be between 1 and 5000.")]
     public int BatchSize { get; set; } = 500;
 
     /// <summary>First check after a submission; later checks back off exponentially from here.</summary>

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +14,7 @@ public sealed class ReconcileOptions
     /// Status queries in flight at once during a reconciliation run: its own ceiling, beside Poll:MaxConcurrency. Both can run
     /// at the same time, so Paypro sees at most their sum.
     /// </summary>
-    [Range(1, 64, ErrorMessage = "Reconcile:MaxConcurrency must be between 1 and 64.")]
+    [SettingRange(1, 64, ErrorMessage = "Reconcile:MaxConcurrency must be between 1 and 64.")]
     public int MaxConcurrency { get; set; } = 4;
 
     /// <summary>

@@ -19,7 +19,7 @@ public sealed class SubmitOptions : IValidatableObject
     public string AllowedIpRanges { get; set; } = "";
 
     /// <summary>Largest accepted body; a payout request is a few hundred bytes.</summary>
-    [Range(512, 1024 * 1024, ErrorMessage = "Submit:MaxBodyBytes must be between 512 and 1048576.")]
+    [SettingRange(512, 1024 * 1024, ErrorMessage = "Submit:MaxBodyBytes must be between 512 and 1048576.")]
     public int MaxBodyBytes { get; set; } = 16 * 1024;
 
     public IpAllowList ParseAllowedRanges() => IpAllowList.Parse(AllowedIpRanges, AllowedRangesSetting);

@@ -105,9 +105,23 @@ public sealed class StartupSettingsTests
 
         var failures = Assert.IsType<OptionsValidationException>(error).Failures.ToList();
         Assert.Equal(2, failures.Count);
-        // The generated range check words its own message (it names NotifyOptions.MaxBodyBytes), whatever ErrorMessage says.
-        Assert.Contains("MaxBodyBytes must be between 512 and 1048576", failures[0], StringComparison.Ordinal);
+        Assert.Equal("MaxBodyBytes: Notify:MaxBodyBytes must be between 512 and 1048576.", failures[0]);
         Assert.Equal("Notify:AllowedIpRanges has an entry that is neither an IP address nor a CIDR range: 'nonsense'.", failures[1]);
+    }
+
+    [Theory]
+    [InlineData("Notify:MaxBodyBytes", "511", "MaxBodyBytes: Notify:MaxBodyBytes must be between 512 and 1048576.")]
+    [InlineData("Submit:MaxBodyBytes", "1048577", "MaxBodyBytes: Submit:MaxBodyBytes must be between 512 and 1048576.")]
+    [InlineData("Poll:MaxConcurrency", "0", "MaxConcurrency: Poll:MaxConcurrency must be between 1 and 64.")]
+    [InlineData("Poll:BatchSize", "5001", "BatchSize: Poll:BatchSize must be between 1 and 5000.")]
+    [InlineData("Reconcile:MaxConcurrency", "65", "MaxConcurrency: Reconcile:MaxConcurrency must be between 1 and 64.")]
+    [InlineData("Audit:RetentionDays", "29", "RetentionDays: Audit:RetentionDays must be between 30 and 36500.")]
+    [InlineData("Audit:MaxDeletesPerRun", "99", "MaxDeletesPerRun: Audit:MaxDeletesPerRun must be between 100 and 1000000.")]
+    public async Task A_setting_out_of_its_range_is_refused_naming_the_setting(string setting, string value, string message)
+    {
+        var error = await StartFailsAsync(new() { [setting] = value });
+
+        Assert.Equal([message], Assert.IsType<OptionsValidationException>(error).Failures);
     }
 
     [Fact]
