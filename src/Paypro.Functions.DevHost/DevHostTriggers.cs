@@ -42,7 +42,7 @@ internal sealed class DevHostTriggers(
             var queues = services.GetService<QueueServiceClient>() ?? throw new InvalidOperationException(
                 $"Function {function.Name} has a queue trigger, but no QueueServiceClient is registered: set AzureWebJobsStorage.");
             var listener = new QueueListener(function, queues, queueName, invocation, hostJson, time,
-                loggerFactory.CreateLogger("Paypro.Functions.DevHost.QueueListener"));
+                loggerFactory.CreateLogger(QueueListener.LogCategory));
             logger.ListensOnQueue(function.Name, listener.QueueName);
             starts.Add(() => listener.RunAsync(_stopping.Token));
         }

@@ -92,7 +92,7 @@ public static class DevelopmentHost
         builder.Services.AddHostedService<DevHostTriggers>();
         // The host's own: a trigger's message that is not base64 goes to the poison queue, in the host's process.
         builder.Services.AddOptions<QueueClientOptions>(StorageAccount.ClientName).Configure<ILoggerFactory>((options, loggers) =>
-            QueueListener.MoveUndecodableToPoison(options, loggers.CreateLogger("Paypro.Functions.DevHost.QueueListener")));
+            QueueListener.MoveUndecodableToPoison(options, loggers.CreateLogger(QueueListener.LogCategory)));
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseForwardedHeaders();

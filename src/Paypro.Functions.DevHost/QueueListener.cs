@@ -16,6 +16,9 @@ internal sealed class QueueListener
 {
     internal static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The log category of the listeners and of their poison moves.</summary>
+    internal const string LogCategory = "Paypro.Functions.DevHost.QueueListener";
+
     private readonly QueueFunction _function;
     private readonly QueueClient _queue;
     private readonly QueueClient _poisonQueue;

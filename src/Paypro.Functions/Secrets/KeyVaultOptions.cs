@@ -3,7 +3,7 @@ namespace Paypro.Functions.Secrets;
 /// <summary>
 /// Where the Paypro app secret lives in Key Vault and how the app caches it (section <c>KeyVault</c>). The binder reads the
 /// vault and the name; the time spans have no public setter, so the binder leaves them to
-/// <see cref="KeyVaultOptionsValidator.ReadTimeSpans"/>, which says what form a wrong one must take.
+/// <see cref="KeyVaultOptionsValidator.CompleteBinding"/>, which says what form a wrong one must take.
 /// </summary>
 internal sealed class KeyVaultOptions
 {

@@ -28,7 +28,7 @@ internal sealed class KeyVaultOptionsValidator(IConfiguration configuration) : I
     /// takes. A time span that does not read stops start-up with every other failure of the section beside it.
     /// </summary>
     /// <exception cref="OptionsValidationException">A time span does not read.</exception>
-    public void ReadTimeSpans(IConfiguration section, KeyVaultOptions options)
+    public void CompleteBinding(IConfiguration section, KeyVaultOptions options)
     {
         ArgumentNullException.ThrowIfNull(section);
         ArgumentNullException.ThrowIfNull(options);

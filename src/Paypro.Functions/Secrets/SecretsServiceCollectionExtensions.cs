@@ -27,7 +27,7 @@ internal static partial class SecretsServiceCollectionExtensions
         var section = configuration.GetSection(KeyVaultOptions.SectionName);
         services.AddOptions<KeyVaultOptions>()
             .Bind(section)
-            .PostConfigure(options => validator.ReadTimeSpans(section, options))
+            .PostConfigure(options => validator.CompleteBinding(section, options))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KeyVaultOptions>>(validator));
 

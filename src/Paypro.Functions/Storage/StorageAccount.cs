@@ -61,15 +61,18 @@ internal static class StorageAccount
             azure.AddClient<QueueServiceClient, QueueClientOptions>((options, sp) =>
             {
                 var settings = sp.GetRequiredService<IOptions<StorageAccountSettings>>().Value;
+                return settings.ConnectionString is { } connectionString
+                    ? new QueueServiceClient(connectionString, options)
+                    : new QueueServiceClient(settings.QueueEndpoint!, sp.GetRequiredService<StorageCredential>().Value, options);
+            }).ConfigureOptions(options =>
+            {
+                options.MessageEncoding = QueueMessageEncoding.Base64;
                 // The app reads only poison queues (the list and the redrive). A message there that is not base64 stays where
                 // it is and is left out of what was read: moving it on would only hide it. A handler that does nothing is what
                 // makes the SDK leave it out instead of failing the whole read. A trigger's queue is the host's to read, and
                 // the host moves such a message to the poison queue itself.
                 options.MessageDecodingFailed += _ => Task.CompletedTask;
-                return settings.ConnectionString is { } connectionString
-                    ? new QueueServiceClient(connectionString, options)
-                    : new QueueServiceClient(settings.QueueEndpoint!, sp.GetRequiredService<StorageCredential>().Value, options);
-            }).ConfigureOptions(options => options.MessageEncoding = QueueMessageEncoding.Base64);
+            });
         });
         return services;
     }
