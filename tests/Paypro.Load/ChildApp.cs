@@ -249,6 +249,20 @@ public sealed partial class ChildApp : IAsyncDisposable
     }
 
     /// <summary>
+    /// The processor time the running instance has used so far, user and system together: the emulator's and its current
+    /// worker's. The difference over a stretch of load is what the app as deployed spent on it, the Functions host's
+    /// stand-in apart; a worker the emulator restarted starts again from zero.
+    /// </summary>
+    public (TimeSpan Emulator, TimeSpan Worker) ProcessorTime()
+    {
+        var emulator = _process ?? throw new InvalidOperationException("The app is not running.");
+        emulator.Refresh();
+        using var worker = WorkerOf(emulator)
+            ?? throw new LoadSetupException($"The emulator (process {emulator.Id}) has no live worker. Its last output:\n{Tail}");
+        return (emulator.TotalProcessorTime, worker.TotalProcessorTime);
+    }
+
+    /// <summary>
     /// The emulator's current worker: the last one it reported ready, if that process is alive and still the
     /// emulator's child (so a recycled process id is never signalled).
     /// </summary>

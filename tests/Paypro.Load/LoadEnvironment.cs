@@ -237,6 +237,46 @@ public sealed class LoadEnvironment : IAsyncDisposable
         return await StartInProcessAsync(values, cancellationToken);
     }
 
+    /// <summary>
+    /// The bare worker under a host emulator of its own, on a port of its own: the notify baseline hosted as the app is,
+    /// on the tables of <paramref name="tablePrefix"/>, sending its events to <paramref name="eventsQueue"/> (with none,
+    /// it makes three table round trips instead; see <see cref="BareNotify"/>). Its function key is the app's. Disposing
+    /// the returned app stops both processes.
+    /// </summary>
+    public async Task<(ChildApp Host, Uri BaseAddress)> StartBareWorkerAsync(
+        string tablePrefix,
+        string? eventsQueue,
+        CancellationToken cancellationToken)
+    {
+        var port = FreeLoopbackPort.Probe();
+        var host = new ChildApp(_contentRoot, port);
+        string[] arguments =
+        [
+            $"--AzureWebJobsStorage={Azurite.ConnectionString}",
+            $"--{Paypro.Functions.DevHost.DevelopmentHost.WorkerDirectorySetting}={AppBuild.BareWorkerDirectory(_repositoryRoot)}",
+            $"--DevHost:FunctionKey={FunctionKey}",
+            $"--DevHost:MasterKey={MasterKey}",
+            $"--urls=http://127.0.0.1:{port}",
+            "--hostBuilder:reloadConfigOnChange=false",
+            $"--Storage:TablePrefix={tablePrefix}",
+            $"--Bare:TablePrefix={tablePrefix}",
+            $"--Bare:EventsQueue={eventsQueue}",
+            $"--Logging:LogLevel:Default={_appLogLevel}",
+            "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
+            "--Logging:LogLevel:Paypro.Functions.DevHost.Worker=Information",
+        ];
+        try
+        {
+            await host.StartAsync(arguments, cancellationToken);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+        return (host, new Uri($"http://127.0.0.1:{port}"));
+    }
+
     private async Task<WebApplication> StartInProcessAsync(Dictionary<string, string> values, CancellationToken cancellationToken)
     {
         var args = values.Select(v => $"--{v.Key}={v.Value}").ToArray();
