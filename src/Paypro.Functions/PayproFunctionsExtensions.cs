@@ -21,6 +21,15 @@ public static class PayproFunctionsExtensions
     /// <summary>The setting that overrides the level of the Azure SDK's logs (Error by default).</summary>
     public const string AzureSdkLogLevelSetting = "Logging:LogLevel:" + AzureSdkLogCategory;
 
+    /// <summary>
+    /// Whether the settings ask for the Azure SDK's logs below Error: a level for its category or a narrower one
+    /// (<c>Logging__LogLevel__Azure</c>, <c>Logging__LogLevel__Azure.Core</c>, ...).
+    /// </summary>
+    internal static bool AzureSdkLogRequested(IConfiguration configuration) =>
+        configuration.GetSection("Logging:LogLevel").GetChildren().Any(level =>
+            level.Key.Equals(AzureSdkLogCategory, StringComparison.OrdinalIgnoreCase)
+            || level.Key.StartsWith(AzureSdkLogCategory + ".", StringComparison.OrdinalIgnoreCase));
+
     public static IServiceCollection AddPayproFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -14,8 +14,13 @@ var connection = builder.Configuration["AzureWebJobsStorage"]
 var prefix = builder.Configuration["Bare:TablePrefix"] ?? throw new InvalidOperationException("Bare:TablePrefix is not set.");
 // Without an events queue, the bare notify makes three table round trips instead of the four operations.
 var eventsQueue = builder.Configuration["Bare:EventsQueue"];
-var tables = new TableServiceClient(connection);
-var events = string.IsNullOrEmpty(eventsQueue) ? null : new QueueClient(connection, eventsQueue);
+var tables = new TableServiceClient(connection, BareNotify.ClientOptions(new TableClientOptions()));
+var events = string.IsNullOrEmpty(eventsQueue)
+    ? null
+    : new QueueClient(
+        connection,
+        eventsQueue,
+        BareNotify.ClientOptions(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
 builder.Services.AddSingleton(new BareNotify(
     tables.GetTableClient(prefix + "Transactions"),
     tables.GetTableClient(prefix + "Audit"),

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -42,11 +43,17 @@ public sealed class BaselineServer : IAsyncDisposable
     {
         var app = Loopback.CreateServer();
 
-        var tables = azurite.CreateTableServiceClient();
+        // As the app's storage clients are by default: no request log (BareNotify.ClientOptions).
+        var tables = new TableServiceClient(azurite.ConnectionString, BareNotify.ClientOptions(new TableClientOptions()));
         var transactions = tables.GetTableClient(tablePrefix + "Transactions");
         var audit = tables.GetTableClient(tablePrefix + "Audit");
         var due = tables.GetTableClient(tablePrefix + "Due");
-        var events = eventsQueue is null ? null : azurite.CreateQueueServiceClient().GetQueueClient(eventsQueue);
+        var events = eventsQueue is null
+            ? null
+            : new QueueClient(
+                azurite.ConnectionString,
+                eventsQueue,
+                BareNotify.ClientOptions(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }));
         if (events is not null)
         {
             await events.CreateIfNotExistsAsync(cancellationToken: cancellationToken);

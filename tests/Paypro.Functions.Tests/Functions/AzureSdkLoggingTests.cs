@@ -1,7 +1,11 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Paypro.Functions.Storage;
 
 namespace Paypro.Functions.Tests.Functions;
 
@@ -31,6 +35,43 @@ public sealed class AzureSdkLoggingTests
 
         Assert.True(logs.CreateLogger("Azure.Core").IsEnabled(Enum.Parse<LogLevel>(level)));
     }
+
+    [Fact]
+    public void The_storage_clients_leave_their_request_log_out_by_default()
+    {
+        using var host = Build([]);
+
+        Assert.False(StorageClientOptions<TableClientOptions>(host).Diagnostics.IsLoggingEnabled);
+        Assert.False(StorageClientOptions<QueueClientOptions>(host).Diagnostics.IsLoggingEnabled);
+    }
+
+    [Theory]
+    [InlineData(PayproFunctionsExtensions.AzureSdkLogLevelSetting)]
+    [InlineData("Logging:LogLevel:Azure.Core")]
+    [InlineData("Logging:LogLevel:azure.data.tables")]
+    public void The_storage_clients_log_their_requests_when_the_setting_asks(string setting)
+    {
+        using var host = Build(new() { [setting] = "Information" });
+
+        Assert.True(StorageClientOptions<TableClientOptions>(host).Diagnostics.IsLoggingEnabled);
+        Assert.True(StorageClientOptions<QueueClientOptions>(host).Diagnostics.IsLoggingEnabled);
+    }
+
+    [Fact]
+    public void Another_category_does_not_turn_the_request_log_on()
+    {
+        using var host = Build(new()
+        {
+            ["Logging:LogLevel:AzureFunctionsJobHost"] = "Information",
+            ["Logging:LogLevel:Default"] = "Debug",
+        });
+
+        Assert.False(StorageClientOptions<TableClientOptions>(host).Diagnostics.IsLoggingEnabled);
+    }
+
+    private static TOptions StorageClientOptions<TOptions>(IHost host)
+        where TOptions : class =>
+        host.Services.GetRequiredService<IOptionsMonitor<TOptions>>().Get(StorageAccount.ClientName);
 
     private static IHost Build(Dictionary<string, string?> settings)
     {
