@@ -27,6 +27,12 @@ public sealed partial class ChildApp : IAsyncDisposable
     private readonly List<long> _workerStarts = [];
     private Process? _process;
 
+    /// <summary>
+    /// The emulator's log of the workers it starts, on its command line: this class learns each worker's process id
+    /// from it (events 2031 and 2032), whatever level the rest of the log is at.
+    /// </summary>
+    public const string WorkerLogArgument = "--Logging:LogLevel:Paypro.Functions.DevHost.Worker=Information";
+
     public ChildApp(string workingDirectory, int port)
     {
         _workingDirectory = workingDirectory;

@@ -196,7 +196,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
     [
         .. AppValues().Select(v => $"--{v.Key}={v.Value}"),
         $"--{Paypro.Functions.DevHost.DevelopmentHost.WorkerDirectorySetting}={workerDirectory}",
-        "--Logging:LogLevel:Paypro.Functions.DevHost.Worker=Information",
+        ChildApp.WorkerLogArgument,
     ];
 
     /// <summary>Starts the app (again), with the scenario's settings and <paramref name="settings"/> on top when given.</summary>
@@ -263,7 +263,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
             $"--Bare:EventsQueue={eventsQueue}",
             $"--Logging:LogLevel:Default={_appLogLevel}",
             "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
-            "--Logging:LogLevel:Paypro.Functions.DevHost.Worker=Information",
+            ChildApp.WorkerLogArgument,
         ];
         try
         {
