@@ -150,36 +150,42 @@ public sealed class LoadEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// What every host this tool starts is given, the app's and the bare workers': the storage account, the function
+    /// and master keys, its address, and a quiet log.
+    /// </summary>
+    private Dictionary<string, string?> HostValues(Uri address) => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["AzureWebJobsStorage"] = Azurite.ConnectionString,
+        ["DevHost:FunctionKey"] = FunctionKey,
+        ["DevHost:MasterKey"] = MasterKey,
+        ["urls"] = address.AbsoluteUri.TrimEnd('/'),
+        ["hostBuilder:reloadConfigOnChange"] = "false",
+        // One information line per transition would be thousands of console lines, and writing them
+        // would be part of what is measured; warnings and errors still show.
+        ["Logging:LogLevel:Default"] = _appLogLevel,
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
+
     /// <summary>The app's settings: the tool's defaults, then the scenario's.</summary>
     private Dictionary<string, string> AppValues()
     {
-        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["AzureWebJobsStorage"] = Azurite.ConnectionString,
-            ["Storage:TablePrefix"] = TablePrefix,
-            ["PayoutsQueueName"] = PayoutsQueue,
-            ["PayinsQueueName"] = PayinsQueue,
-            ["EventsQueueName"] = EventsQueue,
-            // The poller runs only where a scenario gives it a schedule.
-            ["PollSchedule"] = "0 0 0 1 1 *",
-            ["AuditPurgeSchedule"] = "0 0 0 1 1 *",
-            ["ReconcileSchedule"] = "0 0 0 1 1 *",
-            ["Paypro:BaseUrl"] = Sandbox.BaseUrl.AbsoluteUri,
-            ["Paypro:MerchantNo"] = Sandbox.Options.MerchantNo,
-            ["Paypro:AppSecret"] = Sandbox.Options.AppSecret,
-            // A busy machine must not turn create calls into "unknown" outcomes while seeding.
-            ["Paypro:RequestTimeout"] = "00:00:30",
-            ["Paypro:NotifyUrl"] = new Uri(BaseAddress, NotifyPathAndQuery).AbsoluteUri,
-            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
-            ["DevHost:FunctionKey"] = FunctionKey,
-            ["DevHost:MasterKey"] = MasterKey,
-            ["urls"] = BaseAddress.AbsoluteUri.TrimEnd('/'),
-            ["hostBuilder:reloadConfigOnChange"] = "false",
-            // One information line per transition would be thousands of console lines, and writing them
-            // would be part of what is measured; warnings and errors still show.
-            ["Logging:LogLevel:Default"] = _appLogLevel,
-            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-        };
+        var values = HostValues(BaseAddress);
+        values["Storage:TablePrefix"] = TablePrefix;
+        values["PayoutsQueueName"] = PayoutsQueue;
+        values["PayinsQueueName"] = PayinsQueue;
+        values["EventsQueueName"] = EventsQueue;
+        // The poller runs only where a scenario gives it a schedule.
+        values["PollSchedule"] = "0 0 0 1 1 *";
+        values["AuditPurgeSchedule"] = "0 0 0 1 1 *";
+        values["ReconcileSchedule"] = "0 0 0 1 1 *";
+        values["Paypro:BaseUrl"] = Sandbox.BaseUrl.AbsoluteUri;
+        values["Paypro:MerchantNo"] = Sandbox.Options.MerchantNo;
+        values["Paypro:AppSecret"] = Sandbox.Options.AppSecret;
+        // A busy machine must not turn create calls into "unknown" outcomes while seeding.
+        values["Paypro:RequestTimeout"] = "00:00:30";
+        values["Paypro:NotifyUrl"] = new Uri(BaseAddress, NotifyPathAndQuery).AbsoluteUri;
+        values["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500";
         foreach (var (key, value) in _appSettings)
         {
             values[key] = value;
@@ -248,21 +254,16 @@ public sealed class LoadEnvironment : IAsyncDisposable
         string? eventsQueue,
         CancellationToken cancellationToken)
     {
-        var port = FreeLoopbackPort.Probe();
-        var host = new ChildApp(_contentRoot, port);
+        var address = new Uri($"http://127.0.0.1:{FreeLoopbackPort.Probe()}");
+        var host = new ChildApp(_contentRoot, address.Port);
+        var values = HostValues(address);
+        values["Storage:TablePrefix"] = tablePrefix;
+        values["Bare:TablePrefix"] = tablePrefix;
+        values["Bare:EventsQueue"] = eventsQueue;
         string[] arguments =
         [
-            $"--AzureWebJobsStorage={Azurite.ConnectionString}",
+            .. values.Where(v => v.Value is not null).Select(v => $"--{v.Key}={v.Value}"),
             $"--{Paypro.Functions.DevHost.DevelopmentHost.WorkerDirectorySetting}={AppBuild.BareWorkerDirectory(_repositoryRoot)}",
-            $"--DevHost:FunctionKey={FunctionKey}",
-            $"--DevHost:MasterKey={MasterKey}",
-            $"--urls=http://127.0.0.1:{port}",
-            "--hostBuilder:reloadConfigOnChange=false",
-            $"--Storage:TablePrefix={tablePrefix}",
-            $"--Bare:TablePrefix={tablePrefix}",
-            $"--Bare:EventsQueue={eventsQueue}",
-            $"--Logging:LogLevel:Default={_appLogLevel}",
-            "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
             ChildApp.WorkerLogArgument,
         ];
         try
@@ -274,7 +275,7 @@ public sealed class LoadEnvironment : IAsyncDisposable
             await host.DisposeAsync();
             throw;
         }
-        return (host, new Uri($"http://127.0.0.1:{port}"));
+        return (host, address);
     }
 
     private async Task<WebApplication> StartInProcessAsync(Dictionary<string, string> values, CancellationToken cancellationToken)

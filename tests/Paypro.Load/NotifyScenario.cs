@@ -215,9 +215,10 @@ public sealed class NotifyScenario : IScenario
             $"{hosted[0].WarmupCpu.Count} round(s) of {warmChunk} callbacks for each system; processor time per callback " +
             "(emulator and worker), round by round: " +
             string.Join("; ", hosted.Select(t => $"{t.Name}: {string.Join(", ", t.WarmupCpu.Select(Ms))}")),
-            note: settled || context.Smoke
-                ? "until every hosted system's last two rounds were within 10% of each other; compiling included"
-                : $"not settled after {maxWarmup} rounds: the ratios below still include some of a worker's compiling");
+            note: context.Smoke ? "a smoke run: one round, not waiting for the compiling to settle"
+                : settled
+                    ? $"until every hosted system's last two rounds were within {SettledWithin * 100:0}% of each other; compiling included"
+                    : $"not settled after {maxWarmup} rounds: the ratios below still include some of a worker's compiling");
         report.Add(Name, "processor time per callback, measured rounds",
             string.Join("; ", hosted.Select(t =>
                 $"{t.Name}: {Ms(PerCallback(t.EmulatorCpu + t.WorkerCpu, t.Requests))} " +
@@ -285,7 +286,7 @@ public sealed class NotifyScenario : IScenario
 
     private static TimeSpan Total((TimeSpan Emulator, TimeSpan Worker) processorTime) => processorTime.Emulator + processorTime.Worker;
 
-    private static string Ms(double milliseconds) => Stats.Number(milliseconds, "0.00") + " ms";
+    private static string Ms(double milliseconds) => Stats.Ms(milliseconds, "0.00");
 
     /// <summary>The last two rounds' processor time per callback are within <see cref="SettledWithin"/> of each other.</summary>
     private static bool Settled(List<double> perCallback) =>

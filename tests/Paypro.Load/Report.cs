@@ -140,9 +140,15 @@ public static class Stats
         return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
 
-    public static string Ms(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0", CultureInfo.InvariantCulture) + " ms";
+    public static string Ms(double value) => Ms(value, "0");
 
-    public static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
+    public static string Ms(double value, string format) =>
+        double.IsNaN(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture) + " ms";
+
+    public static string Seconds(TimeSpan value) => Seconds(value, "0.0");
+
+    public static string Seconds(TimeSpan value, string format) =>
+        value.TotalSeconds.ToString(format, CultureInfo.InvariantCulture) + " s";
 
     public static string Number(double value, string format = "0") =>
         double.IsNaN(value) || double.IsInfinity(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);

@@ -285,7 +285,7 @@ public sealed class StartupScenario : IScenario
         return $"{native} of {assemblies.Length} assemblies with ReadyToRun code";
     }
 
-    private static string Seconds(TimeSpan value) => Stats.Number(value.TotalSeconds, "0.00") + " s";
+    private static string Seconds(TimeSpan value) => Stats.Seconds(value, "0.00");
 
     private static double Median(List<TimeSpan> values) =>
         values.Count == 0 ? double.NaN : Stats.Percentile(values.Select(v => v.TotalMilliseconds).Order().ToArray(), 50);
