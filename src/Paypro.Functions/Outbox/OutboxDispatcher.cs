@@ -19,7 +19,16 @@ public class OutboxDispatcher
     // unsent row. One send per transaction at a time in this process (striped, so memory stays fixed) keeps
     // their sends in order; enough stripes that a burst of callbacks rarely makes unrelated transactions wait
     // for each other's sends.
-    private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private const int Stripes = 1024;
+
+    // The last events each stripe confirmed on the queue, read and written only under the stripe's gate. The other path's
+    // record may be a moment older than the send (read before the writer took the name off): what this process has
+    // confirmed is not sent again. A few per stripe cover that moment even in a burst; an older record is a failure's,
+    // and its event goes again (at least once).
+    private const int ConfirmedPerStripe = 8;
+    private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, Stripes).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly string?[] _confirmed = new string?[Stripes * ConfirmedPerStripe];
+    private readonly int[] _nextConfirmed = new int[Stripes];
     private readonly IOutboxStore _store;
     private readonly QueueClient _events;
     private readonly ILogger<OutboxDispatcher> _logger;
@@ -42,11 +51,12 @@ public class OutboxDispatcher
     /// <returns>Whether the event is on the events queue.</returns>
     public virtual async Task<bool> SendWrittenAsync(OutboxEvent written, CancellationToken cancellationToken)
     {
-        var gate = GateOf(written.TradeNo);
+        var stripe = StripeOf(written.TradeNo);
+        var gate = _gates[stripe];
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await SendAsync(written, cancellationToken).ConfigureAwait(false);
+            await SendOnceAsync(stripe, written, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -65,14 +75,15 @@ public class OutboxDispatcher
     /// list), oldest first, taking each name off the list in memory once it is on the queue (the poller, for what a
     /// failure or a stop left behind). A failed send throws, and the names not yet sent stay on the list.
     /// </summary>
-    /// <returns>How many events were sent.</returns>
+    /// <returns>How many events were sent now (one this process has just confirmed leaves the list without a second send).</returns>
     public virtual async Task<int> SendUnsentAsync(string tradeNo, List<string> unsent, CancellationToken cancellationToken)
     {
         if (unsent.Count == 0)
         {
             return 0;
         }
-        var gate = GateOf(tradeNo);
+        var stripe = StripeOf(tradeNo);
+        var gate = _gates[stripe];
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -80,9 +91,11 @@ public class OutboxDispatcher
             var events = await _store.GetOutboxAsync(tradeNo, [.. unsent], cancellationToken).ConfigureAwait(false);
             foreach (var outboxEvent in events)
             {
-                await SendAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
+                if (await SendOnceAsync(stripe, outboxEvent, cancellationToken).ConfigureAwait(false))
+                {
+                    sent++;
+                }
                 unsent.Remove(outboxEvent.EventName);
-                sent++;
             }
             return sent;
         }
@@ -90,6 +103,22 @@ public class OutboxDispatcher
         {
             gate.Release();
         }
+    }
+
+    /// <summary>Sends an event unless this process has just confirmed it; the caller holds the stripe's gate.</summary>
+    /// <returns>Whether it was sent now (false: it was on the queue already).</returns>
+    private async Task<bool> SendOnceAsync(int stripe, OutboxEvent outboxEvent, CancellationToken cancellationToken)
+    {
+        var id = $"{outboxEvent.TradeNo}:{outboxEvent.EventName}";
+        var first = stripe * ConfirmedPerStripe;
+        if (Array.IndexOf(_confirmed, id, first, ConfirmedPerStripe) >= 0)
+        {
+            return false;
+        }
+        await SendAsync(outboxEvent, cancellationToken).ConfigureAwait(false);
+        _confirmed[first + _nextConfirmed[stripe]] = id;
+        _nextConfirmed[stripe] = (_nextConfirmed[stripe] + 1) % ConfirmedPerStripe;
+        return true;
     }
 
     private async Task SendAsync(OutboxEvent outboxEvent, CancellationToken cancellationToken)
@@ -106,5 +135,5 @@ public class OutboxDispatcher
         FunctionsMetrics.EventsSent.Add(1);
     }
 
-    private SemaphoreSlim GateOf(string tradeNo) => _gates[(StringComparer.Ordinal.GetHashCode(tradeNo) & int.MaxValue) % _gates.Length];
+    private static int StripeOf(string tradeNo) => (StringComparer.Ordinal.GetHashCode(tradeNo) & int.MaxValue) % Stripes;
 }

@@ -82,7 +82,8 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
                 break;
         }
 
-        Assert.True(outage.Refused > 0, "the event's send was refused");
+        // The send follows the write that made the record final: the state can be seen a moment before the send is refused.
+        await Eventually.UntilAsync(() => outage.Refused > 0, "the event's send was refused", TimeSpan.FromSeconds(30));
         await PollWhileDownAsync(app, tradeNo);
 
         outage.Down = false;
@@ -197,6 +198,37 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         app.Clock.Skip(PastBackoff);
         await app.PollAsync();
         await AssertEveryEventOnceByIdAsync(app, tradeNo, "payout.succeeded", "payout.anomaly");
+        Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_poll_that_reads_a_final_record_while_its_writer_takes_it_out_of_the_due_index_sends_nothing_again()
+    {
+        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
+        var outage = new EventsOutage();
+        var tradeNo = TestTradeNos.New("DUP");
+        var removal = new Gate();
+        await using var app = await StartAsync(sandbox, outage, configure: services => services.AddSingleton<IDueIndex>(sp =>
+            new HeldRemovalIndex(sp.GetRequiredService<IndexPartitions>(), tradeNo, removal)));
+        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
+        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+
+        // The success is written and sent; the stored record still names its event, and the entry is still due, while its
+        // invocation is about to take the transaction out of the due index. A poll comes to the entry just then.
+        var finalising = app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
+        await removal.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, outage.Sent);
+        Assert.NotEmpty((await app.GetAsync(tradeNo))!.Unsent);
+        app.Clock.Skip(PastBackoff);
+        await app.PollAsync();
+        removal.Release();
+        using (var response = await finalising)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal("payout.succeeded", Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
+        Assert.Equal(1, outage.Sent);
         Assert.Null(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
     }
 
