@@ -167,18 +167,9 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
     [Fact]
     public async Task An_event_written_while_the_due_entry_is_being_removed_keeps_the_transaction_due()
     {
-        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
-        var outage = new EventsOutage();
-        var tradeNo = TestTradeNos.New("RACE");
-        var removal = new Gate();
-        await using var app = await StartAsync(sandbox, outage, configure: services => services.AddSingleton<IDueIndex>(sp =>
-            new HeldRemovalIndex(sp.GetRequiredService<IndexPartitions>(), tradeNo, removal)));
-        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
-        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
-
         // The success is written and announced; its invocation is about to take the transaction out of the due index.
-        var finalising = app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
-        await removal.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var held = await FinaliseHeldAtRemovalAsync("RACE");
+        var (app, outage, tradeNo) = (held.App, held.Outage, held.TradeNo);
 
         // Meanwhile a contradicting result is written (an anomaly of the final payout), and its send fails.
         outage.Down = true;
@@ -187,11 +178,7 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
         Assert.Single((await app.GetAsync(tradeNo))!.Anomalies);
-        removal.Release();
-        using (var response = await finalising)
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
+        await held.ReleaseAsync();
 
         Assert.NotNull(await app.UncountedDue.GetDueEntryAsync(tradeNo, null, CancellationToken.None));
         outage.Down = false;
@@ -204,28 +191,15 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_poll_that_reads_a_final_record_while_its_writer_takes_it_out_of_the_due_index_sends_nothing_again()
     {
-        await using var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
-        var outage = new EventsOutage();
-        var tradeNo = TestTradeNos.New("DUP");
-        var removal = new Gate();
-        await using var app = await StartAsync(sandbox, outage, configure: services => services.AddSingleton<IDueIndex>(sp =>
-            new HeldRemovalIndex(sp.GetRequiredService<IndexPartitions>(), tradeNo, removal)));
-        await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
-        await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
-
         // The success is written and sent; the stored record still names its event, and the entry is still due, while its
         // invocation is about to take the transaction out of the due index. A poll comes to the entry just then.
-        var finalising = app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
-        await removal.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var held = await FinaliseHeldAtRemovalAsync("DUP");
+        var (app, outage, tradeNo) = (held.App, held.Outage, held.TradeNo);
         Assert.Equal(1, outage.Sent);
         Assert.NotEmpty((await app.GetAsync(tradeNo))!.Unsent);
         app.Clock.Skip(PastBackoff);
         await app.PollAsync();
-        removal.Release();
-        using (var response = await finalising)
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
+        await held.ReleaseAsync();
 
         Assert.Equal("payout.succeeded", Assert.Single(await app.ExactlyEventsAsync(tradeNo, 1)).GetProperty("type").GetString());
         Assert.Equal(1, outage.Sent);
@@ -436,6 +410,34 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
         Assert.Single(entries, e => e.TradeNo == tradeNo);
     }
 
+    /// <summary>
+    /// A payout submitted, then made final by a signed success callback whose invocation is held just before it takes the
+    /// transaction out of the due index (its event has been sent by then).
+    /// </summary>
+    private async Task<HeldFinalisation> FinaliseHeldAtRemovalAsync(string prefix)
+    {
+        var sandbox = PayproAppHarness.StartSandbox(options => options.LongProcessingDelay = TimeSpan.FromDays(365));
+        var outage = new EventsOutage();
+        var tradeNo = TestTradeNos.New(prefix);
+        var removal = new Gate();
+        var app = await StartAsync(sandbox, outage, configure: services => services.AddSingleton<IDueIndex>(sp =>
+            new HeldRemovalIndex(sp.GetRequiredService<IndexPartitions>(), tradeNo, removal)));
+        var held = new HeldFinalisation(sandbox, app, outage, tradeNo, removal);
+        try
+        {
+            await app.EnqueuePayoutAsync(tradeNo, mobile: TestMobiles.LongProcessing);
+            await app.WaitForStateAsync(tradeNo, TransactionState.Submitted);
+            held.Finalising = app.PostSignedNotifyAsync(NotifyBodies.Fields(tradeNo, "0000"));
+            await removal.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+            return held;
+        }
+        catch
+        {
+            await held.DisposeAsync();
+            throw;
+        }
+    }
+
     private Task<PayproAppHarness> StartAsync(
         SandboxHost sandbox,
         EventsOutage outage,
@@ -540,6 +542,34 @@ public sealed class OutboxInvariantTests(AzuriteFixture azurite)
                 throw new RequestFailedException(503, "The events queue is unavailable (test outage).");
             }
             Interlocked.Increment(ref _sent);
+        }
+    }
+
+    /// <summary>A finalising callback held at the due entry's removal, with the app and sandbox it runs on.</summary>
+    private sealed class HeldFinalisation(SandboxHost sandbox, PayproAppHarness app, EventsOutage outage, string tradeNo, Gate removal)
+        : IAsyncDisposable
+    {
+        public PayproAppHarness App { get; } = app;
+
+        public EventsOutage Outage { get; } = outage;
+
+        public string TradeNo { get; } = tradeNo;
+
+        public Task<HttpResponseMessage>? Finalising { get; set; }
+
+        /// <summary>Lets the held invocation go on, and checks that its callback was answered OK.</summary>
+        public async Task ReleaseAsync()
+        {
+            removal.Release();
+            using var response = await Finalising!;
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            removal.Release();
+            await App.DisposeAsync();
+            await sandbox.DisposeAsync();
         }
     }
 
